@@ -1,0 +1,53 @@
+/**
+ * The metadata keys a vMCP session writes. Every key lives in the `vmcp.` namespace so that it
+ * never collides with keys a transport or an application keeps in the same record.
+ */
+
+/** The namespace every vMCP metadata key starts with. */
+export const MetadataKeyNamespace = "vmcp.";
+
+/**
+ * The workload IDs of the backends the session is connected to: sorted, comma-separated
+ * (see {@link encodeBackendIds}). Written only when at least one backend connected.
+ */
+export const MetadataKeyBackendIDs = "vmcp.backend.ids";
+
+/**
+ * The key prefix for per-backend session IDs. The full key is the prefix followed by the
+ * workload ID (see {@link backendSessionKey}); the value is that backend's own session ID,
+ * which may be empty for a backend that runs without sessions.
+ */
+export const MetadataKeyBackendSessionPrefix = "vmcp.backend.session.";
+
+/**
+ * The key prefix for the MCP protocol version negotiated with each backend, so a replica that
+ * reattaches to the backend session can speak the same version without a new `initialize`.
+ */
+export const MetadataKeyBackendProtocolPrefix = "vmcp.backend.protocol.";
+
+/**
+ * The key prefix for each backend's server capabilities (JSON) as reported at `initialize`,
+ * kept so a reattached client knows what the backend offers.
+ */
+export const MetadataKeyBackendCapabilitiesPrefix = "vmcp.backend.capabilities.";
+
+/** The issuer of the identity that owns the session (for example a JWT `iss`). */
+export const MetadataKeyIdentityIssuer = "vmcp.identity.issuer";
+
+/** The subject of the identity that owns the session (for example a JWT `sub`). */
+export const MetadataKeyIdentitySubject = "vmcp.identity.subject";
+
+/**
+ * A keyed hash binding the session to its owner's identity (issuer and subject). Compared in
+ * constant time on every request; never a raw token.
+ */
+export const MetadataKeyIdentityBinding = "vmcp.identity.binding";
+
+/** The MCP protocol version the client negotiated with the gateway at `initialize`. */
+export const MetadataKeyClientProtocolVersion = "vmcp.client.protocol_version";
+
+/** The client's capabilities (JSON) as sent at `initialize`. */
+export const MetadataKeyClientCapabilities = "vmcp.client.capabilities";
+
+/** The client's implementation info (JSON: name and version) as sent at `initialize`. */
+export const MetadataKeyClientInfo = "vmcp.client.info";
