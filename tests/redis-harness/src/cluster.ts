@@ -1,0 +1,121 @@
+import { execFile } from "node:child_process";
+import { type HostPort, type RedisServer, spawnRedis, waitUntil } from "./redis-process.js";
+import { requireRedisServer } from "./require-redis.js";
+
+/** Options for {@link startRedisCluster}. */
+export interface ClusterOptions {
+  /** How many primaries share the 16384 slots; at least 3 (Redis's minimum). Default 3. */
+  readonly primaries?: number;
+  /** Replicas per primary. Default 0. */
+  readonly replicasPerPrimary?: number;
+  /** `cluster-node-timeout`, ms. Default 2000. */
+  readonly nodeTimeoutMs?: number;
+}
+
+/** A throwaway Redis Cluster on loopback ports. Fault tests stop/kill/restart member servers. */
+export interface RedisCluster {
+  /** Every node's address (primaries first), to give ioredis's `Cluster` as its startup nodes. */
+  readonly nodes: readonly HostPort[];
+  /** Every node's server, in the order of {@link nodes}. */
+  readonly servers: readonly RedisServer[];
+  /** Resolves once every running node reports `cluster_state:ok` (default bound 20,000 ms). */
+  waitForOk(timeoutMs?: number): Promise<void>;
+  /** Stops every process and removes every temp directory. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `primaries × (1 + replicasPerPrimary)` cluster-enabled `redis-server`s, joins them with
+ * `redis-cli --cluster create ... --cluster-yes`, and resolves once every node reports
+ * `cluster_state:ok`.
+ * @throws {RedisServerMissingError} when redis-server is not installed (never skips).
+ */
+export async function startRedisCluster(options: ClusterOptions = {}): Promise<RedisCluster> {
+  const primaries = options.primaries ?? 3;
+  const replicas = options.replicasPerPrimary ?? 0;
+  if (!Number.isInteger(primaries) || primaries < 3) {
+    throw new RangeError(`a Redis Cluster needs at least 3 primaries, got ${primaries}`);
+  }
+  const nodeTimeout = String(options.nodeTimeoutMs ?? 2_000);
+  const total = primaries * (1 + replicas);
+  const servers: RedisServer[] = [];
+  try {
+    const spawned = await Promise.allSettled(
+      Array.from({ length: total }, () =>
+        spawnRedis({
+          label: "cluster",
+          args: [
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            "nodes.conf",
+            "--cluster-node-timeout",
+            nodeTimeout,
+          ],
+        }),
+      ),
+    );
+    for (const result of spawned) {
+      if (result.status === "fulfilled") servers.push(result.value);
+    }
+    for (const result of spawned) if (result.status === "rejected") throw result.reason;
+    await clusterCreate(
+      servers.map((server) => `127.0.0.1:${server.port}`),
+      replicas,
+    );
+    const waitForOk = async (timeoutMs = 20_000): Promise<void> => {
+      await waitUntil(
+        "cluster_state:ok on every node",
+        async () => {
+          for (const server of servers) {
+            if (!server.running) continue;
+            const info = await server.cli("CLUSTER", "INFO");
+            if (!info.includes("cluster_state:ok")) return false;
+            if (!info.includes(`cluster_known_nodes:${total}`)) return false;
+          }
+          return true;
+        },
+        timeoutMs,
+      );
+    };
+    await waitForOk();
+    return {
+      nodes: servers.map((server) => ({ host: server.host, port: server.port })),
+      servers,
+      waitForOk,
+      async close() {
+        await Promise.all(servers.map((server) => server.close()));
+      },
+    };
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.close()));
+    throw error;
+  }
+}
+
+function clusterCreate(addresses: readonly string[], replicas: number): Promise<void> {
+  const { redisCli } = requireRedisServer();
+  return new Promise((resolve, reject) => {
+    execFile(
+      redisCli,
+      [
+        "--cluster",
+        "create",
+        ...addresses,
+        "--cluster-replicas",
+        String(replicas),
+        "--cluster-yes",
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error !== null || !stdout.includes("All 16384 slots covered")) {
+          reject(
+            new Error(`redis-cli --cluster create failed:\n${stdout}\n${stderr}`, { cause: error }),
+          );
+        } else {
+          resolve();
+        }
+      },
+    );
+  });
+}

@@ -1,0 +1,99 @@
+import { existsSync } from "node:fs";
+import {
+  InstallRedisHint,
+  RedisServerMissingError,
+  redisCli,
+  requireRedisServer,
+  startRedisCluster,
+  startRedisServer,
+  startSentinelGroup,
+} from "@vmcp/redis-harness";
+import { describe, expect, it } from "vitest";
+
+describe("requireRedisServer", () => {
+  it("finds the installed redis-server", () => {
+    expect(requireRedisServer().version).toMatch(/^Redis server v=\d/);
+  });
+});
+
+describe("RedisServerMissingError", () => {
+  it("tells the reader how to install redis-server", () => {
+    const error = new RedisServerMissingError("redis-server", new Error("ENOENT"));
+    expect(error.message).toContain("apt-get install -y redis-server");
+    expect(InstallRedisHint).toBe("install redis-server: apt-get install -y redis-server");
+  });
+});
+
+describe("startRedisServer", () => {
+  it("starts a throwaway server, survives stop/kill/restart and cleans up on close", async () => {
+    const server = await startRedisServer();
+    try {
+      expect(server.url).toBe(`redis://127.0.0.1:${server.port}`);
+      expect(await server.cli("CONFIG", "GET", "appendonly")).toBe("appendonly\nno");
+      expect(await server.cli("SET", "k", "v")).toBe("OK");
+
+      await server.stop();
+      expect(server.running).toBe(false);
+      await expect(redisCli(server.port, ["PING"], 2_000)).rejects.toThrow();
+
+      await server.restart();
+      expect(await server.cli("PING")).toBe("PONG");
+      // Nothing is persisted: a restarted server starts empty.
+      expect(await server.cli("EXISTS", "k")).toBe("0");
+
+      await server.kill();
+      expect(server.running).toBe(false);
+      await server.restart();
+      expect(await server.cli("PING")).toBe("PONG");
+    } finally {
+      await server.close();
+    }
+    expect(server.running).toBe(false);
+    expect(existsSync(server.dir)).toBe(false);
+    await server.close();
+  });
+
+  it("pauses and resumes the process", async () => {
+    const server = await startRedisServer();
+    try {
+      server.pause();
+      await expect(redisCli(server.port, ["PING"], 500)).rejects.toThrow();
+      server.resume();
+      expect(await server.cli("PING")).toBe("PONG");
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("startSentinelGroup", () => {
+  it("promotes the replica when the master stops", async () => {
+    const group = await startSentinelGroup();
+    try {
+      const before = await group.currentMaster();
+      expect(before.port).toBe(group.master.port);
+      await group.master.stop();
+      const after = await group.waitForFailover(before.port);
+      expect(after.port).toBe(group.replica.port);
+    } finally {
+      await group.close();
+    }
+    expect(existsSync(group.sentinel.dir)).toBe(false);
+  });
+});
+
+describe("startRedisCluster", () => {
+  it("creates a cluster of 3 primaries covering every slot", async () => {
+    const cluster = await startRedisCluster({ primaries: 3 });
+    try {
+      expect(cluster.nodes).toHaveLength(3);
+      const first = cluster.servers[0];
+      if (first === undefined) throw new Error("no node");
+      const info = await first.cli("CLUSTER", "INFO");
+      expect(info).toContain("cluster_slots_assigned:16384");
+      expect(info).toContain("cluster_size:3");
+    } finally {
+      await cluster.close();
+    }
+  });
+});
