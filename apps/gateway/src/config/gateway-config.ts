@@ -1,0 +1,162 @@
+import { assertValidWorkloadId } from "@vmcp/session-keys";
+import { z } from "zod";
+
+/** Default HTTP port of the gateway: 4000. */
+export const DefaultPort = 4000;
+/** Default session TTL: 30 minutes, in ms. */
+export const DefaultSessionTtlMs = 30 * 60_000;
+/** Default request body limit: 1 MiB, in bytes. */
+export const DefaultMaxBodyBytes = 1024 * 1024;
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:26379");
+
+const workloadId = z.string().superRefine((value, ctx) => {
+  try {
+    assertValidWorkloadId(value);
+  } catch (error) {
+    ctx.addIssue({ code: "custom", message: (error as Error).message });
+  }
+});
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" });
+
+/** Where session records live. */
+export const StoreConfigSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("memory"),
+    /** Most sessions kept, default 10,000. */
+    maxSessions: z.int().positive().optional(),
+  }),
+  z
+    .strictObject({
+      kind: z.literal("redis"),
+      /** Standalone Redis, e.g. `redis://127.0.0.1:6379/0`. */
+      url: z
+        .url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL" })
+        .optional(),
+      /** Sentinel: the master's name and the sentinels. */
+      sentinel: z
+        .strictObject({
+          masterName: z.string().min(1),
+          sentinels: z.array(hostPort).min(1),
+          password: z.string().optional(),
+        })
+        .optional(),
+      /** Cluster: seed nodes. */
+      cluster: z
+        .strictObject({ nodes: z.array(hostPort).min(1), password: z.string().optional() })
+        .optional(),
+      /** Prefix of every key the gateway writes, default `vmcp:session:` (the store's default). */
+      keyPrefix: z.string().min(1).optional(),
+    })
+    .superRefine((value, ctx) => {
+      const modes = [value.url, value.sentinel, value.cluster].filter(
+        (m) => m !== undefined,
+      ).length;
+      if (modes !== 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["url"],
+          message:
+            modes === 0
+              ? "the redis store needs exactly one of url, sentinel or cluster"
+              : "give only one of url, sentinel or cluster",
+        });
+      }
+    }),
+]);
+
+/** One backend MCP server. */
+export const BackendConfigSchema = z.union([
+  z.strictObject({
+    workloadId,
+    /** Streamable HTTP endpoint of the backend. */
+    url: httpUrl,
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
+  z.strictObject({
+    workloadId,
+    /** Executable of a stdio backend. */
+    command: z.string().min(1),
+    args: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    cwd: z.string().optional(),
+  }),
+]);
+
+/** Who the caller is, from `Authorization: Bearer <token>`. */
+export const IdentityConfigSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("none") }),
+  z.strictObject({
+    kind: z.literal("static"),
+    /** Token to identity. */
+    tokens: z
+      .record(
+        z.string().min(1),
+        z.strictObject({ issuer: z.string().min(1), subject: z.string().min(1) }),
+      )
+      .refine((t) => Object.keys(t).length > 0, "at least one token is needed"),
+  }),
+  z
+    .strictObject({
+      kind: z.literal("jwt"),
+      /** HMAC secret (HS256/384/512). */
+      secret: z.string().min(32, "use a secret of at least 32 characters").optional(),
+      /** Path to a JWKS JSON file (public keys). */
+      jwksFile: z.string().min(1).optional(),
+      issuer: z.string().min(1).optional(),
+      audience: z.string().min(1).optional(),
+      /** Allowed clock skew, seconds, default 30. */
+      clockToleranceSec: z.int().nonnegative().optional(),
+    })
+    .superRefine((value, ctx) => {
+      if ((value.secret === undefined) === (value.jwksFile === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["secret"],
+          message: "the jwt identity needs exactly one of secret or jwksFile",
+        });
+      }
+    }),
+]);
+
+/** The whole gateway configuration, after merging file, environment and flags. */
+export const GatewayConfigSchema = z
+  .strictObject({
+    host: z.string().min(1).default("127.0.0.1"),
+    port: z.int().min(0).max(65535).default(DefaultPort),
+    sessionTtlMs: z.int().min(1000).default(DefaultSessionTtlMs),
+    maxBodyBytes: z.int().min(1024).default(DefaultMaxBodyBytes),
+    connectTimeoutMs: z.int().min(1).default(10_000),
+    shutdownTimeoutMs: z.int().min(0).default(10_000),
+    maxLiveSessions: z.int().positive().default(1000),
+    logLevel: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
+    bindingSecret: z.string().min(16, "use a secret of at least 16 characters").optional(),
+    store: StoreConfigSchema.default({ kind: "memory" }),
+    backends: z.array(BackendConfigSchema).default([]),
+    identity: IdentityConfigSchema.default({ kind: "none" }),
+  })
+  .superRefine((value, ctx) => {
+    const seen = new Set<string>();
+    value.backends.forEach((backend, index) => {
+      if (seen.has(backend.workloadId)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["backends", index, "workloadId"],
+          message: `duplicate workload ID ${JSON.stringify(backend.workloadId)}`,
+        });
+      }
+      seen.add(backend.workloadId);
+    });
+  });
+
+/** The validated gateway configuration (see the README's configuration reference). */
+export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
+/** The store part of {@link GatewayConfig}. */
+export type StoreConfig = z.output<typeof StoreConfigSchema>;
+/** One backend of {@link GatewayConfig}. */
+export type BackendConfig = z.output<typeof BackendConfigSchema>;
+/** The identity part of {@link GatewayConfig}. */
+export type IdentityConfig = z.output<typeof IdentityConfigSchema>;

@@ -1,0 +1,43 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+
+/**
+ * The "alpha" demo backend: arithmetic tools (`add`, `multiply`), an `echo` tool whose name
+ * deliberately conflicts with the beta backend's, and one static resource (`demo://alpha/readme`).
+ */
+export function makeAlphaServer(): McpServer {
+  const server = new McpServer({ name: "vmcp-demo-alpha", version: "0.1.0" });
+  server.registerTool(
+    "add",
+    {
+      description: "Adds two numbers.",
+      inputSchema: { a: z.number(), b: z.number() },
+    },
+    async ({ a, b }) => ({ content: [{ type: "text", text: String(a + b) }] }),
+  );
+  server.registerTool(
+    "multiply",
+    {
+      description: "Multiplies two numbers.",
+      inputSchema: { a: z.number(), b: z.number() },
+    },
+    async ({ a, b }) => ({ content: [{ type: "text", text: String(a * b) }] }),
+  );
+  server.registerTool(
+    "echo",
+    {
+      description: "Echoes the text back, prefixed with the backend's name (alpha).",
+      inputSchema: { text: z.string() },
+    },
+    async ({ text }) => ({ content: [{ type: "text", text: `alpha: ${text}` }] }),
+  );
+  server.registerResource(
+    "alpha-readme",
+    "demo://alpha/readme",
+    { description: "What the alpha backend offers.", mimeType: "text/plain" },
+    async (uri) => ({
+      contents: [{ uri: uri.href, mimeType: "text/plain", text: "alpha: add, multiply, echo" }],
+    }),
+  );
+  return server;
+}

@@ -1,0 +1,31 @@
+import type { SessionStorage } from "@vmcp/session-core";
+import { MemoryStorage } from "@vmcp/store-memory";
+import type { StoreConfig } from "../config/gateway-config.js";
+
+/**
+ * The `SessionStorage` the configuration names: `memory` (an in-process LRU, one replica only)
+ * or `redis` (standalone URL, Sentinel or Cluster; shared by every replica).
+ */
+export async function createStorage(config: StoreConfig): Promise<SessionStorage> {
+  if (config.kind === "memory") {
+    return new MemoryStorage(
+      config.maxSessions === undefined ? {} : { maxSessions: config.maxSessions },
+    );
+  }
+  const { createRedisStorage } = await import("./create-redis-storage.js");
+  return createRedisStorage(config);
+}
+
+/** A one-line description of the store for logs and the CLI, without passwords. */
+export function describeStore(config: StoreConfig): string {
+  if (config.kind === "memory") return "memory";
+  if (config.url !== undefined) {
+    const url = new URL(config.url);
+    url.password = url.password === "" ? "" : "***";
+    return `redis ${url.toString()}`;
+  }
+  if (config.sentinel !== undefined) {
+    return `redis sentinel ${config.sentinel.masterName}@${config.sentinel.sentinels.join(",")}`;
+  }
+  return `redis cluster ${config.cluster?.nodes.join(",") ?? ""}`;
+}
