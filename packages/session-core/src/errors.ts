@@ -91,3 +91,120 @@ function describe(value: unknown): string {
   const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
   return JSON.stringify(shown);
 }
+
+/**
+ * The caller's identity is not the one the session is bound to (or the session is bound and the
+ * caller brought none). Every replica raises it for the same session, since the binding lives in
+ * the stored metadata. Map it to HTTP 403.
+ */
+export class SessionOwnerMismatchError extends VmcpSessionError {
+  readonly code = "VMCP_SESSION_OWNER_MISMATCH";
+  /** The session the caller tried to use. */
+  readonly sessionId: string;
+
+  constructor(sessionId: string) {
+    super(`session ${JSON.stringify(sessionId)} belongs to another identity`);
+    this.name = "SessionOwnerMismatchError";
+    this.sessionId = sessionId;
+  }
+}
+
+/** A backend could not be connected: unreachable, refused `initialize`, or did not answer within the connect timeout. */
+export class BackendConnectError extends VmcpSessionError {
+  readonly code = "VMCP_BACKEND_CONNECT";
+  /** The backend's workload ID. */
+  readonly workloadId: string;
+
+  constructor(workloadId: string, reason: string, options?: ErrorOptions) {
+    super(`backend ${JSON.stringify(workloadId)} could not be connected: ${reason}`, options);
+    this.name = "BackendConnectError";
+    this.workloadId = workloadId;
+  }
+}
+
+/**
+ * The backend no longer knows the backend session (it answered HTTP 404 for its
+ * `Mcp-Session-Id`). A fresh `initialize` with a new transport opens a new backend session.
+ */
+export class BackendSessionExpiredError extends VmcpSessionError {
+  readonly code = "VMCP_BACKEND_SESSION_EXPIRED";
+  /** The backend's workload ID. */
+  readonly workloadId: string;
+  /** The backend session ID the backend no longer knows. */
+  readonly backendSessionId: string;
+
+  constructor(workloadId: string, backendSessionId: string, options?: ErrorOptions) {
+    super(
+      `backend ${JSON.stringify(workloadId)} no longer knows session ${JSON.stringify(backendSessionId)}`,
+      options,
+    );
+    this.name = "BackendSessionExpiredError";
+    this.workloadId = workloadId;
+    this.backendSessionId = backendSessionId;
+  }
+}
+
+/**
+ * The connection to a backend is lost (network failure, closed stdio process) while a request
+ * was in flight or about to be sent. The backend session may still exist on the backend.
+ */
+export class BackendUnavailableError extends VmcpSessionError {
+  readonly code = "VMCP_BACKEND_UNAVAILABLE";
+  /** The backend's workload ID. */
+  readonly workloadId: string;
+
+  constructor(workloadId: string, reason: string, options?: ErrorOptions) {
+    super(`backend ${JSON.stringify(workloadId)} is unavailable: ${reason}`, options);
+    this.name = "BackendUnavailableError";
+    this.workloadId = workloadId;
+  }
+}
+
+/** A tool name that no connected backend offers under that exposed name. Map it to a JSON-RPC invalid-params error. */
+export class UnknownToolError extends VmcpSessionError {
+  readonly code = "VMCP_UNKNOWN_TOOL";
+  /** The exposed tool name the caller asked for. */
+  readonly toolName: string;
+
+  constructor(toolName: string) {
+    super(`no connected backend offers a tool named ${JSON.stringify(toolName)}`);
+    this.name = "UnknownToolError";
+    this.toolName = toolName;
+  }
+}
+
+/** A resource URI that no connected backend lists. */
+export class UnknownResourceError extends VmcpSessionError {
+  readonly code = "VMCP_UNKNOWN_RESOURCE";
+  /** The URI the caller asked for. */
+  readonly uri: string;
+
+  constructor(uri: string) {
+    super(`no connected backend offers a resource ${JSON.stringify(uri)}`);
+    this.name = "UnknownResourceError";
+    this.uri = uri;
+  }
+}
+
+/** A prompt name that no connected backend offers under that exposed name. */
+export class UnknownPromptError extends VmcpSessionError {
+  readonly code = "VMCP_UNKNOWN_PROMPT";
+  /** The exposed prompt name the caller asked for. */
+  readonly promptName: string;
+
+  constructor(promptName: string) {
+    super(`no connected backend offers a prompt named ${JSON.stringify(promptName)}`);
+    this.name = "UnknownPromptError";
+    this.promptName = promptName;
+  }
+}
+
+/** A call on a `SessionManager` or `MultiSession` after its `close()`. */
+export class SessionClosedError extends VmcpSessionError {
+  readonly code = "VMCP_SESSION_CLOSED";
+
+  constructor(what: string) {
+    super(`${what} is closed`);
+    this.name = "SessionClosedError";
+  }
+}

@@ -1,17 +1,56 @@
 /**
  * @vmcp/session-core: the session record, the one `SessionStorage` interface every store
- * implements, the errors every store throws, and session ID generation and validation.
+ * implements, the errors every store throws, session ID generation and validation, and the
+ * session layer on top: backend connectors, the multi-backend session factory, the session
+ * manager and identity binding. The MCP SDK is loaded only when a backend is first connected.
  * @packageDocumentation
  */
+export type {
+  BackendConnection,
+  BackendConnector,
+  BackendReattachHint,
+  BackendRequestOptions,
+} from "./backend-connector.js";
 export {
+  backendEntryMetadata,
+  type ConnectedBackendInfo,
+  populateBackendMetadata,
+  readStoredBackends,
+  type StoredBackend,
+} from "./backend-metadata.js";
+export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
+export { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
+export {
+  BackendConnectError,
+  BackendSessionExpiredError,
+  BackendUnavailableError,
   InvalidSessionIdError,
   InvalidSessionInputError,
+  SessionClosedError,
   SessionDecodeError,
+  SessionOwnerMismatchError,
   SessionVersionConflictError,
   StorageClosedError,
   StorageUnavailableError,
+  UnknownPromptError,
+  UnknownResourceError,
+  UnknownToolError,
   VmcpSessionError,
 } from "./errors.js";
+export { IdentityBinder, type SessionOwner } from "./identity-binding.js";
+export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
+export {
+  DefaultMultiSession,
+  type MultiSession,
+  type MultiSessionInit,
+} from "./multi-session.js";
+export {
+  DefaultConnectTimeoutMs,
+  type MakeSessionOptions,
+  MultiSessionFactory,
+  type MultiSessionFactoryOptions,
+  type RestoredSession,
+} from "./multi-session-factory.js";
 export {
   assertValidSessionId,
   generateSessionId,
@@ -32,4 +71,10 @@ export type {
   SessionStorage,
   UpdateOptions,
 } from "./session-storage.js";
-export { checkDeadline, checkNewSession, checkPatch, checkVersion } from "./storage-input.js";
+export {
+  type CheckedPatch,
+  checkDeadline,
+  checkNewSession,
+  checkPatch,
+  checkVersion,
+} from "./storage-input.js";

@@ -17,20 +17,33 @@ export function checkNewSession(session: NewSession): SessionMetadata {
   return copyMetadata(session.metadata ?? {}, "metadata");
 }
 
+/** A patch after {@link checkPatch}: its own copies, safe to keep. */
+export interface CheckedPatch {
+  /** Keys to write (a copy of `patch.set`; empty when absent). */
+  readonly set: SessionMetadata;
+  /** Keys to remove (a copy of `patch.remove`; empty when absent). */
+  readonly remove: readonly string[];
+  /** As in `SessionPatch.expiresAt`. */
+  readonly expiresAt: number | null | undefined;
+}
+
 /**
- * Checks an `update` patch the way every store must.
+ * Checks an `update` patch the way every store must, and returns a copy of it, so a caller
+ * changing its objects afterwards cannot change what is stored.
  * @throws {InvalidSessionInputError} for non-string values, a key both set and removed, or a bad deadline.
  */
-export function checkPatch(patch: SessionPatch): void {
+export function checkPatch(patch: SessionPatch): CheckedPatch {
   if (typeof patch !== "object" || patch === null) {
     throw new InvalidSessionInputError("a session patch must be an object");
   }
   const set = patch.set === undefined ? {} : copyMetadata(patch.set, "patch.set");
+  let remove: readonly string[] = [];
   if (patch.remove !== undefined) {
     if (!Array.isArray(patch.remove)) {
       throw new InvalidSessionInputError("patch.remove must be an array of metadata keys");
     }
-    for (const key of patch.remove) {
+    remove = [...patch.remove];
+    for (const key of remove) {
       checkKey(key, "patch.remove");
       if (Object.hasOwn(set, key)) {
         throw new InvalidSessionInputError(
@@ -42,6 +55,7 @@ export function checkPatch(patch: SessionPatch): void {
   if (patch.expiresAt !== undefined && patch.expiresAt !== null) {
     checkDeadline(patch.expiresAt, "patch.expiresAt");
   }
+  return { set, remove, expiresAt: patch.expiresAt };
 }
 
 /**
@@ -70,20 +84,23 @@ export function checkVersion(version: unknown): number {
   return version;
 }
 
-/** A plain copy of `metadata` with every key and value checked to be a string. */
+/**
+ * A plain copy of `metadata` after checking every key and value is a string. Spread, not
+ * assignment, so a key named "__proto__" stays an ordinary own key.
+ */
 function copyMetadata(metadata: unknown, field: string): SessionMetadata {
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
     throw new InvalidSessionInputError(`${field} must be an object of string values`);
   }
-  const copy: SessionMetadata = {};
-  for (const [key, value] of Object.entries(metadata)) {
+  const copy: SessionMetadata = { ...(metadata as SessionMetadata) };
+  for (const key of Object.keys(copy)) {
     checkKey(key, field);
+    const value = copy[key];
     if (typeof value !== "string") {
       throw new InvalidSessionInputError(
         `${field}[${JSON.stringify(key)}] must be a string, got ${value === null ? "null" : typeof value}`,
       );
     }
-    copy[key] = value;
   }
   return copy;
 }

@@ -1,0 +1,88 @@
+import type {
+  CallToolResult,
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ServerCapabilities,
+  Tool,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { BackendTarget } from "./backend-target.js";
+
+/**
+ * What a replica stored about a backend session, enough to reattach to it without a new
+ * `initialize`: the backend's session ID and what `initialize` negotiated.
+ */
+export interface BackendReattachHint {
+  /** The backend's own `Mcp-Session-Id`; never empty (a backend without sessions gets no hint). */
+  readonly sessionId: string;
+  /** The protocol version negotiated at `initialize`, sent as `MCP-Protocol-Version`. */
+  readonly protocolVersion?: string;
+  /** The server capabilities the backend reported at `initialize`. */
+  readonly capabilities?: ServerCapabilities;
+}
+
+/** Options for one backend request. */
+export interface BackendRequestOptions {
+  /** Aborts the request. Default: none (the SDK's own 60 s request timeout still applies). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * One live connection to one backend session. Errors: `BackendSessionExpiredError` when the
+ * backend answers 404 for the session, `BackendUnavailableError` when the connection is lost;
+ * errors the backend returns (JSON-RPC errors) pass through unchanged.
+ */
+export interface BackendConnection {
+  /** The backend's workload ID. */
+  readonly workloadId: string;
+  /** The backend's own `Mcp-Session-Id`; `""` when the backend runs without sessions (stateless HTTP, stdio). */
+  readonly sessionId: string;
+  /** The protocol version negotiated at `initialize` (or restored from the hint); `undefined` when unknown. */
+  readonly protocolVersion: string | undefined;
+  /** The server capabilities reported at `initialize` (or restored from the hint); `undefined` when unknown. */
+  readonly capabilities: ServerCapabilities | undefined;
+  /** Every tool the backend offers (all pages). */
+  listTools(options?: BackendRequestOptions): Promise<Tool[]>;
+  /** Calls one of the backend's tools by its own name. */
+  callTool(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    options?: BackendRequestOptions,
+  ): Promise<CallToolResult>;
+  /** Every resource the backend lists (all pages). */
+  listResources(options?: BackendRequestOptions): Promise<Resource[]>;
+  /** Reads one resource. */
+  readResource(uri: string, options?: BackendRequestOptions): Promise<ReadResourceResult>;
+  /** Every prompt the backend offers (all pages). */
+  listPrompts(options?: BackendRequestOptions): Promise<Prompt[]>;
+  /** Renders one prompt. */
+  getPrompt(
+    name: string,
+    args?: Record<string, string>,
+    options?: BackendRequestOptions,
+  ): Promise<GetPromptResult>;
+  /** Drops the local connection only; the backend session lives on, so another replica may reattach. Idempotent. */
+  close(): Promise<void>;
+  /** Ends the backend session (HTTP DELETE; a stdio process is stopped), then closes. Idempotent; never throws for a session already gone. */
+  terminate(): Promise<void>;
+}
+
+/** Opens connections to backends. The default is `McpBackendConnector`; tests inject their own. */
+export interface BackendConnector {
+  /**
+   * Connects to `target`.
+   * - `hint` absent: opens a fresh backend session (`initialize`).
+   * - `hint` present: reattaches to that backend session WITHOUT `initialize`, keeping the hint's
+   *   protocol version and capabilities; when the backend answers 404 for it, rejects with
+   *   `BackendSessionExpiredError` (the caller then connects fresh).
+   *
+   * `signal` bounds the whole connect; on abort the partial connection is closed and the promise
+   * rejects with `BackendConnectError`.
+   */
+  connect(
+    target: BackendTarget,
+    hint: BackendReattachHint | undefined,
+    signal: AbortSignal,
+  ): Promise<BackendConnection>;
+}

@@ -1,0 +1,74 @@
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  MetadataKeyIdentityBinding,
+  MetadataKeyIdentityIssuer,
+  MetadataKeyIdentitySubject,
+} from "@vmcp/session-keys";
+import { SessionOwnerMismatchError } from "./errors.js";
+import type { SessionMetadata } from "./session-record.js";
+
+/**
+ * Who owns a session: the verified identity (for example a JWT's `iss` and `sub`), never a token,
+ * so a refreshed token keeps its sessions.
+ */
+export interface SessionOwner {
+  /** The identity's issuer. */
+  readonly issuer: string;
+  /** The identity's subject at that issuer. */
+  readonly subject: string;
+}
+
+/**
+ * Binds sessions to owners with HMAC-SHA256 over (issuer, subject) under a secret key, stored in
+ * `vmcp.identity.binding` (issuer and subject are also stored, for operators). Verification
+ * compares in constant time (`crypto.timingSafeEqual`).
+ *
+ * Every replica must use the same secret, or a replica will refuse the rightful owner. Without a
+ * secret a random per-process key is used: fine for one replica, wrong for several.
+ */
+export class IdentityBinder {
+  readonly #key: Buffer;
+
+  /** @param secret the HMAC key (string as UTF-8, or bytes); default 32 random bytes for this process only. */
+  constructor(secret?: string | Uint8Array) {
+    if (secret === undefined) this.#key = randomBytes(32);
+    else this.#key = typeof secret === "string" ? Buffer.from(secret, "utf8") : Buffer.from(secret);
+    if (this.#key.length === 0) throw new RangeError("the identity binding secret is empty");
+  }
+
+  /** The binding value for `owner`: base64url HMAC-SHA256 of its issuer and subject. */
+  bindingFor(owner: SessionOwner): string {
+    return createHmac("sha256", this.#key)
+      .update(JSON.stringify([owner.issuer, owner.subject]))
+      .digest("base64url");
+  }
+
+  /** The `vmcp.identity.*` metadata that binds a session to `owner`. */
+  metadataFor(owner: SessionOwner): SessionMetadata {
+    return {
+      [MetadataKeyIdentityBinding]: this.bindingFor(owner),
+      [MetadataKeyIdentityIssuer]: owner.issuer,
+      [MetadataKeyIdentitySubject]: owner.subject,
+    };
+  }
+
+  /**
+   * Checks that `owner` may use the session whose metadata is given. A session without a binding
+   * is open to any caller; a bound session needs the same identity.
+   * @throws {SessionOwnerMismatchError} for another identity, or none.
+   */
+  verify(
+    sessionId: string,
+    metadata: Readonly<SessionMetadata>,
+    owner: SessionOwner | undefined,
+  ): void {
+    const stored = metadata[MetadataKeyIdentityBinding];
+    if (stored === undefined) return;
+    if (owner === undefined) throw new SessionOwnerMismatchError(sessionId);
+    const expected = Buffer.from(this.bindingFor(owner), "utf8");
+    const actual = Buffer.from(stored, "utf8");
+    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+      throw new SessionOwnerMismatchError(sessionId);
+    }
+  }
+}

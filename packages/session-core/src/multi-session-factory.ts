@@ -1,0 +1,283 @@
+import {
+  assertValidWorkloadId,
+  backendKeys,
+  encodeBackendIds,
+  MetadataKeyBackendIDs,
+} from "@vmcp/session-keys";
+import type {
+  BackendConnection,
+  BackendConnector,
+  BackendReattachHint,
+} from "./backend-connector.js";
+import {
+  backendEntryMetadata,
+  populateBackendMetadata,
+  readStoredBackends,
+  type StoredBackend,
+} from "./backend-metadata.js";
+import type { BackendTarget } from "./backend-target.js";
+import { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
+import { BackendConnectError, BackendSessionExpiredError, SessionDecodeError } from "./errors.js";
+import { McpBackendConnector } from "./mcp-backend-connector.js";
+import { DefaultMultiSession, type MultiSession } from "./multi-session.js";
+import { assertValidSessionId, generateSessionId } from "./session-id.js";
+import type { SessionMetadata, SessionPatch, SessionRecord } from "./session-record.js";
+import type { ToolNaming } from "./tool-naming.js";
+
+/** The default bound on one backend connect: 10,000 ms. */
+export const DefaultConnectTimeoutMs = 10_000;
+
+/** Options for {@link MultiSessionFactory}. */
+export interface MultiSessionFactoryOptions {
+  /** The backends every session connects to. Workload IDs are checked at construction. */
+  readonly backends: readonly BackendTarget[];
+  /** Opens backend connections. Default: a new `McpBackendConnector()`. */
+  readonly connector?: BackendConnector;
+  /** Bound on each backend connect (fresh or reattach), ms. Default {@link DefaultConnectTimeoutMs}. */
+  readonly connectTimeoutMs?: number;
+  /** Tool and prompt name conflict rule. Default `"prefix-on-conflict"`. */
+  readonly toolNaming?: ToolNaming;
+  /** Told about each backend that failed to connect (the session goes on without it). Default: nothing. */
+  readonly onConnectError?: (workloadId: string, error: unknown) => void;
+}
+
+/** Options for {@link MultiSessionFactory.makeSession}. */
+export interface MakeSessionOptions {
+  /** The session ID. Default: a fresh `generateSessionId()`. */
+  readonly id?: string;
+  /** What the client sent at `initialize`; written as `vmcp.client.*` metadata. */
+  readonly client?: ClientInfoRecord;
+}
+
+/** What {@link MultiSessionFactory.restoreSession} gives back. */
+export interface RestoredSession {
+  /** The live session, connected to every stored backend that could be reached. */
+  readonly session: MultiSession;
+  /**
+   * The metadata changes to write back to storage (update, never create), or `undefined` when
+   * nothing changed: new backend session IDs (and protocol/capabilities) for backends that had
+   * to be initialised afresh, and the removal of backends that are no longer configured.
+   * A stored backend that is merely unreachable stays in storage, for a later restore.
+   */
+  readonly patch: SessionPatch | undefined;
+}
+
+/**
+ * Makes and restores {@link MultiSession}s: connects one client session to every configured
+ * backend in parallel, each connect bounded by `connectTimeoutMs`, tolerating partial failure, and
+ * writes the backend metadata (see `populateBackendMetadata`) before anything wraps the session.
+ */
+export class MultiSessionFactory {
+  /** The configured backends, in configuration order. */
+  readonly backends: readonly BackendTarget[];
+  /** Bound on each backend connect, ms. */
+  readonly connectTimeoutMs: number;
+  /** The name conflict rule of every session made. */
+  readonly toolNaming: ToolNaming;
+  readonly #connector: BackendConnector;
+  readonly #targets = new Map<string, BackendTarget>();
+  readonly #onConnectError: (workloadId: string, error: unknown) => void;
+
+  /**
+   * @throws {InvalidWorkloadIdError} (from `@vmcp/session-keys`) for a backend whose workload ID cannot be stored.
+   * @throws {RangeError} for a non-positive or non-finite `connectTimeoutMs`.
+   */
+  constructor(options: MultiSessionFactoryOptions) {
+    for (const target of options.backends) assertValidWorkloadId(target.workloadId);
+    const timeout = options.connectTimeoutMs ?? DefaultConnectTimeoutMs;
+    if (!Number.isFinite(timeout) || timeout <= 0) {
+      throw new RangeError(
+        `connectTimeoutMs must be a positive number of ms, got ${String(timeout)}`,
+      );
+    }
+    this.backends = [...options.backends];
+    this.connectTimeoutMs = timeout;
+    this.toolNaming = options.toolNaming ?? "prefix-on-conflict";
+    this.#connector = options.connector ?? new McpBackendConnector();
+    this.#onConnectError = options.onConnectError ?? (() => undefined);
+    // A workload ID configured twice: the last configuration is the one restores use.
+    for (const target of this.backends) this.#targets.set(target.workloadId, target);
+  }
+
+  /**
+   * Connects a new session to every backend in parallel. Backends that fail or time out are left
+   * out (and reported to `onConnectError`). Writes `vmcp.backend.ids` and, per connected backend,
+   * `vmcp.backend.session.<workloadId>` (+ protocol and capabilities keys); nothing when none connect.
+   * @throws {InvalidSessionIdError} for a bad `options.id`.
+   */
+  async makeSession(options: MakeSessionOptions = {}): Promise<MultiSession> {
+    const id = options.id === undefined ? generateSessionId() : assertValidSessionId(options.id);
+    const settled = await Promise.all(
+      this.backends.map((target) =>
+        this.#connectBounded(target, undefined).catch((error: unknown) => {
+          this.#onConnectError(target.workloadId, error);
+          return undefined;
+        }),
+      ),
+    );
+    const connected = settled.filter((c): c is BackendConnection => c !== undefined);
+    // Stable sort: for a duplicated workload ID the later configured one is written last.
+    connected.sort((a, b) => compare(a.workloadId, b.workloadId));
+    const metadata: SessionMetadata =
+      options.client === undefined ? {} : clientInfoMetadata(options.client);
+    populateBackendMetadata(metadata, connected);
+    return new DefaultMultiSession({
+      id,
+      metadata,
+      connections: connected,
+      toolNaming: this.toolNaming,
+      client: options.client,
+    });
+  }
+
+  /**
+   * Rebuilds a live session from its stored record on a replica that does not hold it: each
+   * stored backend is reattached with its stored session ID (no `initialize`); one that answers
+   * 404 (`BackendSessionExpiredError`) or runs without sessions is connected afresh. All in
+   * parallel, each bounded by `connectTimeoutMs`.
+   * @throws {SessionDecodeError} when the stored backend list cannot be decoded.
+   */
+  async restoreSession(record: SessionRecord): Promise<RestoredSession> {
+    let stored: StoredBackend[];
+    try {
+      stored = readStoredBackends(record.metadata);
+    } catch (error) {
+      throw new SessionDecodeError(record.id, "its backend list is invalid", { cause: error });
+    }
+    const dropped = stored.filter((b) => !this.#targets.has(b.workloadId)).map((b) => b.workloadId);
+    const restorable = stored.filter((b) => this.#targets.has(b.workloadId));
+    const results = await Promise.all(
+      restorable.map((b) =>
+        this.#reattach(b).catch((error: unknown) => {
+          this.#onConnectError(b.workloadId, error);
+          return undefined;
+        }),
+      ),
+    );
+    const connections = results.filter((c): c is BackendConnection => c !== undefined);
+
+    const set: SessionMetadata = {};
+    for (const connection of connections) {
+      for (const [key, value] of Object.entries(backendEntryMetadata(connection))) {
+        if (record.metadata[key] !== value) set[key] = value;
+      }
+    }
+    const remove = dropped.flatMap((id) => backendKeys(id)).filter((k) => k in record.metadata);
+    if (dropped.length > 0) {
+      const remaining = restorable.map((b) => b.workloadId);
+      if (remaining.length === 0) remove.push(MetadataKeyBackendIDs);
+      else set[MetadataKeyBackendIDs] = encodeBackendIds(remaining);
+    }
+    const hasSet = Object.keys(set).length > 0;
+    const patch: SessionPatch | undefined =
+      hasSet || remove.length > 0
+        ? { ...(hasSet ? { set } : {}), ...(remove.length > 0 ? { remove } : {}) }
+        : undefined;
+
+    const metadata: SessionMetadata = { ...record.metadata, ...set };
+    for (const key of remove) delete metadata[key];
+    const session = new DefaultMultiSession({
+      id: record.id,
+      metadata,
+      connections,
+      toolNaming: this.toolNaming,
+      client: readClientInfo(record.metadata),
+    });
+    return { session, patch };
+  }
+
+  /**
+   * Opens a fresh backend session (`initialize`) to one configured backend, bounded by
+   * `connectTimeoutMs`: what a session uses to replace a backend session that expired.
+   * @throws {BackendConnectError} when the backend is not configured, fails or times out.
+   */
+  connectBackend(workloadId: string): Promise<BackendConnection> {
+    const target = this.#targets.get(workloadId);
+    if (target === undefined) {
+      return Promise.reject(new BackendConnectError(workloadId, "it is not configured"));
+    }
+    return this.#connectBounded(target, undefined);
+  }
+
+  /**
+   * Ends the backend sessions a stored record names, without a live session: reattaches to each
+   * (no `initialize`) and terminates it. Backends that are gone, unreachable or run without
+   * sessions are skipped; never throws for them.
+   */
+  async terminateStored(record: SessionRecord): Promise<void> {
+    let stored: StoredBackend[];
+    try {
+      stored = readStoredBackends(record.metadata);
+    } catch {
+      return;
+    }
+    await Promise.allSettled(
+      stored.map(async (b) => {
+        const target = this.#targets.get(b.workloadId);
+        if (target === undefined || b.hint === undefined) return;
+        const connection = await this.#connectBounded(target, b.hint);
+        await connection.terminate();
+      }),
+    );
+  }
+
+  async #reattach(stored: StoredBackend): Promise<BackendConnection> {
+    const target = this.#targets.get(stored.workloadId);
+    if (target === undefined)
+      throw new BackendConnectError(stored.workloadId, "it is not configured");
+    if (stored.hint === undefined) return this.#connectBounded(target, undefined);
+    try {
+      return await this.#connectBounded(target, stored.hint);
+    } catch (error) {
+      if (!(error instanceof BackendSessionExpiredError)) throw error;
+      return this.#connectBounded(target, undefined);
+    }
+  }
+
+  /**
+   * Connects with an abort signal that fires after `connectTimeoutMs`, and also stops waiting
+   * then even if the connector ignores the signal (a late connection is closed).
+   */
+  #connectBounded(
+    target: BackendTarget,
+    hint: BackendReattachHint | undefined,
+  ): Promise<BackendConnection> {
+    const controller = new AbortController();
+    return new Promise<BackendConnection>((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        const reason = new DOMException("connect timed out", "TimeoutError");
+        controller.abort(reason);
+        reject(
+          new BackendConnectError(
+            target.workloadId,
+            `connect timed out after ${this.connectTimeoutMs} ms`,
+            { cause: reason },
+          ),
+        );
+      }, this.connectTimeoutMs);
+      let attempt: Promise<BackendConnection>;
+      try {
+        attempt = this.#connector.connect(target, hint, controller.signal);
+      } catch (error) {
+        attempt = Promise.reject(error);
+      }
+      attempt.then(
+        (connection) => {
+          clearTimeout(timer);
+          if (done) void connection.close();
+          else resolve(connection);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          if (!done) reject(error);
+        },
+      );
+    });
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,288 @@
+import type {
+  CallToolResult,
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  Tool,
+} from "@modelcontextprotocol/sdk/types.js";
+import { backendKeys, encodeBackendIds, MetadataKeyBackendIDs } from "@vmcp/session-keys";
+import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
+import { backendEntryMetadata } from "./backend-metadata.js";
+import type { ClientInfoRecord } from "./client-info.js";
+import {
+  SessionClosedError,
+  UnknownPromptError,
+  UnknownResourceError,
+  UnknownToolError,
+} from "./errors.js";
+import type { SessionMetadata } from "./session-record.js";
+import { exposeNames, type ToolNaming } from "./tool-naming.js";
+
+/**
+ * One client session spread over several backend MCP servers: one tool list, calls routed to
+ * the backend that owns each tool. Tool and prompt names follow the factory's {@link ToolNaming};
+ * resources keep their URIs (when two backends list one URI, the backend first by workload ID
+ * serves it).
+ */
+export interface MultiSession {
+  /** The session ID (the client's `Mcp-Session-Id`). */
+  readonly id: string;
+  /** The workload IDs of the backends connected now, sorted. */
+  readonly backendIds: readonly string[];
+  /** What the client sent at `initialize`, when known. */
+  readonly client: ClientInfoRecord | undefined;
+  /**
+   * A copy of the session's metadata: the backend keys written by `makeSession` (or read back
+   * and updated by a restore), client info and, once managed, the identity binding.
+   */
+  getMetadata(): Record<string, string>;
+  /** Every tool of every connected backend, under its exposed name; refreshes the routing table. */
+  listTools(options?: BackendRequestOptions): Promise<Tool[]>;
+  /**
+   * Calls a tool by its exposed name on the backend that owns it.
+   * @throws {UnknownToolError} when no connected backend offers that name (after one refresh).
+   */
+  callTool(
+    name: string,
+    args?: Record<string, unknown>,
+    options?: BackendRequestOptions,
+  ): Promise<CallToolResult>;
+  /** Every resource of every connected backend; refreshes the routing table. */
+  listResources(options?: BackendRequestOptions): Promise<Resource[]>;
+  /**
+   * Reads a resource from the backend that lists its URI.
+   * @throws {UnknownResourceError} when no connected backend lists it (after one refresh).
+   */
+  readResource(uri: string, options?: BackendRequestOptions): Promise<ReadResourceResult>;
+  /** Every prompt of every connected backend, under its exposed name; refreshes the routing table. */
+  listPrompts(options?: BackendRequestOptions): Promise<Prompt[]>;
+  /**
+   * Renders a prompt by its exposed name on the backend that owns it.
+   * @throws {UnknownPromptError} when no connected backend offers that name (after one refresh).
+   */
+  getPrompt(
+    name: string,
+    args?: Record<string, string>,
+    options?: BackendRequestOptions,
+  ): Promise<GetPromptResult>;
+  /**
+   * Replaces (or adds) the live connection of one backend, closing the previous one locally,
+   * and records its session ID (plus protocol and capabilities) in the session's metadata.
+   */
+  replaceBackend(connection: BackendConnection): Promise<void>;
+  /**
+   * Drops one backend from the live session (closing its connection locally) and from the
+   * session's metadata (its keys, and its entry in `vmcp.backend.ids`). No-op when absent.
+   */
+  dropBackend(workloadId: string): Promise<void>;
+  /** Closes every local backend connection; the backend sessions live on for other replicas. Idempotent. */
+  close(): Promise<void>;
+  /** Ends every backend session (HTTP DELETE), then closes. Idempotent; never throws for a backend already gone. */
+  terminate(): Promise<void>;
+}
+
+/** What {@link DefaultMultiSession} is built from. */
+export interface MultiSessionInit {
+  /** The session ID. */
+  readonly id: string;
+  /** The session's metadata, already holding the backend keys. */
+  readonly metadata: Readonly<SessionMetadata>;
+  /** The live connections; a workload ID listed twice keeps the last (the earlier one is closed). */
+  readonly connections: readonly BackendConnection[];
+  /** Name conflict rule. Default `"prefix-on-conflict"`. */
+  readonly toolNaming?: ToolNaming;
+  /** The client's `initialize` info, when known. */
+  readonly client?: ClientInfoRecord | undefined;
+}
+
+interface Route {
+  readonly workloadId: string;
+  readonly name: string;
+}
+
+/** The standard {@link MultiSession}, as made by `MultiSessionFactory`. */
+export class DefaultMultiSession implements MultiSession {
+  readonly id: string;
+  readonly client: ClientInfoRecord | undefined;
+  readonly #metadata: SessionMetadata;
+  readonly #connections = new Map<string, BackendConnection>();
+  readonly #naming: ToolNaming;
+  #toolRoutes: Map<string, Route> | undefined;
+  #promptRoutes: Map<string, Route> | undefined;
+  #resourceRoutes: Map<string, string> | undefined;
+  #state: "open" | "closed" = "open";
+  #ending: Promise<void> | undefined;
+
+  constructor(init: MultiSessionInit) {
+    this.id = init.id;
+    this.client = init.client;
+    this.#metadata = { ...init.metadata };
+    this.#naming = init.toolNaming ?? "prefix-on-conflict";
+    for (const connection of init.connections) {
+      const previous = this.#connections.get(connection.workloadId);
+      if (previous !== undefined && previous !== connection) void previous.close();
+      this.#connections.set(connection.workloadId, connection);
+    }
+  }
+
+  get backendIds(): readonly string[] {
+    return [...this.#connections.keys()].sort();
+  }
+
+  getMetadata(): Record<string, string> {
+    return { ...this.#metadata };
+  }
+
+  async listTools(options: BackendRequestOptions = {}): Promise<Tool[]> {
+    const perBackend = await this.#gather("tools", (c) => c.listTools(options));
+    const exposed = exposeNames(perBackend, this.#naming);
+    this.#toolRoutes = new Map(
+      exposed.map((e) => [e.exposedName, { workloadId: e.workloadId, name: e.item.name }]),
+    );
+    return exposed.map((e) => ({ ...e.item, name: e.exposedName }));
+  }
+
+  async callTool(
+    name: string,
+    args?: Record<string, unknown>,
+    options: BackendRequestOptions = {},
+  ): Promise<CallToolResult> {
+    let route = this.#toolRoutes?.get(name);
+    if (route === undefined) {
+      await this.listTools(options);
+      route = this.#toolRoutes?.get(name);
+    }
+    const connection = route === undefined ? undefined : this.#connections.get(route.workloadId);
+    if (route === undefined || connection === undefined) throw new UnknownToolError(name);
+    return connection.callTool(route.name, args, options);
+  }
+
+  async listResources(options: BackendRequestOptions = {}): Promise<Resource[]> {
+    const perBackend = await this.#gather("resources", (c) => c.listResources(options));
+    const routes = new Map<string, string>();
+    const resources: Resource[] = [];
+    for (const [workloadId, items] of perBackend) {
+      for (const resource of items) {
+        if (routes.has(resource.uri)) continue;
+        routes.set(resource.uri, workloadId);
+        resources.push(resource);
+      }
+    }
+    this.#resourceRoutes = routes;
+    return resources;
+  }
+
+  async readResource(
+    uri: string,
+    options: BackendRequestOptions = {},
+  ): Promise<ReadResourceResult> {
+    let workloadId = this.#resourceRoutes?.get(uri);
+    if (workloadId === undefined) {
+      await this.listResources(options);
+      workloadId = this.#resourceRoutes?.get(uri);
+    }
+    const connection = workloadId === undefined ? undefined : this.#connections.get(workloadId);
+    if (connection === undefined) throw new UnknownResourceError(uri);
+    return connection.readResource(uri, options);
+  }
+
+  async listPrompts(options: BackendRequestOptions = {}): Promise<Prompt[]> {
+    const perBackend = await this.#gather("prompts", (c) => c.listPrompts(options));
+    const exposed = exposeNames(perBackend, this.#naming);
+    this.#promptRoutes = new Map(
+      exposed.map((e) => [e.exposedName, { workloadId: e.workloadId, name: e.item.name }]),
+    );
+    return exposed.map((e) => ({ ...e.item, name: e.exposedName }));
+  }
+
+  async getPrompt(
+    name: string,
+    args?: Record<string, string>,
+    options: BackendRequestOptions = {},
+  ): Promise<GetPromptResult> {
+    let route = this.#promptRoutes?.get(name);
+    if (route === undefined) {
+      await this.listPrompts(options);
+      route = this.#promptRoutes?.get(name);
+    }
+    const connection = route === undefined ? undefined : this.#connections.get(route.workloadId);
+    if (route === undefined || connection === undefined) throw new UnknownPromptError(name);
+    return connection.getPrompt(route.name, args, options);
+  }
+
+  async replaceBackend(connection: BackendConnection): Promise<void> {
+    if (this.#state === "closed") {
+      await connection.close();
+      throw new SessionClosedError(`session ${JSON.stringify(this.id)}`);
+    }
+    const previous = this.#connections.get(connection.workloadId);
+    this.#connections.set(connection.workloadId, connection);
+    for (const key of backendKeys(connection.workloadId)) delete this.#metadata[key];
+    Object.assign(this.#metadata, backendEntryMetadata(connection));
+    const listed = new Set(this.#listedIds());
+    listed.add(connection.workloadId);
+    this.#metadata[MetadataKeyBackendIDs] = encodeBackendIds(listed);
+    this.#forgetRoutes();
+    if (previous !== undefined && previous !== connection) await previous.close();
+  }
+
+  async dropBackend(workloadId: string): Promise<void> {
+    const previous = this.#connections.get(workloadId);
+    this.#connections.delete(workloadId);
+    for (const key of backendKeys(workloadId)) delete this.#metadata[key];
+    const remaining = this.#listedIds().filter((id) => id !== workloadId);
+    if (remaining.length === 0) delete this.#metadata[MetadataKeyBackendIDs];
+    else this.#metadata[MetadataKeyBackendIDs] = encodeBackendIds(remaining);
+    this.#forgetRoutes();
+    if (previous !== undefined) await previous.close();
+  }
+
+  close(): Promise<void> {
+    return this.#end((c) => c.close());
+  }
+
+  terminate(): Promise<void> {
+    return this.#end((c) => c.terminate());
+  }
+
+  #end(how: (c: BackendConnection) => Promise<void>): Promise<void> {
+    if (this.#ending === undefined) {
+      this.#state = "closed";
+      const connections = [...this.#connections.values()];
+      this.#ending = Promise.allSettled(connections.map(how)).then(() => undefined);
+    }
+    return this.#ending;
+  }
+
+  #listedIds(): string[] {
+    const value = this.#metadata[MetadataKeyBackendIDs];
+    return value === undefined || value === "" ? [] : value.split(",");
+  }
+
+  #forgetRoutes(): void {
+    this.#toolRoutes = undefined;
+    this.#promptRoutes = undefined;
+    this.#resourceRoutes = undefined;
+  }
+
+  /** Lists from every backend that offers `capability` (all, when its capabilities are unknown). */
+  async #gather<T>(
+    capability: "tools" | "resources" | "prompts",
+    list: (c: BackendConnection) => Promise<T[]>,
+  ): Promise<Array<readonly [string, T[]]>> {
+    if (this.#state === "closed")
+      throw new SessionClosedError(`session ${JSON.stringify(this.id)}`);
+    const ids = this.backendIds.filter((id) => {
+      const capabilities = this.#connections.get(id)?.capabilities;
+      return capabilities === undefined || capabilities[capability] !== undefined;
+    });
+    const lists = await Promise.all(
+      ids.map((id) => {
+        const connection = this.#connections.get(id);
+        return connection === undefined ? Promise.resolve([]) : list(connection);
+      }),
+    );
+    return ids.map((id, i) => [id, lists[i] ?? []] as const);
+  }
+}
