@@ -80,7 +80,7 @@ export class MemoryStorage implements SessionStorage {
   async update(id: string, patch: SessionPatch, options: UpdateOptions = {}): Promise<boolean> {
     this.#checkOpen();
     assertValidSessionId(id);
-    checkPatch(patch);
+    const change = checkPatch(patch);
     if (options.ifVersion !== undefined) checkVersion(options.ifVersion);
     const now = this.#now();
     const entry = this.#live(id, now);
@@ -94,8 +94,8 @@ export class MemoryStorage implements SessionStorage {
       this.#cache.delete(id);
       return true;
     }
-    const metadata: SessionMetadata = { ...entry.metadata, ...patch.set };
-    for (const key of patch.remove ?? []) delete metadata[key];
+    const metadata: SessionMetadata = { ...entry.metadata, ...change.set };
+    for (const key of change.remove) delete metadata[key];
     this.#cache.set(id, {
       createdAt: entry.createdAt,
       updatedAt: now,
@@ -106,17 +106,16 @@ export class MemoryStorage implements SessionStorage {
     return true;
   }
 
-  async load(id: string, options: LoadOptions = {}): Promise<SessionRecord | undefined> {
+  async load(id: string, options?: LoadOptions): Promise<SessionRecord | undefined> {
     this.#checkOpen();
     assertValidSessionId(id);
-    if (options.slideExpiresAt !== undefined) {
-      checkDeadline(options.slideExpiresAt, "slideExpiresAt");
-    }
+    const slideTo = options?.slideExpiresAt;
+    if (slideTo !== undefined) checkDeadline(slideTo, "slideExpiresAt");
     const now = this.#now();
     let entry = this.#live(id, now);
     if (entry === undefined) return undefined;
-    if (options.slideExpiresAt !== undefined) {
-      entry = this.#setDeadline(id, entry, options.slideExpiresAt, now);
+    if (slideTo !== undefined) {
+      entry = this.#setDeadline(id, entry, slideTo, now);
       if (entry === undefined) return undefined;
     }
     return toRecord(id, entry);
@@ -193,12 +192,9 @@ export class MemoryStorage implements SessionStorage {
 }
 
 function toRecord(id: string, entry: Entry): SessionRecord {
-  const record = {
-    id,
-    createdAt: entry.createdAt,
-    updatedAt: entry.updatedAt,
-    version: entry.version,
-    metadata: { ...entry.metadata },
-  };
-  return entry.expiresAt === undefined ? record : { ...record, expiresAt: entry.expiresAt };
+  const metadata = { ...entry.metadata };
+  const { createdAt, updatedAt, version, expiresAt } = entry;
+  return expiresAt === undefined
+    ? { id, createdAt, updatedAt, version, metadata }
+    : { id, createdAt, updatedAt, expiresAt, version, metadata };
 }

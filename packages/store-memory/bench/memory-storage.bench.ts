@@ -1,0 +1,108 @@
+/**
+ * MemoryStorage against raw lru-cache in one process: load and store throughput of the same
+ * records. The storage pays for validation, copies (isolation) and a promise per call; the
+ * baseline stores the same freshly built records a caller of raw lru-cache would build.
+ * Baseline and subject alternate over 5 rounds; the table shows medians.
+ */
+import { compareThroughput, formatRatioTable, type RatioRow } from "@vmcp/bench-kit";
+import { MemoryStorage } from "@vmcp/store-memory";
+import { LRUCache } from "lru-cache";
+
+const Sessions = 10_000;
+const Ops = 200_000;
+
+interface RawRecord {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  version: number;
+  metadata: Record<string, string>;
+}
+
+function metadataFor(i: number): Record<string, string> {
+  return {
+    "vmcp.backend.ids": "github,jira,slack",
+    "vmcp.backend.session.github": `gh-${i}-3f9a1c`,
+    "vmcp.backend.session.jira": `jr-${i}-77e0b2`,
+    "vmcp.backend.session.slack": "",
+    "vmcp.identity.subject": `user-${i}`,
+    "vmcp.identity.binding": "b3f1c0de9a8e7f6d5c4b3a2918070605",
+  };
+}
+
+const ids = Array.from(
+  { length: Sessions },
+  (_, i) => `session-${i.toString(36).padStart(8, "0")}`,
+);
+const metadata = ids.map((_, i) => metadataFor(i));
+const idAt = (i: number) => ids[i % Sessions] as string;
+const metadataAt = (i: number) => metadata[i % Sessions] as Record<string, string>;
+
+const raw = new LRUCache<string, RawRecord>({ max: Sessions });
+const storage = new MemoryStorage({ maxSessions: Sessions });
+for (let i = 0; i < Sessions; i++) {
+  const now = Date.now();
+  raw.set(idAt(i), {
+    id: idAt(i),
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+    metadata: metadataAt(i),
+  });
+  await storage.create({ id: idAt(i), metadata: metadataAt(i) });
+}
+
+const load = await compareThroughput(
+  Ops,
+  (i) => raw.get(idAt(i)),
+  (i) => storage.load(idAt(i)),
+);
+const update = await compareThroughput(
+  Ops,
+  (i) => {
+    const old = raw.get(idAt(i)) as RawRecord;
+    const metadata = { ...old.metadata, "vmcp.backend.session.github": `gh-${i}` };
+    raw.set(idAt(i), { ...old, updatedAt: Date.now(), version: old.version + 1, metadata });
+  },
+  (i) => storage.update(idAt(i), { set: { "vmcp.backend.session.github": `gh-${i}` } }),
+);
+const recreate = await compareThroughput(
+  Ops,
+  (i) => {
+    raw.delete(idAt(i));
+    const now = Date.now();
+    raw.set(idAt(i), {
+      id: idAt(i),
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      metadata: { ...metadataAt(i) },
+    });
+  },
+  async (i) => {
+    await storage.delete(idAt(i));
+    await storage.create({ id: idAt(i), metadata: metadataAt(i) });
+  },
+);
+await storage.close();
+
+const row = (
+  name: string,
+  c: { subjectOpsPerSec: number; baselineOpsPerSec: number },
+): RatioRow => ({
+  name,
+  value: c.subjectOpsPerSec,
+  baseline: c.baselineOpsPerSec,
+  unit: "ops/s",
+  aim: { atLeast: 0.25 },
+});
+console.log(
+  formatRatioTable(
+    `@vmcp/store-memory vs raw lru-cache: ${Sessions.toLocaleString("en-US")} sessions of 6 keys, ${Ops.toLocaleString("en-US")} ops a round, median of 5 alternating rounds`,
+    [
+      row("load (vs get)", load),
+      row("store: update one key (vs get+set new record)", update),
+      row("store: delete+create (vs delete+set new record)", recreate),
+    ],
+  ),
+);
