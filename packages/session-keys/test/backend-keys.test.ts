@@ -1,0 +1,55 @@
+import {
+  backendCapabilitiesKey,
+  backendKeys,
+  backendProtocolKey,
+  backendSessionKey,
+  InvalidWorkloadIdError,
+  MetadataKeyBackendIDs,
+  MetadataKeyBackendSessionPrefix,
+  parseBackendSessionKey,
+} from "@vmcp/session-keys";
+import { describe, expect, it } from "vitest";
+
+describe("key constants", () => {
+  it("MetadataKeyBackendSessionPrefix has the value the seed fixes", () => {
+    expect(MetadataKeyBackendSessionPrefix).toBe("vmcp.backend.session.");
+  });
+
+  it("MetadataKeyBackendIDs has the value the seed fixes", () => {
+    expect(MetadataKeyBackendIDs).toBe("vmcp.backend.ids");
+  });
+});
+
+describe("backendSessionKey and parseBackendSessionKey", () => {
+  it("builds the prefix followed by the workload ID", () => {
+    expect(backendSessionKey("github")).toBe("vmcp.backend.session.github");
+  });
+
+  it("round-trips workload IDs with dots, dashes, colons and non-ASCII letters", () => {
+    for (const id of ["github", "team.a.jira", "svc-1", "ns:tool", "ünïcode", "x".repeat(256)]) {
+      expect(parseBackendSessionKey(backendSessionKey(id))).toBe(id);
+    }
+  });
+
+  it("parses nothing out of other keys, the bare prefix or an invalid suffix", () => {
+    expect(parseBackendSessionKey("vmcp.backend.ids")).toBeUndefined();
+    expect(parseBackendSessionKey("vmcp.backend.session.")).toBeUndefined();
+    expect(parseBackendSessionKey("vmcp.backend.session.a,b")).toBeUndefined();
+    expect(parseBackendSessionKey("vmcp.backend.protocol.github")).toBeUndefined();
+    expect(parseBackendSessionKey("other.vmcp.backend.session.github")).toBeUndefined();
+  });
+
+  it("refuses to build a key for an unusable workload ID, naming it", () => {
+    expect(() => backendSessionKey("a,b")).toThrow(InvalidWorkloadIdError);
+    expect(() => backendSessionKey("a,b")).toThrow(/"a,b".*comma/);
+  });
+
+  it("lists every per-backend key of one workload", () => {
+    expect(backendKeys("jira")).toEqual([
+      backendSessionKey("jira"),
+      backendProtocolKey("jira"),
+      backendCapabilitiesKey("jira"),
+    ]);
+    expect(new Set(backendKeys("jira")).size).toBe(3);
+  });
+});
