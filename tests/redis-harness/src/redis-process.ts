@@ -152,7 +152,8 @@ class ManagedRedis implements RedisServer {
         throw new Error(`redis-server on port ${this.port} exited during start:\n${this.#log}`);
       }
       try {
-        if ((await redisCli(this.port, ["PING"], 2_000)) === "PONG") return;
+        // A server started with --requirepass answers NOAUTH: it is up all the same.
+        if (/^(PONG|NOAUTH)/.test(await redisCli(this.port, ["PING"], 2_000))) return;
       } catch {
         // not listening yet
       }

@@ -1,0 +1,123 @@
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
+
+/** The default bound on every operation, ms: {@link RedisStorageOptions.timeoutMs}. */
+export const DefaultTimeoutMs = 1_500;
+
+/** The default SCAN `COUNT` per round trip for `listIds`. */
+export const DefaultListBatchSize = 250;
+
+/** The largest SCAN `COUNT` `listIds` sends, whatever batch size is asked for. */
+export const MaxListBatchSize = 10_000;
+
+/** The longest pause between reconnection attempts of a client the storage creates, ms. */
+export const MaxReconnectDelayMs = 500;
+
+/** How to reach Redis. Give exactly one of `url`, `redis`, `cluster` or `client` (`url` and `redis` combine). */
+export interface RedisStorageOptions {
+  /**
+   * A Redis URL (`redis://[user:password@]host:port/db`, or `rediss://` for TLS). Options in
+   * `redis` apply on top of it.
+   */
+  readonly url?: string;
+  /**
+   * ioredis options for a standalone server, or for Sentinel (`sentinels` and `name`). TLS,
+   * `username`/`password` (AUTH and ACL users) pass through. The storage overrides the
+   * failure-handling options (see the README); `keyPrefix` is refused: use {@link keyPrefix}.
+   */
+  readonly redis?: RedisOptions;
+  /** A Redis Cluster: its startup nodes and ioredis Cluster options. */
+  readonly cluster?: {
+    readonly nodes: readonly ClusterNode[];
+    readonly options?: ClusterOptions;
+  };
+  /**
+   * An existing ioredis `Redis` or `Cluster`. The storage never closes it (its `close()` only
+   * removes the storage's listener); it should not use ioredis's own `keyPrefix`.
+   */
+  readonly client?: Redis | Cluster;
+  /**
+   * The prefix of every key, without braces. Default `"vmcp:session:"`. Sessions live at
+   * `<prefix>{<id>}`.
+   */
+  readonly keyPrefix?: string;
+  /**
+   * The bound on every call, ms: waiting for a connection plus the command. Past it the call
+   * rejects with `StorageUnavailableError`. Default {@link DefaultTimeoutMs} (1500 ms).
+   */
+  readonly timeoutMs?: number;
+  /** The clock, epoch ms, for createdAt/updatedAt and deadline checks. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** A client the storage made, or was handed, and whether it owns it. */
+export interface ResolvedClient {
+  readonly client: Redis | Cluster;
+  readonly owned: boolean;
+}
+
+/**
+ * Builds the ioredis client described by `options`, with failure handling that keeps every call
+ * bounded: no offline queue (calls wait for `ready` themselves, within their bound), no resend of
+ * commands lost with a connection, a command timeout, a connect timeout, fast reconnection, and
+ * a reconnect on `READONLY` (a demoted master after a failover).
+ * @throws {TypeError} when not exactly one source is given, or ioredis's `keyPrefix` is set.
+ */
+export function resolveClient(options: RedisStorageOptions, timeoutMs: number): ResolvedClient {
+  const sources = [
+    options.url !== undefined || options.redis !== undefined,
+    options.cluster !== undefined,
+    options.client !== undefined,
+  ].filter(Boolean).length;
+  if (sources !== 1) {
+    throw new TypeError(
+      "RedisStorage needs exactly one of: url and/or redis options, cluster, or client",
+    );
+  }
+  if (options.client !== undefined) {
+    if (hasKeyPrefix(options.client.options)) {
+      throw new TypeError("the given client uses ioredis keyPrefix; use RedisStorage's keyPrefix");
+    }
+    return { client: options.client, owned: false };
+  }
+  const bounded = {
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    reconnectOnError: (error: Error) => error.message.startsWith("READONLY"),
+    // Replies in RESP2 shapes (hashes as flat arrays) whatever the protocol.
+    replyMapping: "legacy",
+  } as const satisfies RedisOptions;
+  if (options.cluster !== undefined) {
+    const clusterOptions = options.cluster.options ?? {};
+    if (hasKeyPrefix(clusterOptions) || hasKeyPrefix(clusterOptions.redisOptions)) {
+      throw new TypeError("ioredis keyPrefix is not supported; use RedisStorage's keyPrefix");
+    }
+    const client = new Cluster([...options.cluster.nodes], {
+      ...clusterOptions,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: (times) => Math.min(times * 100, MaxReconnectDelayMs),
+      slotsRefreshTimeout: Math.min(clusterOptions.slotsRefreshTimeout ?? timeoutMs, timeoutMs),
+      redisOptions: { ...clusterOptions.redisOptions, ...bounded },
+    });
+    return { client, owned: true };
+  }
+  const redisOptions = options.redis ?? {};
+  if (hasKeyPrefix(redisOptions)) {
+    throw new TypeError("ioredis keyPrefix is not supported; use RedisStorage's keyPrefix");
+  }
+  const merged = {
+    ...redisOptions,
+    ...bounded,
+    enableOfflineQueue: false,
+    retryStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
+    sentinelRetryStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
+  } satisfies RedisOptions;
+  const client = options.url === undefined ? new Redis(merged) : new Redis(options.url, merged);
+  return { client, owned: true };
+}
+
+function hasKeyPrefix(options: unknown): boolean {
+  if (typeof options !== "object" || options === null) return false;
+  const prefix: unknown = (options as { keyPrefix?: unknown }).keyPrefix;
+  return typeof prefix === "string" && prefix.length > 0;
+}

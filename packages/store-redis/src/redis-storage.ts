@@ -1,0 +1,307 @@
+import {
+  assertValidSessionId,
+  checkDeadline,
+  checkNewSession,
+  checkPatch,
+  checkVersion,
+  type ListOptions,
+  type LoadOptions,
+  type NewSession,
+  type SessionPatch,
+  type SessionRecord,
+  type SessionStorage,
+  SessionVersionConflictError,
+  StorageClosedError,
+  StorageUnavailableError,
+  type UpdateOptions,
+} from "@vmcp/session-core";
+import type { Cluster, Redis } from "ioredis";
+import { KeyLayout } from "./key-layout.js";
+import { decodeRecord, encodeMetadata, isPastDeadline, metadataField } from "./record-codec.js";
+import { timeoutError, toStorageError } from "./redis-errors.js";
+import {
+  DefaultListBatchSize,
+  DefaultTimeoutMs,
+  MaxListBatchSize,
+  type RedisStorageOptions,
+  resolveClient,
+} from "./redis-options.js";
+import {
+  CreateScript,
+  DeleteScript,
+  LoadSlideScript,
+  TouchScript,
+  UpdateScript,
+} from "./scripts.js";
+
+/** The script commands the storage defines on its client (one EVALSHA each). */
+interface SessionScripts {
+  vmcpSessionCreate(key: string, ...args: string[]): Promise<unknown>;
+  vmcpSessionUpdate(key: string, ...args: string[]): Promise<unknown>;
+  vmcpSessionLoadSlide(key: string, ...args: string[]): Promise<unknown>;
+  vmcpSessionTouch(key: string, ...args: string[]): Promise<unknown>;
+  vmcpSessionDelete(key: string, ...args: string[]): Promise<unknown>;
+}
+
+type ScriptedClient = (Redis | Cluster) & SessionScripts;
+
+/**
+ * A `SessionStorage` on Redis through ioredis: standalone, Sentinel or Cluster. Each session is
+ * one hash at `<prefix>{<id>}` with its deadline as the key's native TTL (PEXPIREAT, absolute),
+ * so expired sessions leave without a scan. Every operation is one round trip: a plain HGETALL
+ * for `load`, one Lua script (EVALSHA) for everything else, so each change is atomic and writers
+ * touching different metadata keys never lose each other's writes.
+ *
+ * Every call is bounded by `timeoutMs` (default 1500 ms): with Redis unreachable it rejects with
+ * `StorageUnavailableError`, never hangs, and the client's `error` events are absorbed. The client
+ * reconnects on its own, so the same storage works again once Redis is back.
+ */
+export class RedisStorage implements SessionStorage {
+  readonly #client: ScriptedClient;
+  readonly #owned: boolean;
+  readonly #layout: KeyLayout;
+  readonly #timeoutMs: number;
+  readonly #now: () => number;
+  /** The last connection error seen, named in timeout messages. */
+  #lastError: Error | undefined;
+  readonly #onError = (error: Error): void => {
+    // Connection errors surface as rejected calls; the event itself must not crash the process.
+    this.#lastError = error;
+  };
+  #ready: Promise<void> | undefined;
+  #closed = false;
+
+  /**
+   * @throws {TypeError} when not exactly one connection source is given, or the key prefix holds
+   *   a brace.
+   * @throws {RangeError} when `timeoutMs` is not a positive integer.
+   */
+  constructor(options: RedisStorageOptions) {
+    const timeoutMs = options.timeoutMs ?? DefaultTimeoutMs;
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
+      throw new RangeError(`timeoutMs must be a positive integer, got ${String(timeoutMs)}`);
+    }
+    this.#layout = new KeyLayout(options.keyPrefix);
+    this.#timeoutMs = timeoutMs;
+    this.#now = options.now ?? Date.now;
+    const { client, owned } = resolveClient(options, timeoutMs);
+    this.#owned = owned;
+    client.on("error", this.#onError);
+    client.defineCommand("vmcpSessionCreate", { numberOfKeys: 1, lua: CreateScript });
+    client.defineCommand("vmcpSessionUpdate", { numberOfKeys: 1, lua: UpdateScript });
+    client.defineCommand("vmcpSessionLoadSlide", { numberOfKeys: 1, lua: LoadSlideScript });
+    client.defineCommand("vmcpSessionTouch", { numberOfKeys: 1, lua: TouchScript });
+    client.defineCommand("vmcpSessionDelete", { numberOfKeys: 1, lua: DeleteScript });
+    this.#client = client as ScriptedClient;
+  }
+
+  /** The key prefix in use (sessions live at `<prefix>{<id>}`). */
+  get keyPrefix(): string {
+    return this.#layout.prefix;
+  }
+
+  /** The Redis key that holds session `id` (for tools and tests; validates the ID). */
+  keyOf(id: string): string {
+    return this.#layout.sessionKey(assertValidSessionId(id));
+  }
+
+  async create(session: NewSession): Promise<boolean> {
+    this.#checkOpen();
+    const metadata = checkNewSession(session);
+    const now = this.#now();
+    if (session.expiresAt !== undefined && session.expiresAt <= now) return false;
+    const key = this.#layout.sessionKey(session.id);
+    const args = [String(now), optional(session.expiresAt), ...encodeMetadata(metadata)];
+    const reply = await this.#run("create", session.id, (client) =>
+      client.vmcpSessionCreate(key, ...args),
+    );
+    return reply === 1;
+  }
+
+  async update(id: string, patch: SessionPatch, options: UpdateOptions = {}): Promise<boolean> {
+    this.#checkOpen();
+    assertValidSessionId(id);
+    checkPatch(patch);
+    if (options.ifVersion !== undefined) checkVersion(options.ifVersion);
+    const now = this.#now();
+    const set = encodeMetadata(patch.set ?? {});
+    const mode =
+      patch.expiresAt === undefined ? "keep" : patch.expiresAt === null ? "clear" : "set";
+    const args = [
+      String(now),
+      optional(options.ifVersion),
+      mode,
+      typeof patch.expiresAt === "number" ? String(patch.expiresAt) : "",
+      String(set.length / 2),
+      ...set,
+      ...(patch.remove ?? []).map(metadataField),
+    ];
+    const key = this.#layout.sessionKey(id);
+    const reply = await this.#run("update", id, (client) => client.vmcpSessionUpdate(key, ...args));
+    if (reply === -1) {
+      throw new SessionVersionConflictError(id, options.ifVersion ?? 0);
+    }
+    return reply === 1;
+  }
+
+  async load(id: string, options: LoadOptions = {}): Promise<SessionRecord | undefined> {
+    this.#checkOpen();
+    assertValidSessionId(id);
+    if (options.slideExpiresAt !== undefined)
+      checkDeadline(options.slideExpiresAt, "slideExpiresAt");
+    const now = this.#now();
+    const key = this.#layout.sessionKey(id);
+    const slide = options.slideExpiresAt;
+    const reply =
+      slide === undefined
+        ? await this.#run("load", id, (client) => client.hgetall(key))
+        : await this.#run("load", id, (client) =>
+            client.vmcpSessionLoadSlide(key, String(now), String(slide)),
+          );
+    if (reply === null || reply === undefined) return undefined;
+    if (isEmptyHash(reply)) return undefined;
+    const record = decodeRecord(id, reply);
+    // Redis expires by its own clock; a deadline already past by ours means gone as well.
+    return isPastDeadline(record, now) ? undefined : record;
+  }
+
+  async touch(id: string, expiresAt: number): Promise<boolean> {
+    this.#checkOpen();
+    assertValidSessionId(id);
+    checkDeadline(expiresAt, "expiresAt");
+    const key = this.#layout.sessionKey(id);
+    const now = String(this.#now());
+    const reply = await this.#run("touch", id, (client) =>
+      client.vmcpSessionTouch(key, now, String(expiresAt)),
+    );
+    return reply === 1;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    this.#checkOpen();
+    assertValidSessionId(id);
+    const key = this.#layout.sessionKey(id);
+    const now = String(this.#now());
+    const reply = await this.#run("delete", id, (client) => client.vmcpSessionDelete(key, now));
+    return reply === 1;
+  }
+
+  async *listIds(options: ListOptions = {}): AsyncIterable<string> {
+    this.#checkOpen();
+    const count = String(batchSize(options.batchSize));
+    const pattern = this.#layout.scanPattern();
+    const nodes: Redis[] = isCluster(this.#client)
+      ? await this.#run("listIds", undefined, async (client) => (client as Cluster).nodes("master"))
+      : [this.#client as Redis];
+    for (const node of nodes) {
+      let cursor = "0";
+      do {
+        this.#checkOpen();
+        const [next, keys] = await this.#run("listIds", undefined, () =>
+          node.scan(cursor, "MATCH", pattern, "COUNT", count),
+        );
+        cursor = next;
+        for (const key of keys) {
+          const id = this.#layout.idFromKey(key);
+          if (id !== undefined) yield id;
+        }
+      } while (cursor !== "0");
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.#checkOpen();
+    await this.#run("ping", undefined, (client) => client.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#owned) {
+      // disconnect() drops the socket and every reconnection timer at once; our error listener
+      // stays, so a late socket error on the dead client cannot crash the process.
+      this.#client.disconnect();
+    } else {
+      this.#client.off("error", this.#onError);
+    }
+  }
+
+  /**
+   * Runs one operation within the bound: waits for the client to be ready (there is no offline
+   * queue), sends, and maps every failure to a core error. A late settlement of an operation
+   * that already timed out is absorbed.
+   */
+  async #run<T>(
+    operation: string,
+    sessionId: string | undefined,
+    send: (client: ScriptedClient) => Promise<T>,
+  ): Promise<T> {
+    const client = this.#client;
+    const attempt =
+      client.status === "ready"
+        ? send(client)
+        : this.#whenReady().then(() => {
+            this.#checkOpen();
+            return send(client);
+          });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(timeoutError(operation, this.#timeoutMs, this.#lastError)),
+        this.#timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([attempt, timeout]);
+    } catch (error) {
+      attempt.catch(() => undefined);
+      throw toStorageError(error, operation, sessionId);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Resolves when the client is ready; the caller's bound limits the wait. */
+  #whenReady(): Promise<void> {
+    const client = this.#client;
+    if (client.status === "end" || client.status === "close") {
+      if (this.#owned) {
+        return Promise.reject(new StorageUnavailableError("the Redis connection has ended"));
+      }
+    }
+    if (this.#ready === undefined) {
+      this.#ready = new Promise<void>((resolve) => {
+        client.once("ready", () => {
+          this.#ready = undefined;
+          this.#lastError = undefined;
+          resolve();
+        });
+      });
+      if (client.status === "wait") client.connect().catch(() => undefined);
+    }
+    return this.#ready;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new StorageClosedError();
+  }
+}
+
+function optional(value: number | undefined): string {
+  return value === undefined ? "" : String(value);
+}
+
+function batchSize(requested: number | undefined): number {
+  if (requested === undefined) return DefaultListBatchSize;
+  if (!Number.isSafeInteger(requested) || requested < 1) return DefaultListBatchSize;
+  return Math.min(requested, MaxListBatchSize);
+}
+
+function isEmptyHash(reply: unknown): boolean {
+  if (Array.isArray(reply)) return reply.length === 0;
+  return typeof reply === "object" && reply !== null && Object.keys(reply).length === 0;
+}
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}
