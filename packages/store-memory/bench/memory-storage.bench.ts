@@ -10,6 +10,8 @@ import { LRUCache } from "lru-cache";
 
 const Sessions = 10_000;
 const Ops = 200_000;
+/** Sessions carry a deadline, as the gateway's do (30 minutes by default). */
+const TtlMs = 30 * 60_000;
 
 interface RawRecord {
   id: string;
@@ -38,7 +40,8 @@ const metadata = ids.map((_, i) => metadataFor(i));
 const idAt = (i: number) => ids[i % Sessions] as string;
 const metadataAt = (i: number) => metadata[i % Sessions] as Record<string, string>;
 
-const raw = new LRUCache<string, RawRecord>({ max: Sessions });
+// The baseline keeps the same deadlines with lru-cache's own TTL.
+const raw = new LRUCache<string, RawRecord>({ max: Sessions, ttl: TtlMs });
 const storage = new MemoryStorage({ maxSessions: Sessions });
 for (let i = 0; i < Sessions; i++) {
   const now = Date.now();
@@ -49,7 +52,7 @@ for (let i = 0; i < Sessions; i++) {
     version: 1,
     metadata: metadataAt(i),
   });
-  await storage.create({ id: idAt(i), metadata: metadataAt(i) });
+  await storage.create({ id: idAt(i), metadata: metadataAt(i), expiresAt: now + TtlMs });
 }
 
 const load = await compareThroughput(
@@ -62,7 +65,11 @@ const update = await compareThroughput(
   (i) => {
     const old = raw.get(idAt(i)) as RawRecord;
     const metadata = { ...old.metadata, "vmcp.backend.session.github": `gh-${i}` };
-    raw.set(idAt(i), { ...old, updatedAt: Date.now(), version: old.version + 1, metadata });
+    raw.set(
+      idAt(i),
+      { ...old, updatedAt: Date.now(), version: old.version + 1, metadata },
+      { ttl: TtlMs },
+    );
   },
   (i) => storage.update(idAt(i), { set: { "vmcp.backend.session.github": `gh-${i}` } }),
 );
@@ -81,7 +88,7 @@ const recreate = await compareThroughput(
   },
   async (i) => {
     await storage.delete(idAt(i));
-    await storage.create({ id: idAt(i), metadata: metadataAt(i) });
+    await storage.create({ id: idAt(i), metadata: metadataAt(i), expiresAt: Date.now() + TtlMs });
   },
 );
 await storage.close();
@@ -98,7 +105,7 @@ const row = (
 });
 console.log(
   formatRatioTable(
-    `@vmcp/store-memory vs raw lru-cache: ${Sessions.toLocaleString("en-US")} sessions of 6 keys, ${Ops.toLocaleString("en-US")} ops a round, median of 5 alternating rounds`,
+    `@vmcp/store-memory vs raw lru-cache: ${Sessions.toLocaleString("en-US")} sessions of 6 keys with a 30 min TTL, ${Ops.toLocaleString("en-US")} ops a round, median of 5 alternating rounds`,
     [
       row("load (vs get)", load),
       row("store: update one key (vs get+set new record)", update),

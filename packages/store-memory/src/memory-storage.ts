@@ -111,12 +111,20 @@ export class MemoryStorage implements SessionStorage {
     assertValidSessionId(id);
     const slideTo = options?.slideExpiresAt;
     if (slideTo !== undefined) checkDeadline(slideTo, "slideExpiresAt");
-    const now = this.#now();
-    let entry = this.#live(id, now);
+    let entry = this.#cache.get(id);
     if (entry === undefined) return undefined;
-    if (slideTo !== undefined) {
-      entry = this.#setDeadline(id, entry, slideTo, now);
-      if (entry === undefined) return undefined;
+    // The clock is read only when a deadline is involved: the hot path of a session without
+    // one, or of a plain load, stays a lookup and a copy.
+    if (entry.expiresAt !== undefined || slideTo !== undefined) {
+      const now = this.#now();
+      if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
+        this.#cache.delete(id);
+        return undefined;
+      }
+      if (slideTo !== undefined) {
+        entry = this.#setDeadline(id, entry, slideTo, now);
+        if (entry === undefined) return undefined;
+      }
     }
     return toRecord(id, entry);
   }
