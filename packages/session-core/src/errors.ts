@@ -208,3 +208,16 @@ export class SessionClosedError extends VmcpSessionError {
     this.name = "SessionClosedError";
   }
 }
+
+/** A session ID that a live stored session already holds (`SessionStorage.create` answered false). */
+export class SessionExistsError extends VmcpSessionError {
+  readonly code = "VMCP_SESSION_EXISTS";
+  /** The ID already taken. */
+  readonly sessionId: string;
+
+  constructor(sessionId: string) {
+    super(`session ${JSON.stringify(sessionId)} already exists`);
+    this.name = "SessionExistsError";
+    this.sessionId = sessionId;
+  }
+}

@@ -12,6 +12,12 @@ export type {
   BackendRequestOptions,
 } from "./backend-connector.js";
 export {
+  type BackendChange,
+  type BackendUpdateResult,
+  DefaultBackendUpdateAttempts,
+  updateBackends,
+} from "./backend-list-update.js";
+export {
   backendEntryMetadata,
   type ConnectedBackendInfo,
   populateBackendMetadata,
@@ -28,6 +34,7 @@ export {
   InvalidSessionInputError,
   SessionClosedError,
   SessionDecodeError,
+  SessionExistsError,
   SessionOwnerMismatchError,
   SessionVersionConflictError,
   StorageClosedError,
@@ -38,6 +45,7 @@ export {
   VmcpSessionError,
 } from "./errors.js";
 export { IdentityBinder, type SessionOwner } from "./identity-binding.js";
+export type { ManagedSession } from "./managed-session.js";
 export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
 export {
   DefaultMultiSession,
@@ -59,6 +67,13 @@ export {
   SessionIdEntropyBytes,
   sessionIdProblem,
 } from "./session-id.js";
+export {
+  type CreateSessionOptions,
+  DefaultMaxLiveSessions,
+  DefaultSessionTtlMs,
+  SessionManager,
+  type SessionManagerOptions,
+} from "./session-manager.js";
 export type {
   NewSession,
   SessionMetadata,
@@ -78,3 +93,9 @@ export {
   checkPatch,
   checkVersion,
 } from "./storage-input.js";
+export {
+  type ExposedItem,
+  exposeNames,
+  ToolNameSeparator,
+  type ToolNaming,
+} from "./tool-naming.js";

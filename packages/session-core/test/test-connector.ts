@@ -49,7 +49,11 @@ export class FakeConnector implements BackendConnector {
   ): Promise<BackendConnection> {
     const id = target.workloadId;
     this.calls.push({ workloadId: id, hint });
-    const spec = this.specs.get(id) ?? {};
+    let spec = this.specs.get(id);
+    if (spec === undefined) {
+      spec = {};
+      this.specs.set(id, spec);
+    }
     if (spec.hang) return new Promise<BackendConnection>(() => undefined);
     await Promise.resolve();
     signal.throwIfAborted();

@@ -1,0 +1,362 @@
+import {
+  decodeBackendIds,
+  MetadataKeyBackendIDs,
+  parseBackendSessionKey,
+} from "@vmcp/session-keys";
+import { LRUCache } from "lru-cache";
+import type { BackendConnection } from "./backend-connector.js";
+import { type BackendChange, updateBackends } from "./backend-list-update.js";
+import { backendEntryMetadata } from "./backend-metadata.js";
+import type { ClientInfoRecord } from "./client-info.js";
+import { SessionClosedError, SessionExistsError } from "./errors.js";
+import { IdentityBinder, type SessionOwner } from "./identity-binding.js";
+import {
+  ManagedMultiSession,
+  type ManagedSession,
+  type ManagedSessionHost,
+} from "./managed-session.js";
+import type { MultiSession } from "./multi-session.js";
+import type { MultiSessionFactory } from "./multi-session-factory.js";
+import { isValidSessionId } from "./session-id.js";
+import type { SessionMetadata, SessionPatch, SessionRecord } from "./session-record.js";
+import type { SessionStorage } from "./session-storage.js";
+
+/** The default session TTL: 30 minutes (1,800,000 ms), slid on every `get`. */
+export const DefaultSessionTtlMs = 30 * 60_000;
+
+/** The default bound on live sessions held by one manager: 1,000. */
+export const DefaultMaxLiveSessions = 1_000;
+
+/** Options for {@link SessionManager}. */
+export interface SessionManagerOptions {
+  /** Where session records live (any `SessionStorage`). The manager never closes it. */
+  readonly storage: SessionStorage;
+  /** Makes and restores the live sessions. */
+  readonly factory: MultiSessionFactory;
+  /** Session TTL in ms, slid on every `get`. Default {@link DefaultSessionTtlMs} (30 min). */
+  readonly ttlMs?: number;
+  /**
+   * The most live sessions (with open backend connections) this manager keeps. Default
+   * {@link DefaultMaxLiveSessions}. Eviction closes local connections only; stored data stays.
+   */
+  readonly maxLiveSessions?: number;
+  /**
+   * The HMAC key of identity bindings. Every replica must share it when sessions have owners:
+   * without it a random per-process key is used, and other replicas refuse the rightful owner
+   * with `SessionOwnerMismatchError`. Default: random, this process only.
+   */
+  readonly bindingSecret?: string | Uint8Array;
+  /** The clock, epoch ms. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Options for {@link SessionManager.create}. */
+export interface CreateSessionOptions {
+  /** The identity to bind the session to; absent: the session is open to any holder of its ID. */
+  readonly owner?: SessionOwner;
+  /** What the client sent at `initialize`, kept so any replica can serve the session. */
+  readonly client?: ClientInfoRecord;
+  /** The session ID. Default: a fresh `generateSessionId()`. */
+  readonly id?: string;
+}
+
+interface Entry {
+  readonly session: MultiSession;
+  readonly managed: ManagedSession;
+  /** The stored `vmcp.backend.ids` this live session was built from (or last reconciled with). */
+  basis: string | undefined;
+  /** Set when the entry leaves the cache for a reason that already deals with its connections. */
+  detached: boolean;
+}
+
+/**
+ * Live multi-backend sessions in front of a `SessionStorage`: a bounded local LRU of live
+ * sessions, restore on cache miss, identity binding, backend expiry and termination.
+ *
+ * - `get` always asks the store first (one `load` that also slides the TTL), so a session
+ *   terminated on any replica is gone on every replica at once; only then does it answer from
+ *   the LRU, or restore the session from its record (reattaching each backend with its stored
+ *   backend session ID) and write changes back with an update, never a create. Concurrent misses
+ *   for one ID restore once.
+ * - A cached session is only rebuilt when the stored backend LIST gained a backend it lacks;
+ *   changed per-backend session IDs are left alone, and removed backends are dropped locally.
+ */
+export class SessionManager {
+  /** Session TTL, ms. */
+  readonly ttlMs: number;
+  readonly #storage: SessionStorage;
+  readonly #factory: MultiSessionFactory;
+  readonly #binder: IdentityBinder;
+  readonly #now: () => number;
+  readonly #live: LRUCache<string, Entry>;
+  readonly #restoring = new Map<string, Promise<Entry | undefined>>();
+  readonly #recovering = new Map<string, Promise<boolean>>();
+  readonly #host: ManagedSessionHost;
+  #closed = false;
+
+  /** @throws {RangeError} for a non-positive `ttlMs` or `maxLiveSessions`, or an empty `bindingSecret`. */
+  constructor(options: SessionManagerOptions) {
+    const ttl = options.ttlMs ?? DefaultSessionTtlMs;
+    if (!Number.isSafeInteger(ttl) || ttl <= 0) {
+      throw new RangeError(`ttlMs must be a positive integer of ms, got ${String(ttl)}`);
+    }
+    const max = options.maxLiveSessions ?? DefaultMaxLiveSessions;
+    if (!Number.isSafeInteger(max) || max <= 0) {
+      throw new RangeError(`maxLiveSessions must be a positive integer, got ${String(max)}`);
+    }
+    this.ttlMs = ttl;
+    this.#storage = options.storage;
+    this.#factory = options.factory;
+    this.#binder = new IdentityBinder(options.bindingSecret);
+    this.#now = options.now ?? Date.now;
+    this.#live = new LRUCache<string, Entry>({
+      max,
+      dispose: (entry) => {
+        if (!entry.detached) void entry.session.close();
+      },
+    });
+    this.#host = {
+      recoverBackend: (session, workloadId) => this.#recoverBackend(session, workloadId),
+      writeBackBackend: (session, connection) => this.#writeBack(session.id, connection),
+      removeBackend: (id, workloadId) => this.removeBackend(id, workloadId),
+      evict: async (id) => {
+        this.#live.delete(id);
+      },
+      terminateOwned: (id) => this.#terminate(id, undefined, false),
+    };
+  }
+
+  /** How many live sessions this manager holds now. */
+  get liveCount(): number {
+    return this.#live.size;
+  }
+
+  /** Whether this manager holds a live session for `id` now (no store access). */
+  isLive(id: string): boolean {
+    return this.#live.has(id);
+  }
+
+  /**
+   * Creates a session: connects the backends (`makeSession`, which writes the backend metadata),
+   * then binds it to `owner`, then stores it (create-if-absent, TTL `ttlMs`). A session with no
+   * connected backend is still created. If storing fails, the new backend sessions are ended.
+   * @throws {SessionExistsError} when `options.id` is already taken.
+   * @throws {StorageUnavailableError} and other storage errors, unchanged.
+   */
+  async create(options: CreateSessionOptions = {}): Promise<ManagedSession> {
+    this.#assertOpen();
+    const session = await this.#factory.makeSession({
+      ...(options.id === undefined ? {} : { id: options.id }),
+      ...(options.client === undefined ? {} : { client: options.client }),
+    });
+    // Hijack prevention wraps the session after the factory wrote the backend metadata.
+    const identity = options.owner === undefined ? {} : this.#binder.metadataFor(options.owner);
+    const metadata = { ...session.getMetadata(), ...identity };
+    let created: boolean;
+    try {
+      created = await this.#storage.create({
+        id: session.id,
+        metadata,
+        expiresAt: this.#now() + this.ttlMs,
+      });
+    } catch (error) {
+      await session.terminate();
+      throw error;
+    }
+    if (!created) {
+      await session.terminate();
+      throw new SessionExistsError(session.id);
+    }
+    const entry = this.#entry(session, metadata[MetadataKeyBackendIDs], identity);
+    this.#live.set(session.id, entry);
+    return entry.managed;
+  }
+
+  /**
+   * The live session for `id`, or `undefined` when it is unknown, expired or terminated (HTTP 404).
+   * Loads the record first (sliding its TTL) and checks `owner` against the stored binding; then
+   * answers from the local LRU or restores the session from the record.
+   * @throws {SessionOwnerMismatchError} when the session is bound to another identity (HTTP 403).
+   * @throws {SessionDecodeError} when the stored backend list is corrupt.
+   * @throws {StorageUnavailableError} when the store cannot be reached.
+   */
+  async get(id: string, owner?: SessionOwner): Promise<ManagedSession | undefined> {
+    this.#assertOpen();
+    if (!isValidSessionId(id)) return undefined;
+    const record = await this.#storage.load(id, { slideExpiresAt: this.#now() + this.ttlMs });
+    if (record === undefined) {
+      this.#live.delete(id);
+      return undefined;
+    }
+    this.#binder.verify(id, record.metadata, owner);
+    const cached = this.#live.get(id);
+    if (cached !== undefined && (await this.#reconcile(id, cached, record))) return cached.managed;
+    let pending = this.#restoring.get(id);
+    if (pending === undefined) {
+      pending = this.#restore(record).finally(() => this.#restoring.delete(id));
+      this.#restoring.set(id, pending);
+    }
+    return (await pending)?.managed;
+  }
+
+  /**
+   * Terminates a session everywhere: deletes it from storage (every replica answers 404 from
+   * then on), drops it from the local LRU and ends its backend sessions (through the live session,
+   * or by reattaching to the stored ones). Resolves whether the session existed.
+   * @throws {SessionOwnerMismatchError} when the session is bound to another identity.
+   */
+  terminate(id: string, owner?: SessionOwner): Promise<boolean> {
+    return this.#terminate(id, owner, true);
+  }
+
+  /**
+   * Backend expiry: removes one backend from a session, in storage and locally. The stored
+   * `vmcp.backend.ids` is rewritten and the backend's keys removed in ONE atomic update,
+   * conditional on the version read and retried on conflict, so a concurrent write to any other
+   * key is never lost. Other replicas drop the backend on their next `get`. No-op for an unknown
+   * session or backend.
+   * @throws {SessionVersionConflictError} when every retry lost a race.
+   */
+  async removeBackend(id: string, workloadId: string): Promise<void> {
+    this.#assertOpen();
+    const result = await updateBackends(this.#storage, id, { drop: [workloadId] });
+    const entry = this.#live.peek(id);
+    if (entry === undefined) return;
+    await entry.session.dropBackend(workloadId);
+    if (result.found) entry.basis = result.backendIds;
+  }
+
+  /**
+   * Closes every live session's local connections (backend sessions and stored data stay, for
+   * other replicas) and refuses later calls with `SessionClosedError`. Does not close the storage.
+   * Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#restoring.values()]);
+    const sessions = [...this.#live.values()].map((e) => e.session);
+    for (const entry of this.#live.values()) entry.detached = true;
+    this.#live.clear();
+    await Promise.allSettled(sessions.map((s) => s.close()));
+  }
+
+  async #terminate(id: string, owner: SessionOwner | undefined, check: boolean): Promise<boolean> {
+    this.#assertOpen();
+    if (!isValidSessionId(id)) return false;
+    const record = await this.#storage.load(id);
+    if (record !== undefined && check) this.#binder.verify(id, record.metadata, owner);
+    const deleted = record === undefined ? false : await this.#storage.delete(id);
+    await this.#restoring.get(id)?.catch(() => undefined);
+    const entry = this.#live.peek(id);
+    if (entry !== undefined) {
+      entry.detached = true;
+      this.#live.delete(id);
+      await entry.session.terminate();
+    } else if (record !== undefined) {
+      await this.#factory.terminateStored(record);
+    }
+    return deleted;
+  }
+
+  /** Whether a cached entry still serves `record`; drops locally the backends another replica removed. */
+  async #reconcile(id: string, entry: Entry, record: SessionRecord): Promise<boolean> {
+    const stored = record.metadata[MetadataKeyBackendIDs];
+    if (stored === entry.basis) return true;
+    const storedIds = new Set(stored === undefined ? [] : safeDecode(stored));
+    const basisIds = entry.basis === undefined ? [] : safeDecode(entry.basis);
+    if ([...storedIds].every((wid) => basisIds.includes(wid))) {
+      for (const wid of basisIds) if (!storedIds.has(wid)) await entry.session.dropBackend(wid);
+      entry.basis = stored;
+      return true;
+    }
+    this.#live.delete(id); // the list gained a backend: rebuild from the record
+    return false;
+  }
+
+  async #restore(record: SessionRecord): Promise<Entry | undefined> {
+    const { session, patch } = await this.#factory.restoreSession(record);
+    let basis = record.metadata[MetadataKeyBackendIDs];
+    if (patch !== undefined) {
+      const result = await updateBackends(this.#storage, record.id, changeOf(patch), {
+        initial: record,
+      }).catch(async (error: unknown) => {
+        await session.close();
+        throw error;
+      });
+      if (!result.found) {
+        await session.close(); // terminated while restoring
+        return undefined;
+      }
+      basis = result.backendIds;
+    }
+    if (this.#closed) {
+      await session.close();
+      throw new SessionClosedError("the session manager");
+    }
+    const entry = this.#entry(session, basis);
+    this.#live.set(record.id, entry);
+    return entry;
+  }
+
+  async #recoverBackend(session: MultiSession, workloadId: string): Promise<boolean> {
+    const key = `${session.id}\n${workloadId}`;
+    let pending = this.#recovering.get(key);
+    if (pending === undefined) {
+      pending = (async () => {
+        let connection: BackendConnection;
+        try {
+          connection = await this.#factory.connectBackend(workloadId);
+        } catch {
+          await this.removeBackend(session.id, workloadId);
+          return false;
+        }
+        await session.replaceBackend(connection);
+        await this.#writeBack(session.id, connection);
+        return true;
+      })().finally(() => this.#recovering.delete(key));
+      this.#recovering.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Writes a backend's new session ID (and protocol, capabilities) back, if it is still listed. */
+  async #writeBack(id: string, connection: BackendConnection): Promise<void> {
+    const result = await updateBackends(this.#storage, id, {
+      set: backendEntryMetadata(connection),
+    });
+    const entry = this.#live.peek(id);
+    if (entry !== undefined && result.found) entry.basis = result.backendIds;
+  }
+
+  #entry(session: MultiSession, basis: string | undefined, identity: SessionMetadata = {}): Entry {
+    return {
+      session,
+      managed: new ManagedMultiSession(session, this.#host, identity),
+      basis,
+      detached: false,
+    };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SessionClosedError("the session manager");
+  }
+}
+
+/** The metadata change a restore patch asks for, as a backend change (dropped backends, keys set). */
+function changeOf(patch: SessionPatch): BackendChange {
+  const drop = (patch.remove ?? [])
+    .map((key) => parseBackendSessionKey(key))
+    .filter((id): id is string => id !== undefined);
+  const set = { ...patch.set };
+  delete set[MetadataKeyBackendIDs];
+  return { drop, set };
+}
+
+function safeDecode(value: string): string[] {
+  try {
+    return decodeBackendIds(value);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,57 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+
+// A module hook that makes every @modelcontextprotocol/sdk import fail: if importing
+// @vmcp/session-core loaded the SDK (statically), the import below would throw.
+const hook = `
+export async function resolve(specifier, context, next) {
+  if (specifier.startsWith("@modelcontextprotocol/sdk")) throw new Error("SDK LOADED: " + specifier);
+  return next(specifier, context);
+}`;
+const register = `import { register } from "node:module"; register("data:text/javascript,${encodeURIComponent(hook)}");`;
+
+describe("lazy MCP SDK", () => {
+  it("importing @vmcp/session-core and building a factory and manager never loads the MCP SDK", async () => {
+    const script = `
+      const core = await import("@vmcp/session-core");
+      const factory = new core.MultiSessionFactory({ backends: [] });
+      await factory.makeSession();
+      console.log(typeof core.SessionManager, typeof core.McpBackendConnector);`;
+    const { stdout } = await run(
+      process.execPath,
+      [
+        "--import",
+        `data:text/javascript,${encodeURIComponent(register)}`,
+        "--input-type=module",
+        "-e",
+        script,
+      ],
+      { cwd: import.meta.dirname },
+    );
+    expect(stdout.trim()).toBe("function function");
+  });
+
+  it("the hook really blocks the SDK (the test above could fail)", async () => {
+    const script = `
+      const core = await import("@vmcp/session-core");
+      const factory = new core.MultiSessionFactory({ backends: [{ workloadId: "x", transport: { kind: "streamable-http", url: "http://127.0.0.1:9/" } }] });
+      const errors = [];
+      await new core.MultiSessionFactory({ backends: factory.backends, onConnectError: (_id, e) => errors.push(String(e)) }).makeSession();
+      console.log(errors.join("|"));`;
+    const { stdout } = await run(
+      process.execPath,
+      [
+        "--import",
+        `data:text/javascript,${encodeURIComponent(register)}`,
+        "--input-type=module",
+        "-e",
+        script,
+      ],
+      { cwd: import.meta.dirname },
+    );
+    expect(stdout).toContain("SDK LOADED");
+  });
+});

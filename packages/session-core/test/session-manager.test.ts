@@ -1,0 +1,314 @@
+import {
+  BackendSessionExpiredError,
+  MultiSessionFactory,
+  SessionClosedError,
+  SessionExistsError,
+  SessionManager,
+  type SessionOwner,
+  SessionOwnerMismatchError,
+} from "@vmcp/session-core";
+import { describe, expect, it } from "vitest";
+import { MapStorage } from "./map-storage.js";
+import { FakeConnector, targets } from "./test-connector.js";
+
+const alice: SessionOwner = { issuer: "https://idp.example", subject: "alice" };
+const bob: SessionOwner = { issuer: "https://idp.example", subject: "bob" };
+const secret = "test-binding-secret";
+
+/** Two replicas: two managers, each with its own factory, over one storage and one set of backends. */
+function replicas(
+  connector: FakeConnector,
+  ids = ["alpha", "beta"],
+  extra: { maxLiveSessions?: number } = {},
+) {
+  const storage = new MapStorage();
+  const make = () =>
+    new SessionManager({
+      storage,
+      factory: new MultiSessionFactory({ backends: targets(...ids), connector }),
+      bindingSecret: secret,
+      ...extra,
+    });
+  return { storage, a: make(), b: make() };
+}
+
+describe("SessionManager", () => {
+  it("create stores the backend metadata plus an identity binding that holds no raw token", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector);
+    const session = await a.create({ owner: alice });
+    const stored = storage.records.get(session.id);
+    expect(stored?.metadata).toMatchObject({
+      "vmcp.backend.ids": "alpha,beta",
+      "vmcp.backend.session.alpha": "alpha-s1",
+      "vmcp.backend.session.beta": "beta-s1",
+      "vmcp.identity.issuer": alice.issuer,
+      "vmcp.identity.subject": alice.subject,
+    });
+    expect(stored?.metadata["vmcp.identity.binding"]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(session.owner).toEqual(alice);
+    expect(session.getMetadata()["vmcp.identity.binding"]).toBe(
+      stored?.metadata["vmcp.identity.binding"],
+    );
+    expect(stored?.expiresAt).toBeGreaterThan(Date.now());
+  });
+
+  it("restore on a cache miss on another replica reattaches with the stored backend session IDs: no new initialize", async () => {
+    const connector = new FakeConnector();
+    const { a, b } = replicas(connector);
+    const session = await a.create({ owner: alice });
+    expect(connector.initializeCount("alpha")).toBe(1);
+    const onB = await b.get(session.id, alice);
+    expect(onB?.backendIds).toEqual(["alpha", "beta"]);
+    expect(connector.initializeCount("alpha")).toBe(1);
+    expect(connector.initializeCount("beta")).toBe(1);
+    const hints = connector.calls.filter((c) => c.hint !== undefined).map((c) => c.hint?.sessionId);
+    expect(hints.sort()).toEqual(["alpha-s1", "beta-s1"]);
+    const result = await onB?.callTool("alpha__echo", { x: 1 });
+    expect(result?.content).toEqual([{ type: "text", text: 'alpha:echo:{"x":1}' }]);
+  });
+
+  it("concurrent misses for one ID rebuild once", async () => {
+    const connector = new FakeConnector();
+    const { a, b } = replicas(connector);
+    const session = await a.create();
+    const before = connector.calls.length;
+    const got = await Promise.all(Array.from({ length: 8 }, () => b.get(session.id)));
+    expect(connector.calls.length - before).toBe(2); // one reattach per backend
+    expect(new Set(got).size).toBe(1);
+  });
+
+  it("a warm hit reads the store once (sliding the TTL) and connects nothing", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector);
+    const session = await a.create();
+    const loads = storage.counts.load;
+    const calls = connector.calls.length;
+    expect(await a.get(session.id)).toBe(session);
+    expect(storage.counts.load - loads).toBe(1);
+    expect(connector.calls.length).toBe(calls);
+  });
+
+  it("a terminated session answers 404 (undefined) on every replica at once, even one still holding it in its LRU", async () => {
+    const connector = new FakeConnector();
+    const { storage, a, b } = replicas(connector);
+    const session = await a.create({ owner: alice });
+    const onB = await b.get(session.id, alice);
+    expect(onB).toBeDefined();
+    expect(await a.terminate(session.id, alice)).toBe(true);
+    expect(storage.records.has(session.id)).toBe(false);
+    expect(await b.get(session.id, alice)).toBeUndefined();
+    expect(b.isLive(session.id)).toBe(false);
+    expect(await a.get(session.id, alice)).toBeUndefined();
+    // The backend sessions ended too.
+    expect(connector.connections.filter((c) => c.terminated).length).toBeGreaterThanOrEqual(2);
+    expect(connector.specs.get("alpha")?.knownSessions?.has("alpha-s1")).toBe(false);
+    expect(await a.terminate(session.id, alice)).toBe(false);
+  });
+
+  it("terminate on a replica that never held the session ends the stored backend sessions by reattaching", async () => {
+    const connector = new FakeConnector();
+    const { a, b } = replicas(connector);
+    const session = await a.create();
+    await a.close();
+    expect(await b.terminate(session.id)).toBe(true);
+    expect(connector.specs.get("alpha")?.knownSessions?.size).toBe(0);
+    expect(connector.specs.get("beta")?.knownSessions?.size).toBe(0);
+  });
+
+  it("another identity is refused with SessionOwnerMismatchError on every replica; so is no identity", async () => {
+    const connector = new FakeConnector();
+    const { a, b } = replicas(connector);
+    const session = await a.create({ owner: alice });
+    await expect(a.get(session.id, bob)).rejects.toBeInstanceOf(SessionOwnerMismatchError);
+    await expect(b.get(session.id, bob)).rejects.toBeInstanceOf(SessionOwnerMismatchError);
+    await expect(b.get(session.id)).rejects.toBeInstanceOf(SessionOwnerMismatchError);
+    await expect(b.terminate(session.id, bob)).rejects.toBeInstanceOf(SessionOwnerMismatchError);
+    expect(b.isLive(session.id)).toBe(false); // refused before any restore
+    expect(await b.get(session.id, alice)).toBeDefined();
+  });
+
+  it("a replica with another binding secret refuses the owner (the secret must be shared)", async () => {
+    const connector = new FakeConnector();
+    const storage = new MapStorage();
+    const factory = new MultiSessionFactory({ backends: targets("alpha"), connector });
+    const a = new SessionManager({ storage, factory, bindingSecret: "one" });
+    const b = new SessionManager({ storage, factory, bindingSecret: "two" });
+    const session = await a.create({ owner: alice });
+    await expect(b.get(session.id, alice)).rejects.toBeInstanceOf(SessionOwnerMismatchError);
+  });
+
+  it("a backend that forgot the session (404) is initialised afresh on restore and its new ID written back with an update", async () => {
+    const connector = new FakeConnector();
+    const { storage, a, b } = replicas(connector);
+    const session = await a.create();
+    connector.specs.get("alpha")?.knownSessions?.clear();
+    const creates = storage.counts.create;
+    const onB = await b.get(session.id);
+    expect(onB?.backendIds).toEqual(["alpha", "beta"]);
+    expect(connector.initializeCount("alpha")).toBe(2);
+    expect(connector.initializeCount("beta")).toBe(1);
+    expect(storage.records.get(session.id)?.metadata["vmcp.backend.session.alpha"]).toBe(
+      "alpha-s2",
+    );
+    expect(storage.records.get(session.id)?.metadata["vmcp.backend.session.beta"]).toBe("beta-s1");
+    expect(storage.counts.create).toBe(creates);
+  });
+
+  it("a cached session is not evicted when another replica wrote a different per-backend session ID (no eviction storm)", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector);
+    const session = await a.create();
+    storage.writeKey(session.id, "vmcp.backend.session.alpha", "minted-elsewhere");
+    const calls = connector.calls.length;
+    expect(await a.get(session.id)).toBe(session);
+    expect(connector.calls.length).toBe(calls);
+  });
+
+  it("a backend removed by another replica is dropped locally on the next get, without a rebuild", async () => {
+    const connector = new FakeConnector();
+    const { storage, a, b } = replicas(connector);
+    const session = await a.create();
+    await b.removeBackend(session.id, "beta");
+    expect(storage.records.get(session.id)?.metadata["vmcp.backend.ids"]).toBe("alpha");
+    const calls = connector.calls.length;
+    const again = await a.get(session.id);
+    expect(again).toBe(session);
+    expect(again?.backendIds).toEqual(["alpha"]);
+    expect(connector.calls.length).toBe(calls);
+    expect((await again?.listTools())?.map((t) => t.name)).toEqual(["echo"]);
+  });
+
+  it("removeBackend rewrites the list and removes the backend's keys in one conditional update, retrying a conflict without clobbering the other write", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector, ["alpha", "beta", "gamma"]);
+    const session = await a.create();
+    const updates = storage.updates.length;
+    storage.beforeUpdate = (id) => storage.writeKey(id, "app.other", "concurrent");
+    await a.removeBackend(session.id, "beta");
+    const metadata = storage.records.get(session.id)?.metadata ?? {};
+    expect(metadata["vmcp.backend.ids"]).toBe("alpha,gamma");
+    expect(Object.keys(metadata).filter((k) => k.endsWith(".beta"))).toEqual([]);
+    expect(metadata["app.other"]).toBe("concurrent");
+    const attempts = storage.updates.slice(updates);
+    expect(attempts).toHaveLength(2); // the first lost the race, the retry landed
+    for (const attempt of attempts) {
+      expect(attempt.options?.ifVersion).toBeTypeOf("number");
+      expect(attempt.patch.set?.["vmcp.backend.ids"]).toBe("alpha,gamma");
+      expect(attempt.patch.remove).toContain("vmcp.backend.session.beta");
+    }
+    expect(session.backendIds).toEqual(["alpha", "gamma"]);
+  });
+
+  it("removing the last backend removes vmcp.backend.ids as well", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector, ["alpha"]);
+    const session = await a.create();
+    await a.removeBackend(session.id, "alpha");
+    const metadata = storage.records.get(session.id)?.metadata ?? {};
+    expect(Object.keys(metadata).filter((k) => k.startsWith("vmcp.backend."))).toEqual([]);
+  });
+
+  it("a backend call that hits an expired backend session re-initialises it, writes the new ID back and retries once", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector);
+    const session = await a.create();
+    connector.specs.get("beta")?.knownSessions?.clear();
+    const result = await session.callTool("beta__echo", {});
+    expect(result.content).toEqual([{ type: "text", text: "beta:echo:{}" }]);
+    expect(storage.records.get(session.id)?.metadata["vmcp.backend.session.beta"]).toBe("beta-s2");
+    expect(session.getMetadata()["vmcp.backend.session.beta"]).toBe("beta-s2");
+  });
+
+  it("a backend whose session expired for good (fresh connect fails) leaves the session and the stored metadata", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector);
+    const session = await a.create();
+    const beta = connector.specs.get("beta");
+    beta?.knownSessions?.clear();
+    if (beta) beta.fail = new Error("backend gone");
+    await expect(session.callTool("beta__echo", {})).rejects.toBeInstanceOf(
+      BackendSessionExpiredError,
+    );
+    const metadata = storage.records.get(session.id)?.metadata ?? {};
+    expect(metadata["vmcp.backend.ids"]).toBe("alpha");
+    expect("vmcp.backend.session.beta" in metadata).toBe(false);
+    expect(session.backendIds).toEqual(["alpha"]);
+    expect((await session.listTools()).map((t) => t.name)).toEqual(["echo"]);
+  });
+
+  it("eviction from the LRU closes local connections only and loses no stored data", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector, ["alpha"], { maxLiveSessions: 1 });
+    const first = await a.create();
+    const firstConnection = connector.connections[0];
+    await a.create();
+    expect(a.isLive(first.id)).toBe(false);
+    expect(firstConnection?.closed).toBe(true);
+    expect(firstConnection?.terminated).toBe(false);
+    expect(storage.records.get(first.id)?.metadata["vmcp.backend.session.alpha"]).toBe("alpha-s1");
+    const back = await a.get(first.id);
+    expect(back?.getMetadata()["vmcp.backend.session.alpha"]).toBe("alpha-s1");
+    expect(connector.initializeCount("alpha")).toBe(2); // the two creates; the restore reattached
+  });
+
+  it("a stored backend that is no longer configured is dropped on restore, atomically", async () => {
+    const connector = new FakeConnector();
+    const storage = new MapStorage();
+    const wide = new SessionManager({
+      storage,
+      factory: new MultiSessionFactory({ backends: targets("alpha", "beta"), connector }),
+    });
+    const narrow = new SessionManager({
+      storage,
+      factory: new MultiSessionFactory({ backends: targets("alpha"), connector }),
+    });
+    const session = await wide.create();
+    const restored = await narrow.get(session.id);
+    expect(restored?.backendIds).toEqual(["alpha"]);
+    const metadata = storage.records.get(session.id)?.metadata ?? {};
+    expect(metadata["vmcp.backend.ids"]).toBe("alpha");
+    expect(Object.keys(metadata).some((k) => k.endsWith(".beta"))).toBe(false);
+  });
+
+  it("a stateless backend (empty session ID) is restored without a hint", async () => {
+    const connector = new FakeConnector({ plain: { sessionIds: [""] } });
+    const { storage, a, b } = replicas(connector, ["plain"]);
+    const session = await a.create();
+    expect(storage.records.get(session.id)?.metadata["vmcp.backend.session.plain"]).toBe("");
+    const onB = await b.get(session.id);
+    expect(onB?.backendIds).toEqual(["plain"]);
+    expect(connector.calls.map((c) => c.hint)).toEqual([undefined, undefined]);
+  });
+
+  it("an unknown or malformed session ID is undefined, and create refuses a taken ID", async () => {
+    const connector = new FakeConnector();
+    const { a } = replicas(connector);
+    expect(await a.get("nope")).toBeUndefined();
+    expect(await a.get("bad id with spaces")).toBeUndefined();
+    const session = await a.create({ id: "taken" });
+    await expect(a.create({ id: session.id })).rejects.toBeInstanceOf(SessionExistsError);
+    // The refused create's backend sessions were ended, not leaked.
+    expect(connector.connections.filter((c) => c.terminated)).toHaveLength(2);
+  });
+
+  it("close() closes local connections, keeps the stored data, and refuses later calls", async () => {
+    const connector = new FakeConnector();
+    const { storage, a, b } = replicas(connector);
+    const session = await a.create();
+    await a.close();
+    expect(connector.connections.every((c) => c.closed && !c.terminated)).toBe(true);
+    expect(storage.records.has(session.id)).toBe(true);
+    await expect(a.get(session.id)).rejects.toBeInstanceOf(SessionClosedError);
+    expect(await b.get(session.id)).toBeDefined();
+  });
+
+  it("ManagedSession.terminate ends the session everywhere", async () => {
+    const connector = new FakeConnector();
+    const { storage, a, b } = replicas(connector);
+    const session = await a.create({ owner: alice });
+    await session.terminate();
+    expect(storage.records.has(session.id)).toBe(false);
+    expect(await b.get(session.id, alice)).toBeUndefined();
+  });
+});
