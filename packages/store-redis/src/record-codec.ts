@@ -27,7 +27,13 @@ export function decodeRecord(id: string, reply: unknown): SessionRecord {
   let version: number | undefined;
   for (const [field, value] of entries) {
     if (field.startsWith(MetadataFieldPrefix)) {
-      metadata[field.slice(MetadataFieldPrefix.length)] = value;
+      // defineProperty, so a key such as "__proto__" stays an ordinary own key.
+      Object.defineProperty(metadata, field.slice(MetadataFieldPrefix.length), {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       continue;
     }
     switch (field) {

@@ -1,0 +1,133 @@
+import {
+  type RedisServer,
+  requireRedisServer,
+  startRedisServer,
+  waitUntil,
+} from "@vmcp/redis-harness";
+import { StorageUnavailableError } from "@vmcp/session-core";
+import { DefaultTimeoutMs, RedisStorage } from "@vmcp/store-redis";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { collect, timed, uniquePrefix } from "./fixtures.js";
+
+requireRedisServer();
+
+let server: RedisServer;
+const opened: RedisStorage[] = [];
+const processErrors: unknown[] = [];
+const recordProcessError = (error: unknown): void => {
+  processErrors.push(error);
+};
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  process.on("uncaughtException", recordProcessError);
+  process.on("unhandledRejection", recordProcessError);
+});
+
+beforeEach(async () => {
+  if (!server.running) await server.restart();
+});
+
+afterEach(async () => {
+  server.resume();
+  for (const storage of opened.splice(0)) await storage.close();
+  expect(processErrors).toEqual([]);
+});
+
+afterAll(async () => {
+  process.off("uncaughtException", recordProcessError);
+  process.off("unhandledRejection", recordProcessError);
+  await server?.close();
+});
+
+function open(timeoutMs?: number): RedisStorage {
+  const storage = new RedisStorage({
+    url: server.url,
+    keyPrefix: uniquePrefix("down"),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+  opened.push(storage);
+  return storage;
+}
+
+/** Every operation of the storage, each as a promise. */
+function everyCall(storage: RedisStorage): Array<[string, Promise<unknown>]> {
+  const later = Date.now() + 60_000;
+  return [
+    ["create", storage.create({ id: "new", expiresAt: later })],
+    ["update", storage.update("s", { set: { a: "b" } })],
+    ["load", storage.load("s")],
+    ["load with slide", storage.load("s", { slideExpiresAt: later })],
+    ["touch", storage.touch("s", later)],
+    // A hung server runs what it received once it resumes: delete another session.
+    ["delete", storage.delete("other")],
+    ["listIds", collect(storage.listIds())],
+    ["ping", storage.ping()],
+  ];
+}
+
+async function expectAllUnavailable(storage: RedisStorage, boundMs: number): Promise<void> {
+  const outcomes = await Promise.all(
+    everyCall(storage).map(async ([name, call]) => ({ name, ...(await timed(call)) })),
+  );
+  for (const outcome of outcomes) {
+    expect(outcome.error, outcome.name).toBeInstanceOf(StorageUnavailableError);
+    expect(outcome.ms, `${outcome.name} took ${outcome.ms} ms`).toBeLessThan(boundMs + 250);
+  }
+}
+
+describe("with Redis unreachable", () => {
+  it("the default bound is at most 2 s", () => {
+    expect(DefaultTimeoutMs).toBeLessThanOrEqual(2_000);
+  });
+
+  it("rejects every call with StorageUnavailableError within the bound when the server is stopped, then recovers", async () => {
+    const storage = open();
+    await storage.create({ id: "s", metadata: { a: "1" } });
+    await server.stop();
+    await expectAllUnavailable(storage, DefaultTimeoutMs);
+    await server.restart();
+    // The same storage works again once the server is back (the restarted server starts empty).
+    await waitUntil("the storage to reconnect", async () => (await storage.ping(), true), 5_000);
+    expect(await storage.create({ id: "s", metadata: { a: "2" } })).toBe(true);
+    expect((await storage.load("s"))?.metadata).toEqual({ a: "2" });
+  });
+
+  it("rejects within a configured bound when the server hangs (SIGSTOP), then recovers", async () => {
+    const storage = open(400);
+    await storage.create({ id: "s" });
+    server.pause();
+    await expectAllUnavailable(storage, 400);
+    server.resume();
+    await waitUntil("the storage to answer again", async () => (await storage.ping(), true), 5_000);
+    expect(await storage.load("s")).toBeDefined();
+  });
+
+  it("rejects within the bound when the server is killed, and when it was never reachable", async () => {
+    const storage = open(600);
+    await storage.ping();
+    await server.kill();
+    await expectAllUnavailable(storage, 600);
+    const neverConnected = open(600);
+    await expectAllUnavailable(neverConnected, 600);
+    await server.restart();
+    await waitUntil(
+      "both storages to reconnect",
+      async () => {
+        await storage.ping();
+        await neverConnected.ping();
+        return true;
+      },
+      5_000,
+    );
+    expect(await neverConnected.create({ id: "late" })).toBe(true);
+  });
+
+  it("closes promptly while disconnected", async () => {
+    const storage = open(500);
+    await server.stop();
+    const { ms, error } = await timed(storage.close());
+    expect(error).toBeUndefined();
+    expect(ms).toBeLessThan(500);
+  });
+});
