@@ -2,7 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 
 /**
- * The "alpha" demo backend: arithmetic tools (`add`, `multiply`), an `echo` tool whose name
+ * The "alpha" demo backend: arithmetic tools (`add`, `multiply`), a slow `sleep`, an `echo` tool whose name
  * deliberately conflicts with the beta backend's, and one static resource (`demo://alpha/readme`).
  */
 export function makeAlphaServer(): McpServer {
@@ -24,6 +24,18 @@ export function makeAlphaServer(): McpServer {
     async ({ a, b }) => ({ content: [{ type: "text", text: String(a * b) }] }),
   );
   server.registerTool(
+    "sleep",
+    {
+      description:
+        "Waits `ms` milliseconds (at most 10000), then answers: a slow request for shutdown demos.",
+      inputSchema: { ms: z.number().int().min(0).max(10_000) },
+    },
+    async ({ ms }) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return { content: [{ type: "text", text: `slept ${ms} ms` }] };
+    },
+  );
+  server.registerTool(
     "echo",
     {
       description: "Echoes the text back, prefixed with the backend's name (alpha).",
@@ -36,7 +48,9 @@ export function makeAlphaServer(): McpServer {
     "demo://alpha/readme",
     { description: "What the alpha backend offers.", mimeType: "text/plain" },
     async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: "text/plain", text: "alpha: add, multiply, echo" }],
+      contents: [
+        { uri: uri.href, mimeType: "text/plain", text: "alpha: add, multiply, sleep, echo" },
+      ],
     }),
   );
   return server;

@@ -12,6 +12,7 @@ export async function createStorage(config: StoreConfig): Promise<SessionStorage
       config.maxSessions === undefined ? {} : { maxSessions: config.maxSessions },
     );
   }
+  // Loaded only when configured, so a memory-store gateway never loads ioredis.
   const { createRedisStorage } = await import("./create-redis-storage.js");
   return createRedisStorage(config);
 }

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { parseCommandLine, usage } from "./cli/parse-flags.js";
+/**
+ * The `vmcp-gateway` command: `serve`, `sessions list|show|delete`. Exit codes: 0 success,
+ * 1 not found / failure, 2 bad configuration or usage (the message names the field), 3 store
+ * unavailable.
+ */
+import { runServeCommand } from "./cli/serve-command.js";
+import { runSessionsCommand } from "./cli/sessions-command.js";
+import { loadGatewayConfig } from "./config/load-config.js";
+import { GatewayConfigError } from "./errors.js";
+
+const io = {
+  out: (text: string) => process.stdout.write(`${text}\n`),
+  err: (text: string) => process.stderr.write(`${text}\n`),
+};
+
+async function main(argv: readonly string[]): Promise<number | undefined> {
+  const parsed = parseCommandLine(argv);
+  const [command, ...rest] = parsed.positionals;
+  if (parsed.help || command === undefined || command === "help") {
+    io.out(usage());
+    return command === undefined && !parsed.help ? 2 : 0;
+  }
+  const config = await loadGatewayConfig({ flags: parsed.flags, env: process.env });
+  if (command === "serve") {
+    await runServeCommand(config, io);
+    return undefined;
+  }
+  if (command === "sessions") return runSessionsCommand(rest, config, parsed.json, io);
+  io.err(`vmcp-gateway: unknown command ${JSON.stringify(command)}\n\n${usage()}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof GatewayConfigError) {
+      io.err(`vmcp-gateway: ${error.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    io.err(`vmcp-gateway: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

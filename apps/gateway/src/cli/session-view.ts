@@ -1,0 +1,155 @@
+import type { SessionRecord } from "@vmcp/session-core";
+import {
+  backendProtocolKey,
+  MetadataKeyBackendCapabilitiesPrefix,
+  MetadataKeyBackendIDs,
+  MetadataKeyClientCapabilities,
+  MetadataKeyClientInfo,
+  MetadataKeyClientProtocolVersion,
+  MetadataKeyIdentityBinding,
+  MetadataKeyIdentityIssuer,
+  MetadataKeyIdentitySubject,
+  readBackendMetadata,
+} from "@vmcp/session-keys";
+
+/** One backend of a stored session, decoded from its `vmcp.backend.*` keys. */
+export interface BackendView {
+  readonly workloadId: string;
+  /** The backend's own session ID; `""` for a backend without sessions. */
+  readonly sessionId: string | undefined;
+  readonly protocolVersion: string | undefined;
+  /** Whether the workload is in `vmcp.backend.ids` (false: a key left behind). */
+  readonly listed: boolean;
+}
+
+/** A stored session decoded through the key schema, as `sessions show` prints it. */
+export interface SessionView {
+  readonly id: string;
+  /** ISO 8601. */
+  readonly createdAt: string;
+  /** ISO 8601. */
+  readonly updatedAt: string;
+  /** ISO 8601, or `undefined` for no deadline. */
+  readonly expiresAt: string | undefined;
+  readonly version: number;
+  /** `issuer/subject`, or `undefined` for an anonymous session. */
+  readonly owner: { issuer: string; subject: string } | undefined;
+  /** Whether an identity binding hash is stored. */
+  readonly bound: boolean;
+  readonly client: {
+    protocolVersion: string | undefined;
+    name: string | undefined;
+    version: string | undefined;
+  };
+  readonly backends: readonly BackendView[];
+  /** Every stored key and value, exactly as stored. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** A problem decoding the backend list, if any. */
+  readonly problem: string | undefined;
+}
+
+/** Decodes a stored session for people: backends, owner, client, times. Never throws. */
+export function viewSession(record: SessionRecord): SessionView {
+  const m = record.metadata;
+  let backendIds: readonly string[] = [];
+  let sessions: ReadonlyMap<string, string> = new Map();
+  let problem: string | undefined;
+  try {
+    const decoded = readBackendMetadata(m);
+    backendIds = decoded.backendIds;
+    sessions = decoded.backendSessions;
+  } catch (error) {
+    problem = `${MetadataKeyBackendIDs}: ${(error as Error).message}`;
+  }
+  const names = [...new Set([...backendIds, ...sessions.keys()])].sort();
+  const info = parseJson(m[MetadataKeyClientInfo]);
+  const issuer = m[MetadataKeyIdentityIssuer];
+  const subject = m[MetadataKeyIdentitySubject];
+  return {
+    id: record.id,
+    createdAt: new Date(record.createdAt).toISOString(),
+    updatedAt: new Date(record.updatedAt).toISOString(),
+    expiresAt:
+      record.expiresAt === undefined ? undefined : new Date(record.expiresAt).toISOString(),
+    version: record.version,
+    owner: issuer !== undefined && subject !== undefined ? { issuer, subject } : undefined,
+    bound: m[MetadataKeyIdentityBinding] !== undefined,
+    client: {
+      protocolVersion: m[MetadataKeyClientProtocolVersion],
+      name: typeof info?.name === "string" ? info.name : undefined,
+      version: typeof info?.version === "string" ? info.version : undefined,
+    },
+    backends: names.map((workloadId) => ({
+      workloadId,
+      sessionId: sessions.get(workloadId),
+      protocolVersion: m[backendProtocolKey(workloadId)],
+      listed: backendIds.includes(workloadId),
+    })),
+    metadata: { ...m },
+    problem,
+  };
+}
+
+/** The session rendered as readable text (what `sessions show` and the demo print). */
+export function formatSessionView(view: SessionView): string {
+  const lines = [
+    `session   ${view.id}`,
+    `created   ${view.createdAt}   updated ${view.updatedAt}   version ${view.version}`,
+    `expires   ${view.expiresAt ?? "never"}`,
+    `owner     ${view.owner === undefined ? "(anonymous)" : `${view.owner.subject} (issuer ${view.owner.issuer})`}${view.bound ? ", bound by HMAC" : ""}`,
+    `client    ${view.client.name ?? "?"} ${view.client.version ?? ""} speaking MCP ${view.client.protocolVersion ?? "?"}`,
+    "backends:",
+  ];
+  if (view.backends.length === 0) lines.push("  (none connected)");
+  const rows = view.backends.map((b) => [
+    b.workloadId,
+    b.sessionId === undefined ? "(no key)" : b.sessionId === "" ? "(sessionless)" : b.sessionId,
+    b.protocolVersion ?? "",
+    b.listed ? "" : `not in ${MetadataKeyBackendIDs}`,
+  ]);
+  if (rows.length > 0) {
+    lines.push(
+      ...table(["WORKLOAD", "BACKEND SESSION ID", "PROTOCOL", ""], rows).map((l) => `  ${l}`),
+    );
+  }
+  if (view.problem !== undefined) lines.push(`problem:  ${view.problem}`);
+  lines.push("stored metadata:");
+  const keys = Object.keys(view.metadata).sort();
+  const width = Math.max(0, ...keys.map((k) => k.length));
+  for (const key of keys) {
+    const value = view.metadata[key] ?? "";
+    const shown =
+      key === MetadataKeyClientCapabilities || key.startsWith(MetadataKeyBackendCapabilitiesPrefix)
+        ? truncate(value, 60)
+        : value;
+    lines.push(`  ${key.padEnd(width)}  ${shown}`);
+  }
+  return lines.join("\n");
+}
+
+/** Aligned columns with a header row. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function truncate(value: string, max: number): string {
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}
+
+function parseJson(value: string | undefined): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === "object" && parsed !== null
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,113 @@
+import type { SessionRecord, SessionStorage } from "@vmcp/session-core";
+import type { GatewayConfig } from "../config/gateway-config.js";
+import { createStorage, describeStore } from "../store/create-storage.js";
+import { formatSessionView, table, viewSession } from "./session-view.js";
+
+/** Where the sessions commands write. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/**
+ * `sessions list | show <id> | delete <id>` against the configured store. Resolves the exit code:
+ * 0 done, 1 session not found, 2 usage error, 3 store unavailable.
+ */
+export async function runSessionsCommand(
+  args: readonly string[],
+  config: GatewayConfig,
+  json: boolean,
+  io: Output,
+): Promise<number> {
+  const [action, id] = args;
+  if (action === undefined || !["list", "show", "delete"].includes(action)) {
+    io.err("usage: vmcp-gateway sessions list|show <id>|delete <id> [--json]");
+    return 2;
+  }
+  if (action !== "list" && id === undefined) {
+    io.err(`usage: vmcp-gateway sessions ${action} <id>`);
+    return 2;
+  }
+  if (config.store.kind === "memory") {
+    io.err(
+      "note: the memory store lives inside each gateway process, so this command sees an empty store; use --store redis to inspect shared sessions",
+    );
+  }
+  const storage = await createStorage(config.store);
+  try {
+    if (action === "list") return await list(storage, config, json, io);
+    if (action === "show") return await show(storage, id ?? "", json, io);
+    return await remove(storage, id ?? "", json, io);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    io.err(`vmcp-gateway: ${(error as Error).message}`);
+    return code === "VMCP_STORAGE_UNAVAILABLE" ? 3 : code === "VMCP_INVALID_SESSION_ID" ? 2 : 1;
+  } finally {
+    await storage.close();
+  }
+}
+
+async function list(
+  storage: SessionStorage,
+  config: GatewayConfig,
+  json: boolean,
+  io: Output,
+): Promise<number> {
+  const records: SessionRecord[] = [];
+  const seen = new Set<string>();
+  for await (const id of storage.listIds()) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const record = await storage.load(id).catch((error: unknown) => {
+      io.err(`vmcp-gateway: ${(error as Error).message}`);
+      return undefined;
+    });
+    if (record !== undefined) records.push(record);
+  }
+  records.sort((a, b) => a.createdAt - b.createdAt);
+  const views = records.map(viewSession);
+  if (json) {
+    io.out(JSON.stringify(views, null, 2));
+    return 0;
+  }
+  io.out(`store: ${describeStore(config.store)}, ${views.length} session(s)`);
+  if (views.length > 0) {
+    const rows = views.map((v) => [
+      v.id,
+      v.owner === undefined ? "(anonymous)" : v.owner.subject,
+      v.backends.map((b) => b.workloadId).join(",") || "(none)",
+      v.createdAt,
+      v.expiresAt ?? "never",
+    ]);
+    io.out(table(["SESSION ID", "OWNER", "BACKENDS", "CREATED", "EXPIRES"], rows).join("\n"));
+  }
+  return 0;
+}
+
+async function show(
+  storage: SessionStorage,
+  id: string,
+  json: boolean,
+  io: Output,
+): Promise<number> {
+  const record = await storage.load(id);
+  if (record === undefined) {
+    io.err(`session ${JSON.stringify(id)} not found`);
+    return 1;
+  }
+  const view = viewSession(record);
+  io.out(json ? JSON.stringify(view, null, 2) : formatSessionView(view));
+  return 0;
+}
+
+async function remove(
+  storage: SessionStorage,
+  id: string,
+  json: boolean,
+  io: Output,
+): Promise<number> {
+  const existed = await storage.delete(id);
+  if (json) io.out(JSON.stringify({ id, deleted: existed }));
+  else io.out(existed ? `deleted session ${id}` : `session ${JSON.stringify(id)} not found`);
+  return existed ? 0 : 1;
+}

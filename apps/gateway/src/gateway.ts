@@ -1,0 +1,116 @@
+import {
+  type BackendTarget,
+  MultiSessionFactory,
+  SessionManager,
+  type SessionStorage,
+} from "@vmcp/session-core";
+import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
+import { startHttpServer } from "./http/gateway-server.js";
+import { McpEndpoint } from "./http/mcp-endpoint.js";
+import { createVerifier } from "./identity/create-verifier.js";
+import type { GatewayLogger } from "./logger.js";
+import { createStorage, describeStore } from "./store/create-storage.js";
+
+/** A running gateway. */
+export interface RunningGateway {
+  /** Base URL; the MCP endpoint is `${url}/mcp`. */
+  readonly url: string;
+  /** The session store in use. */
+  readonly storage: SessionStorage;
+  /**
+   * Graceful shutdown: stops accepting requests, lets requests in flight finish (up to
+   * `shutdownTimeoutMs`), closes the local backend connections (backend sessions live on for
+   * other replicas) and the store. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** The session-core backend target of a configured backend. */
+export function backendTarget(backend: BackendConfig): BackendTarget {
+  if ("url" in backend) {
+    return {
+      workloadId: backend.workloadId,
+      transport: {
+        kind: "streamable-http",
+        url: backend.url,
+        ...(backend.headers === undefined ? {} : { headers: backend.headers }),
+      },
+    };
+  }
+  return {
+    workloadId: backend.workloadId,
+    transport: {
+      kind: "stdio",
+      command: backend.command,
+      ...(backend.args === undefined ? {} : { args: backend.args }),
+      ...(backend.env === undefined ? {} : { env: backend.env }),
+      ...(backend.cwd === undefined ? {} : { cwd: backend.cwd }),
+    },
+  };
+}
+
+/**
+ * Starts a gateway from a validated configuration: the store, the identity verifier, the
+ * session factory and manager, and the HTTP server.
+ * @throws {GatewayConfigError} for configuration only detectable at start (e.g. a JWKS file).
+ */
+export async function startGateway(
+  config: GatewayConfig,
+  log: GatewayLogger,
+): Promise<RunningGateway> {
+  const verifier = await createVerifier(config.identity);
+  const storage = await createStorage(config.store);
+  const factory = new MultiSessionFactory({
+    backends: config.backends.map(backendTarget),
+    connectTimeoutMs: config.connectTimeoutMs,
+  });
+  const manager = new SessionManager({
+    storage,
+    factory,
+    ttlMs: config.sessionTtlMs,
+    maxLiveSessions: config.maxLiveSessions,
+    ...(config.bindingSecret === undefined ? {} : { bindingSecret: config.bindingSecret }),
+  });
+  const endpoint = new McpEndpoint({
+    sessions: manager,
+    verifier,
+    log,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  try {
+    http = await startHttpServer({ host: config.host, port: config.port, endpoint, storage, log });
+  } catch (error) {
+    await manager.close().catch(() => undefined);
+    await storage.close().catch(() => undefined);
+    throw error;
+  }
+  log.info(
+    {
+      url: `${http.url}/mcp`,
+      store: describeStore(config.store),
+      backends: config.backends.map((b) => b.workloadId),
+      identity: verifier.kind,
+    },
+    "gateway listening",
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    url: http.url,
+    storage,
+    close: () => {
+      closing ??= (async () => {
+        log.info({ inFlight: http.inFlight() }, "shutting down");
+        await http.close(config.shutdownTimeoutMs);
+        await manager
+          .close()
+          .catch((error: unknown) => log.error({ err: error }, "closing sessions failed"));
+        await storage
+          .close()
+          .catch((error: unknown) => log.error({ err: error }, "closing the store failed"));
+        log.info("shut down");
+      })();
+      return closing;
+    },
+  };
+}

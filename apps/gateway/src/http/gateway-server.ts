@@ -1,0 +1,122 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { SessionStorage } from "@vmcp/session-core";
+import type { GatewayLogger } from "../logger.js";
+import type { McpEndpoint } from "./mcp-endpoint.js";
+import { sendJson } from "./mcp-endpoint.js";
+
+/** Options of {@link startHttpServer}. */
+export interface HttpServerOptions {
+  readonly host: string;
+  /** Port; 0 picks a free one. */
+  readonly port: number;
+  readonly endpoint: McpEndpoint;
+  /** Pinged by `/readyz`. */
+  readonly storage: SessionStorage;
+  readonly log: GatewayLogger;
+  /** Bound of the `/readyz` store ping, ms; default 2000. */
+  readonly readyTimeoutMs?: number;
+}
+
+/** A listening gateway HTTP server. */
+export interface RunningHttpServer {
+  /** Base URL, e.g. `http://127.0.0.1:4000`. */
+  readonly url: string;
+  /** Requests being served right now. */
+  inFlight(): number;
+  /**
+   * Stops accepting connections, waits up to `timeoutMs` (ms) for requests in flight to finish,
+   * then closes every remaining connection.
+   */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Serves `/mcp` (the endpoint), `/healthz` (liveness: always 200 while the process serves) and
+ * `/readyz` (200 when `storage.ping()` succeeds within the bound, 503 otherwise).
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  let inFlight = 0;
+  let closing = false;
+  const drained: (() => void)[] = [];
+  const server: Server = createServer((req, res) => {
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (inFlight === 0) for (const resolve of drained.splice(0)) resolve();
+    });
+    if (closing) res.setHeader("connection", "close");
+    route(req, res).catch((error: unknown) => {
+      options.log.error({ err: error }, "unhandled request failure");
+      if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+      else res.destroy();
+    });
+  });
+  server.on("clientError", (error, socket) => {
+    options.log.debug({ err: error }, "client error");
+    if (socket.writable)
+      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    else socket.destroy();
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/mcp") return options.endpoint.handle(req, res);
+    if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
+    if (path === "/readyz") return ready(res);
+    sendJson(res, 404, { error: `no route ${path ?? ""}; the MCP endpoint is /mcp` });
+  }
+
+  async function ready(res: ServerResponse): Promise<void> {
+    if (closing) return sendJson(res, 503, { status: "shutting down" });
+    const bound = options.readyTimeoutMs ?? 2000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        options.storage.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`store ping took longer than ${bound} ms`)),
+            bound,
+          );
+        }),
+      ]);
+      sendJson(res, 200, { status: "ready", store: "reachable" });
+    } catch (error) {
+      sendJson(res, 503, { status: "not ready", store: (error as Error).message });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    inFlight: () => inFlight,
+    close: async (timeoutMs) => {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => drained.push(resolve)),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, timeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

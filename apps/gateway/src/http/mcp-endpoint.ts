@@ -1,0 +1,361 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  InitializeRequestParamsSchema,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from "@modelcontextprotocol/sdk/types.js";
+import { sessionIdProblem } from "@vmcp/session-core";
+import { UnauthenticatedError } from "../errors.js";
+import {
+  bearerTokenOf,
+  type CallerIdentity,
+  type IdentityVerifier,
+} from "../identity/identity-verifier.js";
+import type { GatewayLogger } from "../logger.js";
+import { dispatchRequest } from "./dispatch.js";
+import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } from "./json-rpc.js";
+import { readBody } from "./read-body.js";
+import type { ServedSession, SessionService } from "./session-service.js";
+
+/** The gateway's name and version, as sent in `serverInfo`. */
+export const GatewayServerInfo = { name: "vmcp-gateway", version: "0.1.0" } as const;
+
+/** Options of {@link McpEndpoint}. */
+export interface McpEndpointOptions {
+  readonly sessions: SessionService;
+  readonly verifier: IdentityVerifier;
+  readonly log: GatewayLogger;
+  /** Request body limit, bytes. */
+  readonly maxBodyBytes: number;
+}
+
+interface RpcMessage {
+  readonly jsonrpc: "2.0";
+  readonly id?: string | number;
+  readonly method?: string;
+  readonly params?: unknown;
+}
+
+/**
+ * The Streamable HTTP MCP endpoint (`/mcp`). The gateway owns the `Mcp-Session-Id` lifecycle:
+ * POST `initialize` creates a session through the `SessionService` and returns its ID; every
+ * other POST needs a valid ID (400 missing or not visible ASCII, 404 unknown/expired/terminated,
+ * 403 another identity, 503 store unreachable); DELETE terminates; GET is 405 (no server-initiated
+ * stream). Responses are `application/json`; every refusal has a JSON-RPC error body.
+ */
+export class McpEndpoint {
+  readonly #o: McpEndpointOptions;
+
+  constructor(options: McpEndpointOptions) {
+    this.#o = options;
+  }
+
+  /** Handles one HTTP request to `/mcp`. Never throws. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (req.method === "POST") await this.#post(req, res);
+      else if (req.method === "DELETE") await this.#delete(req, res);
+      else {
+        throw new HttpJsonRpcError(
+          405,
+          GatewayErrorCode.InvalidRequest,
+          `method ${req.method ?? ""} not allowed`,
+          {
+            allow: "POST, DELETE",
+          },
+        );
+      }
+    } catch (error) {
+      this.#fail(req, res, error);
+    }
+  }
+
+  async #post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const contentType = req.headers["content-type"] ?? "";
+    if (!/^application\/json\b/i.test(contentType)) {
+      throw new HttpJsonRpcError(
+        415,
+        GatewayErrorCode.InvalidRequest,
+        "Content-Type must be application/json",
+      );
+    }
+    const text = await readBody(req, this.#o.maxBodyBytes);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      throw new HttpJsonRpcError(
+        400,
+        GatewayErrorCode.ParseError,
+        `parse error: ${(error as Error).message}`,
+      );
+    }
+    const messages = (Array.isArray(body) ? body : [body]).map(checkMessage);
+    if (messages.length === 0)
+      throw new HttpJsonRpcError(400, GatewayErrorCode.InvalidRequest, "empty batch");
+    const owner = await this.#identify(req);
+
+    const init = messages.find((m) => m.method === "initialize");
+    if (init !== undefined) {
+      if (messages.length > 1 || init.id === undefined) {
+        throw new HttpJsonRpcError(
+          400,
+          GatewayErrorCode.InvalidRequest,
+          "initialize must be a lone request",
+        );
+      }
+      await this.#initialize(init.id, init.params, owner, res);
+      return;
+    }
+
+    this.#checkProtocolHeader(req);
+    const session = await this.#session(req, owner);
+    const requests = messages.filter((m) => m.method !== undefined && m.id !== undefined);
+    if (requests.length === 0) {
+      res.writeHead(202).end();
+      return;
+    }
+    const controller = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    const responses = await Promise.all(
+      requests.map(async (m) => {
+        const id = m.id as string | number;
+        const outcome = await dispatchRequest(m.method as string, m.params, {
+          session,
+          sessions: this.#o.sessions,
+          signal: controller.signal,
+          log: this.#o.log,
+        });
+        return "error" in outcome
+          ? errorResponse(id, outcome.error)
+          : resultResponse(id, outcome.result);
+      }),
+    );
+    sendJson(res, 200, Array.isArray(body) ? responses : responses[0], {
+      "mcp-session-id": session.id,
+    });
+  }
+
+  async #initialize(
+    id: string | number,
+    params: unknown,
+    owner: CallerIdentity | undefined,
+    res: ServerResponse,
+  ) {
+    const parsed = InitializeRequestParamsSchema.safeParse(params);
+    if (!parsed.success) {
+      sendJson(
+        res,
+        400,
+        errorResponse(id, {
+          code: GatewayErrorCode.InvalidParams,
+          message: `invalid initialize params: ${parsed.error.message}`,
+        }),
+      );
+      return;
+    }
+    const requested = parsed.data.protocolVersion;
+    const protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+      ? requested
+      : LATEST_PROTOCOL_VERSION;
+    const session = await this.#o.sessions.create({
+      ...(owner === undefined ? {} : { owner }),
+      client: {
+        protocolVersion,
+        capabilities: parsed.data.capabilities,
+        clientInfo: parsed.data.clientInfo,
+      },
+    });
+    this.#o.log.info(
+      { sessionId: session.id, owner, client: parsed.data.clientInfo },
+      "session created",
+    );
+    sendJson(
+      res,
+      200,
+      resultResponse(id, {
+        protocolVersion,
+        capabilities: { tools: {}, resources: {}, prompts: {} },
+        serverInfo: GatewayServerInfo,
+        instructions:
+          "A virtual MCP server: the tools, resources and prompts of several backends in one session.",
+      }),
+      { "mcp-session-id": session.id },
+    );
+  }
+
+  async #delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const owner = await this.#identify(req);
+    const id = sessionIdOf(req);
+    const existed = await this.#o.sessions.terminate(id, owner);
+    if (!existed) throw notFound(id);
+    this.#o.log.info({ sessionId: id }, "session terminated");
+    res.writeHead(200).end();
+  }
+
+  async #session(req: IncomingMessage, owner: CallerIdentity | undefined): Promise<ServedSession> {
+    const id = sessionIdOf(req);
+    const session = await this.#o.sessions.get(id, owner);
+    if (session === undefined) throw notFound(id);
+    return session;
+  }
+
+  async #identify(req: IncomingMessage): Promise<CallerIdentity | undefined> {
+    return this.#o.verifier.verify(bearerTokenOf(req.headers.authorization), req.headers);
+  }
+
+  #checkProtocolHeader(req: IncomingMessage): void {
+    const version = req.headers["mcp-protocol-version"];
+    if (typeof version === "string" && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      throw new HttpJsonRpcError(
+        400,
+        GatewayErrorCode.InvalidRequest,
+        `unsupported MCP-Protocol-Version ${JSON.stringify(version)} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,
+      );
+    }
+  }
+
+  #fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const { status, body, headers } = toHttpError(error);
+    if (status >= 500) this.#o.log.error({ err: error, method: req.method }, "request failed");
+    else this.#o.log.debug({ status, message: body.message }, "request refused");
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, status, errorResponse(null, body), headers);
+    if (headers.connection === "close") res.once("finish", () => req.destroy());
+  }
+}
+
+function checkMessage(value: unknown): RpcMessage {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new HttpJsonRpcError(
+      400,
+      GatewayErrorCode.InvalidRequest,
+      "a JSON-RPC message must be an object",
+    );
+  }
+  const m = value as Record<string, unknown>;
+  if (m.jsonrpc !== "2.0")
+    throw new HttpJsonRpcError(400, GatewayErrorCode.InvalidRequest, 'jsonrpc must be "2.0"');
+  if (m.method !== undefined && typeof m.method !== "string") {
+    throw new HttpJsonRpcError(400, GatewayErrorCode.InvalidRequest, "method must be a string");
+  }
+  if (m.id !== undefined && typeof m.id !== "string" && typeof m.id !== "number") {
+    throw new HttpJsonRpcError(
+      400,
+      GatewayErrorCode.InvalidRequest,
+      "id must be a string or a number",
+    );
+  }
+  if (m.method === undefined && m.result === undefined && m.error === undefined) {
+    throw new HttpJsonRpcError(
+      400,
+      GatewayErrorCode.InvalidRequest,
+      "not a request, notification or response",
+    );
+  }
+  return m as unknown as RpcMessage;
+}
+
+function sessionIdOf(req: IncomingMessage): string {
+  const raw = req.headers["mcp-session-id"];
+  if (raw === undefined) {
+    throw new HttpJsonRpcError(
+      400,
+      GatewayErrorCode.InvalidRequest,
+      "missing Mcp-Session-Id header (send initialize first)",
+    );
+  }
+  const id = Array.isArray(raw) ? raw.join(",") : raw;
+  const problem = sessionIdProblem(id);
+  if (problem !== undefined) {
+    throw new HttpJsonRpcError(
+      400,
+      GatewayErrorCode.InvalidRequest,
+      `invalid Mcp-Session-Id: ${problem}`,
+    );
+  }
+  return id;
+}
+
+function notFound(id: string): HttpJsonRpcError {
+  return new HttpJsonRpcError(
+    404,
+    GatewayErrorCode.SessionNotFound,
+    `session ${JSON.stringify(id)} not found (unknown, expired or terminated); initialize a new one`,
+  );
+}
+
+function toHttpError(error: unknown): {
+  status: number;
+  body: { code: number; message: string; data?: unknown };
+  headers: Readonly<Record<string, string>>;
+} {
+  if (error instanceof HttpJsonRpcError) {
+    return {
+      status: error.status,
+      body: { code: error.rpcCode, message: error.message },
+      headers: error.headers,
+    };
+  }
+  if (error instanceof UnauthenticatedError) {
+    return {
+      status: 401,
+      body: {
+        code: GatewayErrorCode.Unauthenticated,
+        message: error.message,
+        data: { code: error.code },
+      },
+      headers: { "www-authenticate": 'Bearer realm="vmcp-gateway"' },
+    };
+  }
+  const code =
+    typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case "VMCP_SESSION_OWNER_MISMATCH":
+      return {
+        status: 403,
+        body: { code: GatewayErrorCode.Forbidden, message, data: { code } },
+        headers: {},
+      };
+    case "VMCP_STORAGE_UNAVAILABLE":
+    case "VMCP_STORAGE_CLOSED":
+      return {
+        status: 503,
+        body: {
+          code: GatewayErrorCode.StoreUnavailable,
+          message: `session store unavailable: ${message}`,
+          data: { code },
+        },
+        headers: { "retry-after": "1" },
+      };
+    case "VMCP_INVALID_SESSION_ID":
+      return {
+        status: 400,
+        body: { code: GatewayErrorCode.InvalidRequest, message, data: { code } },
+        headers: {},
+      };
+  }
+  return { status: 500, body: { code: GatewayErrorCode.InternalError, message }, headers: {} };
+}
+
+/** Writes `body` as JSON with `status` and `headers`. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}

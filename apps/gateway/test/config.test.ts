@@ -1,0 +1,146 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadGatewayConfig, validateGatewayConfig } from "../dist/config/load-config.js";
+import { runCli } from "./helpers/processes.js";
+
+async function configFile(content: unknown): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "vmcp-gateway-config-"));
+  const path = join(dir, "gateway.json");
+  await writeFile(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+function fieldOf(error: unknown): string {
+  return (error as { field: string }).field;
+}
+
+describe("gateway configuration", () => {
+  it("fills defaults: memory store, port 4000, 30 minute TTL, anonymous identity", async () => {
+    const config = await loadGatewayConfig({});
+    expect(config.store).toEqual({ kind: "memory" });
+    expect(config.port).toBe(4000);
+    expect(config.sessionTtlMs).toBe(30 * 60_000);
+    expect(config.identity).toEqual({ kind: "none" });
+    expect(config.backends).toEqual([]);
+  });
+
+  it("layers file < env < flags", async () => {
+    const path = await configFile({
+      port: 1111,
+      sessionTtlMs: 60_000,
+      backends: [{ workloadId: "files", url: "http://127.0.0.1:9/mcp" }],
+    });
+    const config = await loadGatewayConfig({
+      env: { VMCP_CONFIG: path, VMCP_PORT: "2222", VMCP_LOG_LEVEL: "debug" },
+      flags: { port: "3333" },
+    });
+    expect(config.port).toBe(3333);
+    expect(config.logLevel).toBe("debug");
+    expect(config.sessionTtlMs).toBe(60_000);
+    expect(config.backends).toEqual([{ workloadId: "files", url: "http://127.0.0.1:9/mcp" }]);
+  });
+
+  it("reads redis url, sentinel and cluster from flags", async () => {
+    expect(
+      (await loadGatewayConfig({ flags: { "redis-url": "redis://127.0.0.1:6379" } })).store,
+    ).toEqual({
+      kind: "redis",
+      url: "redis://127.0.0.1:6379",
+    });
+    expect(
+      (
+        await loadGatewayConfig({
+          flags: { "redis-sentinel": "main@127.0.0.1:26379,127.0.0.1:26380" },
+        })
+      ).store,
+    ).toEqual({
+      kind: "redis",
+      sentinel: { masterName: "main", sentinels: ["127.0.0.1:26379", "127.0.0.1:26380"] },
+    });
+    expect(
+      (await loadGatewayConfig({ env: { VMCP_REDIS_CLUSTER: "127.0.0.1:7000,127.0.0.1:7001" } }))
+        .store,
+    ).toEqual({
+      kind: "redis",
+      cluster: { nodes: ["127.0.0.1:7000", "127.0.0.1:7001"] },
+    });
+  });
+
+  it("a --store flag of another kind replaces the file's store instead of merging into it", async () => {
+    const path = await configFile({ store: { kind: "memory", maxSessions: 5 } });
+    const config = await loadGatewayConfig({
+      flags: { config: path, store: "redis", "redis-url": "redis://127.0.0.1:1" },
+    });
+    expect(config.store).toEqual({ kind: "redis", url: "redis://127.0.0.1:1" });
+  });
+
+  it("parses http and stdio backends from flags and static tokens", async () => {
+    const config = await loadGatewayConfig({
+      flags: {
+        backend: ["a=http://127.0.0.1:1/mcp", "b=stdio:node server.js --stdio"],
+        "static-token": ["t1=alice"],
+      },
+    });
+    expect(config.backends).toEqual([
+      { workloadId: "a", url: "http://127.0.0.1:1/mcp" },
+      { workloadId: "b", command: "node", args: ["server.js", "--stdio"] },
+    ]);
+    expect(config.identity).toEqual({
+      kind: "static",
+      tokens: { t1: { issuer: "static", subject: "alice" } },
+    });
+  });
+
+  it.each([
+    [{ port: "abc" }, "port"],
+    [{ port: 70000 }, "port"],
+    [{ store: { kind: "redis" } }, "store.url"],
+    [{ store: { kind: "redis", url: "http://x" } }, "store.url"],
+    [{ store: { kind: "sqlite" } }, "store.kind"],
+    [{ backends: [{ workloadId: "a,b", url: "http://127.0.0.1:1" }] }, "backends.0.workloadId"],
+    [
+      {
+        backends: [
+          { workloadId: "a", url: "http://127.0.0.1:1" },
+          { workloadId: "a", url: "http://127.0.0.1:2" },
+        ],
+      },
+      "backends.1.workloadId",
+    ],
+    [{ identity: { kind: "jwt" } }, "identity.secret"],
+    [{ identity: { kind: "static", tokens: {} } }, "identity.tokens"],
+    [{ sessionTtlMs: 5 }, "sessionTtlMs"],
+    [{ surprise: true }, "(root)"],
+  ])("refuses %j naming %s", (raw, field) => {
+    let caught: unknown;
+    try {
+      validateGatewayConfig(raw);
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as { code?: string }).code).toBe("VMCP_GATEWAY_CONFIG");
+    expect(fieldOf(caught)).toBe(field);
+    expect((caught as Error).message).toContain(field);
+  });
+
+  it("names the config file when it is not JSON", async () => {
+    const path = await configFile("{ nope");
+    await expect(loadGatewayConfig({ flags: { config: path } })).rejects.toMatchObject({
+      field: "config",
+    });
+  });
+
+  it("the CLI exits 2 naming the bad field, for flags, env and unknown flags", async () => {
+    const bad = await runCli(["serve", "--port", "abc"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid configuration: port/);
+    const badEnv = await runCli(["serve"], { VMCP_STORE: "redis" });
+    expect(badEnv.code).toBe(2);
+    expect(badEnv.stderr).toMatch(/store\.url/);
+    const unknown = await runCli(["serve", "--prot", "1"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--prot/);
+  });
+});
