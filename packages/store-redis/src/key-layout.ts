@@ -21,8 +21,9 @@ export const MetadataFieldPrefix = "m:";
 
 /**
  * Where one session lives: the key `<prefix>{<id>}`, a hash. The braces are a Cluster hash tag:
- * the prefix may not hold braces, so the tag always starts at the brace before the ID, and every
- * key ever derived from `<prefix>{<id>}` lands in the same slot.
+ * the prefix may not hold braces and the ID is written with `%`, `{` and `}` escaped as `%25`,
+ * `%7B` and `%7D` (IDs without them are written as they are), so the tag is always exactly the
+ * whole, non-empty ID and every key ever derived from `<prefix>{<id>}` lands in the same slot.
  */
 export class KeyLayout {
   readonly prefix: string;
@@ -39,14 +40,15 @@ export class KeyLayout {
 
   /** The hash key of session `id`. */
   sessionKey(id: string): string {
-    return `${this.#open}${id}}`;
+    return `${this.#open}${escapeId(id)}}`;
   }
 
   /** The session ID a key names, or `undefined` for a key outside this layout. */
   idFromKey(key: string): string | undefined {
     if (!key.startsWith(this.#open) || !key.endsWith("}")) return undefined;
-    const id = key.slice(this.#open.length, -1);
-    return id.length > 0 ? id : undefined;
+    const written = key.slice(this.#open.length, -1);
+    if (written.length === 0 || /[{}]/.test(written)) return undefined;
+    return unescapeId(written);
   }
 
   /** The SCAN `MATCH` glob for every session key of this layout. */
@@ -54,6 +56,20 @@ export class KeyLayout {
     return `${escapeGlob(this.#open)}*}`;
   }
 }
+
+function escapeId(id: string): string {
+  return /[%{}]/.test(id) ? id.replace(/[%{}]/g, (char) => escapes[char] ?? char) : id;
+}
+
+function unescapeId(written: string): string {
+  return written.includes("%")
+    ? written.replace(/%(25|7B|7D)/g, (_, hex: string) =>
+        String.fromCharCode(Number.parseInt(hex, 16)),
+      )
+    : written;
+}
+
+const escapes: Record<string, string> = { "%": "%25", "{": "%7B", "}": "%7D" };
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (char) => `\\${char}`);

@@ -44,6 +44,8 @@ describe("key layout and native TTL", () => {
     expect(await storage.create({ id: "s-1", metadata: { "vmcp.backend.ids": "a,b" }, expiresAt }));
     const key = `${prefix}{s-1}`;
     expect(storage.keyOf("s-1")).toBe(key);
+    // Braces and % in an ID are escaped, so the hash tag is always the whole ID.
+    expect(storage.keyOf("x{y}%")).toBe(`${prefix}{x%7By%7D%25}`);
     expect(await admin.type(key)).toBe("hash");
     const hash = await admin.hgetall(key);
     expect(Object.keys(hash).sort()).toEqual(["@c", "@e", "@u", "@v", "m:vmcp.backend.ids"]);
@@ -76,7 +78,7 @@ describe("key layout and native TTL", () => {
 
   it("lets Cluster hash tags and SCAN patterns survive IDs holding glob and brace characters", async () => {
     const storage = open(uniquePrefix("odd*?[x]"));
-    const ids = ["a*b", "q?", "[r]", "x{y}", "}z{", "back\\slash"];
+    const ids = ["a*b", "q?", "[r]", "x{y}", "}z{", "{}", "%7B", "%", "back\\slash"];
     for (const id of ids) expect(await storage.create({ id, metadata: { id } })).toBe(true);
     for (const id of ids) expect((await storage.load(id))?.metadata).toEqual({ id });
     expect((await collect(storage.listIds({ batchSize: 2 }))).sort()).toEqual([...ids].sort());

@@ -66,6 +66,12 @@ function everyCall(storage: RedisStorage): Array<[string, Promise<unknown>]> {
   ];
 }
 
+/** Whether the storage answers a ping now. */
+async function answers(storage: RedisStorage): Promise<boolean> {
+  await storage.ping();
+  return true;
+}
+
 async function expectAllUnavailable(storage: RedisStorage, boundMs: number): Promise<void> {
   const outcomes = await Promise.all(
     everyCall(storage).map(async ([name, call]) => ({ name, ...(await timed(call)) })),
@@ -88,7 +94,7 @@ describe("with Redis unreachable", () => {
     await expectAllUnavailable(storage, DefaultTimeoutMs);
     await server.restart();
     // The same storage works again once the server is back (the restarted server starts empty).
-    await waitUntil("the storage to reconnect", async () => (await storage.ping(), true), 5_000);
+    await waitUntil("the storage to reconnect", () => answers(storage), 5_000);
     expect(await storage.create({ id: "s", metadata: { a: "2" } })).toBe(true);
     expect((await storage.load("s"))?.metadata).toEqual({ a: "2" });
   });
@@ -99,7 +105,7 @@ describe("with Redis unreachable", () => {
     server.pause();
     await expectAllUnavailable(storage, 400);
     server.resume();
-    await waitUntil("the storage to answer again", async () => (await storage.ping(), true), 5_000);
+    await waitUntil("the storage to answer again", () => answers(storage), 5_000);
     expect(await storage.load("s")).toBeDefined();
   });
 

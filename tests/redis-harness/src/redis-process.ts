@@ -121,6 +121,9 @@ class ManagedRedis implements RedisServer {
             this.dir,
             "--protected-mode",
             "no",
+            // A replica's first sync would otherwise wait 5 s for more replicas to join it.
+            "--repl-diskless-sync-delay",
+            "0",
             ...(this.#options.args ?? []),
           ]
         : [this.#options.configFile(this.port, this.dir)];
