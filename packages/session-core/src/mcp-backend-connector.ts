@@ -9,7 +9,7 @@ import type {
 import type { BackendTarget } from "./backend-target.js";
 import { BackendConnectError, BackendSessionExpiredError } from "./errors.js";
 import { McpBackendConnection, mapBackendError } from "./mcp-backend-connection.js";
-import { loadSdkClient, loadSdkStdio } from "./mcp-sdk-loader.js";
+import { loadSdkClient, loadSdkStdio, type McpSdkClientModules } from "./mcp-sdk-loader.js";
 
 /** Options for {@link McpBackendConnector}. */
 export interface McpBackendConnectorOptions {
@@ -31,6 +31,11 @@ export interface McpBackendConnectorOptions {
 export class McpBackendConnector implements BackendConnector {
   readonly #clientInfo: Implementation;
   readonly #stderr: "inherit" | "ignore" | "pipe";
+  /**
+   * One JSON Schema validator shared by every client this connector makes: the SDK's default is
+   * a new Ajv instance per Client, whose construction dominates a connect's CPU time.
+   */
+  #validator: InstanceType<McpSdkClientModules["ajv"]["AjvJsonSchemaValidator"]> | undefined;
 
   constructor(options: McpBackendConnectorOptions = {}) {
     this.#clientInfo = options.clientInfo ?? { name: "vmcp-gateway", version: "0.1.0" };
@@ -77,7 +82,11 @@ export class McpBackendConnector implements BackendConnector {
       if (negotiated === undefined) negotiated = initializeProtocolVersion(message);
     };
 
-    const client = new sdk.client.Client(this.#clientInfo, { capabilities: {} });
+    this.#validator ??= new sdk.ajv.AjvJsonSchemaValidator();
+    const client = new sdk.client.Client(this.#clientInfo, {
+      capabilities: {},
+      jsonSchemaValidator: this.#validator,
+    });
     const closeOnAbort = () => void client.close().catch(() => undefined);
     signal.addEventListener("abort", closeOnAbort, { once: true });
     try {

@@ -8,6 +8,7 @@ export interface McpSdkClientModules {
   readonly client: typeof import("@modelcontextprotocol/sdk/client/index.js");
   readonly http: typeof import("@modelcontextprotocol/sdk/client/streamableHttp.js");
   readonly types: typeof import("@modelcontextprotocol/sdk/types.js");
+  readonly ajv: typeof import("@modelcontextprotocol/sdk/validation/ajv");
 }
 
 let core: Promise<McpSdkClientModules> | undefined;
@@ -19,7 +20,8 @@ export function loadSdkClient(): Promise<McpSdkClientModules> {
     import("@modelcontextprotocol/sdk/client/index.js"),
     import("@modelcontextprotocol/sdk/client/streamableHttp.js"),
     import("@modelcontextprotocol/sdk/types.js"),
-  ]).then(([client, http, types]) => ({ client, http, types }));
+    import("@modelcontextprotocol/sdk/validation/ajv"),
+  ]).then(([client, http, types, ajv]) => ({ client, http, types, ajv }));
   return core;
 }
 
