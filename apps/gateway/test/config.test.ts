@@ -113,6 +113,13 @@ describe("gateway configuration", () => {
     [{ identity: { kind: "static", tokens: {} } }, "identity.tokens"],
     [{ sessionTtlMs: 5 }, "sessionTtlMs"],
     [{ surprise: true }, "(root)"],
+    [
+      {
+        store: { kind: "redis", url: "redis://127.0.0.1:6379" },
+        identity: { kind: "static", tokens: { t: { issuer: "i", subject: "s" } } },
+      },
+      "bindingSecret",
+    ],
   ])("refuses %j naming %s", (raw, field) => {
     let caught: unknown;
     try {

@@ -118,6 +118,8 @@ describe("gateway replicas sharing one Redis", () => {
       ...storeFlags(),
       ...backendFlags(ownBackends.alpha, ownBackends.beta),
       ...tokens,
+      "--binding-secret",
+      "e2e-binding-secret-shared-by-replicas",
     ]);
     gateways.push(gateway);
     try {

@@ -139,6 +139,18 @@ export const GatewayConfigSchema = z
     identity: IdentityConfigSchema.default({ kind: "none" }),
   })
   .superRefine((value, ctx) => {
+    if (
+      value.store.kind === "redis" &&
+      value.identity.kind !== "none" &&
+      value.bindingSecret === undefined
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["bindingSecret"],
+        message:
+          "a shared store with an identity source needs a bindingSecret shared by every replica (otherwise other replicas refuse the rightful owner)",
+      });
+    }
     const seen = new Set<string>();
     value.backends.forEach((backend, index) => {
       if (seen.has(backend.workloadId)) {

@@ -87,6 +87,7 @@ const flagHints: Record<string, keyof typeof ConfigFlags> = {
   "store.kind": "store",
   "store.url": "redis-url",
   "identity.kind": "identity",
+  bindingSecret: "binding-secret",
 };
 
 function hintFor(field: string): string {
