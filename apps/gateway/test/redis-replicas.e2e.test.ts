@@ -95,6 +95,21 @@ describe("gateway replicas sharing one Redis", () => {
       expect(asBob.status).toBe(403);
     }
 
+    // `sessions delete` removes a session from the store: both replicas answer 404 at once,
+    // although both hold it live.
+    const doomed = await connectClient(a.url, "tok-alice");
+    await attachClient(b.url, doomed.sessionId, "tok-alice").then((c) => c.client.listTools());
+    const deleted = await runCli(["sessions", "delete", doomed.sessionId, ...storeFlags()]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    for (const replica of [a, b]) {
+      const gone = await rawPost(replica.url, listBody, {
+        "mcp-session-id": doomed.sessionId,
+        authorization: "Bearer tok-alice",
+      });
+      expect(gone.status).toBe(404);
+    }
+    expect((await runCli(["sessions", "delete", doomed.sessionId, ...storeFlags()])).code).toBe(1);
+
     await a.kill();
     expect(
       resultText(await onB.client.callTool({ name: "multiply", arguments: { a: 6, b: 7 } })),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendFlags, startDemoBackends } from "./helpers/demo-backends.js";
 import { connectClient, initializeBody, rawPost, resultText } from "./helpers/mcp-client.js";
-import { type GatewayProcess, startGatewayProcess } from "./helpers/processes.js";
+import { CliPath, type GatewayProcess, startGatewayProcess } from "./helpers/processes.js";
 
 describe("one gateway process on the memory store", () => {
   let backends: Awaited<ReturnType<typeof startDemoBackends>>;
@@ -92,7 +92,30 @@ describe("one gateway process on the memory store", () => {
     });
     expect(unknown.status).toBe(401);
     expect((await client.listTools()).tools.length).toBe(7);
+    const deleteAsBob = await fetch(`${gateway.url}/mcp`, {
+      method: "DELETE",
+      headers: { "mcp-session-id": sessionId, authorization: "Bearer tok-bob" },
+    });
+    expect(deleteAsBob.status).toBe(403);
+    expect((await client.listTools()).tools.length).toBe(7);
     await client.close();
+  });
+
+  it("serves a stdio backend", async () => {
+    const script = CliPath.replace(/cli\.js$/, "demo-backends/beta.js");
+    const stdio = await startGatewayProcess([
+      "--backend",
+      `gamma=stdio:${process.execPath} ${script} --stdio`,
+    ]);
+    try {
+      const { client } = await connectClient(stdio.url);
+      expect(
+        resultText(await client.callTool({ name: "reverse", arguments: { text: "dts" } })),
+      ).toBe("std");
+      await client.close();
+    } finally {
+      await stdio.stop();
+    }
   });
 
   it("answers malformed input with a clear 4xx and a JSON-RPC error body, and lives on", async () => {
