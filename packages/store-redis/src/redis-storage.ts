@@ -7,6 +7,7 @@ import {
   type ListOptions,
   type LoadOptions,
   type NewSession,
+  SessionDecodeError,
   type SessionPatch,
   type SessionRecord,
   type SessionStorage,
@@ -29,6 +30,7 @@ import {
 import {
   CreateScript,
   DeleteScript,
+  LoadScript,
   LoadSlideScript,
   TouchScript,
   UpdateScript,
@@ -38,6 +40,7 @@ import {
 interface SessionScripts {
   vmcpSessionCreate(key: string, ...args: string[]): Promise<unknown>;
   vmcpSessionUpdate(key: string, ...args: string[]): Promise<unknown>;
+  vmcpSessionLoad(key: string): Promise<unknown>;
   vmcpSessionLoadSlide(key: string, ...args: string[]): Promise<unknown>;
   vmcpSessionTouch(key: string, ...args: string[]): Promise<unknown>;
   vmcpSessionDelete(key: string, ...args: string[]): Promise<unknown>;
@@ -59,6 +62,8 @@ type ScriptedClient = (Redis | Cluster) & SessionScripts;
 export class RedisStorage implements SessionStorage {
   readonly #client: ScriptedClient;
   readonly #owned: boolean;
+  /** Whether every command is bounded by the client's own options (see `#run`). */
+  readonly #selfBounded: boolean;
   readonly #layout: KeyLayout;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -86,9 +91,11 @@ export class RedisStorage implements SessionStorage {
     this.#now = options.now ?? Date.now;
     const { client, owned } = resolveClient(options, timeoutMs);
     this.#owned = owned;
+    this.#selfBounded = owned && !isCluster(client);
     client.on("error", this.#onError);
     client.defineCommand("vmcpSessionCreate", { numberOfKeys: 1, lua: CreateScript });
     client.defineCommand("vmcpSessionUpdate", { numberOfKeys: 1, lua: UpdateScript });
+    client.defineCommand("vmcpSessionLoad", { numberOfKeys: 1, lua: LoadScript, readOnly: true });
     client.defineCommand("vmcpSessionLoadSlide", { numberOfKeys: 1, lua: LoadSlideScript });
     client.defineCommand("vmcpSessionTouch", { numberOfKeys: 1, lua: TouchScript });
     client.defineCommand("vmcpSessionDelete", { numberOfKeys: 1, lua: DeleteScript });
@@ -154,13 +161,15 @@ export class RedisStorage implements SessionStorage {
     const slide = options.slideExpiresAt;
     const reply =
       slide === undefined
-        ? await this.#run("load", id, (client) => client.hgetall(key))
+        ? await this.#run("load", id, (client) => client.vmcpSessionLoad(key))
         : await this.#run("load", id, (client) =>
             client.vmcpSessionLoadSlide(key, String(now), String(slide)),
           );
     if (reply === null || reply === undefined) return undefined;
-    if (isEmptyHash(reply)) return undefined;
-    const record = decodeRecord(id, reply);
+    const hash = parseJsonReply(id, reply);
+    // cjson writes an empty table (no such key) as {}.
+    if (!Array.isArray(hash)) return undefined;
+    const record = decodeRecord(id, hash);
     // Redis expires by its own clock; a deadline already past by ours means gone as well.
     return isPastDeadline(record, now) ? undefined : record;
   }
@@ -237,6 +246,13 @@ export class RedisStorage implements SessionStorage {
     send: (client: ScriptedClient) => Promise<T>,
   ): Promise<T> {
     const client = this.#client;
+    if (this.#selfBounded && client.status === "ready") {
+      // A standalone or Sentinel client the storage built bounds each command itself
+      // (commandTimeout, no offline queue, no resend): no second timer needed.
+      return send(client).catch((error: unknown) => {
+        throw toStorageError(error, operation, sessionId);
+      });
+    }
     const attempt =
       client.status === "ready"
         ? send(client)
@@ -297,9 +313,17 @@ function batchSize(requested: number | undefined): number {
   return Math.min(requested, MaxListBatchSize);
 }
 
-function isEmptyHash(reply: unknown): boolean {
-  if (Array.isArray(reply)) return reply.length === 0;
-  return typeof reply === "object" && reply !== null && Object.keys(reply).length === 0;
+/** The load script's reply (the hash as a JSON array) as a value for {@link decodeRecord}. */
+function parseJsonReply(id: string, reply: unknown): unknown {
+  const text =
+    typeof reply === "string" ? reply : Buffer.isBuffer(reply) ? reply.toString() : undefined;
+  if (text === undefined)
+    throw new SessionDecodeError(id, `unexpected reply of type ${typeof reply}`);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SessionDecodeError(id, "the stored hash cannot be read back", { cause: error });
+  }
 }
 
 function isCluster(client: Redis | Cluster): client is Cluster {

@@ -96,8 +96,16 @@ return 1
 `;
 
 /**
- * load with a sliding deadline: ARGV = now, new deadline. Returns the hash as a flat
- * field/value array after moving the deadline, or nil when absent (a past deadline deletes).
+ * load: no ARGV. Returns the hash as one JSON array of field/value strings (one bulk reply, cheap
+ * to parse; `{}` when absent). Read-only and minimal: the caller checks the deadline and decodes;
+ * a value of another type raises `WRONGTYPE`.
+ */
+export const LoadScript = `return cjson.encode(redis.call('HGETALL', KEYS[1]))`;
+
+/**
+ * load with a sliding deadline: ARGV = now, new deadline. Returns what {@link LoadScript} does
+ * after moving the deadline, or nil when absent or past its deadline (a past new deadline
+ * deletes).
  */
 export const LoadSlideScript = `${prelude}
 local key = KEYS[1]
@@ -111,7 +119,7 @@ if tonumber(ARGV[2]) <= now then
 end
 redis.call('HSET', key, '@e', ARGV[2])
 redis.call('PEXPIREAT', key, ARGV[2])
-return redis.call('HGETALL', key)
+return cjson.encode(redis.call('HGETALL', key))
 `;
 
 /**

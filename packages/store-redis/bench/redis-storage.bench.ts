@@ -1,0 +1,209 @@
+/**
+ * RedisStorage against raw ioredis on the same bench-owned redis-server, in one process.
+ *
+ * 1. Throughput with 64 concurrent callers: `load` against GET + JSON.parse of the same record,
+ *    and `update` (writing the whole metadata) against SET of the same record as JSON. Each side
+ *    has its own connection. Baseline and subject alternate over 5 rounds; medians are shown.
+ * 2. Load latency (one caller, p50 and p99) with 1,000 stored sessions against 1,000,000, on two
+ *    servers measured in alternating rounds. `--skip-large` or BENCH_SKIP_LARGE=1 skips it.
+ *
+ * The servers are started here on free loopback ports (never the shared 6379) and stopped at
+ * the end.
+ */
+import {
+  compareThroughput,
+  formatRatioTable,
+  type Measurement,
+  measure,
+  median,
+  percentile,
+  type RatioRow,
+} from "@vmcp/bench-kit";
+import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
+import { RedisStorage } from "@vmcp/store-redis";
+import { Redis } from "ioredis";
+
+const Concurrency = 64;
+const Sessions = 1_000;
+const LargeSessions = 1_000_000;
+const ThroughputOps = 50_000;
+const LatencyOps = 10_000;
+const Rounds = 5;
+const Prefix = "bench:session:";
+const skipLarge = process.argv.includes("--skip-large") || process.env.BENCH_SKIP_LARGE === "1";
+
+function metadataFor(i: number): Record<string, string> {
+  return {
+    "vmcp.backend.ids": "github,jira,slack",
+    "vmcp.backend.session.github": `gh-${i}-3f9a1c`,
+    "vmcp.backend.session.jira": `jr-${i}-77e0b2`,
+    "vmcp.backend.session.slack": "",
+    "vmcp.identity.subject": `user-${i}`,
+    "vmcp.identity.binding": "b3f1c0de9a8e7f6d5c4b3a2918070605",
+  };
+}
+
+const idOf = (i: number): string => `session-${i.toString(36).padStart(8, "0")}`;
+const rawKey = (i: number): string => `raw:${idOf(i)}`;
+const deadline = (): number => Date.now() + 30 * 60_000;
+
+/**
+ * Writes sessions [from, to) straight into the storage's documented layout (README "Key layout"),
+ * pipelined in batches, so a million take seconds rather than minutes.
+ */
+async function seed(client: Redis, from: number, to: number): Promise<void> {
+  const now = String(Date.now());
+  const expiresAt = deadline();
+  const batch = 5_000;
+  for (let start = from; start < to; start += batch) {
+    const pipeline = client.pipeline();
+    for (let i = start; i < Math.min(to, start + batch); i++) {
+      const key = `${Prefix}{${idOf(i)}}`;
+      const fields: string[] = ["@c", now, "@u", now, "@v", "1", "@e", String(expiresAt)];
+      for (const [k, v] of Object.entries(metadataFor(i))) fields.push(`m:${k}`, v);
+      pipeline.hset(key, ...fields);
+      pipeline.pexpireat(key, expiresAt);
+    }
+    await pipeline.exec();
+  }
+}
+
+async function throughputRows(server: RedisServer): Promise<RatioRow[]> {
+  const raw = new Redis(server.url);
+  const storage = new RedisStorage({ url: server.url, keyPrefix: Prefix });
+  try {
+    for (let i = 0; i < Sessions; i++) {
+      const metadata = metadataFor(i);
+      await storage.create({ id: idOf(i), metadata, expiresAt: deadline() });
+      const now = Date.now();
+      const record = { id: idOf(i), createdAt: now, updatedAt: now, version: 1, metadata };
+      await raw.set(rawKey(i), JSON.stringify(record), "PXAT", deadline());
+    }
+    const options = { concurrency: Concurrency, rounds: Rounds };
+    const load = await compareThroughput(
+      ThroughputOps,
+      async (i) => {
+        const text = await raw.get(rawKey(i % Sessions));
+        return text === null ? undefined : JSON.parse(text);
+      },
+      (i) => storage.load(idOf(i % Sessions)),
+      options,
+    );
+    const store = await compareThroughput(
+      ThroughputOps,
+      (i) => {
+        const n = i % Sessions;
+        const now = Date.now();
+        const record = {
+          id: idOf(n),
+          createdAt: now,
+          updatedAt: now,
+          version: i,
+          metadata: metadataFor(n),
+        };
+        return raw.set(rawKey(n), JSON.stringify(record), "PXAT", deadline());
+      },
+      (i) => storage.update(idOf(i % Sessions), { set: metadataFor(i % Sessions) }),
+      options,
+    );
+    return [
+      {
+        name: `load, ${Concurrency} callers (RedisStorage.load vs GET+JSON.parse)`,
+        value: load.subjectOpsPerSec,
+        baseline: load.baselineOpsPerSec,
+        unit: "ops/s",
+        aim: { atLeast: 0.8 },
+      },
+      {
+        name: `store, ${Concurrency} callers (RedisStorage.update vs SET of JSON)`,
+        value: store.subjectOpsPerSec,
+        baseline: store.baselineOpsPerSec,
+        unit: "ops/s",
+        aim: { atLeast: 0.8 },
+      },
+    ];
+  } finally {
+    raw.disconnect();
+    await storage.close();
+  }
+}
+
+async function latencyRows(): Promise<RatioRow[]> {
+  const small = await startRedisServer();
+  const large = await startRedisServer();
+  const smallStorage = new RedisStorage({ url: small.url, keyPrefix: Prefix });
+  const largeStorage = new RedisStorage({ url: large.url, keyPrefix: Prefix });
+  try {
+    const seeder = new Redis(large.url);
+    const seedStart = performance.now();
+    await seed(seeder, 0, LargeSessions);
+    const seeded = await seeder.dbsize();
+    seeder.disconnect();
+    console.log(
+      `seeded ${seeded} sessions in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`,
+    );
+    const smallSeeder = new Redis(small.url);
+    await seed(smallSeeder, 0, Sessions);
+    smallSeeder.disconnect();
+    if (
+      (await largeStorage.load(idOf(LargeSessions - 1)))?.metadata["vmcp.identity.subject"] ===
+      undefined
+    ) {
+      throw new Error("the seeded layout does not load: the bench's seeding is out of date");
+    }
+    // Random IDs over each store's whole key space, the same sequence for every round.
+    const pick = (count: number) =>
+      Array.from({ length: LatencyOps * 2 }, (_, i) => idOf((i * 7_919 + 13) % count));
+    const smallIds = pick(Sessions);
+    const largeIds = pick(LargeSessions);
+    const smallRuns: Measurement[] = [];
+    const largeRuns: Measurement[] = [];
+    const options = { recordLatency: true, warmupOps: 1_000 } as const;
+    for (let round = 0; round < Rounds; round++) {
+      smallRuns.push(
+        await measure(LatencyOps, (i) => smallStorage.load(smallIds[i] ?? ""), options),
+      );
+      largeRuns.push(
+        await measure(LatencyOps, (i) => largeStorage.load(largeIds[i] ?? ""), options),
+      );
+    }
+    const p = (runs: Measurement[], q: number) =>
+      median(runs.map((run) => percentile(run.latenciesMs, q)));
+    return [
+      {
+        name: `load p50 latency, 1,000,000 vs 1,000 sessions`,
+        value: p(largeRuns, 50),
+        baseline: p(smallRuns, 50),
+        unit: "ms",
+        aim: { atMost: 1.2 },
+      },
+      {
+        name: `load p99 latency, 1,000,000 vs 1,000 sessions`,
+        value: p(largeRuns, 99),
+        baseline: p(smallRuns, 99),
+        unit: "ms",
+        aim: { atMost: 1.2 },
+      },
+    ];
+  } finally {
+    await smallStorage.close();
+    await largeStorage.close();
+    await small.close();
+    await large.close();
+  }
+}
+
+const server = await startRedisServer();
+try {
+  const rows = await throughputRows(server);
+  console.log(formatRatioTable("RedisStorage vs raw ioredis (same server, same process)", rows));
+} finally {
+  await server.close();
+}
+if (skipLarge) {
+  console.log("load latency with 1,000,000 sessions: skipped (--skip-large / BENCH_SKIP_LARGE=1)");
+} else {
+  console.log(
+    formatRatioTable("RedisStorage load latency by stored sessions", await latencyRows()),
+  );
+}
