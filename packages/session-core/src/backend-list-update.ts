@@ -5,7 +5,7 @@ import {
   MetadataKeyBackendIDs,
   parseBackendSessionKey,
 } from "@vmcp/session-keys";
-import { SessionVersionConflictError } from "./errors.js";
+import { SessionDecodeError, SessionVersionConflictError } from "./errors.js";
 import type { SessionMetadata, SessionPatch, SessionRecord } from "./session-record.js";
 import type { SessionStorage } from "./session-storage.js";
 
@@ -38,6 +38,7 @@ export interface BackendUpdateResult {
  * then re-read and re-computed, up to `attempts` times, so no concurrent write is clobbered.
  * Never creates a session. `initial` saves the first read when the caller already holds a record.
  * @throws {SessionVersionConflictError} when every attempt lost the race.
+ * @throws {SessionDecodeError} when the stored backend list is corrupt.
  */
 export async function updateBackends(
   storage: SessionStorage,
@@ -51,7 +52,13 @@ export async function updateBackends(
   for (let attempt = 0; attempt < attempts; attempt++) {
     record ??= await storage.load(id);
     if (record === undefined) return { found: false, backendIds: undefined };
-    const { patch, backendIds } = backendPatch(record.metadata, change);
+    let computed: ReturnType<typeof backendPatch>;
+    try {
+      computed = backendPatch(record.metadata, change);
+    } catch (error) {
+      throw new SessionDecodeError(id, "its backend list is invalid", { cause: error });
+    }
+    const { patch, backendIds } = computed;
     if (patch === undefined) return { found: true, backendIds };
     try {
       const found = await storage.update(id, patch, { ifVersion: record.version });

@@ -19,7 +19,8 @@ import type { SessionMetadata } from "./session-record.js";
  * - recovers a backend whose session expired (404) or whose connection was lost: one fresh
  *   `initialize`, the new backend session ID written back to storage, and the call retried once;
  *   when the fresh connect fails too, the backend leaves the session and its stored metadata
- *   (`removeBackend`) and the original error is thrown;
+ *   (`removeBackend`): a routed call then throws the original error, a list (tools, resources,
+ *   prompts) answers from the remaining backends;
  * - `dropBackend` removes the backend from storage as well (see `SessionManager.removeBackend`);
  * - `close()` evicts the session from the manager's local cache (local connections only);
  * - `terminate()` ends the session everywhere: storage, local cache, backend sessions.
@@ -79,7 +80,7 @@ export class ManagedMultiSession implements ManagedSession {
   }
 
   listTools(options?: BackendRequestOptions): Promise<Tool[]> {
-    return this.#recovering(() => this.#inner.listTools(options));
+    return this.#recovering(() => this.#inner.listTools(options), true);
   }
 
   callTool(
@@ -91,7 +92,7 @@ export class ManagedMultiSession implements ManagedSession {
   }
 
   listResources(options?: BackendRequestOptions): Promise<Resource[]> {
-    return this.#recovering(() => this.#inner.listResources(options));
+    return this.#recovering(() => this.#inner.listResources(options), true);
   }
 
   readResource(uri: string, options?: BackendRequestOptions): Promise<ReadResourceResult> {
@@ -99,7 +100,7 @@ export class ManagedMultiSession implements ManagedSession {
   }
 
   listPrompts(options?: BackendRequestOptions): Promise<Prompt[]> {
-    return this.#recovering(() => this.#inner.listPrompts(options));
+    return this.#recovering(() => this.#inner.listPrompts(options), true);
   }
 
   getPrompt(
@@ -127,7 +128,12 @@ export class ManagedMultiSession implements ManagedSession {
     await this.#host.terminateOwned(this.id);
   }
 
-  async #recovering<T>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `operation`; on a lost or expired backend session, recovers that backend and runs it once
+   * more. When the backend could not be recovered (it left the session), a list operation still
+   * runs once more over the remaining backends (`retryWithout`); a routed call throws.
+   */
+  async #recovering<T>(operation: () => Promise<T>, retryWithout = false): Promise<T> {
     try {
       return await operation();
     } catch (error) {
@@ -138,7 +144,7 @@ export class ManagedMultiSession implements ManagedSession {
         throw error;
       }
       const recovered = await this.#host.recoverBackend(this.#inner, error.workloadId);
-      if (!recovered) throw error;
+      if (!recovered && !retryWithout) throw error;
       return operation();
     }
   }

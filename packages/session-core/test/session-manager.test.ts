@@ -237,6 +237,17 @@ describe("SessionManager", () => {
     expect((await session.listTools()).map((t) => t.name)).toEqual(["echo"]);
   });
 
+  it("a list meeting a backend gone for good answers from the remaining backends", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector);
+    const session = await a.create();
+    const beta = connector.specs.get("beta");
+    beta?.knownSessions?.clear();
+    if (beta) beta.fail = new Error("backend gone");
+    expect((await session.listTools()).map((t) => t.name)).toEqual(["echo"]);
+    expect(storage.records.get(session.id)?.metadata["vmcp.backend.ids"]).toBe("alpha");
+  });
+
   it("eviction from the LRU closes local connections only and loses no stored data", async () => {
     const connector = new FakeConnector();
     const { storage, a } = replicas(connector, ["alpha"], { maxLiveSessions: 1 });
