@@ -1,0 +1,68 @@
+/**
+ * Vitest global setup: packs every publishable package once, installs the tarballs into a fresh
+ * consumer project outside the workspace, compiles it, and starts a throwaway redis-server. The
+ * test files read the result through `inject("consumer")`. Teardown stops Redis and removes the
+ * temp folder.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { requireRedisServer, startRedisServer } from "@vmcp/redis-harness";
+import type { TestProject } from "vitest/node";
+import { createConsumerProject } from "./consumer-project.js";
+import { packPublishablePackages } from "./pack-packages.js";
+import { readmeExamples } from "./readme-examples.js";
+
+/** What the global setup hands the test files. */
+export interface ConsumerContext {
+  /** The temp folder holding the tarballs and the project. */
+  readonly root: string;
+  /** The consumer project. */
+  readonly projectDir: string;
+  /** What `tsc` printed for the consumer project (empty when it type-checked). */
+  readonly tscOutput: string;
+  /** Each packed package: its name, folder under packages/ and tarball. */
+  readonly packed: readonly { name: string; folder: string; dir: string; tarball: string }[];
+  /** The throwaway Redis: `redis://127.0.0.1:<port>`, and its port. */
+  readonly redisUrl: string;
+  readonly redisPort: number;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    consumer: ConsumerContext;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  requireRedisServer();
+  const root = mkdtempSync(join(tmpdir(), "vmcp-consumer-"));
+  const redis = await startRedisServer();
+  try {
+    const tarballs = join(root, "tarballs");
+    mkdirSync(tarballs);
+    const packed = await packPublishablePackages(tarballs);
+    const consumer = await createConsumerProject(join(root, "project"), packed, readmeExamples());
+    project.provide("consumer", {
+      root,
+      projectDir: consumer.dir,
+      tscOutput: consumer.tscOutput,
+      packed: packed.map((pkg) => ({
+        name: pkg.manifest.name,
+        folder: pkg.folder,
+        dir: pkg.dir,
+        tarball: pkg.tarball,
+      })),
+      redisUrl: redis.url,
+      redisPort: redis.port,
+    });
+  } catch (error) {
+    await redis.close();
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+  return async () => {
+    await redis.close();
+    rmSync(root, { recursive: true, force: true });
+  };
+}
