@@ -81,15 +81,27 @@ async function factoryOnlyBench(): Promise<{ ten: number; one: number }> {
   return { ten: median(tens), one: median(ones) };
 }
 
-async function makeSessionBench(): Promise<{ ten: number; one: number }> {
+async function makeSessionBench(): Promise<{
+  ten: number;
+  one: number;
+  tenCpu: number;
+  oneCpu: number;
+}> {
   const backends = await startRemoteBackends(10, InitializeDelayMs);
   const tenFactory = new MultiSessionFactory({ backends: backends.urls.map(target) });
   const oneFactory = new MultiSessionFactory({ backends: backends.urls.slice(0, 1).map(target) });
+  const cpu = new Map<MultiSessionFactory, number[]>([
+    [tenFactory, []],
+    [oneFactory, []],
+  ]);
   const run = async (factory: MultiSessionFactory) => {
     let session: Awaited<ReturnType<MultiSessionFactory["makeSession"]>> | undefined;
+    const before = process.cpuUsage();
     const ms = await timeMs(async () => {
       session = await factory.makeSession();
     });
+    const used = process.cpuUsage(before);
+    cpu.get(factory)?.push((used.user + used.system) / 1000);
     if (session?.backendIds.length !== factory.backends.length) throw new Error("a backend failed");
     await session.terminate();
     return ms;
@@ -105,7 +117,12 @@ async function makeSessionBench(): Promise<{ ten: number; one: number }> {
     ten.push(await run(tenFactory));
   }
   await backends.close();
-  return { ten: median(ten), one: median(one) };
+  return {
+    ten: median(ten),
+    one: median(one),
+    tenCpu: median(cpu.get(tenFactory) ?? []),
+    oneCpu: median(cpu.get(oneFactory) ?? []),
+  };
 }
 
 interface GetFigures {
@@ -196,6 +213,12 @@ console.log(
         baseline: make.one,
         unit: "ms",
         aim: { atMost: 1.3 },
+      },
+      {
+        name: "  of which gateway CPU time (user+system), 10 backends vs 1",
+        value: make.tenCpu,
+        baseline: make.oneCpu,
+        unit: "ms",
       },
       {
         name: "get latency: cache-miss restore vs warm hit (3 backends)",
