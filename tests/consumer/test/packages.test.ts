@@ -48,6 +48,15 @@ it("finds the publishable packages", () => {
   expect(packed.map((pkg) => pkg.folder).sort()).toEqual(Object.keys(expectedPeers).sort());
 });
 
+it("lists every publishable package's changelog in the root CHANGELOG.md", () => {
+  const index = readFileSync(join(workspaceRoot, "CHANGELOG.md"), "utf8");
+  for (const pkg of packed) {
+    expect(index).toContain(
+      `[packages/${pkg.folder}/CHANGELOG.md](packages/${pkg.folder}/CHANGELOG.md)`,
+    );
+  }
+});
+
 describe.each(packed)("$name", (pkg) => {
   let unpacked: string;
   let manifest: Manifest;
