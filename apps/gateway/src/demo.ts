@@ -34,6 +34,8 @@ function textOf(result: object): string {
 
 async function main(): Promise<void> {
   const parsed = parseCommandLine(process.argv.slice(2));
+  // Refuse bad flags before starting anything.
+  await loadGatewayConfig({ flags: parsed.flags, env: {} });
   const backends: SpawnedBackend[] = [];
   let gateway: RunningGateway | undefined;
   try {

@@ -79,6 +79,7 @@ export class JwtVerifier implements IdentityVerifier {
     }
     let payload: { iss?: unknown; sub?: unknown };
     try {
+      // Two branches because jose's overloads take a key or a key resolver, not their union.
       payload = (
         typeof this.#key === "function"
           ? await jwtVerify(bearerToken, this.#key, this.#options)
