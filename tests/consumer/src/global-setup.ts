@@ -41,8 +41,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     const tarballs = join(root, "tarballs");
     mkdirSync(tarballs);
+    let started = performance.now();
     const packed = await packPublishablePackages(tarballs);
+    const packMs = Math.round(performance.now() - started);
+    started = performance.now();
     const consumer = await createConsumerProject(join(root, "project"), packed, readmeExamples());
+    const installMs = Math.round(performance.now() - started);
+    console.log(
+      `consumer-tests: packed ${packed.length} packages in ${packMs} ms; npm install and tsc in ${installMs} ms (${root})`,
+    );
     project.provide("consumer", {
       root,
       projectDir: consumer.dir,
