@@ -51,9 +51,9 @@ type ScriptedClient = (Redis | Cluster) & SessionScripts;
 /**
  * A `SessionStorage` on Redis through ioredis: standalone, Sentinel or Cluster. Each session is
  * one hash at `<prefix>{<id>}` with its deadline as the key's native TTL (PEXPIREAT, absolute),
- * so expired sessions leave without a scan. Every operation is one round trip: a plain HGETALL
- * for `load`, one Lua script (EVALSHA) for everything else, so each change is atomic and writers
- * touching different metadata keys never lose each other's writes.
+ * so expired sessions leave without a scan. Every operation is one round trip, one Lua script
+ * (EVALSHA), so each change is atomic and writers touching different metadata keys never lose
+ * each other's writes.
  *
  * Every call is bounded by `timeoutMs` (default 1500 ms): with Redis unreachable it rejects with
  * `StorageUnavailableError`, never hangs, and the client's `error` events are absorbed. The client
@@ -151,27 +151,31 @@ export class RedisStorage implements SessionStorage {
     return reply === 1;
   }
 
-  async load(id: string, options: LoadOptions = {}): Promise<SessionRecord | undefined> {
-    this.#checkOpen();
-    assertValidSessionId(id);
-    if (options.slideExpiresAt !== undefined)
-      checkDeadline(options.slideExpiresAt, "slideExpiresAt");
-    const now = this.#now();
-    const key = this.#layout.sessionKey(id);
+  load(id: string, options: LoadOptions = {}): Promise<SessionRecord | undefined> {
+    // Not `async`: load is the hot path, so it settles in one promise step after the reply.
+    let key: string;
+    let now: number;
+    try {
+      this.#checkOpen();
+      assertValidSessionId(id);
+      if (options.slideExpiresAt !== undefined) {
+        checkDeadline(options.slideExpiresAt, "slideExpiresAt");
+      }
+      now = this.#now();
+      key = this.#layout.sessionKey(id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const slide = options.slideExpiresAt;
-    const reply =
-      slide === undefined
-        ? await this.#run("load", id, (client) => client.vmcpSessionLoad(key))
-        : await this.#run("load", id, (client) =>
-            client.vmcpSessionLoadSlide(key, String(now), String(slide)),
-          );
-    if (reply === null || reply === undefined) return undefined;
-    const hash = parseJsonReply(id, reply);
-    // cjson writes an empty table (no such key) as {}.
-    if (!Array.isArray(hash)) return undefined;
-    const record = decodeRecord(id, hash);
-    // Redis expires by its own clock; a deadline already past by ours means gone as well.
-    return isPastDeadline(record, now) ? undefined : record;
+    const decode = (reply: unknown): SessionRecord | undefined => decodeLoaded(id, reply, now);
+    return slide === undefined
+      ? this.#run("load", id, (client) => client.vmcpSessionLoad(key), decode)
+      : this.#run(
+          "load",
+          id,
+          (client) => client.vmcpSessionLoadSlide(key, String(now), String(slide)),
+          decode,
+        );
   }
 
   async touch(id: string, expiresAt: number): Promise<boolean> {
@@ -240,19 +244,37 @@ export class RedisStorage implements SessionStorage {
    * queue), sends, and maps every failure to a core error. A late settlement of an operation
    * that already timed out is absorbed.
    */
-  async #run<T>(
+  #run<R, T = R>(
     operation: string,
     sessionId: string | undefined,
-    send: (client: ScriptedClient) => Promise<T>,
+    send: (client: ScriptedClient) => Promise<R>,
+    decode?: (reply: R) => T,
   ): Promise<T> {
     const client = this.#client;
     if (this.#selfBounded && client.status === "ready") {
       // A standalone or Sentinel client the storage built bounds each command itself
       // (commandTimeout, no offline queue, no resend): no second timer needed.
-      return send(client).catch((error: unknown) => {
+      let sent: Promise<R>;
+      try {
+        sent = send(client);
+      } catch (error) {
+        return Promise.reject(toStorageError(error, operation, sessionId));
+      }
+      return sent.then(decode ?? ((reply: R) => reply as unknown as T), (error: unknown) => {
         throw toStorageError(error, operation, sessionId);
       });
     }
+    return this.#runBounded(operation, sessionId, send, decode);
+  }
+
+  /** {@link #run} with its own timer: waiting for a connection, or a client that is not ours. */
+  async #runBounded<R, T>(
+    operation: string,
+    sessionId: string | undefined,
+    send: (client: ScriptedClient) => Promise<R>,
+    decode: ((reply: R) => T) | undefined,
+  ): Promise<T> {
+    const client = this.#client;
     const attempt =
       client.status === "ready"
         ? send(client)
@@ -267,14 +289,16 @@ export class RedisStorage implements SessionStorage {
         this.#timeoutMs,
       );
     });
+    let reply: R;
     try {
-      return await Promise.race([attempt, timeout]);
+      reply = await Promise.race([attempt, timeout]);
     } catch (error) {
       attempt.catch(() => undefined);
       throw toStorageError(error, operation, sessionId);
     } finally {
       clearTimeout(timer);
     }
+    return decode === undefined ? (reply as unknown as T) : decode(reply);
   }
 
   /** Resolves when the client is ready; the caller's bound limits the wait. */
@@ -311,6 +335,20 @@ function batchSize(requested: number | undefined): number {
   if (requested === undefined) return DefaultListBatchSize;
   if (!Number.isSafeInteger(requested) || requested < 1) return DefaultListBatchSize;
   return Math.min(requested, MaxListBatchSize);
+}
+
+/**
+ * A load script's reply as a record: `undefined` when absent or past its deadline by the caller's
+ * clock (Redis expires by its own clock at the same instant).
+ * @throws {SessionDecodeError} naming `id` when the stored value cannot be read.
+ */
+function decodeLoaded(id: string, reply: unknown, now: number): SessionRecord | undefined {
+  if (reply === null || reply === undefined) return undefined;
+  const hash = parseJsonReply(id, reply);
+  // cjson writes an empty table (no such key) as {}.
+  if (!Array.isArray(hash)) return undefined;
+  const record = decodeRecord(id, hash);
+  return isPastDeadline(record, now) ? undefined : record;
 }
 
 /** The load script's reply (the hash as a JSON array) as a value for {@link decodeRecord}. */

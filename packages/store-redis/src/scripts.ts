@@ -1,9 +1,10 @@
 /**
- * The Lua scripts behind each write, one EVALSHA each (ioredis `defineCommand`). Every script
- * takes the session hash as KEYS[1] and the caller's clock as ARGV[1] (epoch ms, a decimal
- * string); numbers stay strings end to end, so nothing passes through Lua's floating point when
- * stored. A value of another type at the key raises `VMCPDECODE <reason>`; a hash without a
- * valid version raises it too.
+ * The Lua scripts behind each operation, one EVALSHA each (ioredis `defineCommand`). Every script
+ * takes the session hash as KEYS[1] and, but for the plain load, the caller's clock as ARGV[1]
+ * (epoch ms, a decimal string). Times are stored as the strings the caller sent; only the version
+ * is computed in Lua (exact far beyond any reachable count). A value of another type at the key
+ * raises `VMCPDECODE <reason>` (`WRONGTYPE` from the plain load); a hash without a valid version
+ * raises it too.
  */
 
 /** Common prelude: `live(key, now)` returns the version string of a live session or nil. */
@@ -12,14 +13,16 @@ local function decode_error(reason)
   return redis.error_reply('VMCPDECODE ' .. reason)
 end
 local function live(key, now)
-  local kind = redis.call('TYPE', key).ok
-  if kind == 'none' then return nil end
-  if kind ~= 'hash' then return nil, decode_error('a value of type ' .. kind .. ' is stored at the session key') end
-  local fields = redis.call('HMGET', key, '@v', '@e')
-  local version = fields[1]
-  if not version or not tonumber(version) then
-    return nil, decode_error('the session hash has no valid version field')
+  local fields = redis.pcall('HMGET', key, '@v', '@e')
+  if fields.err then
+    return nil, decode_error('a value of type ' .. redis.call('TYPE', key).ok .. ' is stored at the session key')
   end
+  local version = fields[1]
+  if not version then
+    if redis.call('EXISTS', key) == 0 then return nil end
+    return nil, decode_error('the session hash has no version field')
+  end
+  if not tonumber(version) then return nil, decode_error('the session hash has no valid version field') end
   local deadline = fields[2]
   if deadline and tonumber(deadline) and tonumber(deadline) <= now then
     redis.call('DEL', key)
@@ -77,14 +80,20 @@ if mode == 'set' and tonumber(ARGV[4]) <= now then
   return 1
 end
 local pairs_end = 5 + 2 * tonumber(ARGV[5])
-if pairs_end > 5 then hset_pairs(key, ARGV, 6, pairs_end) end
+local next_version = tostring(tonumber(version) + 1)
+if pairs_end - 5 > 1000 then
+  hset_pairs(key, ARGV, 6, pairs_end)
+  redis.call('HSET', key, '@u', ARGV[1], '@v', next_version)
+else
+  -- The usual case: every field of the patch and the bookkeeping in one HSET.
+  redis.call('HSET', key, '@u', ARGV[1], '@v', next_version, unpack(ARGV, 6, pairs_end))
+end
 local i = pairs_end + 1
 while i <= #ARGV do
   local stop = math.min(i + 999, #ARGV)
   redis.call('HDEL', key, unpack(ARGV, i, stop))
   i = stop + 1
 end
-redis.call('HSET', key, '@u', ARGV[1], '@v', tostring(tonumber(version) + 1))
 if mode == 'set' then
   redis.call('HSET', key, '@e', ARGV[4])
   redis.call('PEXPIREAT', key, ARGV[4])

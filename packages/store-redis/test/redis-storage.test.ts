@@ -97,6 +97,7 @@ describe("one round trip per operation", () => {
     "pexpireat",
     "persist",
     "hgetall",
+    "exists",
   ]);
 
   async function commandCalls(): Promise<Map<string, number>> {
