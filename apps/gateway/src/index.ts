@@ -16,7 +16,7 @@ export { loadGatewayConfig, validateGatewayConfig } from "./config/load-config.j
 export { GatewayConfigError, UnauthenticatedError } from "./errors.js";
 export { backendTarget, type RunningGateway, startGateway } from "./gateway.js";
 export { McpEndpoint, type McpEndpointOptions } from "./http/mcp-endpoint.js";
-export type { ClientInfo, ServedSession, SessionService } from "./http/session-service.js";
+export type { ServedSession, SessionService } from "./http/session-service.js";
 export { AnonymousVerifier } from "./identity/anonymous-verifier.js";
 export { createVerifier } from "./identity/create-verifier.js";
 export {

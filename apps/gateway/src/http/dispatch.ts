@@ -5,7 +5,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { GatewayLogger } from "../logger.js";
 import { GatewayErrorCode, type JsonRpcErrorBody } from "./json-rpc.js";
-import type { ServedSession, SessionService } from "./session-service.js";
+import type { ServedSession } from "./session-service.js";
 
 /** The outcome of one JSON-RPC request: a result or a JSON-RPC error. */
 export type DispatchOutcome = { readonly result: unknown } | { readonly error: JsonRpcErrorBody };
@@ -13,32 +13,26 @@ export type DispatchOutcome = { readonly result: unknown } | { readonly error: J
 /** Everything a dispatched request may use. */
 export interface DispatchContext {
   readonly session: ServedSession;
-  readonly sessions: SessionService;
   readonly signal: AbortSignal;
   readonly log: GatewayLogger;
 }
 
 /**
  * Serves one JSON-RPC request (other than `initialize`) from the session: `ping`, `tools/*`,
- * `resources/*`, `prompts/*`. Never throws: every failure becomes a JSON-RPC error, and a backend
- * that failed (lost connection or expired session) is dropped from the session and its metadata.
+ * `resources/*`, `prompts/*`. Never throws: every failure becomes a JSON-RPC error. A backend
+ * that fails is handled inside the session (session-core's `ManagedSession`): an expired backend
+ * session is re-initialised, a backend gone for good leaves the session and its stored metadata,
+ * and lists are served from the backends that remain.
  */
 export async function dispatchRequest(
   method: string,
   params: unknown,
   ctx: DispatchContext,
 ): Promise<DispatchOutcome> {
-  // A backend that fails while a list is gathered is dropped, and the list is served from the
-  // backends that remain (one retry per failed backend).
-  const retriesLeft = method.endsWith("/list") ? 4 : 0;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return { result: await route(method, params ?? {}, ctx) };
-    } catch (error) {
-      const body = await toRpcError(error, ctx);
-      if (body.code !== GatewayErrorCode.BackendUnavailable || attempt >= retriesLeft)
-        return { error: body };
-    }
+  try {
+    return { result: await route(method, params ?? {}, ctx) };
+  } catch (error) {
+    return { error: toRpcError(error, ctx) };
   }
 }
 
@@ -100,7 +94,7 @@ function parse<T>(schema: SafeParser<T>, params: unknown): T {
   return parsed.data;
 }
 
-async function toRpcError(error: unknown, ctx: DispatchContext): Promise<JsonRpcErrorBody> {
+function toRpcError(error: unknown, ctx: DispatchContext): JsonRpcErrorBody {
   if (error instanceof RpcFailure) return error.body;
   const code =
     typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
@@ -113,20 +107,7 @@ async function toRpcError(error: unknown, ctx: DispatchContext): Promise<JsonRpc
     case "VMCP_BACKEND_UNAVAILABLE":
     case "VMCP_BACKEND_SESSION_EXPIRED": {
       const workloadId = (error as { workloadId?: unknown }).workloadId;
-      if (typeof workloadId === "string") {
-        ctx.log.warn(
-          { sessionId: ctx.session.id, workloadId, err: error },
-          "backend failed; dropping it from the session",
-        );
-        await ctx.sessions
-          .removeBackend(ctx.session.id, workloadId)
-          .catch((removeError: unknown) => {
-            ctx.log.error(
-              { sessionId: ctx.session.id, workloadId, err: removeError },
-              "could not drop the backend",
-            );
-          });
-      }
+      ctx.log.warn({ sessionId: ctx.session.id, workloadId, err: error }, "backend failed");
       return { code: GatewayErrorCode.BackendUnavailable, message, data: { code, workloadId } };
     }
     case "VMCP_STORAGE_UNAVAILABLE":

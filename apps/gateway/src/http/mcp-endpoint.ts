@@ -124,7 +124,6 @@ export class McpEndpoint {
         const id = m.id as string | number;
         const outcome = await dispatchRequest(m.method as string, m.params, {
           session,
-          sessions: this.#o.sessions,
           signal: controller.signal,
           log: this.#o.log,
         });
