@@ -206,6 +206,9 @@ export class RedisStorage implements SessionStorage {
     const nodes: Redis[] = isCluster(this.#client)
       ? await this.#run("listIds", undefined, async (client) => (client as Cluster).nodes("master"))
       : [this.#client as Redis];
+    if (nodes.length === 0) {
+      throw new StorageUnavailableError("Redis listIds failed: the Cluster reports no primary");
+    }
     for (const node of nodes) {
       let cursor = "0";
       do {

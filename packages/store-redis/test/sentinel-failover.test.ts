@@ -47,9 +47,19 @@ describe("Sentinel failover", () => {
           }
         }
       };
-      const writers = Array.from({ length: 4 }, writer);
+      let writerFailure: unknown;
+      const writers = Array.from({ length: 4 }, () =>
+        writer().catch((error: unknown) => {
+          writerFailure = error;
+          failedOver = true;
+          throw error;
+        }),
+      );
 
-      while (acknowledged.length < 200) await new Promise((resolve) => setTimeout(resolve, 5));
+      while (acknowledged.length < 200 && writerFailure === undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      if (writerFailure !== undefined) await Promise.all(writers);
       const oldMaster = await group.currentMaster();
       await group.master.stop();
       const newMaster = await group.waitForFailover(oldMaster.port);

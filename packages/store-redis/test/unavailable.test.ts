@@ -78,7 +78,8 @@ async function expectAllUnavailable(storage: RedisStorage, boundMs: number): Pro
   );
   for (const outcome of outcomes) {
     expect(outcome.error, outcome.name).toBeInstanceOf(StorageUnavailableError);
-    expect(outcome.ms, `${outcome.name} took ${outcome.ms} ms`).toBeLessThan(boundMs + 250);
+    // The bound plus a little event-loop lag on a busy machine; the default stays under 2 s.
+    expect(outcome.ms, `${outcome.name} took ${outcome.ms} ms`).toBeLessThan(boundMs + 400);
   }
 }
 
