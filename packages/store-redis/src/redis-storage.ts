@@ -95,7 +95,8 @@ export class RedisStorage implements SessionStorage {
     client.on("error", this.#onError);
     client.defineCommand("vmcpSessionCreate", { numberOfKeys: 1, lua: CreateScript });
     client.defineCommand("vmcpSessionUpdate", { numberOfKeys: 1, lua: UpdateScript });
-    client.defineCommand("vmcpSessionLoad", { numberOfKeys: 1, lua: LoadScript, readOnly: true });
+    // Not marked read-only: a Cluster client reading from replicas could miss a fresh write.
+    client.defineCommand("vmcpSessionLoad", { numberOfKeys: 1, lua: LoadScript });
     client.defineCommand("vmcpSessionLoadSlide", { numberOfKeys: 1, lua: LoadSlideScript });
     client.defineCommand("vmcpSessionTouch", { numberOfKeys: 1, lua: TouchScript });
     client.defineCommand("vmcpSessionDelete", { numberOfKeys: 1, lua: DeleteScript });
