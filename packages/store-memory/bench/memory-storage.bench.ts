@@ -4,7 +4,12 @@
  * baseline stores the same freshly built records a caller of raw lru-cache would build.
  * Baseline and subject alternate over 5 rounds; the table shows medians.
  */
-import { compareThroughput, formatRatioTable, type RatioRow } from "@vmcp/bench-kit";
+import {
+  compareThroughput,
+  formatRatioTable,
+  type RatioRow,
+  sampleSessionMetadata,
+} from "@vmcp/bench-kit";
 import { MemoryStorage } from "@vmcp/store-memory";
 import { LRUCache } from "lru-cache";
 
@@ -21,22 +26,11 @@ interface RawRecord {
   metadata: Record<string, string>;
 }
 
-function metadataFor(i: number): Record<string, string> {
-  return {
-    "vmcp.backend.ids": "github,jira,slack",
-    "vmcp.backend.session.github": `gh-${i}-3f9a1c`,
-    "vmcp.backend.session.jira": `jr-${i}-77e0b2`,
-    "vmcp.backend.session.slack": "",
-    "vmcp.identity.subject": `user-${i}`,
-    "vmcp.identity.binding": "b3f1c0de9a8e7f6d5c4b3a2918070605",
-  };
-}
-
 const ids = Array.from(
   { length: Sessions },
   (_, i) => `session-${i.toString(36).padStart(8, "0")}`,
 );
-const metadata = ids.map((_, i) => metadataFor(i));
+const metadata = ids.map((_, i) => sampleSessionMetadata(i));
 const idAt = (i: number) => ids[i % Sessions] as string;
 const metadataAt = (i: number) => metadata[i % Sessions] as Record<string, string>;
 

@@ -18,6 +18,7 @@ import {
   median,
   percentile,
   type RatioRow,
+  sampleSessionMetadata,
 } from "@vmcp/bench-kit";
 import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
 import { RedisStorage } from "@vmcp/store-redis";
@@ -31,17 +32,6 @@ const LatencyOps = 10_000;
 const Rounds = 7;
 const Prefix = "bench:session:";
 const skipLarge = process.argv.includes("--skip-large") || process.env.BENCH_SKIP_LARGE === "1";
-
-function metadataFor(i: number): Record<string, string> {
-  return {
-    "vmcp.backend.ids": "github,jira,slack",
-    "vmcp.backend.session.github": `gh-${i}-3f9a1c`,
-    "vmcp.backend.session.jira": `jr-${i}-77e0b2`,
-    "vmcp.backend.session.slack": "",
-    "vmcp.identity.subject": `user-${i}`,
-    "vmcp.identity.binding": "b3f1c0de9a8e7f6d5c4b3a2918070605",
-  };
-}
 
 const idOf = (i: number): string => `session-${String(i).padStart(8, "0")}`;
 const rawKey = (i: number): string => `raw:${idOf(i)}`;
@@ -83,7 +73,7 @@ async function throughputRows(server: RedisServer): Promise<RatioRow[]> {
   const storage = new RedisStorage({ url: server.url, keyPrefix: Prefix });
   try {
     for (let i = 0; i < Sessions; i++) {
-      const metadata = metadataFor(i);
+      const metadata = sampleSessionMetadata(i);
       await storage.create({ id: idOf(i), metadata, expiresAt: deadline() });
       const now = Date.now();
       const record = { id: idOf(i), createdAt: now, updatedAt: now, version: 1, metadata };
@@ -109,11 +99,11 @@ async function throughputRows(server: RedisServer): Promise<RatioRow[]> {
           createdAt: now,
           updatedAt: now,
           version: i,
-          metadata: metadataFor(n),
+          metadata: sampleSessionMetadata(n),
         };
         return raw.set(rawKey(n), JSON.stringify(record), "PXAT", deadline());
       },
-      (i) => storage.update(idOf(i % Sessions), { set: metadataFor(i % Sessions) }),
+      (i) => storage.update(idOf(i % Sessions), { set: sampleSessionMetadata(i % Sessions) }),
       options,
     );
     return [
@@ -159,7 +149,7 @@ async function latencyRows(): Promise<RatioRow[]> {
     const last = LargeSessions - 1;
     const loaded = await largeStorage.load(idOf(last));
     if (
-      JSON.stringify(loaded?.metadata) !== JSON.stringify(metadataFor(last)) ||
+      JSON.stringify(loaded?.metadata) !== JSON.stringify(sampleSessionMetadata(last)) ||
       seeded !== LargeSessions
     ) {
       throw new Error(
