@@ -1,0 +1,157 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { Readable, type Transform } from "node:stream";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+
+/** The fetch signature the MCP SDK's transports accept (the SDK's `FetchLike`). */
+export type FetchFunction = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Idle bound of a request in flight, ms: no bytes for this long fails it (as `fetch`'s default
+ * headers and body timeouts of 300 s do).
+ */
+const IdleTimeoutMs = 300_000;
+
+/** Statuses whose response has no body. */
+const NullBodyStatuses = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * A `fetch` over `node:http`/`node:https` with keep-alive agents, for the backend transports.
+ * Internal: made by `McpBackendConnector`.
+ *
+ * The global `fetch` (undici) costs several times the CPU per small request: it tees the body
+ * of every request that may be redirected, builds web streams for both bodies, and leaves an
+ * abort listener on the transport's long-lived signal per request until garbage collection.
+ * This one writes the body straight to the socket and buffers a response before wrapping it in
+ * a `Response` (a `text/event-stream` response is streamed instead).
+ *
+ * It serves only what the SDK transports send: `redirect: "manual"` (the SDK follows redirects
+ * itself) with a string or byte body, over `http:` or `https:`. Any other request goes to the
+ * global `fetch` unchanged. Like `fetch`, a network failure rejects with
+ * `TypeError("fetch failed")` whose `cause` is the socket error, an abort rejects with the
+ * signal's reason, and a 3xx is returned as it is. No compression is asked for; a compressed
+ * response (gzip, deflate, br) is decompressed.
+ */
+export function createNodeHttpFetch(): FetchFunction {
+  let http: HttpAgent | undefined;
+  let https: HttpsAgent | undefined;
+  return (input, init = {}) => {
+    const url = typeof input === "string" ? new URL(input) : input;
+    const body = init.body;
+    const fast =
+      init.redirect === "manual" &&
+      (url.protocol === "http:" || url.protocol === "https:") &&
+      (body === undefined ||
+        body === null ||
+        typeof body === "string" ||
+        body instanceof Uint8Array);
+    if (!fast) return fetch(input, init);
+    const secure = url.protocol === "https:";
+    let agent: HttpAgent;
+    if (secure) {
+      https ??= new HttpsAgent({ keepAlive: true, scheduling: "lifo" });
+      agent = https;
+    } else {
+      http ??= new HttpAgent({ keepAlive: true, scheduling: "lifo" });
+      agent = http;
+    }
+    return send(url, init, body ?? undefined, secure, agent);
+  };
+}
+
+function send(
+  url: URL,
+  init: RequestInit,
+  body: string | Uint8Array | undefined,
+  secure: boolean,
+  agent: HttpAgent,
+): Promise<Response> {
+  const signal = init.signal ?? undefined;
+  if (signal?.aborted === true) return Promise.reject(signal.reason);
+  return new Promise<Response>((resolve, reject) => {
+    const request = (secure ? httpsRequest : httpRequest)(url, {
+      method: init.method ?? "GET",
+      headers: headerRecord(init.headers),
+      agent,
+    });
+    let settled = false;
+    const onAbort = () => request.destroy(signal?.reason as Error);
+    const done = () => signal?.removeEventListener("abort", onAbort);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const fail = (error: unknown) => {
+      done();
+      if (settled) return;
+      settled = true;
+      reject(
+        signal?.aborted === true ? signal.reason : new TypeError("fetch failed", { cause: error }),
+      );
+    };
+    request.once("error", fail);
+    request.setTimeout(IdleTimeoutMs, () => request.destroy(new Error("backend idle timeout")));
+    request.once("response", (response) => {
+      const status = response.statusCode ?? 0;
+      const meta = {
+        status,
+        statusText: response.statusMessage ?? "",
+        headers: responseHeaders(response.rawHeaders),
+      };
+      const decoded = decode(response);
+      if (isEventStream(response.headers["content-type"]) && !NullBodyStatuses.has(status)) {
+        settled = true;
+        // The abort listener stays: aborting ends the stream, as with `fetch`.
+        response.once("close", done);
+        resolve(new Response(Readable.toWeb(decoded) as ReadableStream<Uint8Array>, meta));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      decoded.on("data", (chunk: Buffer) => chunks.push(chunk));
+      decoded.once("error", fail);
+      decoded.once("close", () => fail(new Error("the response ended early")));
+      decoded.once("end", () => {
+        done();
+        if (settled) return;
+        settled = true;
+        const content = NullBodyStatuses.has(status) ? null : Buffer.concat(chunks);
+        resolve(new Response(content, meta));
+      });
+    });
+    request.end(body);
+  });
+}
+
+function headerRecord(headers: RequestInit["headers"]): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (headers === undefined) return record;
+  const all = headers instanceof Headers ? headers : new Headers(headers);
+  all.forEach((value, name) => {
+    record[name] = value;
+  });
+  return record;
+}
+
+function responseHeaders(raw: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i];
+    const value = raw[i + 1];
+    if (name !== undefined && value !== undefined) headers.append(name, value);
+  }
+  return headers;
+}
+
+function isEventStream(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^\s*text\/event-stream\s*(;|$)/i.test(contentType);
+}
+
+/** The response body, decompressed when the backend compressed it anyway. */
+function decode(response: IncomingMessage): Readable {
+  const encoding = response.headers["content-encoding"]?.trim().toLowerCase();
+  let decoder: Transform | undefined;
+  if (encoding === "gzip" || encoding === "x-gzip") decoder = createGunzip();
+  else if (encoding === "deflate") decoder = createInflate();
+  else if (encoding === "br") decoder = createBrotliDecompress();
+  if (decoder === undefined) return response;
+  const sink = decoder;
+  response.once("error", (error) => sink.destroy(error));
+  return response.pipe(sink);
+}
