@@ -4,7 +4,10 @@ import type { StoreConfig } from "../config/gateway-config.js";
 
 /**
  * A `RedisStorage` for the `redis` store configuration: a standalone URL, Sentinel (master name
- * and sentinels) or Cluster (seed nodes), with the configured key prefix.
+ * and sentinels) or Cluster (seed nodes), with the configured key prefix. The client
+ * auto-pipelines: the session loads of requests arriving together (every request loads its
+ * session) go to Redis in one write instead of one socket write each; every command keeps its
+ * own reply, error and timeout.
  */
 export function createRedisStorage(
   config: Extract<StoreConfig, { kind: "redis" }>,
@@ -15,6 +18,7 @@ export function createRedisStorage(
     options = {
       ...prefix,
       redis: {
+        enableAutoPipelining: true,
         name: config.sentinel.masterName,
         sentinels: config.sentinel.sentinels.map(hostPort),
         ...(config.sentinel.password === undefined ? {} : { password: config.sentinel.password }),
@@ -26,11 +30,14 @@ export function createRedisStorage(
       ...prefix,
       cluster: {
         nodes: config.cluster.nodes.map(hostPort),
-        ...(password === undefined ? {} : { options: { redisOptions: { password } } }),
+        options: {
+          enableAutoPipelining: true,
+          ...(password === undefined ? {} : { redisOptions: { password } }),
+        },
       },
     };
   } else {
-    options = { ...prefix, url: config.url ?? "" };
+    options = { ...prefix, url: config.url ?? "", redis: { enableAutoPipelining: true } };
   }
   return new RedisStorage(options);
 }
