@@ -177,6 +177,24 @@ describe("one gateway process on the memory store", () => {
     const init = await rawPost(gateway.url, initializeBody(), auth);
     expect(init.status).toBe(200);
     expect(init.headers.get("mcp-session-id")).toBeTruthy();
+
+    // tools/call params: the plain shape, one with _meta (the SDK schema's path), bad ones.
+    const inSession = { "mcp-session-id": init.headers.get("mcp-session-id") ?? "", ...auth };
+    const call = (params: unknown) =>
+      rawPost(
+        gateway.url,
+        JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/call", params }),
+        inSession,
+      );
+    const plain = await call({ name: "add", arguments: { a: 2, b: 3 } });
+    expect(plain.body).toMatchObject({ result: { content: [{ text: "5" }] } });
+    const withMeta = await call({ name: "add", arguments: { a: 1, b: 1 }, _meta: {} });
+    expect(withMeta.body).toMatchObject({ result: { content: [{ text: "2" }] } });
+    for (const bad of [{ name: 5 }, { name: "add", arguments: [1, 2] }, { arguments: {} }, "add"]) {
+      const refused = await call(bad);
+      expect(refused.body).toMatchObject({ error: { code: -32602 } });
+      expect(JSON.stringify(refused.body)).toMatch(/invalid params/);
+    }
   });
 
   it("reports liveness and readiness", async () => {

@@ -44,7 +44,7 @@ async function route(method: string, params: unknown, ctx: DispatchContext): Pro
     case "tools/list":
       return { tools: await session.listTools() };
     case "tools/call": {
-      const p = parse(CallToolRequestParamsSchema, params);
+      const p = plainCallToolParams(params) ?? parse(CallToolRequestParamsSchema, params);
       return session.callTool(p.name, p.arguments, { signal: ctx.signal });
     }
     case "resources/list":
@@ -92,6 +92,33 @@ function parse<T>(schema: SafeParser<T>, params: unknown): T {
     });
   }
   return parsed.data;
+}
+
+/**
+ * The params of a plain `tools/call` (`name`, and `arguments` when given, nothing else) without
+ * running the SDK's zod schema, which accepts exactly these too: the common request skips the
+ * schema's CPU. `undefined` for anything else, which the schema then parses (and refuses with
+ * its own message).
+ */
+function plainCallToolParams(
+  params: unknown,
+): { name: string; arguments?: Record<string, unknown> } | undefined {
+  if (!isPlainObject(params)) return undefined;
+  let keys = 0;
+  for (const key in params) {
+    if (key !== "name" && key !== "arguments") return undefined;
+    keys++;
+  }
+  const { name, arguments: args } = params;
+  if (typeof name !== "string") return undefined;
+  if (args === undefined) return keys === 1 ? { name } : undefined;
+  return isPlainObject(args) ? { name, arguments: args } : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function toRpcError(error: unknown, ctx: DispatchContext): JsonRpcErrorBody {
