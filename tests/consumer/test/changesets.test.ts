@@ -7,6 +7,7 @@ import { publishablePackages, workspaceRoot } from "../src/workspace.js";
 
 interface Status {
   readonly changesets: ReadonlyArray<{
+    readonly id: string;
     readonly releases: ReadonlyArray<{ readonly name: string }>;
   }>;
 }
@@ -25,6 +26,10 @@ describe("pending changesets", () => {
       timeoutMs: 60_000,
     });
     const status = JSON.parse(readFileSync(output, "utf8")) as Status;
+    // A changeset that releases nothing is a mangled one: its package lines became a comment.
+    for (const changeset of status.changesets) {
+      expect(changeset.releases, `.changeset/${changeset.id}.md releases nothing`).not.toEqual([]);
+    }
     const releasing = new Set(status.changesets.flatMap((c) => c.releases.map((r) => r.name)));
     for (const pkg of publishablePackages()) expect(releasing).toContain(pkg.manifest.name);
   });
