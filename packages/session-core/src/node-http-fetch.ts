@@ -12,6 +12,9 @@ export type FetchFunction = (url: string | URL, init?: RequestInit) => Promise<R
  */
 const IdleTimeoutMs = 300_000;
 
+/** Decodes bodies as `Response.text()` does (UTF-8, a leading BOM dropped, bad bytes replaced). */
+const utf8 = new TextDecoder();
+
 /** Statuses whose response has no body. */
 const NullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 
@@ -111,12 +114,89 @@ function send(
         done();
         if (settled) return;
         settled = true;
-        const content = NullBodyStatuses.has(status) ? null : Buffer.concat(chunks);
-        resolve(new Response(content, meta));
+        resolve(
+          NullBodyStatuses.has(status)
+            ? new Response(null, meta)
+            : bufferedResponse(Buffer.concat(chunks), meta),
+        );
       });
     });
     request.end(body);
   });
+}
+
+/**
+ * A `Response` over a body already in memory. A `Response` built from bytes wraps them in a web
+ * stream and `json()`/`text()` read them back through it, which costs more CPU than the rest of
+ * a small backend call; this one answers `text()`, `json()`, `arrayBuffer()`, `bytes()` and
+ * `blob()` from the bytes, once (a second read rejects with a `TypeError`, as `fetch`'s does).
+ * Touching `body` (or `formData()`) hands the bytes to an ordinary `Response`, which then serves
+ * every read. Status, headers and the rest are those of a real `Response`.
+ */
+function bufferedResponse(content: Buffer, meta: ResponseInit): Response {
+  const response = new Response(null, meta);
+  let used = false;
+  let real: Response | undefined;
+  const materialise = (): Response => {
+    real ??= new Response(used ? null : content, meta);
+    return real;
+  };
+  const take = (): Buffer => {
+    if (used) throw new TypeError("Body is unusable: Body has already been read");
+    used = true;
+    return content;
+  };
+  const read = <T>(fast: (bytes: Buffer) => T, slow: (r: Response) => Promise<T>): Promise<T> => {
+    if (real !== undefined) return slow(real);
+    try {
+      return Promise.resolve(fast(take()));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  const text = (bytes: Buffer) => utf8.decode(bytes);
+  Object.defineProperties(response, {
+    body: { get: () => (used && real === undefined ? null : materialise().body) },
+    bodyUsed: { get: () => (real === undefined ? used : real.bodyUsed) },
+    text: { value: () => read(text, (r) => r.text()) },
+    json: {
+      value: () =>
+        read(
+          (bytes) => JSON.parse(text(bytes)) as unknown,
+          (r) => r.json(),
+        ),
+    },
+    arrayBuffer: {
+      value: () =>
+        read(
+          (bytes) => new Uint8Array(bytes).buffer,
+          (r) => r.arrayBuffer(),
+        ),
+    },
+    bytes: {
+      value: () =>
+        read(
+          (bytes) => new Uint8Array(bytes),
+          (r) => r.arrayBuffer().then((b) => new Uint8Array(b)),
+        ),
+    },
+    blob: {
+      value: () =>
+        read(
+          (bytes) => new Blob([bytes], { type: response.headers.get("content-type") ?? "" }),
+          (r) => r.blob(),
+        ),
+    },
+    formData: { value: () => materialise().formData() },
+    clone: {
+      value: () => {
+        if (real !== undefined) return real.clone();
+        if (used) throw new TypeError("Response.clone: Body has already been consumed.");
+        return bufferedResponse(content, meta);
+      },
+    },
+  });
+  return response;
 }
 
 function headerRecord(headers: RequestInit["headers"]): Record<string, string> {

@@ -11,6 +11,8 @@ interface Behaviour {
   redirectTo?: string;
   /** Destroys the socket instead of answering `tools/call`. */
   drop?: boolean;
+  /** Answers `tools/call` with a 500 and this text. */
+  failWith?: string;
 }
 
 interface Backend {
@@ -52,6 +54,9 @@ async function startBackend(behaviour: Behaviour = {}): Promise<Backend> {
         };
       } else if (message.method === "tools/call") {
         if (behaviour.drop === true) return void req.socket.destroy();
+        if (behaviour.failWith !== undefined) {
+          return void res.writeHead(500, { "content-type": "text/plain" }).end(behaviour.failWith);
+        }
         if (behaviour.redirectTo !== undefined && req.url === "/mcp") {
           return void res.writeHead(307, { location: behaviour.redirectTo }).end();
         }
@@ -132,6 +137,14 @@ describe("McpBackendConnector over HTTP (real SDK client, real sockets)", () => 
     await expect(viaCross.callTool("add", { a: 1, b: 1 })).rejects.toThrow(/not followed/);
     expect(elsewhere.posts).toEqual([]);
     await viaCross.close();
+  });
+
+  it("an HTTP error carries the backend's text, and the connection keeps working", async () => {
+    const backend = await startBackend({ failWith: "backend exploded" });
+    const connection = await connect(backend.url);
+    await expect(connection.callTool("add", { a: 1, b: 1 })).rejects.toThrow(/backend exploded/);
+    await expect(connection.callTool("add", { a: 1, b: 1 })).rejects.toThrow(/backend exploded/);
+    await connection.close();
   });
 
   it("a connection lost mid-call is BackendUnavailableError", async () => {
