@@ -13,6 +13,8 @@ interface Behaviour {
   drop?: boolean;
   /** Answers `tools/call` with a 500 and this text. */
   failWith?: string;
+  /** The server's keep-alive timeout, ms (announced as `Keep-Alive: timeout=<s>`). */
+  keepAliveMs?: number;
 }
 
 interface Backend {
@@ -20,6 +22,8 @@ interface Backend {
   readonly server: Server;
   /** TCP connections accepted so far. */
   connections: number;
+  /** Connections the client closed (FIN received) so far. */
+  closedByClient: number;
   /** POSTs received so far, by path. */
   readonly posts: string[];
 }
@@ -78,9 +82,14 @@ async function startBackend(behaviour: Behaviour = {}): Promise<Backend> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
     server,
     connections: 0,
+    closedByClient: 0,
     posts: [],
   };
-  server.on("connection", () => backend.connections++);
+  if (behaviour.keepAliveMs !== undefined) server.keepAliveTimeout = behaviour.keepAliveMs;
+  server.on("connection", (socket) => {
+    backend.connections++;
+    socket.once("end", () => backend.closedByClient++);
+  });
   backends.push(backend);
   return backend;
 }
@@ -115,6 +124,17 @@ describe("McpBackendConnector over HTTP (real SDK client, real sockets)", () => 
     }
     expect(backend.connections).toBe(opened);
     await connection.terminate();
+  });
+
+  it("closes an idle socket before the backend's announced keep-alive timeout", async () => {
+    // Keep-Alive: timeout=2: the client must let go after about 1 s, before the server's 2 s.
+    const backend = await startBackend({ keepAliveMs: 2_000 });
+    const connection = await connect(backend.url);
+    await connection.callTool("add", { a: 1, b: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    expect(backend.closedByClient).toBe(backend.connections);
+    expect(text(await connection.callTool("add", { a: 2, b: 2 }))).toBe("4");
+    await connection.close();
   });
 
   it("decodes a gzip-compressed response", async () => {
