@@ -68,7 +68,9 @@ export {
   sessionIdProblem,
 } from "./session-id.js";
 export {
+  BackendRecoveryBackoffMs,
   type CreateSessionOptions,
+  DefaultBackendRecoveryAttempts,
   DefaultMaxLiveSessions,
   DefaultSessionTtlMs,
   SessionManager,

@@ -27,6 +27,15 @@ export const DefaultSessionTtlMs = 30 * 60_000;
 /** The default bound on live sessions held by one manager: 1,000. */
 export const DefaultMaxLiveSessions = 1_000;
 
+/**
+ * Fresh connects tried before a failed backend is declared gone and leaves the session:
+ * {@link SessionManagerOptions.backendRecoveryAttempts}.
+ */
+export const DefaultBackendRecoveryAttempts = 3;
+
+/** The pause before the second recovery attempt, in ms; it doubles for each later one. */
+export const BackendRecoveryBackoffMs = 100;
+
 /** Options for {@link SessionManager}. */
 export interface SessionManagerOptions {
   /** Where session records live (any `SessionStorage`). The manager never closes it. */
@@ -46,6 +55,14 @@ export interface SessionManagerOptions {
    * with `SessionOwnerMismatchError`. Default: random, this process only.
    */
   readonly bindingSecret?: string | Uint8Array;
+  /**
+   * How many fresh connects a backend whose session expired or whose connection was lost gets
+   * before it is declared gone and removed from the session and its stored metadata, so that one
+   * reset connection does not drop a healthy backend. Attempts stop early once the factory's
+   * `connectTimeoutMs` has passed since the first, so recovery takes at most about that long
+   * plus one attempt. Default {@link DefaultBackendRecoveryAttempts} (3).
+   */
+  readonly backendRecoveryAttempts?: number;
   /** The clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -91,6 +108,7 @@ export class SessionManager {
   readonly #live: LRUCache<string, Entry>;
   readonly #restoring = new Map<string, Promise<Entry | undefined>>();
   readonly #recovering = new Map<string, Promise<boolean>>();
+  readonly #recoveryAttempts: number;
   readonly #host: ManagedSessionHost;
   #closed = false;
 
@@ -104,6 +122,13 @@ export class SessionManager {
     if (!Number.isSafeInteger(max) || max <= 0) {
       throw new RangeError(`maxLiveSessions must be a positive integer, got ${String(max)}`);
     }
+    const attempts = options.backendRecoveryAttempts ?? DefaultBackendRecoveryAttempts;
+    if (!Number.isSafeInteger(attempts) || attempts < 1) {
+      throw new RangeError(
+        `backendRecoveryAttempts must be a positive integer, got ${String(attempts)}`,
+      );
+    }
+    this.#recoveryAttempts = attempts;
     this.ttlMs = ttl;
     this.#storage = options.storage;
     this.#factory = options.factory;
@@ -304,11 +329,11 @@ export class SessionManager {
     let pending = this.#recovering.get(key);
     if (pending === undefined) {
       pending = (async () => {
-        let connection: BackendConnection;
-        try {
-          connection = await this.#factory.connectBackend(workloadId);
-        } catch {
-          await this.removeBackend(session.id, workloadId);
+        const connection = await this.#connectWithRetries(workloadId);
+        if (connection === undefined) {
+          // Gone for good: every replica should see the shorter list. A manager closing
+          // meanwhile leaves the stored list alone.
+          if (!this.#closed) await this.removeBackend(session.id, workloadId);
           return false;
         }
         await session.replaceBackend(connection);
@@ -318,6 +343,28 @@ export class SessionManager {
       this.#recovering.set(key, pending);
     }
     return pending;
+  }
+
+  /**
+   * A fresh connection to `workloadId`, trying up to `backendRecoveryAttempts` times with a
+   * doubling pause, within one `connectTimeoutMs` from the first try; `undefined` when every try
+   * failed (the backend is gone for good) or the manager closed meanwhile.
+   */
+  async #connectWithRetries(workloadId: string): Promise<BackendConnection | undefined> {
+    const started = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#factory.connectBackend(workloadId);
+      } catch {
+        const pause = BackendRecoveryBackoffMs * 2 ** (attempt - 1);
+        const spent = performance.now() - started + pause;
+        if (attempt >= this.#recoveryAttempts || spent >= this.#factory.connectTimeoutMs) {
+          return undefined;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        if (this.#closed) return undefined;
+      }
+    }
   }
 
   /** Writes a backend's new session ID (and protocol, capabilities) back, if it is still listed. */

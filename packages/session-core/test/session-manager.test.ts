@@ -19,7 +19,7 @@ const secret = "test-binding-secret";
 function replicas(
   connector: FakeConnector,
   ids = ["alpha", "beta"],
-  extra: { maxLiveSessions?: number } = {},
+  extra: { maxLiveSessions?: number; backendRecoveryAttempts?: number } = {},
 ) {
   const storage = new MapStorage();
   const make = () =>
@@ -235,6 +235,48 @@ describe("SessionManager", () => {
     expect("vmcp.backend.session.beta" in metadata).toBe(false);
     expect(session.backendIds).toEqual(["alpha"]);
     expect((await session.listTools()).map((t) => t.name)).toEqual(["echo"]);
+  });
+
+  it("a backend whose fresh connects fail twice and then succeed stays in the session (bounded retries)", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector);
+    const session = await a.create();
+    const beta = connector.specs.get("beta");
+    beta?.knownSessions?.clear();
+    if (beta) beta.failFreshTimes = 2;
+    const result = await session.callTool("beta__echo", {});
+    expect(result.content).toEqual([{ type: "text", text: "beta:echo:{}" }]);
+    expect(beta?.failFreshTimes).toBe(0);
+    const metadata = storage.records.get(session.id)?.metadata ?? {};
+    expect(metadata["vmcp.backend.ids"]).toBe("alpha,beta");
+    expect(metadata["vmcp.backend.session.beta"]).toBe("beta-s2");
+  });
+
+  it("a backend failing every one of its backendRecoveryAttempts leaves the session", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector, ["alpha", "beta"], { backendRecoveryAttempts: 2 });
+    const session = await a.create();
+    const beta = connector.specs.get("beta");
+    beta?.knownSessions?.clear();
+    if (beta) beta.failFreshTimes = 2;
+    await expect(session.callTool("beta__echo", {})).rejects.toBeInstanceOf(
+      BackendSessionExpiredError,
+    );
+    expect(beta?.failFreshTimes).toBe(0);
+    expect(storage.records.get(session.id)?.metadata["vmcp.backend.ids"]).toBe("alpha");
+  });
+
+  it("refuses a backendRecoveryAttempts that is not a positive integer", () => {
+    for (const bad of [0, -1, 1.5]) {
+      expect(
+        () =>
+          new SessionManager({
+            storage: new MapStorage(),
+            factory: new MultiSessionFactory({ backends: targets("alpha") }),
+            backendRecoveryAttempts: bad,
+          }),
+      ).toThrow(RangeError);
+    }
   });
 
   it("a list meeting a backend gone for good answers from the remaining backends", async () => {

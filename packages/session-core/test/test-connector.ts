@@ -12,6 +12,8 @@ export interface FakeBackendSpec {
   sessionIds?: string[];
   /** Reject every connect with this error. */
   fail?: Error;
+  /** Reject this many fresh connects (then succeed), as a backend resetting a few connections would. */
+  failFreshTimes?: number;
   /** Never settle (ignore the abort signal), to prove the factory's own bound. */
   hang?: boolean;
   /** Tools by name. Default `["echo"]`. */
@@ -66,6 +68,10 @@ export class FakeConnector implements BackendConnector {
       const connection = new FakeConnection(id, hint.sessionId, spec, hint.protocolVersion);
       this.connections.push(connection);
       return connection;
+    }
+    if (spec.failFreshTimes !== undefined && spec.failFreshTimes > 0) {
+      spec.failFreshTimes--;
+      throw new Error("read ECONNRESET");
     }
     const n = (this.#fresh.get(id) ?? 0) + 1;
     this.#fresh.set(id, n);
