@@ -1,27 +1,11 @@
-import { spawn } from "node:child_process";
 import { startRedisServer } from "@vmcp/redis-harness";
 import { describe, expect, it } from "vitest";
-import { CliPath } from "./helpers/processes.js";
+import { CliPath, type Finished, runScript } from "./helpers/processes.js";
 
 const demoPath = CliPath.replace(/cli\.js$/, "demo.js");
 
-function runDemo(
-  args: readonly string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [demoPath, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+function runDemo(args: readonly string[]): Promise<Finished> {
+  return runScript(demoPath, args);
 }
 
 function expectWalkthrough(stdout: string): void {

@@ -75,13 +75,21 @@ export function startGatewayProcess(
   });
 }
 
-/** Runs `node dist/cli.js <args>` to completion. */
-export function runCli(
+/** What a finished child process printed, and its exit code. */
+export interface Finished {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `node <script> <args>` to completion, with `env` on top of this process's environment. */
+export function runScript(
+  script: string,
   args: readonly string[],
   env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CliPath, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env },
     });
@@ -95,4 +103,12 @@ export function runCli(
     });
     child.once("exit", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Runs `node dist/cli.js <args>` to completion. */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<Finished> {
+  return runScript(CliPath, args, env);
 }
