@@ -142,7 +142,7 @@ describe("SessionManager", () => {
     const connector = new FakeConnector();
     const { storage, a, b } = replicas(connector);
     const session = await a.create();
-    connector.specs.get("alpha")?.knownSessions?.clear();
+    connector.expireSessions("alpha");
     const creates = storage.counts.create;
     const onB = await b.get(session.id);
     expect(onB?.backendIds).toEqual(["alpha", "beta"]);
@@ -213,7 +213,7 @@ describe("SessionManager", () => {
     const connector = new FakeConnector();
     const { storage, a } = replicas(connector);
     const session = await a.create();
-    connector.specs.get("beta")?.knownSessions?.clear();
+    connector.expireSessions("beta");
     const result = await session.callTool("beta__echo", {});
     expect(result.content).toEqual([{ type: "text", text: "beta:echo:{}" }]);
     expect(storage.records.get(session.id)?.metadata["vmcp.backend.session.beta"]).toBe("beta-s2");
@@ -224,9 +224,7 @@ describe("SessionManager", () => {
     const connector = new FakeConnector();
     const { storage, a } = replicas(connector);
     const session = await a.create();
-    const beta = connector.specs.get("beta");
-    beta?.knownSessions?.clear();
-    if (beta) beta.fail = new Error("backend gone");
+    connector.expireSessions("beta", { fail: new Error("backend gone") });
     await expect(session.callTool("beta__echo", {})).rejects.toBeInstanceOf(
       BackendSessionExpiredError,
     );
@@ -241,12 +239,10 @@ describe("SessionManager", () => {
     const connector = new FakeConnector();
     const { storage, a } = replicas(connector);
     const session = await a.create();
-    const beta = connector.specs.get("beta");
-    beta?.knownSessions?.clear();
-    if (beta) beta.failFreshTimes = 2;
+    const beta = connector.expireSessions("beta", { failFreshTimes: 2 });
     const result = await session.callTool("beta__echo", {});
     expect(result.content).toEqual([{ type: "text", text: "beta:echo:{}" }]);
-    expect(beta?.failFreshTimes).toBe(0);
+    expect(beta.failFreshTimes).toBe(0);
     const metadata = storage.records.get(session.id)?.metadata ?? {};
     expect(metadata["vmcp.backend.ids"]).toBe("alpha,beta");
     expect(metadata["vmcp.backend.session.beta"]).toBe("beta-s2");
@@ -256,13 +252,11 @@ describe("SessionManager", () => {
     const connector = new FakeConnector();
     const { storage, a } = replicas(connector, ["alpha", "beta"], { backendRecoveryAttempts: 2 });
     const session = await a.create();
-    const beta = connector.specs.get("beta");
-    beta?.knownSessions?.clear();
-    if (beta) beta.failFreshTimes = 2;
+    const beta = connector.expireSessions("beta", { failFreshTimes: 2 });
     await expect(session.callTool("beta__echo", {})).rejects.toBeInstanceOf(
       BackendSessionExpiredError,
     );
-    expect(beta?.failFreshTimes).toBe(0);
+    expect(beta.failFreshTimes).toBe(0);
     expect(storage.records.get(session.id)?.metadata["vmcp.backend.ids"]).toBe("alpha");
   });
 
@@ -283,9 +277,7 @@ describe("SessionManager", () => {
     const connector = new FakeConnector();
     const { storage, a } = replicas(connector);
     const session = await a.create();
-    const beta = connector.specs.get("beta");
-    beta?.knownSessions?.clear();
-    if (beta) beta.fail = new Error("backend gone");
+    connector.expireSessions("beta", { fail: new Error("backend gone") });
     expect((await session.listTools()).map((t) => t.name)).toEqual(["echo"]);
     expect(storage.records.get(session.id)?.metadata["vmcp.backend.ids"]).toBe("alpha");
   });

@@ -39,6 +39,22 @@ export class FakeConnector implements BackendConnector {
     for (const [id, spec] of Object.entries(specs)) this.specs.set(id, spec);
   }
 
+  /**
+   * Makes backend `workloadId` forget every session it handed out (its next answer to them is a
+   * 404), and scripts how its later fresh connects go. Returns its spec.
+   */
+  expireSessions(
+    workloadId: string,
+    then: Pick<FakeBackendSpec, "fail" | "failFreshTimes"> = {},
+  ): FakeBackendSpec {
+    const spec = this.specs.get(workloadId) ?? {};
+    this.specs.set(workloadId, spec);
+    spec.knownSessions?.clear();
+    if (then.fail !== undefined) spec.fail = then.fail;
+    if (then.failFreshTimes !== undefined) spec.failFreshTimes = then.failFreshTimes;
+    return spec;
+  }
+
   /** Fresh `initialize`s per workload ID. */
   initializeCount(workloadId: string): number {
     return this.#fresh.get(workloadId) ?? 0;
