@@ -3,7 +3,7 @@ import {
   decodeBackendIds,
   encodeBackendIds,
   MetadataKeyBackendIDs,
-  parseBackendSessionKey,
+  parseBackendKey,
 } from "@vmcp/session-keys";
 import { SessionDecodeError, SessionVersionConflictError } from "./errors.js";
 import type { SessionMetadata, SessionPatch, SessionRecord } from "./session-record.js";
@@ -85,7 +85,7 @@ function backendPatch(
   const remove: string[] = [];
   for (const id of drop) for (const key of backendKeys(id)) if (key in metadata) remove.push(key);
   for (const [key, value] of Object.entries(change.set ?? {})) {
-    const owner = workloadOfKey(key);
+    const owner = parseBackendKey(key);
     if (owner !== undefined && !remaining.includes(owner)) continue;
     if (metadata[key] !== value) set[key] = value;
   }
@@ -105,11 +105,4 @@ function backendPatch(
     patch: { ...(hasSet ? { set } : {}), ...(remove.length > 0 ? { remove } : {}) },
     backendIds,
   };
-}
-
-function workloadOfKey(key: string): string | undefined {
-  const bySession = parseBackendSessionKey(key);
-  if (bySession !== undefined) return bySession;
-  const match = /^vmcp\.backend\.(?:protocol|capabilities)\.(.+)$/.exec(key);
-  return match?.[1];
 }

@@ -6,7 +6,12 @@ import type {
   Resource,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import { backendKeys, encodeBackendIds, MetadataKeyBackendIDs } from "@vmcp/session-keys";
+import {
+  backendKeys,
+  decodeBackendIds,
+  encodeBackendIds,
+  MetadataKeyBackendIDs,
+} from "@vmcp/session-keys";
 import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
 import { backendEntryMetadata } from "./backend-metadata.js";
 import type { ClientInfoRecord } from "./client-info.js";
@@ -257,7 +262,7 @@ export class DefaultMultiSession implements MultiSession {
 
   #listedIds(): string[] {
     const value = this.#metadata[MetadataKeyBackendIDs];
-    return value === undefined || value === "" ? [] : value.split(",");
+    return value === undefined ? [] : decodeBackendIds(value);
   }
 
   #forgetRoutes(): void {

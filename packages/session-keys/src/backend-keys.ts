@@ -37,6 +37,19 @@ export function backendCapabilitiesKey(workloadId: string): string {
   return MetadataKeyBackendCapabilitiesPrefix + assertValidWorkloadId(workloadId);
 }
 
+/**
+ * The workload ID named by any per-backend key (`vmcp.backend.session.<id>`,
+ * `vmcp.backend.protocol.<id>` or `vmcp.backend.capabilities.<id>`), or `undefined` for any
+ * other key.
+ */
+export function parseBackendKey(key: string): string | undefined {
+  for (const prefix of backendKeyPrefixes) {
+    const workloadId = parsePrefixedKey(key, prefix);
+    if (workloadId !== undefined) return workloadId;
+  }
+  return undefined;
+}
+
 /** Every per-backend metadata key of one workload, for removing a backend from a session. */
 export function backendKeys(workloadId: string): string[] {
   return [
@@ -45,6 +58,12 @@ export function backendKeys(workloadId: string): string[] {
     backendCapabilitiesKey(workloadId),
   ];
 }
+
+const backendKeyPrefixes = [
+  MetadataKeyBackendSessionPrefix,
+  MetadataKeyBackendProtocolPrefix,
+  MetadataKeyBackendCapabilitiesPrefix,
+] as const;
 
 function parsePrefixedKey(key: string, prefix: string): string | undefined {
   if (!key.startsWith(prefix)) return undefined;

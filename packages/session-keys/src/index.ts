@@ -9,6 +9,7 @@ export {
   backendKeys,
   backendProtocolKey,
   backendSessionKey,
+  parseBackendKey,
   parseBackendSessionKey,
 } from "./backend-keys.js";
 export { InvalidBackendListError, InvalidWorkloadIdError } from "./errors.js";

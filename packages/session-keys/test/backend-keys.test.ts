@@ -6,6 +6,7 @@ import {
   InvalidWorkloadIdError,
   MetadataKeyBackendIDs,
   MetadataKeyBackendSessionPrefix,
+  parseBackendKey,
   parseBackendSessionKey,
 } from "@vmcp/session-keys";
 import { describe, expect, it } from "vitest";
@@ -51,5 +52,15 @@ describe("backendSessionKey and parseBackendSessionKey", () => {
       backendCapabilitiesKey("jira"),
     ]);
     expect(new Set(backendKeys("jira")).size).toBe(3);
+  });
+});
+
+describe("parseBackendKey", () => {
+  it("names the workload of every per-backend key, and nothing else", () => {
+    for (const key of backendKeys("team.jira")) expect(parseBackendKey(key)).toBe("team.jira");
+    expect(parseBackendKey("vmcp.backend.ids")).toBeUndefined();
+    expect(parseBackendKey("vmcp.identity.subject")).toBeUndefined();
+    expect(parseBackendKey("vmcp.backend.protocol.")).toBeUndefined();
+    expect(parseBackendKey("vmcp.backend.capabilities.a,b")).toBeUndefined();
   });
 });
