@@ -13,6 +13,14 @@ export async function resolve(specifier, context, next) {
 }`;
 const register = `import { register } from "node:module"; register("data:text/javascript,${encodeURIComponent(hook)}");`;
 
+/** Runs an ES module script in a fresh node whose resolve hook blocks the MCP SDK; its stdout. */
+async function runWithSdkBlocked(script: string): Promise<string> {
+  const hook = `data:text/javascript,${encodeURIComponent(register)}`;
+  const args = ["--import", hook, "--input-type=module", "-e", script];
+  const { stdout } = await run(process.execPath, args, { cwd: import.meta.dirname });
+  return stdout;
+}
+
 describe("lazy MCP SDK", () => {
   it("importing @vmcp/session-core and building a factory and manager never loads the MCP SDK", async () => {
     const script = `
@@ -20,17 +28,7 @@ describe("lazy MCP SDK", () => {
       const factory = new core.MultiSessionFactory({ backends: [] });
       await factory.makeSession();
       console.log(typeof core.SessionManager, typeof core.McpBackendConnector);`;
-    const { stdout } = await run(
-      process.execPath,
-      [
-        "--import",
-        `data:text/javascript,${encodeURIComponent(register)}`,
-        "--input-type=module",
-        "-e",
-        script,
-      ],
-      { cwd: import.meta.dirname },
-    );
+    const stdout = await runWithSdkBlocked(script);
     expect(stdout.trim()).toBe("function function");
   });
 
@@ -41,17 +39,7 @@ describe("lazy MCP SDK", () => {
       const errors = [];
       await new core.MultiSessionFactory({ backends: factory.backends, onConnectError: (_id, e) => errors.push(String(e)) }).makeSession();
       console.log(errors.join("|"));`;
-    const { stdout } = await run(
-      process.execPath,
-      [
-        "--import",
-        `data:text/javascript,${encodeURIComponent(register)}`,
-        "--input-type=module",
-        "-e",
-        script,
-      ],
-      { cwd: import.meta.dirname },
-    );
+    const stdout = await runWithSdkBlocked(script);
     expect(stdout).toContain("SDK LOADED");
   });
 });
