@@ -86,7 +86,10 @@ export function rawExchange(
     socket.once("close", () => {
       clearTimeout(bound);
       clearInterval(ticker);
-      resolve({ ...parseResponse(Buffer.concat(chunks).toString("utf8")), elapsedMs: performance.now() - started });
+      resolve({
+        ...parseResponse(Buffer.concat(chunks).toString("utf8")),
+        elapsedMs: performance.now() - started,
+      });
     });
   });
 }
