@@ -58,7 +58,7 @@ export async function startGateway(
   config: GatewayConfig,
   log: GatewayLogger,
 ): Promise<RunningGateway> {
-  const verifier = await createVerifier(config.identity);
+  const verifier = await createVerifier(config.identity, { maxTokenBytes: config.maxTokenBytes });
   const storage = await createStorage(config.store);
   const factory = new MultiSessionFactory({
     backends: config.backends.map(backendTarget),
@@ -76,10 +76,22 @@ export async function startGateway(
     verifier,
     log,
     maxBodyBytes: config.maxBodyBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    maxJsonDepth: config.maxJsonDepth,
+    storeLabel: describeStore(config.store),
   });
   let http: Awaited<ReturnType<typeof startHttpServer>>;
   try {
-    http = await startHttpServer({ host: config.host, port: config.port, endpoint, storage, log });
+    http = await startHttpServer({
+      host: config.host,
+      port: config.port,
+      endpoint,
+      storage,
+      log,
+      headersTimeoutMs: config.headersTimeoutMs,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      maxHeaderBytes: config.maxHeaderBytes,
+    });
   } catch (error) {
     await manager.close().catch(() => undefined);
     await storage.close().catch(() => undefined);

@@ -18,13 +18,24 @@ export { backendTarget, type RunningGateway, startGateway } from "./gateway.js";
 export { McpEndpoint, type McpEndpointOptions } from "./http/mcp-endpoint.js";
 export type { ServedSession, SessionService } from "./http/session-service.js";
 export { AnonymousVerifier } from "./identity/anonymous-verifier.js";
-export { createVerifier } from "./identity/create-verifier.js";
+export { type CreateVerifierOptions, createVerifier } from "./identity/create-verifier.js";
 export {
   bearerTokenOf,
   type CallerIdentity,
   type IdentityVerifier,
 } from "./identity/identity-verifier.js";
+export {
+  DefaultJwksCooldownMs,
+  DefaultJwksRefreshMs,
+  DefaultJwksTimeoutMs,
+  type JwksRefreshOptions,
+} from "./identity/jwks-source.js";
 export { JwtVerifier, type JwtVerifierOptions } from "./identity/jwt-verifier.js";
 export { StaticTokenVerifier } from "./identity/static-token-verifier.js";
-export { createLogger, type GatewayLogger } from "./logger.js";
+export {
+  DefaultMaxTokenBytes,
+  TokenSizeLimitedVerifier,
+  TokenTooLargeError,
+} from "./identity/token-size-limit.js";
+export { createLogger, type GatewayLogger, type LoggerOptions } from "./logger.js";
 export { createStorage, describeStore } from "./store/create-storage.js";

@@ -93,6 +93,44 @@ describe("gateway configuration", () => {
     });
   });
 
+  it("reads the HTTP edge limits, the JWKS URL, its refresh bound and requireExp from flags and env, with safe defaults", async () => {
+    const defaults = await loadGatewayConfig({});
+    expect(defaults).toMatchObject({
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 30_000,
+      maxHeaderBytes: 16_384,
+      maxTokenBytes: 8192,
+      maxJsonDepth: 64,
+      logMaxValueChars: 1024,
+    });
+    const config = await loadGatewayConfig({
+      env: { VMCP_HEADERS_TIMEOUT_MS: "2000", VMCP_JWT_REQUIRE_EXP: "false" },
+      flags: {
+        "body-timeout-ms": "3000",
+        "max-header-bytes": "4096",
+        "max-token-bytes": "1024",
+        "max-json-depth": "16",
+        "log-max-value-chars": "256",
+        "jwt-jwks-url": "https://idp.example/jwks.json",
+        "jwt-jwks-refresh-ms": "5000",
+      },
+    });
+    expect(config).toMatchObject({
+      headersTimeoutMs: 2000,
+      bodyTimeoutMs: 3000,
+      maxHeaderBytes: 4096,
+      maxTokenBytes: 1024,
+      maxJsonDepth: 16,
+      logMaxValueChars: 256,
+    });
+    expect(config.identity).toEqual({
+      kind: "jwt",
+      jwksUrl: "https://idp.example/jwks.json",
+      jwksRefreshMs: 5000,
+      requireExp: false,
+    });
+  });
+
   it.each([
     [{ port: "abc" }, "port"],
     [{ port: 70000 }, "port"],
@@ -110,6 +148,17 @@ describe("gateway configuration", () => {
       "backends.1.workloadId",
     ],
     [{ identity: { kind: "jwt" } }, "identity.secret"],
+    [
+      { identity: { kind: "jwt", jwksFile: "/k.json", jwksUrl: "https://idp/k.json" } },
+      "identity.secret",
+    ],
+    [{ identity: { kind: "jwt", jwksUrl: "ftp://idp/k.json" } }, "identity.jwksUrl"],
+    [
+      { identity: { kind: "jwt", secret: "s".repeat(32), requireExp: "no" } },
+      "identity.requireExp",
+    ],
+    [{ headersTimeoutMs: 10 }, "headersTimeoutMs"],
+    [{ maxJsonDepth: 100_000 }, "maxJsonDepth"],
     [{ identity: { kind: "static", tokens: {} } }, "identity.tokens"],
     [{ sessionTtlMs: 5 }, "sessionTtlMs"],
     [{ surprise: true }, "(root)"],

@@ -8,7 +8,7 @@ import type { BackendConnection } from "./backend-connector.js";
 import { type BackendChange, updateBackends } from "./backend-list-update.js";
 import { backendEntryMetadata } from "./backend-metadata.js";
 import type { ClientInfoRecord } from "./client-info.js";
-import { SessionClosedError, SessionExistsError } from "./errors.js";
+import { SessionClosedError, SessionDecodeError, SessionExistsError } from "./errors.js";
 import { IdentityBinder, type SessionOwner } from "./identity-binding.js";
 import {
   ManagedMultiSession,
@@ -288,7 +288,7 @@ export class SessionManager {
   async #reconcile(id: string, entry: Entry, record: SessionRecord): Promise<boolean> {
     const stored = record.metadata[MetadataKeyBackendIDs];
     if (stored === entry.basis) return true;
-    const storedIds = new Set(stored === undefined ? [] : safeDecode(stored));
+    const storedIds = new Set(stored === undefined ? [] : this.#decodeStored(id, stored));
     const basisIds = entry.basis === undefined ? [] : safeDecode(entry.basis);
     if ([...storedIds].every((wid) => basisIds.includes(wid))) {
       for (const wid of basisIds) if (!storedIds.has(wid)) await entry.session.dropBackend(wid);
@@ -297,6 +297,20 @@ export class SessionManager {
     }
     this.#live.delete(id); // the list gained a backend: rebuild from the record
     return false;
+  }
+
+  /**
+   * The stored backend list of a live session, decoded as strictly as a restore decodes it, so a
+   * corrupt list is the same `SessionDecodeError` on the replica that holds the session live as on
+   * one that restores it (the live copy is dropped: it no longer matches anything stored).
+   */
+  #decodeStored(id: string, stored: string): string[] {
+    try {
+      return decodeBackendIds(stored);
+    } catch (error) {
+      this.#live.delete(id);
+      throw new SessionDecodeError(id, "its backend list is invalid", { cause: error });
+    }
   }
 
   async #restore(record: SessionRecord): Promise<Entry | undefined> {

@@ -179,6 +179,25 @@ describe("SessionManager", () => {
     expect((await again?.listTools())?.map((t) => t.name)).toEqual(["echo"]);
   });
 
+  it("a corrupt stored backend list is the same SessionDecodeError on the replica holding the session live and on one restoring it", async () => {
+    const connector = new FakeConnector();
+    const { storage, a, b } = replicas(connector);
+    const session = await a.create({ owner: alice });
+    const stored = storage.records.get(session.id);
+    if (stored === undefined) throw new Error("not stored");
+    storage.records.set(session.id, {
+      ...stored,
+      metadata: { ...stored.metadata, "vmcp.backend.ids": "alpha,,beta" },
+    });
+    for (const replica of [a, b]) {
+      await expect(replica.get(session.id, alice)).rejects.toMatchObject({
+        code: "VMCP_SESSION_DECODE",
+        sessionId: session.id,
+      });
+    }
+    expect(a.isLive(session.id)).toBe(false);
+  });
+
   it("removeBackend rewrites the list and removes the backend's keys in one conditional update, retrying a conflict without clobbering the other write", async () => {
     const connector = new FakeConnector();
     const { storage, a } = replicas(connector, ["alpha", "beta", "gamma"]);

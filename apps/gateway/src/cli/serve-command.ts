@@ -8,7 +8,7 @@ import type { Output } from "./sessions-command.js";
  * SIGTERM or SIGINT shuts down gracefully and exits 0 (a second signal exits 1 at once).
  */
 export async function runServeCommand(config: GatewayConfig, io: Output): Promise<void> {
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, { maxValueChars: config.logMaxValueChars });
   const gateway = await startGateway(config, log);
   io.out(`vmcp-gateway listening on ${gateway.url}/mcp`);
   let stopping = false;

@@ -51,6 +51,39 @@ export const ConfigFlags = {
   "jwt-jwks-file": { env: "VMCP_JWT_JWKS_FILE", help: "JWKS file of the JWT identity" },
   "jwt-issuer": { env: "VMCP_JWT_ISSUER", help: "required JWT issuer" },
   "jwt-audience": { env: "VMCP_JWT_AUDIENCE", help: "required JWT audience" },
+  "jwt-jwks-url": { env: "VMCP_JWT_JWKS_URL", help: "JWKS URL of the JWT identity" },
+  "jwt-jwks-refresh-ms": {
+    env: "VMCP_JWT_JWKS_REFRESH_MS",
+    help: "a removed JWKS key is refused within this bound, ms (default 60000)",
+  },
+  "jwt-require-exp": {
+    env: "VMCP_JWT_REQUIRE_EXP",
+    help: "true (default) or false: refuse JWTs without exp",
+  },
+  "headers-timeout-ms": {
+    env: "VMCP_HEADERS_TIMEOUT_MS",
+    help: "bound on receiving request headers, ms (default 10000; then 408)",
+  },
+  "body-timeout-ms": {
+    env: "VMCP_BODY_TIMEOUT_MS",
+    help: "bound on receiving a request body, ms (default 30000; then 408)",
+  },
+  "max-header-bytes": {
+    env: "VMCP_MAX_HEADER_BYTES",
+    help: "request headers limit, bytes (default 16384; then 431)",
+  },
+  "max-token-bytes": {
+    env: "VMCP_MAX_TOKEN_BYTES",
+    help: "bearer token limit, bytes (default 8192; then 431)",
+  },
+  "max-json-depth": {
+    env: "VMCP_MAX_JSON_DEPTH",
+    help: "nesting limit of a JSON body (default 64; then 400)",
+  },
+  "log-max-value-chars": {
+    env: "VMCP_LOG_MAX_VALUE_CHARS",
+    help: "log string values are cut at this length (default 1024)",
+  },
 } as const;
 
 /** The name of a value-carrying flag. */
@@ -107,6 +140,12 @@ export function rawConfigFromFlags(values: FlagValues): RawConfig {
     ["max-live-sessions", "maxLiveSessions", true],
     ["log-level", "logLevel", false],
     ["binding-secret", "bindingSecret", false],
+    ["headers-timeout-ms", "headersTimeoutMs", true],
+    ["body-timeout-ms", "bodyTimeoutMs", true],
+    ["max-header-bytes", "maxHeaderBytes", true],
+    ["max-token-bytes", "maxTokenBytes", true],
+    ["max-json-depth", "maxJsonDepth", true],
+    ["log-max-value-chars", "logMaxValueChars", true],
   ];
   for (const [flag, field, numeric] of simple) {
     const v = one(flag);
@@ -161,6 +200,7 @@ export function rawConfigFromFlags(values: FlagValues): RawConfig {
     ["jwt-jwks-file", "jwksFile"],
     ["jwt-issuer", "issuer"],
     ["jwt-audience", "audience"],
+    ["jwt-jwks-url", "jwksUrl"],
   ];
   for (const [flag, field] of jwt) {
     const v = one(flag);
@@ -168,6 +208,17 @@ export function rawConfigFromFlags(values: FlagValues): RawConfig {
       identity[field] = v;
       identity.kind ??= "jwt";
     }
+  }
+  const refresh = one("jwt-jwks-refresh-ms");
+  if (refresh !== undefined) {
+    identity.jwksRefreshMs = num(refresh);
+    identity.kind ??= "jwt";
+  }
+  const requireExp = one("jwt-require-exp");
+  if (requireExp !== undefined) {
+    identity.requireExp =
+      requireExp === "true" ? true : requireExp === "false" ? false : requireExp;
+    identity.kind ??= "jwt";
   }
   if (Object.keys(identity).length > 0) raw.identity = identity;
   return raw;

@@ -1,5 +1,10 @@
 import { assertValidWorkloadId } from "@vmcp/session-keys";
 import { z } from "zod";
+import { DefaultHeadersTimeoutMs, DefaultMaxHeaderBytes } from "../http/client-error.js";
+import { DefaultMaxJsonDepth } from "../http/json-body.js";
+import { DefaultBodyTimeoutMs } from "../http/read-body.js";
+import { DefaultMaxTokenBytes } from "../identity/token-size-limit.js";
+import { DefaultMaxLogValueChars } from "../log-redaction.js";
 
 /** Default HTTP port of the gateway: 4000. */
 export const DefaultPort = 4000;
@@ -102,19 +107,32 @@ export const IdentityConfigSchema = z.discriminatedUnion("kind", [
       kind: z.literal("jwt"),
       /** HMAC secret (HS256/384/512). */
       secret: z.string().min(32, "use a secret of at least 32 characters").optional(),
-      /** Path to a JWKS JSON file (public keys). */
+      /** Path to a JWKS JSON file (public keys), re-read when it changes. */
       jwksFile: z.string().min(1).optional(),
+      /** URL of a JWKS (public keys), fetched and cached. */
+      jwksUrl: httpUrl.optional(),
+      /** A removed key is refused within this many ms (file re-check / URL cache age), default 60000. */
+      jwksRefreshMs: z.int().min(100).optional(),
+      /** An unknown `kid` re-reads the key set at most once per this many ms, default 30000. */
+      jwksCooldownMs: z.int().nonnegative().optional(),
+      /** Bound on one JWKS URL fetch, ms, default 5000. */
+      jwksTimeoutMs: z.int().min(100).optional(),
+      /** Refuse tokens without `exp`, default true. */
+      requireExp: z.boolean().optional(),
       issuer: z.string().min(1).optional(),
       audience: z.string().min(1).optional(),
       /** Allowed clock skew, seconds, default 30. */
       clockToleranceSec: z.int().nonnegative().optional(),
     })
     .superRefine((value, ctx) => {
-      if ((value.secret === undefined) === (value.jwksFile === undefined)) {
+      const sources = [value.secret, value.jwksFile, value.jwksUrl].filter(
+        (s) => s !== undefined,
+      ).length;
+      if (sources !== 1) {
         ctx.addIssue({
           code: "custom",
           path: ["secret"],
-          message: "the jwt identity needs exactly one of secret or jwksFile",
+          message: "the jwt identity needs exactly one of secret, jwksFile or jwksUrl",
         });
       }
     }),
@@ -130,6 +148,16 @@ export const GatewayConfigSchema = z
     connectTimeoutMs: z.int().min(1).default(10_000),
     shutdownTimeoutMs: z.int().min(0).default(10_000),
     maxLiveSessions: z.int().positive().default(1000),
+    headersTimeoutMs: z.int().min(100).default(DefaultHeadersTimeoutMs),
+    bodyTimeoutMs: z.int().min(100).default(DefaultBodyTimeoutMs),
+    maxHeaderBytes: z
+      .int()
+      .min(1024)
+      .max(1024 * 1024)
+      .default(DefaultMaxHeaderBytes),
+    maxTokenBytes: z.int().min(64).default(DefaultMaxTokenBytes),
+    maxJsonDepth: z.int().min(2).max(1000).default(DefaultMaxJsonDepth),
+    logMaxValueChars: z.int().min(64).default(DefaultMaxLogValueChars),
     logLevel: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info"),

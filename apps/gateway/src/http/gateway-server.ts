@@ -2,8 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { SessionStorage } from "@vmcp/session-core";
 import type { GatewayLogger } from "../logger.js";
+import {
+  DefaultHeadersTimeoutMs,
+  DefaultMaxHeaderBytes,
+  handleClientError,
+} from "./client-error.js";
 import type { McpEndpoint } from "./mcp-endpoint.js";
 import { sendJson } from "./mcp-endpoint.js";
+import { DefaultBodyTimeoutMs } from "./read-body.js";
 
 /** Options of {@link startHttpServer}. */
 export interface HttpServerOptions {
@@ -16,6 +22,15 @@ export interface HttpServerOptions {
   readonly log: GatewayLogger;
   /** Bound of the `/readyz` store ping, ms; default 2000. */
   readonly readyTimeoutMs?: number;
+  /** Bound on receiving a request's headers, ms (then 408 with a JSON-RPC body); default 10000. */
+  readonly headersTimeoutMs?: number;
+  /**
+   * Bound on receiving a request's body, ms; default 30000. The endpoint enforces it while
+   * reading; the server closes any request still incomplete after headers + body + 1 s.
+   */
+  readonly bodyTimeoutMs?: number;
+  /** Bound on all request headers together, bytes (then 431 with a JSON-RPC body); default 16384. */
+  readonly maxHeaderBytes?: number;
 }
 
 /** A listening gateway HTTP server. */
@@ -39,7 +54,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   let inFlight = 0;
   let closing = false;
   const drained: (() => void)[] = [];
-  const server: Server = createServer((req, res) => {
+  const limits = {
+    headersTimeoutMs: options.headersTimeoutMs ?? DefaultHeadersTimeoutMs,
+    maxHeaderBytes: options.maxHeaderBytes ?? DefaultMaxHeaderBytes,
+  };
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? DefaultBodyTimeoutMs;
+  const serverOptions = {
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.headersTimeoutMs + bodyTimeoutMs + 1000,
+    // Node checks both timeouts on this period (default 30 s): keep it well under the bounds.
+    connectionsCheckingInterval: Math.min(
+      1000,
+      Math.max(25, Math.floor(limits.headersTimeoutMs / 4)),
+    ),
+  };
+  const server: Server = createServer(serverOptions, (req, res) => {
     inFlight++;
     res.once("close", () => {
       inFlight--;
@@ -52,12 +82,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       else res.destroy();
     });
   });
-  server.on("clientError", (error, socket) => {
-    options.log.debug({ err: error }, "client error");
-    if (socket.writable)
-      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-    else socket.destroy();
-  });
+  server.on("clientError", (error: Error & { code?: string }, socket) =>
+    handleClientError(error, socket, limits, options.log),
+  );
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];

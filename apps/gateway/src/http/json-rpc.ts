@@ -1,3 +1,5 @@
+import { STATUS_CODES } from "node:http";
+
 /** JSON-RPC error codes the gateway uses beyond the standard ones (server-error range). */
 export const GatewayErrorCode = {
   /** Standard: the body is not JSON. */
@@ -20,6 +22,8 @@ export const GatewayErrorCode = {
   Unauthenticated: -32003,
   /** A backend failed while serving the request. */
   BackendUnavailable: -32004,
+  /** The stored session cannot be decoded (HTTP 500, the same on every replica): initialize a new one. */
+  SessionCorrupt: -32005,
 } as const;
 
 /** A JSON-RPC error object. */
@@ -63,4 +67,20 @@ export class HttpJsonRpcError extends Error {
     this.rpcCode = rpcCode;
     this.headers = headers;
   }
+}
+
+/**
+ * A whole HTTP/1.1 response with a JSON-RPC error body (`id: null`) and `connection: close`, as
+ * raw text for a socket that has no `ServerResponse` (refusals before or while parsing headers).
+ */
+export function rawErrorResponse(status: number, rpcCode: number, message: string): string {
+  const body = JSON.stringify(errorResponse(null, { code: rpcCode, message }));
+  return [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`,
+    "content-type: application/json",
+    `content-length: ${Buffer.byteLength(body)}`,
+    "connection: close",
+    "",
+    body,
+  ].join("\r\n");
 }

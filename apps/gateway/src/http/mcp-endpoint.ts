@@ -13,6 +13,8 @@ import {
 } from "../identity/identity-verifier.js";
 import type { GatewayLogger } from "../logger.js";
 import { dispatchRequest } from "./dispatch.js";
+import { logRequestFailure } from "./failure-log.js";
+import { isJsonContentType, parseJsonBody } from "./json-body.js";
 import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } from "./json-rpc.js";
 import { readBody } from "./read-body.js";
 import type { ServedSession, SessionService } from "./session-service.js";
@@ -27,6 +29,12 @@ export interface McpEndpointOptions {
   readonly log: GatewayLogger;
   /** Request body limit, bytes. */
   readonly maxBodyBytes: number;
+  /** Bound on receiving a request body, ms (then 408); default 30000. */
+  readonly bodyTimeoutMs?: number;
+  /** Bound on the nesting depth of a JSON body (then 400); default 64. */
+  readonly maxJsonDepth?: number;
+  /** Names the store in an unavailability warning whose error names no node, e.g. `redis redis://h:6379`. */
+  readonly storeLabel?: string;
 }
 
 interface RpcMessage {
@@ -71,25 +79,15 @@ export class McpEndpoint {
   }
 
   async #post(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const contentType = req.headers["content-type"] ?? "";
-    if (!/^application\/json\b/i.test(contentType)) {
+    if (!isJsonContentType(req.headers["content-type"])) {
       throw new HttpJsonRpcError(
         415,
         GatewayErrorCode.InvalidRequest,
         "Content-Type must be application/json",
       );
     }
-    const text = await readBody(req, this.#o.maxBodyBytes);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch (error) {
-      throw new HttpJsonRpcError(
-        400,
-        GatewayErrorCode.ParseError,
-        `parse error: ${(error as Error).message}`,
-      );
-    }
+    const text = await readBody(req, this.#o.maxBodyBytes, this.#o.bodyTimeoutMs);
+    const body = parseJsonBody(text, this.#o.maxJsonDepth);
     const messages = (Array.isArray(body) ? body : [body]).map(checkMessage);
     if (messages.length === 0)
       throw new HttpJsonRpcError(400, GatewayErrorCode.InvalidRequest, "empty batch");
@@ -218,8 +216,7 @@ export class McpEndpoint {
 
   #fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
     const { status, body, headers } = toHttpError(error);
-    if (status >= 500) this.#o.log.error({ err: error, method: req.method }, "request failed");
-    else this.#o.log.debug({ status, message: body.message }, "request refused");
+    logRequestFailure(this.#o.log, req.method, status, body.message, error, this.#o.storeLabel);
     if (res.headersSent) {
       res.destroy();
       return;
@@ -332,6 +329,22 @@ function toHttpError(error: unknown): {
           data: { code },
         },
         headers: { "retry-after": "1" },
+      };
+    case "VMCP_SESSION_DECODE":
+      return {
+        status: 500,
+        body: {
+          code: GatewayErrorCode.SessionCorrupt,
+          message: `${message}; initialize a new session`,
+          data: { code },
+        },
+        headers: {},
+      };
+    case "VMCP_TOKEN_TOO_LARGE":
+      return {
+        status: 431,
+        body: { code: GatewayErrorCode.Unauthenticated, message, data: { code } },
+        headers: { connection: "close" },
       };
     case "VMCP_INVALID_SESSION_ID":
       return {

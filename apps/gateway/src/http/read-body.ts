@@ -1,21 +1,77 @@
 import type { IncomingMessage } from "node:http";
 import { GatewayErrorCode, HttpJsonRpcError } from "./json-rpc.js";
 
+/** Default bound on reading one request body: 30 s, in ms. */
+export const DefaultBodyTimeoutMs = 30_000;
+
 /**
- * Reads the request body as UTF-8, refusing more than `maxBytes` bytes with a 413
- * `HttpJsonRpcError` (checked against `Content-Length` first, then while streaming).
+ * A client that closed its connection before its request body was complete. Nothing can be
+ * answered; the endpoint logs it at debug level, without a stack.
  */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
+export class ClientClosedError extends HttpJsonRpcError {
+  /** Stable code of this refusal. */
+  readonly code = "VMCP_CLIENT_CLOSED";
+
+  constructor() {
+    super(
+      400,
+      GatewayErrorCode.InvalidRequest,
+      "the client closed the connection before the request body was complete",
+    );
+    this.name = "ClientClosedError";
   }
-  return Buffer.concat(chunks, size).toString("utf8");
+}
+
+/**
+ * Reads the request body as UTF-8.
+ * - more than `maxBytes` bytes: 413 `HttpJsonRpcError` (checked against `Content-Length`
+ *   first, then while streaming);
+ * - not complete within `timeoutMs` ms (default {@link DefaultBodyTimeoutMs}, 30 s): 408
+ *   `HttpJsonRpcError`;
+ * - the client closes the connection first: {@link ClientClosedError}.
+ *
+ * The refusals carry `connection: close`: the rest of the body is never read.
+ */
+export function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  timeoutMs: number = DefaultBodyTimeoutMs,
+): Promise<string> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  if (req.readableEnded) return Promise.resolve("");
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => finish(tooSlow(timeoutMs)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) finish(tooLarge(maxBytes));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish(undefined);
+    const onError = () => finish(new ClientClosedError());
+    const onClose = () => finish(new ClientClosedError());
+    function finish(error: Error | undefined): void {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+      if (error === undefined) {
+        resolve(Buffer.concat(chunks, size).toString("utf8"));
+        return;
+      }
+      // Keep an error on the abandoned stream from becoming an unhandled `error` event.
+      req.on("error", () => undefined);
+      req.pause();
+      reject(error);
+    }
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", onError);
+    req.once("close", onClose);
+  });
 }
 
 function tooLarge(maxBytes: number): HttpJsonRpcError {
@@ -23,6 +79,15 @@ function tooLarge(maxBytes: number): HttpJsonRpcError {
     413,
     GatewayErrorCode.InvalidRequest,
     `request body larger than ${maxBytes} bytes`,
+    { connection: "close" },
+  );
+}
+
+function tooSlow(timeoutMs: number): HttpJsonRpcError {
+  return new HttpJsonRpcError(
+    408,
+    GatewayErrorCode.InvalidRequest,
+    `request body not received within ${timeoutMs} ms`,
     { connection: "close" },
   );
 }

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import {
   createLocalJWKSet,
   type JSONWebKeySet,
@@ -8,13 +7,26 @@ import {
 } from "jose";
 import { GatewayConfigError, UnauthenticatedError } from "../errors.js";
 import type { CallerIdentity, IdentityVerifier } from "./identity-verifier.js";
+import {
+  createFileJwksSet,
+  createUrlJwksSet,
+  type JwksRefreshOptions,
+  readJwksFile,
+} from "./jwks-source.js";
 
-/** Options for {@link JwtVerifier}; give exactly one of `secret` and `jwks`. */
+/** Options for {@link JwtVerifier}; give exactly one of `secret`, `jwks` and `keySet`. */
 export interface JwtVerifierOptions {
   /** HMAC secret for HS256/HS384/HS512 tokens. */
   readonly secret?: string;
-  /** A JSON Web Key Set of public keys (RS*, ES*, PS*, EdDSA). */
+  /** A fixed JSON Web Key Set of public keys (RS*, ES*, PS*, EdDSA). */
   readonly jwks?: JSONWebKeySet;
+  /** A key resolver over public keys that may change (see `jwks-source.ts`). */
+  readonly keySet?: JWTVerifyGetKey;
+  /**
+   * Refuse tokens without an `exp` claim. Default true: a token that never expires is only
+   * accepted when this is explicitly false.
+   */
+  readonly requireExp?: boolean;
   /** Required `iss`; default any. */
   readonly issuer?: string;
   /** Required `aud`; default any. */
@@ -26,26 +38,33 @@ export interface JwtVerifierOptions {
 /**
  * Identity `jwt`: verifies the bearer token as a JWT (signature, `exp`, `nbf`, and `iss`/`aud`
  * when configured) with jose. The identity is `{issuer: iss, subject: sub}`; a token without
- * `iss` or `sub` is refused. Any failure is `UnauthenticatedError`.
+ * `iss` or `sub`, and (unless `requireExp` is false) a token without `exp`, is refused. Any
+ * failure is `UnauthenticatedError`.
  */
 export class JwtVerifier implements IdentityVerifier {
   readonly kind = "jwt";
   readonly #key: Uint8Array | JWTVerifyGetKey;
   readonly #options: JWTVerifyOptions;
 
-  /** @throws {GatewayConfigError} unless exactly one of `secret` and `jwks` is given. */
+  /** @throws {GatewayConfigError} unless exactly one of `secret`, `jwks` and `keySet` is given. */
   constructor(options: JwtVerifierOptions) {
-    if (options.secret !== undefined && options.jwks === undefined) {
+    const sources = [options.secret, options.jwks, options.keySet].filter((s) => s !== undefined);
+    if (sources.length !== 1) {
+      throw new GatewayConfigError(
+        "identity.secret",
+        "give exactly one of secret, jwksFile or jwksUrl",
+      );
+    }
+    if (options.secret !== undefined) {
       this.#key = new TextEncoder().encode(options.secret);
       this.#options = { algorithms: ["HS256", "HS384", "HS512"] };
-    } else if (options.jwks !== undefined && options.secret === undefined) {
-      this.#key = createLocalJWKSet(options.jwks);
-      this.#options = {};
     } else {
-      throw new GatewayConfigError("identity.secret", "give exactly one of secret or jwksFile");
+      this.#key = options.keySet ?? createLocalJWKSet(options.jwks as JSONWebKeySet);
+      this.#options = {};
     }
     this.#options = {
       ...this.#options,
+      ...(options.requireExp === false ? {} : { requiredClaims: ["exp"] }),
       clockTolerance: options.clockToleranceSec ?? 30,
       ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
       ...(options.audience === undefined ? {} : { audience: options.audience }),
@@ -53,24 +72,38 @@ export class JwtVerifier implements IdentityVerifier {
   }
 
   /**
-   * A verifier whose keys come from a JWKS JSON file.
-   * @throws {GatewayConfigError} naming `identity.jwksFile` when the file is unreadable.
+   * A verifier whose keys come from a JWKS JSON file, read now and followed afterwards: a key
+   * removed from the file is refused within `refresh.refreshMs` (default 60 s), see
+   * `createFileJwksSet`.
+   * @throws {GatewayConfigError} naming `identity.jwksFile` when the file is unreadable now.
    */
   static async fromJwksFile(
     path: string,
-    options: Omit<JwtVerifierOptions, "jwks" | "secret">,
+    options: Omit<JwtVerifierOptions, "jwks" | "secret" | "keySet">,
+    refresh: JwksRefreshOptions = {},
   ): Promise<JwtVerifier> {
-    let jwks: JSONWebKeySet;
+    let text: string;
     try {
-      jwks = JSON.parse(await readFile(path, "utf8")) as JSONWebKeySet;
-      if (!Array.isArray(jwks.keys)) throw new Error("no `keys` array");
+      text = await readJwksFile(path);
     } catch (error) {
       throw new GatewayConfigError(
         "identity.jwksFile",
         `cannot load ${path}: ${(error as Error).message}`,
       );
     }
-    return new JwtVerifier({ ...options, jwks });
+    return new JwtVerifier({ ...options, keySet: createFileJwksSet(path, text, refresh) });
+  }
+
+  /**
+   * A verifier whose keys are fetched from a JWKS URL and cached (jose's remote key set): a key
+   * removed at the URL is refused within `refresh.refreshMs` (default 60 s).
+   */
+  static fromJwksUrl(
+    url: string,
+    options: Omit<JwtVerifierOptions, "jwks" | "secret" | "keySet">,
+    refresh: JwksRefreshOptions = {},
+  ): JwtVerifier {
+    return new JwtVerifier({ ...options, keySet: createUrlJwksSet(url, refresh) });
   }
 
   async verify(bearerToken: string | undefined): Promise<CallerIdentity> {

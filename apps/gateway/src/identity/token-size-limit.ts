@@ -1,0 +1,50 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { VmcpSessionError } from "@vmcp/session-core";
+import type { CallerIdentity, IdentityVerifier } from "./identity-verifier.js";
+
+/** Default bound on one bearer token: 8 KiB (8192 bytes). */
+export const DefaultMaxTokenBytes = 8 * 1024;
+
+/** A bearer token longer than the configured bound (HTTP 431). The token itself is never kept. */
+export class TokenTooLargeError extends VmcpSessionError {
+  readonly code = "VMCP_TOKEN_TOO_LARGE";
+  /** The bound, bytes. */
+  readonly maxTokenBytes: number;
+
+  constructor(maxTokenBytes: number) {
+    super(`the bearer token is larger than ${maxTokenBytes} bytes`);
+    this.name = "TokenTooLargeError";
+    this.maxTokenBytes = maxTokenBytes;
+  }
+}
+
+/**
+ * An `IdentityVerifier` that refuses a bearer token over `maxTokenBytes` (UTF-8 bytes) with
+ * {@link TokenTooLargeError} before `inner` sees it, so no verifier parses or hashes an
+ * oversized token.
+ */
+export class TokenSizeLimitedVerifier implements IdentityVerifier {
+  readonly kind: string;
+  readonly #inner: IdentityVerifier;
+  readonly #maxTokenBytes: number;
+
+  /** @throws {RangeError} unless `maxTokenBytes` is a positive integer. */
+  constructor(inner: IdentityVerifier, maxTokenBytes: number = DefaultMaxTokenBytes) {
+    if (!Number.isSafeInteger(maxTokenBytes) || maxTokenBytes <= 0) {
+      throw new RangeError(`maxTokenBytes must be a positive integer, got ${maxTokenBytes}`);
+    }
+    this.kind = inner.kind;
+    this.#inner = inner;
+    this.#maxTokenBytes = maxTokenBytes;
+  }
+
+  async verify(
+    bearerToken: string | undefined,
+    headers: IncomingHttpHeaders,
+  ): Promise<CallerIdentity | undefined> {
+    if (bearerToken !== undefined && Buffer.byteLength(bearerToken, "utf8") > this.#maxTokenBytes) {
+      throw new TokenTooLargeError(this.#maxTokenBytes);
+    }
+    return this.#inner.verify(bearerToken, headers);
+  }
+}
