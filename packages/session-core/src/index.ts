@@ -24,6 +24,12 @@ export {
   readStoredBackends,
   type StoredBackend,
 } from "./backend-metadata.js";
+export {
+  type BackendRetryOptions,
+  DefaultBackendRetryInitialDelayMs,
+  DefaultBackendRetryMaxDelayMs,
+  DefaultBackendRetryWaitMs,
+} from "./backend-retry.js";
 export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
 export { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
 export {

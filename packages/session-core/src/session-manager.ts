@@ -7,6 +7,12 @@ import { LRUCache } from "lru-cache";
 import type { BackendConnection } from "./backend-connector.js";
 import { type BackendChange, updateBackends } from "./backend-list-update.js";
 import { backendEntryMetadata } from "./backend-metadata.js";
+import {
+  type BackendRetryOptions,
+  type BackendRetryPolicy,
+  backendRetryPolicy,
+  MissingBackends,
+} from "./backend-retry.js";
 import type { ClientInfoRecord } from "./client-info.js";
 import { SessionClosedError, SessionExistsError } from "./errors.js";
 import { IdentityBinder, type SessionOwner } from "./identity-binding.js";
@@ -63,6 +69,13 @@ export interface SessionManagerOptions {
    * plus one attempt. Default {@link DefaultBackendRecoveryAttempts} (3).
    */
   readonly backendRecoveryAttempts?: number;
+  /**
+   * How a stored backend that could not be reattached at restore (briefly unreachable) is tried
+   * again on later requests: with a doubling pause from `initialDelayMs` (default 500) up to
+   * `maxDelayMs` (default 10,000), each request waiting at most `waitMs` (default 250) for a try
+   * it started. The backend stays in the stored record meanwhile. See {@link BackendRetryOptions}.
+   */
+  readonly backendRetry?: BackendRetryOptions;
   /** The clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -84,6 +97,8 @@ interface Entry {
   basis: string | undefined;
   /** Set when the entry leaves the cache for a reason that already deals with its connections. */
   detached: boolean;
+  /** The retry schedule of stored backends this live session lacks; `undefined` while none were. */
+  missing?: MissingBackends;
 }
 
 /**
@@ -109,10 +124,11 @@ export class SessionManager {
   readonly #restoring = new Map<string, Promise<Entry | undefined>>();
   readonly #recovering = new Map<string, Promise<boolean>>();
   readonly #recoveryAttempts: number;
+  readonly #retryPolicy: BackendRetryPolicy;
   readonly #host: ManagedSessionHost;
   #closed = false;
 
-  /** @throws {RangeError} for a non-positive `ttlMs` or `maxLiveSessions`, or an empty `bindingSecret`. */
+  /** @throws {RangeError} for a non-positive `ttlMs` or `maxLiveSessions`, an empty `bindingSecret`, or a bad `backendRetry`. */
   constructor(options: SessionManagerOptions) {
     const ttl = options.ttlMs ?? DefaultSessionTtlMs;
     if (!Number.isSafeInteger(ttl) || ttl <= 0) {
@@ -129,6 +145,7 @@ export class SessionManager {
       );
     }
     this.#recoveryAttempts = attempts;
+    this.#retryPolicy = backendRetryPolicy(options.backendRetry);
     this.ttlMs = ttl;
     this.#storage = options.storage;
     this.#factory = options.factory;
@@ -287,13 +304,13 @@ export class SessionManager {
   /** Whether a cached entry still serves `record`; drops locally the backends another replica removed. */
   async #reconcile(id: string, entry: Entry, record: SessionRecord): Promise<boolean> {
     const stored = record.metadata[MetadataKeyBackendIDs];
-    if (stored === entry.basis) return true;
+    if (stored === entry.basis) return this.#keep(entry, record);
     const storedIds = new Set(stored === undefined ? [] : safeDecode(stored));
     const basisIds = entry.basis === undefined ? [] : safeDecode(entry.basis);
     if ([...storedIds].every((wid) => basisIds.includes(wid))) {
       for (const wid of basisIds) if (!storedIds.has(wid)) await entry.session.dropBackend(wid);
       entry.basis = stored;
-      return true;
+      return this.#keep(entry, record);
     }
     this.#live.delete(id); // the list gained a backend: rebuild from the record
     return false;
@@ -320,8 +337,43 @@ export class SessionManager {
       throw new SessionClosedError("the session manager");
     }
     const entry = this.#entry(session, basis);
+    const missing = missingBackends(basis, session);
+    if (missing.length > 0) {
+      entry.missing = new MissingBackends(this.#retryPolicy);
+      for (const workloadId of missing) entry.missing.failedNow(workloadId);
+    }
     this.#live.set(record.id, entry);
     return entry;
+  }
+
+  /**
+   * Keeps a cached entry: first gives the stored backends it lacks (left out at restore) another
+   * try once their backoff has passed, waiting at most `backendRetry.waitMs` for it.
+   */
+  async #keep(entry: Entry, record: SessionRecord): Promise<true> {
+    const missing = missingBackends(record.metadata[MetadataKeyBackendIDs], entry.session);
+    if (missing.length > 0 || entry.missing !== undefined) {
+      entry.missing ??= new MissingBackends(this.#retryPolicy);
+      await entry.missing.retry(missing, (workloadId) =>
+        this.#reattachMissing(entry, record, workloadId),
+      );
+    }
+    return true;
+  }
+
+  /** One try to bring a stored backend back into a live session, writing its new keys back. */
+  async #reattachMissing(entry: Entry, record: SessionRecord, workloadId: string): Promise<void> {
+    this.#assertOpen();
+    const connection = await this.#factory.reattachBackend(record, workloadId);
+    await entry.session.replaceBackend(connection); // closes the connection if the session closed
+    const result = await updateBackends(this.#storage, record.id, {
+      set: backendEntryMetadata(connection),
+    });
+    if (!result.found) return;
+    const listed = result.backendIds === undefined ? [] : safeDecode(result.backendIds);
+    // Removed meanwhile by another replica: the removal wins.
+    if (!listed.includes(workloadId)) await entry.session.dropBackend(workloadId);
+    entry.basis = result.backendIds;
   }
 
   async #recoverBackend(session: MultiSession, workloadId: string): Promise<boolean> {
@@ -398,6 +450,13 @@ function changeOf(patch: SessionPatch): BackendChange {
   const set = { ...patch.set };
   delete set[MetadataKeyBackendIDs];
   return { drop, set };
+}
+
+/** The workload IDs the stored list `stored` names that `session` is not connected to. */
+function missingBackends(stored: string | undefined, session: MultiSession): string[] {
+  if (stored === undefined) return [];
+  const live = new Set(session.backendIds);
+  return safeDecode(stored).filter((workloadId) => !live.has(workloadId));
 }
 
 function safeDecode(value: string): string[] {
