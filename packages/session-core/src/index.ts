@@ -94,6 +94,8 @@ export type {
   SessionStorage,
   UpdateOptions,
 } from "./session-storage.js";
+export { DefaultStderrMaxLineLength } from "./stderr-lines.js";
+export { DefaultStdioStopGraceMs } from "./stdio-processes.js";
 export {
   type CheckedPatch,
   checkDeadline,
