@@ -51,6 +51,7 @@ export {
   VmcpSessionError,
 } from "./errors.js";
 export { IdentityBinder, type SessionOwner } from "./identity-binding.js";
+export { DefaultIdleTimeoutMs } from "./idle-sweeper.js";
 export type { ManagedSession } from "./managed-session.js";
 export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
 export {

@@ -17,6 +17,12 @@ import type { ClientInfoRecord } from "./client-info.js";
 import { SessionClosedError, SessionExistsError } from "./errors.js";
 import { IdentityBinder, type SessionOwner } from "./identity-binding.js";
 import {
+  DefaultIdleTimeoutMs,
+  IdleSweeper,
+  newActivity,
+  type SessionActivity,
+} from "./idle-sweeper.js";
+import {
   ManagedMultiSession,
   type ManagedSession,
   type ManagedSessionHost,
@@ -26,6 +32,7 @@ import type { MultiSessionFactory } from "./multi-session-factory.js";
 import { isValidSessionId } from "./session-id.js";
 import type { SessionMetadata, SessionPatch, SessionRecord } from "./session-record.js";
 import type { SessionStorage } from "./session-storage.js";
+import { TrackedSession } from "./tracked-session.js";
 
 /** The default session TTL: 30 minutes (1,800,000 ms), slid on every `get`. */
 export const DefaultSessionTtlMs = 30 * 60_000;
@@ -76,6 +83,14 @@ export interface SessionManagerOptions {
    * it started. The backend stays in the stored record meanwhile. See {@link BackendRetryOptions}.
    */
   readonly backendRetry?: BackendRetryOptions;
+  /**
+   * A live session with no request for this long, ms, closes its backend connections (stopping
+   * its stdio processes) and leaves the local cache; its record stays in the store and the next
+   * request restores it. A session with a request in flight is never idle. Checked every half of
+   * this (at most every 30 s). `0` keeps idle sessions until eviction. Default
+   * {@link DefaultIdleTimeoutMs} (300,000: 5 minutes).
+   */
+  readonly idleTimeoutMs?: number;
   /** The clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -99,6 +114,8 @@ interface Entry {
   detached: boolean;
   /** The retry schedule of stored backends this live session lacks; `undefined` while none were. */
   missing?: MissingBackends;
+  /** When it was last used and how many requests it has in flight, for the idle sweeper. */
+  readonly activity: SessionActivity;
 }
 
 /**
@@ -125,10 +142,11 @@ export class SessionManager {
   readonly #recovering = new Map<string, Promise<boolean>>();
   readonly #recoveryAttempts: number;
   readonly #retryPolicy: BackendRetryPolicy;
+  readonly #sweeper: IdleSweeper;
   readonly #host: ManagedSessionHost;
   #closed = false;
 
-  /** @throws {RangeError} for a non-positive `ttlMs` or `maxLiveSessions`, an empty `bindingSecret`, or a bad `backendRetry`. */
+  /** @throws {RangeError} for a non-positive `ttlMs` or `maxLiveSessions`, an empty `bindingSecret`, a bad `backendRetry` or a negative `idleTimeoutMs`. */
   constructor(options: SessionManagerOptions) {
     const ttl = options.ttlMs ?? DefaultSessionTtlMs;
     if (!Number.isSafeInteger(ttl) || ttl <= 0) {
@@ -146,6 +164,10 @@ export class SessionManager {
     }
     this.#recoveryAttempts = attempts;
     this.#retryPolicy = backendRetryPolicy(options.backendRetry);
+    const idle = options.idleTimeoutMs ?? DefaultIdleTimeoutMs;
+    if (!Number.isSafeInteger(idle) || idle < 0) {
+      throw new RangeError(`idleTimeoutMs must be an integer of ms >= 0, got ${String(idle)}`);
+    }
     this.ttlMs = ttl;
     this.#storage = options.storage;
     this.#factory = options.factory;
@@ -166,6 +188,7 @@ export class SessionManager {
       },
       terminateOwned: (id) => this.#terminate(id, undefined, false),
     };
+    this.#sweeper = new IdleSweeper(idle, (isIdle) => this.#closeIdle(isIdle));
   }
 
   /** How many live sessions this manager holds now. */
@@ -276,6 +299,7 @@ export class SessionManager {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#sweeper.stop();
     await Promise.allSettled([...this.#restoring.values()]);
     const sessions = [...this.#live.values()].map((e) => e.session);
     for (const entry of this.#live.values()) entry.detached = true;
@@ -351,6 +375,7 @@ export class SessionManager {
    * try once their backoff has passed, waiting at most `backendRetry.waitMs` for it.
    */
   async #keep(entry: Entry, record: SessionRecord): Promise<true> {
+    entry.activity.lastUsed = performance.now();
     const missing = missingBackends(record.metadata[MetadataKeyBackendIDs], entry.session);
     if (missing.length > 0 || entry.missing !== undefined) {
       entry.missing ??= new MissingBackends(this.#retryPolicy);
@@ -429,12 +454,23 @@ export class SessionManager {
   }
 
   #entry(session: MultiSession, basis: string | undefined, identity: SessionMetadata = {}): Entry {
+    const activity = newActivity();
     return {
       session,
-      managed: new ManagedMultiSession(session, this.#host, identity),
+      managed: new TrackedSession(new ManagedMultiSession(session, this.#host, identity), activity),
       basis,
       detached: false,
+      activity,
     };
+  }
+
+  /** Closes (evicts) the live sessions the idle sweeper finds idle; their records stay stored. */
+  #closeIdle(isIdle: (activity: SessionActivity) => boolean): void {
+    const idle: string[] = [];
+    for (const [id, entry] of this.#live.entries()) {
+      if (isIdle(entry.activity) && !this.#restoring.has(id)) idle.push(id);
+    }
+    for (const id of idle) this.#live.delete(id); // dispose closes the backend connections
   }
 
   #assertOpen(): void {
