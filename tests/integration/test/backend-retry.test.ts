@@ -11,23 +11,12 @@ import { MemoryStorage } from "@vmcp/store-memory";
 import { RedisStorage } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startMcpBackend, type TestBackend } from "./fixtures/mcp-backend.js";
+import { waitUntil } from "./fixtures/processes.js";
 
 requireRedisServer();
 
 function text(result: { content: unknown }): string {
   return (result.content as Array<{ text?: string }>)[0]?.text ?? "";
-}
-
-/** Polls `probe` until it returns true, every 50 ms, failing after `timeoutMs`. */
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = performance.now();
-  while (!(await probe())) {
-    if (performance.now() - started > timeoutMs) {
-      throw new Error(`condition not met within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return performance.now() - started;
 }
 
 let redis: RedisServer;
