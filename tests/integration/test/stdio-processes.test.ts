@@ -37,12 +37,20 @@ describe("McpBackendConnector and its stdio processes", () => {
     );
     const long = "x".repeat(250);
     await connection.callTool("log", { text: `first line\r\nsecond line\n\n${long}\nafter\n` });
+    // Lines split over separate writes are joined; a long one is cut even across writes.
+    await connection.callTool("log", { text: "par" });
+    await connection.callTool("log", { text: "tial\n" });
+    await connection.callTool("log", { text: "y".repeat(60) });
+    await connection.callTool("log", { text: `${"y".repeat(60)}\nlast words without newline` });
     await connection.close(); // the stream ends with the process, so every line is in
     expect(lines).toEqual([
       ["files", "first line"],
       ["files", "second line"],
       ["files", `${"x".repeat(100)}…`],
       ["files", "after"],
+      ["files", "partial"],
+      ["files", `${"y".repeat(100)}…`],
+      ["files", "last words without newline"],
     ]);
   });
 

@@ -38,7 +38,7 @@ export const ConfigFlags = {
   },
   "stdio-stop-grace-ms": {
     env: "VMCP_STDIO_STOP_GRACE_MS",
-    help: "SIGTERM to SIGKILL grace for stdio backends at shutdown, ms (default 2000)",
+    help: "SIGTERM to SIGKILL grace, ms, for stdio backends still running at shutdown (default 2000)",
   },
   "shutdown-timeout-ms": {
     env: "VMCP_SHUTDOWN_TIMEOUT_MS",
