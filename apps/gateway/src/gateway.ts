@@ -1,5 +1,6 @@
 import {
   type BackendTarget,
+  McpBackendConnector,
   MultiSessionFactory,
   SessionManager,
   type SessionStorage,
@@ -20,9 +21,15 @@ export interface RunningGateway {
   /**
    * Graceful shutdown: stops accepting requests, lets requests in flight finish (up to
    * `shutdownTimeoutMs`), closes the local backend connections (backend sessions live on for
-   * other replicas) and the store. Idempotent.
+   * other replicas), stops the stdio backend processes and waits until they are gone, then
+   * closes the store. Idempotent.
    */
   close(): Promise<void>;
+  /**
+   * Sends SIGKILL to every stdio backend process still running, synchronously: for a process
+   * that must exit at once (a second signal, an `exit` handler) without a graceful `close()`.
+   */
+  killBackendProcesses(): void;
 }
 
 /** The session-core backend target of a configured backend. */
@@ -60,15 +67,27 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const verifier = await createVerifier(config.identity, { maxTokenBytes: config.maxTokenBytes });
   const storage = await createStorage(config.store);
+  // Each line a stdio backend writes to stderr becomes one log record naming the backend.
+  const connector = new McpBackendConnector({
+    onStderrLine: (workloadId, line) => log.info({ workloadId, stderr: line }, "backend stderr"),
+    stdioStopGraceMs: config.stdioStopGraceMs,
+  });
   const factory = new MultiSessionFactory({
     backends: config.backends.map(backendTarget),
     connectTimeoutMs: config.connectTimeoutMs,
+    connector,
   });
   const manager = new SessionManager({
     storage,
     factory,
     ttlMs: config.sessionTtlMs,
     maxLiveSessions: config.maxLiveSessions,
+    idleTimeoutMs: config.idleTimeoutMs,
+    backendRetry: {
+      initialDelayMs: config.backendRetryInitialDelayMs,
+      maxDelayMs: config.backendRetryMaxDelayMs,
+      waitMs: config.backendRetryWaitMs,
+    },
     ...(config.bindingSecret === undefined ? {} : { bindingSecret: config.bindingSecret }),
   });
   const endpoint = new McpEndpoint({
@@ -94,6 +113,7 @@ export async function startGateway(
     });
   } catch (error) {
     await manager.close().catch(() => undefined);
+    await connector.close().catch(() => undefined);
     await storage.close().catch(() => undefined);
     throw error;
   }
@@ -117,6 +137,8 @@ export async function startGateway(
         await manager
           .close()
           .catch((error: unknown) => log.error({ err: error }, "closing sessions failed"));
+        // Stops the stdio processes nothing closed (connects that finished late) and waits.
+        await connector.close();
         await storage
           .close()
           .catch((error: unknown) => log.error({ err: error }, "closing the store failed"));
@@ -124,5 +146,6 @@ export async function startGateway(
       })();
       return closing;
     },
+    killBackendProcesses: () => connector.killStdioProcesses(),
   };
 }

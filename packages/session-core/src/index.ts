@@ -24,6 +24,12 @@ export {
   readStoredBackends,
   type StoredBackend,
 } from "./backend-metadata.js";
+export {
+  type BackendRetryOptions,
+  DefaultBackendRetryInitialDelayMs,
+  DefaultBackendRetryMaxDelayMs,
+  DefaultBackendRetryWaitMs,
+} from "./backend-retry.js";
 export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
 export { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
 export {
@@ -45,6 +51,7 @@ export {
   VmcpSessionError,
 } from "./errors.js";
 export { IdentityBinder, type SessionOwner } from "./identity-binding.js";
+export { DefaultIdleTimeoutMs } from "./idle-sweeper.js";
 export type { ManagedSession } from "./managed-session.js";
 export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
 export {
@@ -88,6 +95,8 @@ export type {
   SessionStorage,
   UpdateOptions,
 } from "./session-storage.js";
+export { DefaultStderrMaxLineLength } from "./stderr-lines.js";
+export { DefaultStdioStopGraceMs } from "./stdio-processes.js";
 export {
   type CheckedPatch,
   checkDeadline,

@@ -13,6 +13,7 @@ import type {
 import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
 import { BackendSessionExpiredError, BackendUnavailableError } from "./errors.js";
 import type { McpSdkClientModules } from "./mcp-sdk-loader.js";
+import { settleWithin } from "./stdio-processes.js";
 
 /** What a live SDK connection was built from. */
 export interface McpConnectionParts {
@@ -24,7 +25,12 @@ export interface McpConnectionParts {
   readonly http: StreamableHTTPClientTransport | undefined;
   readonly protocolVersion: string | undefined;
   readonly capabilities: ServerCapabilities | undefined;
+  /** A stdio backend's process: resolves once it has exited. `close()` waits for it. */
+  readonly exited?: Promise<void> | undefined;
 }
+
+/** How long `close()` waits for a stdio process to be gone after the SDK's own stop sequence, ms. */
+const ExitWaitMs = 2_000;
 
 /** A `BackendConnection` over an SDK `Client`. Internal: made by `McpBackendConnector`. */
 export class McpBackendConnection implements BackendConnection {
@@ -105,7 +111,12 @@ export class McpBackendConnection implements BackendConnection {
   }
 
   close(): Promise<void> {
-    this.#closed ??= this.#parts.client.close().catch(() => undefined);
+    this.#closed ??= (async () => {
+      await this.#parts.client.close().catch(() => undefined);
+      // The SDK's close sends SIGKILL as its last step without waiting for the exit.
+      const exited = this.#parts.exited;
+      if (exited !== undefined) await settleWithin(exited, ExitWaitMs);
+    })();
     return this.#closed;
   }
 

@@ -1,3 +1,5 @@
+import { Readable } from "node:stream";
+import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Implementation, JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
@@ -11,13 +13,35 @@ import { BackendConnectError, BackendSessionExpiredError } from "./errors.js";
 import { McpBackendConnection, mapBackendError } from "./mcp-backend-connection.js";
 import { loadSdkClient, loadSdkStdio, type McpSdkClientModules } from "./mcp-sdk-loader.js";
 import { createNodeHttpFetch, type FetchFunction } from "./node-http-fetch.js";
+import { DefaultStderrMaxLineLength, forwardLines } from "./stderr-lines.js";
+import { DefaultStdioStopGraceMs, StdioProcesses } from "./stdio-processes.js";
 
 /** Options for {@link McpBackendConnector}. */
 export interface McpBackendConnectorOptions {
   /** How the gateway introduces itself to backends at `initialize`. Default `{ name: "vmcp-gateway", version: "0.1.0" }`. */
   readonly clientInfo?: Implementation;
-  /** What happens to a stdio backend's stderr: `"inherit"` (default, the gateway's stderr), `"ignore"` or `"pipe"`. */
+  /**
+   * What happens to a stdio backend's stderr: `"inherit"` (default, the gateway's stderr),
+   * `"ignore"` or `"pipe"`. Ignored when `onStderrLine` is given (stderr is then piped to it).
+   */
   readonly stdioStderr?: "inherit" | "ignore" | "pipe";
+  /**
+   * Called once per line a stdio backend writes to stderr (without the newline; empty lines
+   * skipped), with the backend's workload ID, so a gateway can log each line as a structured
+   * record instead of letting raw text into its log stream. Default: none (see `stdioStderr`).
+   * An exception it throws is ignored.
+   */
+  readonly onStderrLine?: (workloadId: string, line: string) => void;
+  /**
+   * Longest stderr line handed to `onStderrLine`, in characters; a longer one is cut there (and
+   * the rest of it dropped). Default {@link DefaultStderrMaxLineLength} (8,192).
+   */
+  readonly stderrMaxLineLength?: number;
+  /**
+   * How long `close()` lets a stdio backend process that is still running handle SIGTERM before
+   * SIGKILL, ms. Default {@link DefaultStdioStopGraceMs} (2,000).
+   */
+  readonly stdioStopGraceMs?: number;
 }
 
 /**
@@ -31,6 +55,12 @@ export interface McpBackendConnectorOptions {
  * session ID and protocol version, so `Client.connect` sends no `initialize`; the stored
  * capabilities are kept; a `ping` then proves the backend still knows the session (a 404 becomes
  * `BackendSessionExpiredError`). A stdio backend has no resumable session and always connects fresh.
+ *
+ * Stdio processes: closing a stdio connection resolves only once its process has exited (the SDK
+ * ends its stdin, then SIGTERM and SIGKILL after 2 s each). The connector keeps every process it
+ * started until it exits: `close()` stops those still running and refuses later connects, and
+ * `killStdioProcesses()` sends SIGKILL synchronously (for a process `exit` handler), so no stdio
+ * child outlives the gateway.
  */
 export class McpBackendConnector implements BackendConnector {
   readonly #clientInfo: Implementation;
@@ -42,13 +72,75 @@ export class McpBackendConnector implements BackendConnector {
   #validator: InstanceType<McpSdkClientModules["ajv"]["AjvJsonSchemaValidator"]> | undefined;
   /** The fetch of every Streamable HTTP transport this connector makes (one set of keep-alive agents). */
   readonly #fetch: FetchFunction = createNodeHttpFetch();
+  readonly #onStderrLine: ((workloadId: string, line: string) => void) | undefined;
+  readonly #maxLine: number;
+  readonly #stopGraceMs: number;
+  readonly #processes = new StdioProcesses();
+  readonly #connecting = new Set<Promise<unknown>>();
+  #closed: Promise<void> | undefined;
 
+  /** @throws {RangeError} for a `stderrMaxLineLength` below 1 or a negative `stdioStopGraceMs`. */
   constructor(options: McpBackendConnectorOptions = {}) {
     this.#clientInfo = options.clientInfo ?? { name: "vmcp-gateway", version: "0.1.0" };
-    this.#stderr = options.stdioStderr ?? "inherit";
+    this.#onStderrLine = options.onStderrLine;
+    this.#stderr = this.#onStderrLine === undefined ? (options.stdioStderr ?? "inherit") : "pipe";
+    this.#maxLine = options.stderrMaxLineLength ?? DefaultStderrMaxLineLength;
+    this.#stopGraceMs = options.stdioStopGraceMs ?? DefaultStdioStopGraceMs;
+    if (!Number.isSafeInteger(this.#maxLine) || this.#maxLine < 1) {
+      throw new RangeError(
+        `stderrMaxLineLength must be a positive integer, got ${String(this.#maxLine)}`,
+      );
+    }
+    if (!Number.isSafeInteger(this.#stopGraceMs) || this.#stopGraceMs < 0) {
+      throw new RangeError(
+        `stdioStopGraceMs must be an integer of ms >= 0, got ${String(this.#stopGraceMs)}`,
+      );
+    }
   }
 
-  async connect(
+  /** The PIDs of the stdio backend processes this connector started that are still running. */
+  get stdioProcessIds(): readonly number[] {
+    return this.#processes.pids;
+  }
+
+  /**
+   * Refuses later connects (`BackendConnectError`), waits for connects in flight, then stops
+   * every stdio process still running (SIGTERM, SIGKILL after `stdioStopGraceMs`) and resolves
+   * once they are gone. Call it after closing the sessions; HTTP backend sessions are left alone.
+   * Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await Promise.allSettled([...this.#connecting]);
+      await this.#processes.stopAll(this.#stopGraceMs);
+    })();
+    return this.#closed;
+  }
+
+  /**
+   * Sends SIGKILL to every stdio process still running, synchronously: for a process about to
+   * exit at once (a second signal, an `exit` handler), where `close()` has no time to run.
+   */
+  killStdioProcesses(): void {
+    this.#processes.signalAll("SIGKILL");
+  }
+
+  connect(
+    target: BackendTarget,
+    hint: BackendReattachHint | undefined,
+    signal: AbortSignal,
+  ): Promise<BackendConnection> {
+    if (this.#closed !== undefined) {
+      return Promise.reject(new BackendConnectError(target.workloadId, "the connector is closed"));
+    }
+    const attempt = this.#connect(target, hint, signal);
+    this.#connecting.add(attempt);
+    const forget = () => this.#connecting.delete(attempt);
+    attempt.then(forget, forget);
+    return attempt;
+  }
+
+  async #connect(
     target: BackendTarget,
     hint: BackendReattachHint | undefined,
     signal: AbortSignal,
@@ -59,6 +151,8 @@ export class McpBackendConnector implements BackendConnector {
 
     let transport: Transport;
     let http: StreamableHTTPClientTransport | undefined;
+    let stdio: StdioClientTransport | undefined;
+    let exited: Promise<void> | undefined;
     const config = target.transport;
     if (config.kind === "streamable-http") {
       http = new sdk.http.StreamableHTTPClientTransport(new URL(config.url), {
@@ -73,13 +167,24 @@ export class McpBackendConnector implements BackendConnector {
     } else {
       hint = undefined; // a new process never knows an old session
       const { StdioClientTransport } = await loadSdkStdio();
-      transport = new StdioClientTransport({
+      stdio = new StdioClientTransport({
         command: config.command,
         stderr: this.#stderr,
         ...(config.args === undefined ? {} : { args: [...config.args] }),
         ...(config.env === undefined ? {} : { env: { ...config.env } }),
         ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
       });
+      const onLine = this.#onStderrLine;
+      const stderr = stdio.stderr;
+      if (onLine !== undefined && stderr instanceof Readable) {
+        forwardLines(stderr, this.#maxLine, (line) => onLine(workloadId, line));
+      }
+      // The transport calls onclose once the process has exited and its pipes closed (the
+      // Client keeps a handler set before connect and calls it first).
+      exited = new Promise<void>((resolve) => {
+        (stdio as StdioClientTransport).onclose = resolve;
+      });
+      transport = stdio;
     }
 
     // Protocol.connect keeps a handler already on the transport and calls it first: the public
@@ -109,7 +214,9 @@ export class McpBackendConnector implements BackendConnector {
       signal.removeEventListener("abort", closeOnAbort);
     }
 
-    return new McpBackendConnection({
+    const pid = stdio?.pid ?? null;
+    if (pid !== null && exited !== undefined) this.#processes.add(pid, exited);
+    const connection = new McpBackendConnection({
       workloadId,
       sdk,
       client,
@@ -117,7 +224,14 @@ export class McpBackendConnector implements BackendConnector {
       http,
       protocolVersion: negotiated ?? hint?.protocolVersion,
       capabilities: client.getServerCapabilities() ?? hint?.capabilities,
+      exited,
     });
+    if (this.#closed !== undefined) {
+      // Closed while connecting: nothing may keep a process the connector no longer stops.
+      await connection.close();
+      throw new BackendConnectError(workloadId, "the connector is closed");
+    }
+    return connection;
   }
 }
 

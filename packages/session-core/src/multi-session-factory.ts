@@ -200,6 +200,29 @@ export class MultiSessionFactory {
   }
 
   /**
+   * Reattaches one backend a stored record lists, as a restore would: with its stored session ID
+   * (no `initialize`), or afresh when the backend answers 404 or runs without sessions; bounded
+   * by `connectTimeoutMs`. What a live session uses to bring back a backend it could not reattach
+   * at restore.
+   * @throws {BackendConnectError} when the record does not list the backend, it is not configured, fails or times out.
+   * @throws {SessionDecodeError} when the stored backend list cannot be decoded.
+   */
+  reattachBackend(record: SessionRecord, workloadId: string): Promise<BackendConnection> {
+    let stored: StoredBackend | undefined;
+    try {
+      stored = readStoredBackends(record.metadata).find((b) => b.workloadId === workloadId);
+    } catch (error) {
+      return Promise.reject(
+        new SessionDecodeError(record.id, "its backend list is invalid", { cause: error }),
+      );
+    }
+    if (stored === undefined) {
+      return Promise.reject(new BackendConnectError(workloadId, "the session does not list it"));
+    }
+    return this.#reattach(stored);
+  }
+
+  /**
    * Ends the backend sessions a stored record names, without a live session: reattaches to each
    * (no `initialize`) and terminates it. Backends that are gone, unreachable or run without
    * sessions are skipped; never throws for them.

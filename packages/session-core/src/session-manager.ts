@@ -7,9 +7,21 @@ import { LRUCache } from "lru-cache";
 import type { BackendConnection } from "./backend-connector.js";
 import { type BackendChange, updateBackends } from "./backend-list-update.js";
 import { backendEntryMetadata } from "./backend-metadata.js";
+import {
+  type BackendRetryOptions,
+  type BackendRetryPolicy,
+  backendRetryPolicy,
+  MissingBackends,
+} from "./backend-retry.js";
 import type { ClientInfoRecord } from "./client-info.js";
 import { SessionClosedError, SessionDecodeError, SessionExistsError } from "./errors.js";
 import { IdentityBinder, type SessionOwner } from "./identity-binding.js";
+import {
+  DefaultIdleTimeoutMs,
+  IdleSweeper,
+  newActivity,
+  type SessionActivity,
+} from "./idle-sweeper.js";
 import {
   ManagedMultiSession,
   type ManagedSession,
@@ -20,6 +32,7 @@ import type { MultiSessionFactory } from "./multi-session-factory.js";
 import { isValidSessionId } from "./session-id.js";
 import type { SessionMetadata, SessionPatch, SessionRecord } from "./session-record.js";
 import type { SessionStorage } from "./session-storage.js";
+import { TrackedSession } from "./tracked-session.js";
 
 /** The default session TTL: 30 minutes (1,800,000 ms), slid on every `get`. */
 export const DefaultSessionTtlMs = 30 * 60_000;
@@ -63,6 +76,21 @@ export interface SessionManagerOptions {
    * plus one attempt. Default {@link DefaultBackendRecoveryAttempts} (3).
    */
   readonly backendRecoveryAttempts?: number;
+  /**
+   * How a stored backend that could not be reattached at restore (briefly unreachable) is tried
+   * again on later requests: with a doubling pause from `initialDelayMs` (default 500) up to
+   * `maxDelayMs` (default 10,000), each request waiting at most `waitMs` (default 250) for a try
+   * it started. The backend stays in the stored record meanwhile. See {@link BackendRetryOptions}.
+   */
+  readonly backendRetry?: BackendRetryOptions;
+  /**
+   * A live session with no request for this long, ms, closes its backend connections (stopping
+   * its stdio processes) and leaves the local cache; its record stays in the store and the next
+   * request restores it. A session with a request in flight is never idle. Checked every half of
+   * this (at most every 30 s). `0` keeps idle sessions until eviction. Default
+   * {@link DefaultIdleTimeoutMs} (300,000: 5 minutes).
+   */
+  readonly idleTimeoutMs?: number;
   /** The clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -84,6 +112,10 @@ interface Entry {
   basis: string | undefined;
   /** Set when the entry leaves the cache for a reason that already deals with its connections. */
   detached: boolean;
+  /** The retry schedule of stored backends this live session lacks; `undefined` while none were. */
+  missing?: MissingBackends;
+  /** When it was last used and how many requests it has in flight, for the idle sweeper. */
+  readonly activity: SessionActivity;
 }
 
 /**
@@ -109,10 +141,12 @@ export class SessionManager {
   readonly #restoring = new Map<string, Promise<Entry | undefined>>();
   readonly #recovering = new Map<string, Promise<boolean>>();
   readonly #recoveryAttempts: number;
+  readonly #retryPolicy: BackendRetryPolicy;
+  readonly #sweeper: IdleSweeper;
   readonly #host: ManagedSessionHost;
   #closed = false;
 
-  /** @throws {RangeError} for a non-positive `ttlMs` or `maxLiveSessions`, or an empty `bindingSecret`. */
+  /** @throws {RangeError} for a non-positive `ttlMs` or `maxLiveSessions`, an empty `bindingSecret`, a bad `backendRetry` or a negative `idleTimeoutMs`. */
   constructor(options: SessionManagerOptions) {
     const ttl = options.ttlMs ?? DefaultSessionTtlMs;
     if (!Number.isSafeInteger(ttl) || ttl <= 0) {
@@ -129,6 +163,11 @@ export class SessionManager {
       );
     }
     this.#recoveryAttempts = attempts;
+    this.#retryPolicy = backendRetryPolicy(options.backendRetry);
+    const idle = options.idleTimeoutMs ?? DefaultIdleTimeoutMs;
+    if (!Number.isSafeInteger(idle) || idle < 0) {
+      throw new RangeError(`idleTimeoutMs must be an integer of ms >= 0, got ${String(idle)}`);
+    }
     this.ttlMs = ttl;
     this.#storage = options.storage;
     this.#factory = options.factory;
@@ -149,6 +188,7 @@ export class SessionManager {
       },
       terminateOwned: (id) => this.#terminate(id, undefined, false),
     };
+    this.#sweeper = new IdleSweeper(idle, (isIdle) => this.#closeIdle(isIdle));
   }
 
   /** How many live sessions this manager holds now. */
@@ -259,6 +299,7 @@ export class SessionManager {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#sweeper.stop();
     await Promise.allSettled([...this.#restoring.values()]);
     const sessions = [...this.#live.values()].map((e) => e.session);
     for (const entry of this.#live.values()) entry.detached = true;
@@ -287,13 +328,13 @@ export class SessionManager {
   /** Whether a cached entry still serves `record`; drops locally the backends another replica removed. */
   async #reconcile(id: string, entry: Entry, record: SessionRecord): Promise<boolean> {
     const stored = record.metadata[MetadataKeyBackendIDs];
-    if (stored === entry.basis) return true;
+    if (stored === entry.basis) return this.#keep(entry, record);
     const storedIds = new Set(stored === undefined ? [] : this.#decodeStored(id, stored));
     const basisIds = entry.basis === undefined ? [] : safeDecode(entry.basis);
     if ([...storedIds].every((wid) => basisIds.includes(wid))) {
       for (const wid of basisIds) if (!storedIds.has(wid)) await entry.session.dropBackend(wid);
       entry.basis = stored;
-      return true;
+      return this.#keep(entry, record);
     }
     this.#live.delete(id); // the list gained a backend: rebuild from the record
     return false;
@@ -334,8 +375,44 @@ export class SessionManager {
       throw new SessionClosedError("the session manager");
     }
     const entry = this.#entry(session, basis);
+    const missing = missingBackends(basis, session);
+    if (missing.length > 0) {
+      entry.missing = new MissingBackends(this.#retryPolicy);
+      for (const workloadId of missing) entry.missing.failedNow(workloadId);
+    }
     this.#live.set(record.id, entry);
     return entry;
+  }
+
+  /**
+   * Keeps a cached entry: first gives the stored backends it lacks (left out at restore) another
+   * try once their backoff has passed, waiting at most `backendRetry.waitMs` for it.
+   */
+  async #keep(entry: Entry, record: SessionRecord): Promise<true> {
+    entry.activity.lastUsed = performance.now();
+    const missing = missingBackends(record.metadata[MetadataKeyBackendIDs], entry.session);
+    if (missing.length > 0 || entry.missing !== undefined) {
+      entry.missing ??= new MissingBackends(this.#retryPolicy);
+      await entry.missing.retry(missing, (workloadId) =>
+        this.#reattachMissing(entry, record, workloadId),
+      );
+    }
+    return true;
+  }
+
+  /** One try to bring a stored backend back into a live session, writing its new keys back. */
+  async #reattachMissing(entry: Entry, record: SessionRecord, workloadId: string): Promise<void> {
+    this.#assertOpen();
+    const connection = await this.#factory.reattachBackend(record, workloadId);
+    await entry.session.replaceBackend(connection); // closes the connection if the session closed
+    const result = await updateBackends(this.#storage, record.id, {
+      set: backendEntryMetadata(connection),
+    });
+    if (!result.found) return;
+    const listed = result.backendIds === undefined ? [] : safeDecode(result.backendIds);
+    // Removed meanwhile by another replica: the removal wins.
+    if (!listed.includes(workloadId)) await entry.session.dropBackend(workloadId);
+    entry.basis = result.backendIds;
   }
 
   async #recoverBackend(session: MultiSession, workloadId: string): Promise<boolean> {
@@ -391,12 +468,23 @@ export class SessionManager {
   }
 
   #entry(session: MultiSession, basis: string | undefined, identity: SessionMetadata = {}): Entry {
+    const activity = newActivity();
     return {
       session,
-      managed: new ManagedMultiSession(session, this.#host, identity),
+      managed: new TrackedSession(new ManagedMultiSession(session, this.#host, identity), activity),
       basis,
       detached: false,
+      activity,
     };
+  }
+
+  /** Closes (evicts) the live sessions the idle sweeper finds idle; their records stay stored. */
+  #closeIdle(isIdle: (activity: SessionActivity) => boolean): void {
+    const idle: string[] = [];
+    for (const [id, entry] of this.#live.entries()) {
+      if (isIdle(entry.activity) && !this.#restoring.has(id)) idle.push(id);
+    }
+    for (const id of idle) this.#live.delete(id); // dispose closes the backend connections
   }
 
   #assertOpen(): void {
@@ -412,6 +500,13 @@ function changeOf(patch: SessionPatch): BackendChange {
   const set = { ...patch.set };
   delete set[MetadataKeyBackendIDs];
   return { drop, set };
+}
+
+/** The workload IDs the stored list `stored` names that `session` is not connected to. */
+function missingBackends(stored: string | undefined, session: MultiSession): string[] {
+  if (stored === undefined) return [];
+  const live = new Set(session.backendIds);
+  return safeDecode(stored).filter((workloadId) => !live.has(workloadId));
 }
 
 function safeDecode(value: string): string[] {

@@ -5,7 +5,8 @@ import type { Output } from "./sessions-command.js";
 
 /**
  * `serve`: starts the gateway, prints `vmcp-gateway listening on <url>/mcp` to stdout, and on
- * SIGTERM or SIGINT shuts down gracefully and exits 0 (a second signal exits 1 at once).
+ * SIGTERM or SIGINT shuts down gracefully and exits 0 (a second signal exits 1 at once, after
+ * SIGKILL to the stdio backend processes).
  */
 export async function runServeCommand(config: GatewayConfig, io: Output): Promise<void> {
   const log = createLogger(config.logLevel, { maxValueChars: config.logMaxValueChars });
@@ -15,6 +16,7 @@ export async function runServeCommand(config: GatewayConfig, io: Output): Promis
   const stop = (signal: string) => {
     if (stopping) {
       log.warn({ signal }, "second signal: exiting now");
+      gateway.killBackendProcesses();
       process.exit(1);
     }
     stopping = true;
@@ -27,6 +29,8 @@ export async function runServeCommand(config: GatewayConfig, io: Output): Promis
       },
     );
   };
+  // Whatever way the process ends, no stdio backend process outlives it.
+  process.once("exit", () => gateway.killBackendProcesses());
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 }

@@ -20,6 +20,26 @@ export const ConfigFlags = {
     env: "VMCP_CONNECT_TIMEOUT_MS",
     help: "per-backend connect bound, ms (default 10000)",
   },
+  "idle-timeout-ms": {
+    env: "VMCP_IDLE_TIMEOUT_MS",
+    help: "idle live sessions close their backend connections after this, ms (default 300000; 0 never)",
+  },
+  "backend-retry-initial-delay-ms": {
+    env: "VMCP_BACKEND_RETRY_INITIAL_DELAY_MS",
+    help: "first pause before retrying a backend missing after a restore, ms (default 500)",
+  },
+  "backend-retry-max-delay-ms": {
+    env: "VMCP_BACKEND_RETRY_MAX_DELAY_MS",
+    help: "cap of that doubling pause, ms (default 10000)",
+  },
+  "backend-retry-wait-ms": {
+    env: "VMCP_BACKEND_RETRY_WAIT_MS",
+    help: "how long a request waits for a retry it started, ms (default 250)",
+  },
+  "stdio-stop-grace-ms": {
+    env: "VMCP_STDIO_STOP_GRACE_MS",
+    help: "SIGTERM to SIGKILL grace, ms, for stdio backends still running at shutdown (default 2000)",
+  },
   "shutdown-timeout-ms": {
     env: "VMCP_SHUTDOWN_TIMEOUT_MS",
     help: "graceful shutdown bound, ms (default 10000)",
@@ -136,6 +156,11 @@ export function rawConfigFromFlags(values: FlagValues): RawConfig {
     ["session-ttl-ms", "sessionTtlMs", true],
     ["max-body-bytes", "maxBodyBytes", true],
     ["connect-timeout-ms", "connectTimeoutMs", true],
+    ["idle-timeout-ms", "idleTimeoutMs", true],
+    ["backend-retry-initial-delay-ms", "backendRetryInitialDelayMs", true],
+    ["backend-retry-max-delay-ms", "backendRetryMaxDelayMs", true],
+    ["backend-retry-wait-ms", "backendRetryWaitMs", true],
+    ["stdio-stop-grace-ms", "stdioStopGraceMs", true],
     ["shutdown-timeout-ms", "shutdownTimeoutMs", true],
     ["max-live-sessions", "maxLiveSessions", true],
     ["log-level", "logLevel", false],

@@ -1,3 +1,10 @@
+import {
+  DefaultBackendRetryInitialDelayMs,
+  DefaultBackendRetryMaxDelayMs,
+  DefaultBackendRetryWaitMs,
+  DefaultIdleTimeoutMs,
+  DefaultStdioStopGraceMs,
+} from "@vmcp/session-core";
 import { assertValidWorkloadId } from "@vmcp/session-keys";
 import { z } from "zod";
 import { DefaultHeadersTimeoutMs, DefaultMaxHeaderBytes } from "../http/client-error.js";
@@ -146,6 +153,11 @@ export const GatewayConfigSchema = z
     sessionTtlMs: z.int().min(1000).default(DefaultSessionTtlMs),
     maxBodyBytes: z.int().min(1024).default(DefaultMaxBodyBytes),
     connectTimeoutMs: z.int().min(1).default(10_000),
+    idleTimeoutMs: z.int().min(0).default(DefaultIdleTimeoutMs),
+    backendRetryInitialDelayMs: z.int().min(1).default(DefaultBackendRetryInitialDelayMs),
+    backendRetryMaxDelayMs: z.int().min(1).default(DefaultBackendRetryMaxDelayMs),
+    backendRetryWaitMs: z.int().min(0).default(DefaultBackendRetryWaitMs),
+    stdioStopGraceMs: z.int().min(0).default(DefaultStdioStopGraceMs),
     shutdownTimeoutMs: z.int().min(0).default(10_000),
     maxLiveSessions: z.int().positive().default(1000),
     headersTimeoutMs: z.int().min(100).default(DefaultHeadersTimeoutMs),
@@ -167,6 +179,13 @@ export const GatewayConfigSchema = z
     identity: IdentityConfigSchema.default({ kind: "none" }),
   })
   .superRefine((value, ctx) => {
+    if (value.backendRetryMaxDelayMs < value.backendRetryInitialDelayMs) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["backendRetryMaxDelayMs"],
+        message: "must be at least backendRetryInitialDelayMs",
+      });
+    }
     if (
       value.store.kind === "redis" &&
       value.identity.kind !== "none" &&

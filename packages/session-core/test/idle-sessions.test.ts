@@ -1,0 +1,77 @@
+import { MultiSessionFactory, SessionManager } from "@vmcp/session-core";
+import { describe, expect, it } from "vitest";
+import { MapStorage } from "./map-storage.js";
+import { FakeConnector, targets } from "./test-connector.js";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitUntil(probe: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!probe()) {
+    if (performance.now() > deadline) throw new Error(`not met within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+function manager(idleTimeoutMs: number) {
+  const connector = new FakeConnector();
+  const storage = new MapStorage();
+  const m = new SessionManager({
+    storage,
+    factory: new MultiSessionFactory({ backends: targets("alpha"), connector }),
+    idleTimeoutMs,
+  });
+  return { connector, storage, m };
+}
+
+describe("SessionManager: idle sessions", () => {
+  it("an idle session closes its connections (not the backend session) and leaves the cache; its record stays and the next get restores it", async () => {
+    const { connector, storage, m } = manager(100);
+    const session = await m.create();
+    const first = connector.connections[0];
+    await waitUntil(() => !m.isLive(session.id), 2_000);
+    expect(first?.closed).toBe(true);
+    expect(first?.terminated).toBe(false);
+    expect(storage.records.get(session.id)?.metadata["vmcp.backend.ids"]).toBe("alpha");
+    const back = await m.get(session.id);
+    expect(back?.backendIds).toEqual(["alpha"]);
+    expect(connector.calls.at(-1)?.hint?.sessionId).toBe("alpha-s1"); // reattached
+    expect(m.isLive(session.id)).toBe(true);
+    await m.close();
+  });
+
+  it("requests keep a session live; one in flight past the idle time is not interrupted", async () => {
+    const { connector, m } = manager(100);
+    const session = await m.create();
+    for (let i = 0; i < 6; i++) {
+      await sleep(40);
+      await (await m.get(session.id))?.listTools();
+    }
+    expect(m.isLive(session.id)).toBe(true);
+    // A call that takes 400 ms (four idle times): the session stays until it is done.
+    const connection = connector.connections[0];
+    if (connection === undefined) throw new Error("no connection");
+    const original = connection.callTool.bind(connection);
+    connection.callTool = async (name, args) => {
+      await sleep(400);
+      return original(name, args);
+    };
+    const live = await m.get(session.id);
+    const call = live?.callTool("echo", {});
+    await sleep(300);
+    expect(m.isLive(session.id)).toBe(true);
+    expect(connection.closed).toBe(false);
+    expect((await call)?.content).toEqual([{ type: "text", text: "alpha:echo:{}" }]);
+    await waitUntil(() => !m.isLive(session.id), 2_000);
+    expect(connection.closed).toBe(true);
+    await m.close();
+  });
+
+  it("idleTimeoutMs 0 keeps idle sessions", async () => {
+    const { m } = manager(0);
+    const session = await m.create();
+    await sleep(150);
+    expect(m.isLive(session.id)).toBe(true);
+    await m.close();
+  });
+});
