@@ -7,6 +7,7 @@ import {
   DefaultMultiSession,
   ListRefreshGate,
   MultiSessionFactory,
+  type MultiSessionLimits,
   SessionBusyError,
   UnknownToolError,
 } from "@vmcp/session-core";
@@ -62,10 +63,7 @@ class GatedBackend implements BackendConnection {
   terminate = async () => undefined;
 }
 
-function session(
-  backend: GatedBackend,
-  limits: ConstructorParameters<typeof DefaultMultiSession>[0]["limits"],
-) {
+function session(backend: GatedBackend, limits: MultiSessionLimits = {}) {
   return new DefaultMultiSession({ id: "s1", metadata: {}, connections: [backend], limits });
 }
 
@@ -151,7 +149,7 @@ describe("a session's backend requests are bounded", () => {
   it("the defaults bound a 10,000-call burst to 16 in flight", async () => {
     const backend = new GatedBackend("alpha");
     backend.gated = false;
-    const s = session(backend, undefined);
+    const s = session(backend);
     await s.listTools();
     backend.gated = true;
     const outcomes = Array.from({ length: 10_000 }, () =>
