@@ -3,6 +3,8 @@
  * fragment of the config file's shape, so all three merge and validate in one place.
  */
 
+import { LimitFlags, rawLimitsFromFlags } from "./limits-config.js";
+
 /** A raw configuration fragment, not yet validated. */
 export type RawConfig = Record<string, unknown>;
 
@@ -51,6 +53,7 @@ export const ConfigFlags = {
   "jwt-jwks-file": { env: "VMCP_JWT_JWKS_FILE", help: "JWKS file of the JWT identity" },
   "jwt-issuer": { env: "VMCP_JWT_ISSUER", help: "required JWT issuer" },
   "jwt-audience": { env: "VMCP_JWT_AUDIENCE", help: "required JWT audience" },
+  ...LimitFlags,
 } as const;
 
 /** The name of a value-carrying flag. */
@@ -170,6 +173,8 @@ export function rawConfigFromFlags(values: FlagValues): RawConfig {
     }
   }
   if (Object.keys(identity).length > 0) raw.identity = identity;
+  const limits = rawLimitsFromFlags(one);
+  if (limits !== undefined) raw.limits = limits;
   return raw;
 }
 

@@ -1,5 +1,6 @@
 import { assertValidWorkloadId } from "@vmcp/session-keys";
 import { z } from "zod";
+import { LimitsConfigSchema } from "./limits-config.js";
 
 /** Default HTTP port of the gateway: 4000. */
 export const DefaultPort = 4000;
@@ -137,6 +138,8 @@ export const GatewayConfigSchema = z
     store: StoreConfigSchema.default({ kind: "memory" }),
     backends: z.array(BackendConfigSchema).default([]),
     identity: IdentityConfigSchema.default({ kind: "none" }),
+    /** Bounded work per request, session and caller (see limits-config.ts). */
+    limits: LimitsConfigSchema.prefault({}),
   })
   .superRefine((value, ctx) => {
     if (

@@ -20,6 +20,8 @@ export const GatewayErrorCode = {
   Unauthenticated: -32003,
   /** A backend failed while serving the request. */
   BackendUnavailable: -32004,
+  /** A limit on the caller's or the session's work was reached (HTTP 429, or per request). */
+  LimitExceeded: -32005,
 } as const;
 
 /** A JSON-RPC error object. */

@@ -15,6 +15,7 @@ import type { GatewayLogger } from "../logger.js";
 import { dispatchRequest } from "./dispatch.js";
 import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } from "./json-rpc.js";
 import { readBody } from "./read-body.js";
+import { BatchTooLongError, callerKey, type EndpointLimits } from "./request-limits.js";
 import type { ServedSession, SessionService } from "./session-service.js";
 
 /** The gateway's name and version, as sent in `serverInfo`. */
@@ -27,6 +28,8 @@ export interface McpEndpointOptions {
   readonly log: GatewayLogger;
   /** Request body limit, bytes. */
   readonly maxBodyBytes: number;
+  /** Batch length and per-caller limits. Default: none enforced here (the session's own still hold). */
+  readonly limits?: EndpointLimits;
 }
 
 interface RpcMessage {
@@ -90,6 +93,10 @@ export class McpEndpoint {
         `parse error: ${(error as Error).message}`,
       );
     }
+    const maxBatch = this.#o.limits?.maxBatchLength;
+    if (Array.isArray(body) && maxBatch !== undefined && body.length > maxBatch) {
+      throw new BatchTooLongError(body.length, maxBatch);
+    }
     const messages = (Array.isArray(body) ? body : [body]).map(checkMessage);
     if (messages.length === 0)
       throw new HttpJsonRpcError(400, GatewayErrorCode.InvalidRequest, "empty batch");
@@ -104,7 +111,7 @@ export class McpEndpoint {
           "initialize must be a lone request",
         );
       }
-      await this.#initialize(init.id, init.params, owner, res);
+      await this.#initialize(init.id, init.params, owner, res, callerKey(owner, req));
       return;
     }
 
@@ -142,6 +149,7 @@ export class McpEndpoint {
     params: unknown,
     owner: CallerIdentity | undefined,
     res: ServerResponse,
+    caller: string,
   ) {
     const parsed = InitializeRequestParamsSchema.safeParse(params);
     if (!parsed.success) {
@@ -159,6 +167,7 @@ export class McpEndpoint {
     const protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
       ? requested
       : LATEST_PROTOCOL_VERSION;
+    this.#o.limits?.callers.admitInitialize(caller);
     const session = await this.#o.sessions.create({
       ...(owner === undefined ? {} : { owner }),
       client: {
@@ -167,6 +176,7 @@ export class McpEndpoint {
         clientInfo: parsed.data.clientInfo,
       },
     });
+    this.#o.limits?.callers.created(caller, session.id);
     this.#o.log.info(
       { sessionId: session.id, owner, client: parsed.data.clientInfo },
       "session created",
@@ -189,6 +199,7 @@ export class McpEndpoint {
     const owner = await this.#identify(req);
     const id = sessionIdOf(req);
     const existed = await this.#o.sessions.terminate(id, owner);
+    this.#o.limits?.callers.ended(id);
     if (!existed) throw notFound(id);
     this.#o.log.info({ sessionId: id }, "session terminated");
     res.writeHead(200).end();
@@ -198,6 +209,7 @@ export class McpEndpoint {
     const id = sessionIdOf(req);
     const session = await this.#o.sessions.get(id, owner);
     if (session === undefined) throw notFound(id);
+    this.#o.limits?.callers.seen(id);
     return session;
   }
 
@@ -339,6 +351,27 @@ function toHttpError(error: unknown): {
         body: { code: GatewayErrorCode.InvalidRequest, message, data: { code } },
         headers: {},
       };
+    case "VMCP_BATCH_TOO_LONG":
+      return {
+        status: 400,
+        body: { code: GatewayErrorCode.InvalidRequest, message, data: { code } },
+        headers: {},
+      };
+    case "VMCP_SESSION_TOO_LARGE":
+      return {
+        status: 400,
+        body: { code: GatewayErrorCode.InvalidParams, message, data: { code } },
+        headers: {},
+      };
+    case "VMCP_INITIALIZE_RATE_LIMITED":
+    case "VMCP_TOO_MANY_SESSIONS": {
+      const retryAfter = (error as { retryAfterSec?: unknown }).retryAfterSec;
+      return {
+        status: 429,
+        body: { code: GatewayErrorCode.LimitExceeded, message, data: { code } },
+        headers: { "retry-after": String(retryAfter ?? 1) },
+      };
+    }
   }
   return { status: 500, body: { code: GatewayErrorCode.InternalError, message }, headers: {} };
 }
