@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   InitializeRequestParamsSchema,
@@ -15,7 +16,12 @@ import type { GatewayLogger } from "../logger.js";
 import { dispatchRequest } from "./dispatch.js";
 import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } from "./json-rpc.js";
 import { readBody } from "./read-body.js";
-import { BatchTooLongError, callerKey, type EndpointLimits } from "./request-limits.js";
+import {
+  BatchTooLongError,
+  callerKey,
+  countBatchEntries,
+  type EndpointLimits,
+} from "./request-limits.js";
 import type { ServedSession, SessionService } from "./session-service.js";
 
 /** The gateway's name and version, as sent in `serverInfo`. */
@@ -83,6 +89,12 @@ export class McpEndpoint {
       );
     }
     const text = await readBody(req, this.#o.maxBodyBytes);
+    const maxBatch = this.#o.limits?.maxBatchLength;
+    if (maxBatch !== undefined) {
+      const entries = countBatchEntries(text);
+      if (entries !== undefined && entries > maxBatch)
+        throw new BatchTooLongError(entries, maxBatch);
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -93,7 +105,6 @@ export class McpEndpoint {
         `parse error: ${(error as Error).message}`,
       );
     }
-    const maxBatch = this.#o.limits?.maxBatchLength;
     if (Array.isArray(body) && maxBatch !== undefined && body.length > maxBatch) {
       throw new BatchTooLongError(body.length, maxBatch);
     }
@@ -123,6 +134,8 @@ export class McpEndpoint {
       return;
     }
     const controller = new AbortController();
+    // Every entry of a batch (bounded by maxBatchLength) listens for the abort.
+    setMaxListeners(0, controller.signal);
     res.once("close", () => {
       if (!res.writableFinished) controller.abort();
     });

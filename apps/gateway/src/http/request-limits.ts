@@ -196,3 +196,47 @@ export function callerKey(owner: CallerIdentity | undefined, req: IncomingMessag
   if (owner !== undefined) return `id:${JSON.stringify([owner.issuer, owner.subject])}`;
   return `addr:${req.socket.remoteAddress ?? "unknown"}`;
 }
+
+/**
+ * How many top-level entries the JSON array in `text` holds, counted by one scan of its
+ * characters (strings and nesting respected) without building any object, so an over-long batch
+ * is refused before `JSON.parse` allocates it; `undefined` when `text` is not an array. For
+ * malformed JSON the count is a best effort (parsing then reports the error).
+ */
+export function countBatchEntries(text: string): number | undefined {
+  let i = 0;
+  while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 0x5b) return undefined; // [
+  let depth = 0;
+  let inString = false;
+  let commas = 0;
+  let sawValue = false;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      if (depth === 1) sawValue = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (depth === 1) sawValue = true;
+      depth++;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+      if (depth === 0) break;
+    } else if (c === 0x2c) {
+      if (depth === 1) commas++;
+    } else if (depth === 1 && !isJsonSpace(c)) {
+      sawValue = true;
+    }
+  }
+  return sawValue ? commas + 1 : 0;
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
