@@ -8,6 +8,7 @@ import {
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
 import { startHttpServer } from "./http/gateway-server.js";
 import { McpEndpoint } from "./http/mcp-endpoint.js";
+import { CallerLimits } from "./http/request-limits.js";
 import { createVerifier } from "./identity/create-verifier.js";
 import type { GatewayLogger } from "./logger.js";
 import { createStorage, describeStore } from "./store/create-storage.js";
@@ -76,6 +77,16 @@ export async function startGateway(
     backends: config.backends.map(backendTarget),
     connectTimeoutMs: config.connectTimeoutMs,
     connector,
+    sessionLimits: {
+      maxConcurrentRequests: config.limits.maxConcurrentBackendRequests,
+      maxQueuedRequests: config.limits.maxQueuedBackendRequests,
+      listRefreshIntervalMs: config.limits.listRefreshIntervalMs,
+    },
+    sizeLimits: {
+      maxClientInfoBytes: config.limits.maxClientInfoBytes,
+      maxMetadataValueBytes: config.limits.maxMetadataValueBytes,
+      maxMetadataBytes: config.limits.maxMetadataBytes,
+    },
   });
   const manager = new SessionManager({
     storage,
@@ -98,6 +109,16 @@ export async function startGateway(
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxJsonDepth: config.maxJsonDepth,
     storeLabel: describeStore(config.store),
+    limits: {
+      maxBatchLength: config.limits.maxBatchLength,
+      callers: new CallerLimits({
+        maxSessionsPerCaller: config.limits.maxSessionsPerCaller,
+        initializePerMinute: config.limits.initializePerMinute,
+        initializeBurst: config.limits.initializeBurst,
+        isLive: (id) => manager.isLive(id),
+        sessionTtlMs: config.sessionTtlMs,
+      }),
+    },
   });
   let http: Awaited<ReturnType<typeof startHttpServer>>;
   try {

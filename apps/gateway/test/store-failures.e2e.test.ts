@@ -33,7 +33,7 @@ describe("store failures as two replicas on one Redis see them", () => {
     return init.headers.get("mcp-session-id") ?? "";
   };
 
-  it("a corrupt stored session is the same typed 500 (-32005) on the replica holding it live and on the other", async () => {
+  it("a corrupt stored session is the same typed 500 (-32006) on the replica holding it live and on the other", async () => {
     const listCorrupt = await initialize(a);
     expect((await rawPost(a.url, listBody, { "mcp-session-id": listCorrupt })).status).toBe(200);
     await client.hset(`vmcp:session:{${listCorrupt}}`, "m:vmcp.backend.ids", "alpha,,beta");
@@ -48,7 +48,7 @@ describe("store failures as two replicas on one Redis see them", () => {
         expect(reply.status, `${id} on ${replica.url}`).toBe(500);
         expect(reply.body).toMatchObject({
           jsonrpc: "2.0",
-          error: { code: -32005, data: { code: "VMCP_SESSION_DECODE" } },
+          error: { code: -32006, data: { code: "VMCP_SESSION_DECODE" } },
         });
       }
     }

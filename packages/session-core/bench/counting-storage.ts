@@ -26,6 +26,7 @@ export class CountingStorage implements SessionStorage {
       updatedAt: now,
       version: 1,
       metadata: { ...session.metadata },
+      ...(session.expiresAt === undefined ? {} : { expiresAt: session.expiresAt }),
     });
     return true;
   }
@@ -49,9 +50,12 @@ export class CountingStorage implements SessionStorage {
     return record === undefined ? undefined : { ...record, metadata: { ...record.metadata } };
   }
 
-  async touch(id: string): Promise<boolean> {
+  async touch(id: string, expiresAt: number): Promise<boolean> {
     this.writes++;
-    return this.#records.has(id);
+    const record = this.#records.get(id);
+    if (record === undefined) return false;
+    this.#records.set(id, { ...record, expiresAt });
+    return true;
   }
 
   async delete(id: string): Promise<boolean> {

@@ -221,3 +221,50 @@ export class SessionExistsError extends VmcpSessionError {
     this.sessionId = sessionId;
   }
 }
+
+/**
+ * What a client sent, or what a session would store, is larger than its configured byte bound
+ * (client info at `initialize`, one metadata value, or the whole metadata). Nothing is stored.
+ * Map it to a JSON-RPC invalid-params error at `initialize`.
+ */
+export class SessionTooLargeError extends VmcpSessionError {
+  readonly code = "VMCP_SESSION_TOO_LARGE";
+  /** What is too large: `"client info"`, `"metadata"` or `metadata value <key>`. */
+  readonly what: string;
+  /** Its size, UTF-8 bytes. */
+  readonly bytes: number;
+  /** The bound it exceeds, UTF-8 bytes. */
+  readonly limitBytes: number;
+
+  constructor(what: string, bytes: number, limitBytes: number) {
+    super(`${what} is ${bytes} bytes, more than the limit of ${limitBytes} bytes`);
+    this.name = "SessionTooLargeError";
+    this.what = what;
+    this.bytes = bytes;
+    this.limitBytes = limitBytes;
+  }
+}
+
+/**
+ * A session already has its maximum of backend requests in flight and its queue of waiting ones
+ * is full: this request is refused without being sent. Retry later.
+ */
+export class SessionBusyError extends VmcpSessionError {
+  readonly code = "VMCP_SESSION_BUSY";
+  /** The session that is busy. */
+  readonly sessionId: string;
+  /** Its bound on backend requests in flight. */
+  readonly maxConcurrent: number;
+  /** Its bound on backend requests waiting for a slot. */
+  readonly maxQueued: number;
+
+  constructor(sessionId: string, maxConcurrent: number, maxQueued: number) {
+    super(
+      `session ${JSON.stringify(sessionId)} is busy: ${maxConcurrent} backend requests in flight and ${maxQueued} waiting; retry later`,
+    );
+    this.name = "SessionBusyError";
+    this.sessionId = sessionId;
+    this.maxConcurrent = maxConcurrent;
+    this.maxQueued = maxQueued;
+  }
+}

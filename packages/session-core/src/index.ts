@@ -33,15 +33,22 @@ export {
 export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
 export { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
 export {
+  ConcurrencyLimit,
+  DefaultMaxConcurrentBackendRequests,
+  DefaultMaxQueuedBackendRequests,
+} from "./concurrency-limit.js";
+export {
   BackendConnectError,
   BackendSessionExpiredError,
   BackendUnavailableError,
   InvalidSessionIdError,
   InvalidSessionInputError,
+  SessionBusyError,
   SessionClosedError,
   SessionDecodeError,
   SessionExistsError,
   SessionOwnerMismatchError,
+  SessionTooLargeError,
   SessionVersionConflictError,
   StorageClosedError,
   StorageUnavailableError,
@@ -52,12 +59,15 @@ export {
 } from "./errors.js";
 export { IdentityBinder, type SessionOwner } from "./identity-binding.js";
 export { DefaultIdleTimeoutMs } from "./idle-sweeper.js";
+export { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
 export type { ManagedSession } from "./managed-session.js";
 export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
 export {
   DefaultMultiSession,
   type MultiSession,
   type MultiSessionInit,
+  type MultiSessionLimits,
+  resolveMultiSessionLimits,
 } from "./multi-session.js";
 export {
   DefaultConnectTimeoutMs,
@@ -89,6 +99,16 @@ export type {
   SessionPatch,
   SessionRecord,
 } from "./session-record.js";
+export {
+  checkClientInfoSize,
+  checkMetadataSize,
+  DefaultMaxClientInfoBytes,
+  DefaultMaxMetadataBytes,
+  DefaultMaxMetadataValueBytes,
+  type ResolvedSizeLimits,
+  resolveSizeLimits,
+  type SessionSizeLimits,
+} from "./session-size.js";
 export type {
   ListOptions,
   LoadOptions,
@@ -110,3 +130,8 @@ export {
   ToolNameSeparator,
   type ToolNaming,
 } from "./tool-naming.js";
+export {
+  DefaultTtlSlideGranularityMs,
+  effectiveSlideGranularity,
+  slideDue,
+} from "./ttl-slide.js";

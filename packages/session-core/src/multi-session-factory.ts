@@ -19,9 +19,21 @@ import type { BackendTarget } from "./backend-target.js";
 import { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
 import { BackendConnectError, BackendSessionExpiredError, SessionDecodeError } from "./errors.js";
 import { McpBackendConnector } from "./mcp-backend-connector.js";
-import { DefaultMultiSession, type MultiSession } from "./multi-session.js";
+import {
+  DefaultMultiSession,
+  type MultiSession,
+  type MultiSessionLimits,
+  resolveMultiSessionLimits,
+} from "./multi-session.js";
 import { assertValidSessionId, generateSessionId } from "./session-id.js";
 import type { SessionMetadata, SessionPatch, SessionRecord } from "./session-record.js";
+import {
+  checkClientInfoSize,
+  checkMetadataSize,
+  type ResolvedSizeLimits,
+  resolveSizeLimits,
+  type SessionSizeLimits,
+} from "./session-size.js";
 import type { ToolNaming } from "./tool-naming.js";
 
 /** The default bound on one backend connect: 10,000 ms. */
@@ -39,6 +51,16 @@ export interface MultiSessionFactoryOptions {
   readonly toolNaming?: ToolNaming;
   /** Told about each backend that failed to connect (the session goes on without it). Default: nothing. */
   readonly onConnectError?: (workloadId: string, error: unknown) => void;
+  /**
+   * Bounds on each session's backend work: requests in flight and queued, list refreshes.
+   * Default: the defaults of {@link MultiSessionLimits} (16 in flight, 256 queued, 1,000 ms).
+   */
+  readonly sessionLimits?: MultiSessionLimits;
+  /**
+   * Byte bounds on what a new session stores and holds (client info, metadata values, the
+   * whole metadata). Default: the defaults of {@link SessionSizeLimits} (16 KiB, 16 KiB, 64 KiB).
+   */
+  readonly sizeLimits?: SessionSizeLimits;
 }
 
 /** Options for {@link MultiSessionFactory.makeSession}. */
@@ -77,10 +99,13 @@ export class MultiSessionFactory {
   readonly #connector: BackendConnector;
   readonly #targets = new Map<string, BackendTarget>();
   readonly #onConnectError: (workloadId: string, error: unknown) => void;
+  readonly #sessionLimits: MultiSessionLimits;
+  /** The byte bounds of new sessions, defaults applied. */
+  readonly sizeLimits: ResolvedSizeLimits;
 
   /**
    * @throws {InvalidWorkloadIdError} (from `@vmcp/session-keys`) for a backend whose workload ID cannot be stored.
-   * @throws {RangeError} for a non-positive or non-finite `connectTimeoutMs`.
+   * @throws {RangeError} for a non-positive or non-finite `connectTimeoutMs`, or a bad limit.
    */
   constructor(options: MultiSessionFactoryOptions) {
     for (const target of options.backends) assertValidWorkloadId(target.workloadId);
@@ -95,6 +120,8 @@ export class MultiSessionFactory {
     this.toolNaming = options.toolNaming ?? "prefix-on-conflict";
     this.#connector = options.connector ?? new McpBackendConnector();
     this.#onConnectError = options.onConnectError ?? (() => undefined);
+    this.#sessionLimits = resolveMultiSessionLimits(options.sessionLimits);
+    this.sizeLimits = resolveSizeLimits(options.sizeLimits);
     // A workload ID configured twice: the last configuration is the one restores use.
     for (const target of this.backends) this.#targets.set(target.workloadId, target);
   }
@@ -104,9 +131,12 @@ export class MultiSessionFactory {
    * out (and reported to `onConnectError`). Writes `vmcp.backend.ids` and, per connected backend,
    * `vmcp.backend.session.<workloadId>` (+ protocol and capabilities keys); nothing when none connect.
    * @throws {InvalidSessionIdError} for a bad `options.id`.
+   * @throws {SessionTooLargeError} for client info over `maxClientInfoBytes` (before any backend
+   *   is contacted), or metadata over its bounds (the new backend sessions are then ended).
    */
   async makeSession(options: MakeSessionOptions = {}): Promise<MultiSession> {
     const id = options.id === undefined ? generateSessionId() : assertValidSessionId(options.id);
+    if (options.client !== undefined) checkClientInfoSize(options.client, this.sizeLimits);
     const settled = await Promise.all(
       this.backends.map((target) =>
         this.#connectBounded(target, undefined).catch((error: unknown) => {
@@ -121,12 +151,19 @@ export class MultiSessionFactory {
     const metadata: SessionMetadata =
       options.client === undefined ? {} : clientInfoMetadata(options.client);
     populateBackendMetadata(metadata, connected);
+    try {
+      checkMetadataSize(metadata, this.sizeLimits);
+    } catch (error) {
+      await Promise.allSettled(connected.map((c) => c.terminate()));
+      throw error;
+    }
     return new DefaultMultiSession({
       id,
       metadata,
       connections: connected,
       toolNaming: this.toolNaming,
       client: options.client,
+      limits: this.#sessionLimits,
     });
   }
 
@@ -182,6 +219,7 @@ export class MultiSessionFactory {
       connections,
       toolNaming: this.toolNaming,
       client: readClientInfo(record.metadata),
+      limits: this.#sessionLimits,
     });
     return { session, patch };
   }

@@ -16,11 +16,18 @@ import type { BackendConnection, BackendRequestOptions } from "./backend-connect
 import { backendEntryMetadata } from "./backend-metadata.js";
 import type { ClientInfoRecord } from "./client-info.js";
 import {
+  ConcurrencyLimit,
+  DefaultMaxConcurrentBackendRequests,
+  DefaultMaxQueuedBackendRequests,
+} from "./concurrency-limit.js";
+import {
+  SessionBusyError,
   SessionClosedError,
   UnknownPromptError,
   UnknownResourceError,
   UnknownToolError,
 } from "./errors.js";
+import { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
 import type { SessionMetadata } from "./session-record.js";
 import { exposeNames, type ToolNaming } from "./tool-naming.js";
 
@@ -46,7 +53,9 @@ export interface MultiSession {
   listTools(options?: BackendRequestOptions): Promise<Tool[]>;
   /**
    * Calls a tool by its exposed name on the backend that owns it.
-   * @throws {UnknownToolError} when no connected backend offers that name (after one refresh).
+   * @throws {UnknownToolError} when no connected backend offers that name (after at most one
+   *   list refresh, shared and rate-limited: see {@link MultiSessionLimits.listRefreshIntervalMs}).
+   * @throws {SessionBusyError} when the session's backend request slots and queue are full.
    */
   callTool(
     name: string,
@@ -99,6 +108,49 @@ export interface MultiSessionInit {
   readonly toolNaming?: ToolNaming;
   /** The client's `initialize` info, when known. */
   readonly client?: ClientInfoRecord | undefined;
+  /** Bounds on the session's backend work. Default: every default of {@link MultiSessionLimits}. */
+  readonly limits?: MultiSessionLimits;
+}
+
+/** Bounds on the backend work of one session (per replica). */
+export interface MultiSessionLimits {
+  /**
+   * Backend requests of this session in flight at once (a list over N backends counts N).
+   * Default {@link DefaultMaxConcurrentBackendRequests} (16).
+   */
+  readonly maxConcurrentRequests?: number;
+  /**
+   * Backend requests waiting for a slot; one more is refused with `SessionBusyError`.
+   * Default {@link DefaultMaxQueuedBackendRequests} (256).
+   */
+  readonly maxQueuedRequests?: number;
+  /**
+   * Least time, ms, between two list refreshes that an unknown tool/prompt name or resource URI
+   * triggers; within it the name is answered unknown from the current table. At most one
+   * refresh is in flight per list either way. Default {@link DefaultListRefreshIntervalMs} (1,000 ms).
+   */
+  readonly listRefreshIntervalMs?: number;
+}
+
+/**
+ * {@link MultiSessionLimits} with every default applied.
+ * @throws {RangeError} for a `maxConcurrentRequests` below 1, or a negative or non-integer limit.
+ */
+export function resolveMultiSessionLimits(
+  limits: MultiSessionLimits = {},
+): Required<MultiSessionLimits> {
+  const resolved = {
+    maxConcurrentRequests: limits.maxConcurrentRequests ?? DefaultMaxConcurrentBackendRequests,
+    maxQueuedRequests: limits.maxQueuedRequests ?? DefaultMaxQueuedBackendRequests,
+    listRefreshIntervalMs: limits.listRefreshIntervalMs ?? DefaultListRefreshIntervalMs,
+  };
+  for (const [name, value] of Object.entries(resolved)) {
+    const least = name === "maxConcurrentRequests" ? 1 : 0;
+    if (!Number.isSafeInteger(value) || value < least) {
+      throw new RangeError(`${name} must be an integer of at least ${least}, got ${String(value)}`);
+    }
+  }
+  return resolved;
 }
 
 interface Route {
@@ -118,8 +170,24 @@ export class DefaultMultiSession implements MultiSession {
   #resourceRoutes: Map<string, string> | undefined;
   #state: "open" | "closed" = "open";
   #ending: Promise<void> | undefined;
+  readonly #limit: ConcurrencyLimit;
+  readonly #refresh: Record<"tools" | "resources" | "prompts", ListRefreshGate>;
 
+  /** @throws {RangeError} for a limit that is not a positive integer (a queue or interval may be 0). */
   constructor(init: MultiSessionInit) {
+    const limits = resolveMultiSessionLimits(init.limits);
+    const { maxConcurrentRequests: maxConcurrent, maxQueuedRequests: maxQueued } = limits;
+    this.#limit = new ConcurrencyLimit(
+      maxConcurrent,
+      maxQueued,
+      () => new SessionBusyError(init.id, maxConcurrent, maxQueued),
+    );
+    const interval = limits.listRefreshIntervalMs;
+    this.#refresh = {
+      tools: new ListRefreshGate(interval),
+      resources: new ListRefreshGate(interval),
+      prompts: new ListRefreshGate(interval),
+    };
     this.id = init.id;
     this.client = init.client;
     this.#metadata = { ...init.metadata };
@@ -140,7 +208,7 @@ export class DefaultMultiSession implements MultiSession {
   }
 
   async listTools(options: BackendRequestOptions = {}): Promise<Tool[]> {
-    const perBackend = await this.#gather("tools", (c) => c.listTools(options));
+    const perBackend = await this.#gather("tools", (c) => c.listTools(options), options.signal);
     const exposed = exposeNames(perBackend, this.#naming);
     this.#toolRoutes = new Map(
       exposed.map((e) => [e.exposedName, { workloadId: e.workloadId, name: e.item.name }]),
@@ -155,16 +223,22 @@ export class DefaultMultiSession implements MultiSession {
   ): Promise<CallToolResult> {
     let route = this.#toolRoutes?.get(name);
     if (route === undefined) {
-      await this.listTools(options);
+      // Shared by every caller that meets an unknown name meanwhile: no caller's signal.
+      await this.#refresh.tools.refresh(this.#toolRoutes !== undefined, () => this.listTools());
       route = this.#toolRoutes?.get(name);
     }
     const connection = route === undefined ? undefined : this.#connections.get(route.workloadId);
     if (route === undefined || connection === undefined) throw new UnknownToolError(name);
-    return connection.callTool(route.name, args, options);
+    const backendName = route.name;
+    return this.#limit.run(() => connection.callTool(backendName, args, options), options.signal);
   }
 
   async listResources(options: BackendRequestOptions = {}): Promise<Resource[]> {
-    const perBackend = await this.#gather("resources", (c) => c.listResources(options));
+    const perBackend = await this.#gather(
+      "resources",
+      (c) => c.listResources(options),
+      options.signal,
+    );
     const routes = new Map<string, string>();
     const resources: Resource[] = [];
     for (const [workloadId, items] of perBackend) {
@@ -184,16 +258,18 @@ export class DefaultMultiSession implements MultiSession {
   ): Promise<ReadResourceResult> {
     let workloadId = this.#resourceRoutes?.get(uri);
     if (workloadId === undefined) {
-      await this.listResources(options);
+      await this.#refresh.resources.refresh(this.#resourceRoutes !== undefined, () =>
+        this.listResources(),
+      );
       workloadId = this.#resourceRoutes?.get(uri);
     }
     const connection = workloadId === undefined ? undefined : this.#connections.get(workloadId);
     if (connection === undefined) throw new UnknownResourceError(uri);
-    return connection.readResource(uri, options);
+    return this.#limit.run(() => connection.readResource(uri, options), options.signal);
   }
 
   async listPrompts(options: BackendRequestOptions = {}): Promise<Prompt[]> {
-    const perBackend = await this.#gather("prompts", (c) => c.listPrompts(options));
+    const perBackend = await this.#gather("prompts", (c) => c.listPrompts(options), options.signal);
     const exposed = exposeNames(perBackend, this.#naming);
     this.#promptRoutes = new Map(
       exposed.map((e) => [e.exposedName, { workloadId: e.workloadId, name: e.item.name }]),
@@ -208,12 +284,15 @@ export class DefaultMultiSession implements MultiSession {
   ): Promise<GetPromptResult> {
     let route = this.#promptRoutes?.get(name);
     if (route === undefined) {
-      await this.listPrompts(options);
+      await this.#refresh.prompts.refresh(this.#promptRoutes !== undefined, () =>
+        this.listPrompts(),
+      );
       route = this.#promptRoutes?.get(name);
     }
     const connection = route === undefined ? undefined : this.#connections.get(route.workloadId);
     if (route === undefined || connection === undefined) throw new UnknownPromptError(name);
-    return connection.getPrompt(route.name, args, options);
+    const backendName = route.name;
+    return this.#limit.run(() => connection.getPrompt(backendName, args, options), options.signal);
   }
 
   async replaceBackend(connection: BackendConnection): Promise<void> {
@@ -275,6 +354,7 @@ export class DefaultMultiSession implements MultiSession {
   async #gather<T>(
     capability: "tools" | "resources" | "prompts",
     list: (c: BackendConnection) => Promise<T[]>,
+    signal: AbortSignal | undefined,
   ): Promise<Array<readonly [string, T[]]>> {
     if (this.#state === "closed")
       throw new SessionClosedError(`session ${JSON.stringify(this.id)}`);
@@ -285,7 +365,9 @@ export class DefaultMultiSession implements MultiSession {
     const lists = await Promise.all(
       ids.map((id) => {
         const connection = this.#connections.get(id);
-        return connection === undefined ? Promise.resolve([]) : list(connection);
+        return connection === undefined
+          ? Promise.resolve([])
+          : this.#limit.run(() => list(connection), signal);
       }),
     );
     return ids.map((id, i) => [id, lists[i] ?? []] as const);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { Readable, type Transform } from "node:stream";
@@ -87,6 +88,9 @@ function send(
     let settled = false;
     const onAbort = () => request.destroy(signal?.reason as Error);
     const done = () => signal?.removeEventListener("abort", onAbort);
+    // The SDK passes one signal for all of a connection's requests in flight; how many there are
+    // is bounded by the session's concurrency limit, so Node's listener-leak warning is off for it.
+    if (signal !== undefined) setMaxListeners(0, signal);
     signal?.addEventListener("abort", onAbort, { once: true });
     const fail = (error: unknown) => {
       done();

@@ -33,8 +33,9 @@ import { isValidSessionId } from "./session-id.js";
 import type { SessionMetadata, SessionPatch, SessionRecord } from "./session-record.js";
 import type { SessionStorage } from "./session-storage.js";
 import { TrackedSession } from "./tracked-session.js";
+import { DefaultTtlSlideGranularityMs, effectiveSlideGranularity, slideDue } from "./ttl-slide.js";
 
-/** The default session TTL: 30 minutes (1,800,000 ms), slid on every `get`. */
+/** The default session TTL: 30 minutes (1,800,000 ms), slid by the owner's `get`s. */
 export const DefaultSessionTtlMs = 30 * 60_000;
 
 /** The default bound on live sessions held by one manager: 1,000. */
@@ -55,7 +56,7 @@ export interface SessionManagerOptions {
   readonly storage: SessionStorage;
   /** Makes and restores the live sessions. */
   readonly factory: MultiSessionFactory;
-  /** Session TTL in ms, slid on every `get`. Default {@link DefaultSessionTtlMs} (30 min). */
+  /** Session TTL in ms, slid by the owner's `get`s. Default {@link DefaultSessionTtlMs} (30 min). */
   readonly ttlMs?: number;
   /**
    * The most live sessions (with open backend connections) this manager keeps. Default
@@ -93,6 +94,13 @@ export interface SessionManagerOptions {
   readonly idleTimeoutMs?: number;
   /** The clock, epoch ms. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * The TTL slides (after the owner check) only when it would move the deadline by at least this
+   * much, ms, so most requests cost one store read and no write; a session may then expire up to
+   * this much early. Capped at a tenth of `ttlMs`; 0 slides on every `get`.
+   * Default {@link DefaultTtlSlideGranularityMs} (60,000 ms).
+   */
+  readonly ttlSlideGranularityMs?: number;
 }
 
 /** Options for {@link SessionManager.create}. */
@@ -122,7 +130,8 @@ interface Entry {
  * Live multi-backend sessions in front of a `SessionStorage`: a bounded local LRU of live
  * sessions, restore on cache miss, identity binding, backend expiry and termination.
  *
- * - `get` always asks the store first (one `load` that also slides the TTL), so a session
+ * - `get` always asks the store first (one `load`; the TTL slides only after the owner check, by a
+ *   `touch` when due), so a session
  *   terminated on any replica is gone on every replica at once; only then does it answer from
  *   the LRU, or restore the session from its record (reattaching each backend with its stored
  *   backend session ID) and write changes back with an update, never a create. Concurrent misses
@@ -144,6 +153,7 @@ export class SessionManager {
   readonly #retryPolicy: BackendRetryPolicy;
   readonly #sweeper: IdleSweeper;
   readonly #host: ManagedSessionHost;
+  readonly #slideGranularityMs: number;
   #closed = false;
 
   /** @throws {RangeError} for a non-positive `ttlMs` or `maxLiveSessions`, an empty `bindingSecret`, a bad `backendRetry` or a negative `idleTimeoutMs`. */
@@ -168,6 +178,10 @@ export class SessionManager {
     if (!Number.isSafeInteger(idle) || idle < 0) {
       throw new RangeError(`idleTimeoutMs must be an integer of ms >= 0, got ${String(idle)}`);
     }
+    this.#slideGranularityMs = effectiveSlideGranularity(
+      ttl,
+      options.ttlSlideGranularityMs ?? DefaultTtlSlideGranularityMs,
+    );
     this.ttlMs = ttl;
     this.#storage = options.storage;
     this.#factory = options.factory;
@@ -239,8 +253,9 @@ export class SessionManager {
 
   /**
    * The live session for `id`, or `undefined` when it is unknown, expired or terminated (HTTP 404).
-   * Loads the record first (sliding its TTL) and checks `owner` against the stored binding; then
-   * answers from the local LRU or restores the session from the record.
+   * Loads the record first and checks `owner` against the stored binding; only then slides the
+   * TTL (a `touch`, when due: see `ttlSlideGranularityMs`), so a refused caller never extends
+   * another identity's session; then answers from the local LRU or restores the session.
    * @throws {SessionOwnerMismatchError} when the session is bound to another identity (HTTP 403).
    * @throws {SessionDecodeError} when the stored backend list is corrupt.
    * @throws {StorageUnavailableError} when the store cannot be reached.
@@ -248,12 +263,20 @@ export class SessionManager {
   async get(id: string, owner?: SessionOwner): Promise<ManagedSession | undefined> {
     this.#assertOpen();
     if (!isValidSessionId(id)) return undefined;
-    const record = await this.#storage.load(id, { slideExpiresAt: this.#now() + this.ttlMs });
+    const record = await this.#storage.load(id);
     if (record === undefined) {
       this.#live.delete(id);
       return undefined;
     }
     this.#binder.verify(id, record.metadata, owner);
+    const now = this.#now();
+    if (
+      slideDue(record.expiresAt, now, this.ttlMs, this.#slideGranularityMs) &&
+      !(await this.#storage.touch(id, now + this.ttlMs))
+    ) {
+      this.#live.delete(id); // deleted or expired since the load
+      return undefined;
+    }
     const cached = this.#live.get(id);
     if (cached !== undefined && (await this.#reconcile(id, cached, record))) return cached.managed;
     let pending = this.#restoring.get(id);

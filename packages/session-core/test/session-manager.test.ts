@@ -78,7 +78,7 @@ describe("SessionManager", () => {
     expect(new Set(got).size).toBe(1);
   });
 
-  it("a warm hit reads the store once (sliding the TTL) and connects nothing", async () => {
+  it("a warm hit reads the store once (no write: the TTL slide is not due yet) and connects nothing", async () => {
     const connector = new FakeConnector();
     const { storage, a } = replicas(connector);
     const session = await a.create();
@@ -86,6 +86,7 @@ describe("SessionManager", () => {
     const calls = connector.calls.length;
     expect(await a.get(session.id)).toBe(session);
     expect(storage.counts.load - loads).toBe(1);
+    expect(storage.counts.touch).toBe(0);
     expect(connector.calls.length).toBe(calls);
   });
 

@@ -3,6 +3,8 @@
  * fragment of the config file's shape, so all three merge and validate in one place.
  */
 
+import { LimitFlags, rawLimitsFromFlags } from "./limits-config.js";
+
 /** A raw configuration fragment, not yet validated. */
 export type RawConfig = Record<string, unknown>;
 
@@ -104,6 +106,7 @@ export const ConfigFlags = {
     env: "VMCP_LOG_MAX_VALUE_CHARS",
     help: "log string values are cut at this length (default 1024)",
   },
+  ...LimitFlags,
 } as const;
 
 /** The name of a value-carrying flag. */
@@ -246,6 +249,8 @@ export function rawConfigFromFlags(values: FlagValues): RawConfig {
     identity.kind ??= "jwt";
   }
   if (Object.keys(identity).length > 0) raw.identity = identity;
+  const limits = rawLimitsFromFlags(one);
+  if (limits !== undefined) raw.limits = limits;
   return raw;
 }
 

@@ -12,6 +12,7 @@ import { DefaultMaxJsonDepth } from "../http/json-body.js";
 import { DefaultBodyTimeoutMs } from "../http/read-body.js";
 import { DefaultMaxTokenBytes } from "../identity/token-size-limit.js";
 import { DefaultMaxLogValueChars } from "../log-redaction.js";
+import { LimitsConfigSchema } from "./limits-config.js";
 
 /** Default HTTP port of the gateway: 4000. */
 export const DefaultPort = 4000;
@@ -177,6 +178,8 @@ export const GatewayConfigSchema = z
     store: StoreConfigSchema.default({ kind: "memory" }),
     backends: z.array(BackendConfigSchema).default([]),
     identity: IdentityConfigSchema.default({ kind: "none" }),
+    /** Bounded work per request, session and caller (see limits-config.ts). */
+    limits: LimitsConfigSchema.prefault({}),
   })
   .superRefine((value, ctx) => {
     if (value.backendRetryMaxDelayMs < value.backendRetryInitialDelayMs) {

@@ -139,6 +139,8 @@ function toRpcError(error: unknown, ctx: DispatchContext): JsonRpcErrorBody {
     }
     case "VMCP_STORAGE_UNAVAILABLE":
       return { code: GatewayErrorCode.StoreUnavailable, message, data: { code } };
+    case "VMCP_SESSION_BUSY":
+      return { code: GatewayErrorCode.LimitExceeded, message, data: { code } };
   }
   if (typeof code === "number" && Number.isInteger(code)) {
     // A JSON-RPC error the backend returned (McpError): pass it through.

@@ -22,8 +22,10 @@ export const GatewayErrorCode = {
   Unauthenticated: -32003,
   /** A backend failed while serving the request. */
   BackendUnavailable: -32004,
+  /** A limit on the caller's or the session's work was reached (HTTP 429, or per request). */
+  LimitExceeded: -32005,
   /** The stored session cannot be decoded (HTTP 500, the same on every replica): initialize a new one. */
-  SessionCorrupt: -32005,
+  SessionCorrupt: -32006,
 } as const;
 
 /** A JSON-RPC error object. */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   InitializeRequestParamsSchema,
@@ -17,6 +18,12 @@ import { logRequestFailure } from "./failure-log.js";
 import { isJsonContentType, parseJsonBody } from "./json-body.js";
 import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } from "./json-rpc.js";
 import { readBody } from "./read-body.js";
+import {
+  BatchTooLongError,
+  callerKey,
+  countBatchEntries,
+  type EndpointLimits,
+} from "./request-limits.js";
 import type { ServedSession, SessionService } from "./session-service.js";
 
 /** The gateway's name and version, as sent in `serverInfo`. */
@@ -35,6 +42,8 @@ export interface McpEndpointOptions {
   readonly maxJsonDepth?: number;
   /** Names the store in an unavailability warning whose error names no node, e.g. `redis redis://h:6379`. */
   readonly storeLabel?: string;
+  /** Batch length and per-caller limits. Default: none enforced here (the session's own still hold). */
+  readonly limits?: EndpointLimits;
 }
 
 interface RpcMessage {
@@ -87,7 +96,16 @@ export class McpEndpoint {
       );
     }
     const text = await readBody(req, this.#o.maxBodyBytes, this.#o.bodyTimeoutMs);
+    const maxBatch = this.#o.limits?.maxBatchLength;
+    if (maxBatch !== undefined) {
+      const entries = countBatchEntries(text);
+      if (entries !== undefined && entries > maxBatch)
+        throw new BatchTooLongError(entries, maxBatch);
+    }
     const body = parseJsonBody(text, this.#o.maxJsonDepth);
+    if (Array.isArray(body) && maxBatch !== undefined && body.length > maxBatch) {
+      throw new BatchTooLongError(body.length, maxBatch);
+    }
     const messages = (Array.isArray(body) ? body : [body]).map(checkMessage);
     if (messages.length === 0)
       throw new HttpJsonRpcError(400, GatewayErrorCode.InvalidRequest, "empty batch");
@@ -102,7 +120,7 @@ export class McpEndpoint {
           "initialize must be a lone request",
         );
       }
-      await this.#initialize(init.id, init.params, owner, res);
+      await this.#initialize(init.id, init.params, owner, res, callerKey(owner, req));
       return;
     }
 
@@ -114,6 +132,8 @@ export class McpEndpoint {
       return;
     }
     const controller = new AbortController();
+    // Every entry of a batch (bounded by maxBatchLength) listens for the abort.
+    setMaxListeners(0, controller.signal);
     res.once("close", () => {
       if (!res.writableFinished) controller.abort();
     });
@@ -140,6 +160,7 @@ export class McpEndpoint {
     params: unknown,
     owner: CallerIdentity | undefined,
     res: ServerResponse,
+    caller: string,
   ) {
     const parsed = InitializeRequestParamsSchema.safeParse(params);
     if (!parsed.success) {
@@ -157,6 +178,7 @@ export class McpEndpoint {
     const protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
       ? requested
       : LATEST_PROTOCOL_VERSION;
+    this.#o.limits?.callers.admitInitialize(caller);
     const session = await this.#o.sessions.create({
       ...(owner === undefined ? {} : { owner }),
       client: {
@@ -165,6 +187,7 @@ export class McpEndpoint {
         clientInfo: parsed.data.clientInfo,
       },
     });
+    this.#o.limits?.callers.created(caller, session.id);
     this.#o.log.info(
       { sessionId: session.id, owner, client: parsed.data.clientInfo },
       "session created",
@@ -187,6 +210,7 @@ export class McpEndpoint {
     const owner = await this.#identify(req);
     const id = sessionIdOf(req);
     const existed = await this.#o.sessions.terminate(id, owner);
+    this.#o.limits?.callers.ended(id);
     if (!existed) throw notFound(id);
     this.#o.log.info({ sessionId: id }, "session terminated");
     res.writeHead(200).end();
@@ -196,6 +220,7 @@ export class McpEndpoint {
     const id = sessionIdOf(req);
     const session = await this.#o.sessions.get(id, owner);
     if (session === undefined) throw notFound(id);
+    this.#o.limits?.callers.seen(id);
     return session;
   }
 
@@ -352,6 +377,27 @@ function toHttpError(error: unknown): {
         body: { code: GatewayErrorCode.InvalidRequest, message, data: { code } },
         headers: {},
       };
+    case "VMCP_BATCH_TOO_LONG":
+      return {
+        status: 400,
+        body: { code: GatewayErrorCode.InvalidRequest, message, data: { code } },
+        headers: {},
+      };
+    case "VMCP_SESSION_TOO_LARGE":
+      return {
+        status: 400,
+        body: { code: GatewayErrorCode.InvalidParams, message, data: { code } },
+        headers: {},
+      };
+    case "VMCP_INITIALIZE_RATE_LIMITED":
+    case "VMCP_TOO_MANY_SESSIONS": {
+      const retryAfter = (error as { retryAfterSec?: unknown }).retryAfterSec;
+      return {
+        status: 429,
+        body: { code: GatewayErrorCode.LimitExceeded, message, data: { code } },
+        headers: { "retry-after": String(retryAfter ?? 1) },
+      };
+    }
   }
   return { status: 500, body: { code: GatewayErrorCode.InternalError, message }, headers: {} };
 }

@@ -1,0 +1,242 @@
+import type { IncomingMessage } from "node:http";
+import { VmcpSessionError } from "@vmcp/session-core";
+import type { CallerIdentity } from "../identity/identity-verifier.js";
+
+/** A JSON-RPC batch longer than `limits.maxBatchLength`: refused whole (HTTP 400, -32600). */
+export class BatchTooLongError extends VmcpSessionError {
+  readonly code = "VMCP_BATCH_TOO_LONG";
+  /** Messages in the refused batch. */
+  readonly length: number;
+  /** The configured bound. */
+  readonly maxLength: number;
+
+  constructor(length: number, maxLength: number) {
+    super(`a batch of ${length} messages is longer than the limit of ${maxLength}`);
+    this.name = "BatchTooLongError";
+    this.length = length;
+    this.maxLength = maxLength;
+  }
+}
+
+/**
+ * A caller over one of its per-caller limits: its `initialize` rate or its live sessions
+ * (HTTP 429, -32005, with `Retry-After`).
+ */
+export class CallerLimitError extends VmcpSessionError {
+  readonly code: "VMCP_INITIALIZE_RATE_LIMITED" | "VMCP_TOO_MANY_SESSIONS";
+  /** Seconds after which a retry may succeed (the `Retry-After` header). */
+  readonly retryAfterSec: number;
+
+  constructor(
+    code: "VMCP_INITIALIZE_RATE_LIMITED" | "VMCP_TOO_MANY_SESSIONS",
+    message: string,
+    retryAfterSec: number,
+  ) {
+    super(message);
+    this.name = "CallerLimitError";
+    this.code = code;
+    this.retryAfterSec = retryAfterSec;
+  }
+}
+
+/** Options of {@link CallerLimits}. */
+export interface CallerLimitsOptions {
+  /** Live sessions one caller may hold on this replica. */
+  readonly maxSessionsPerCaller: number;
+  /** Sustained `initialize` rate per caller, per minute. */
+  readonly initializePerMinute: number;
+  /** `initialize` requests a caller may send at once above the sustained rate. */
+  readonly initializeBurst: number;
+  /**
+   * Whether the session is still live on this replica (held with open backend connections);
+   * the gateway passes `SessionManager.isLive`.
+   */
+  readonly isLive: (sessionId: string) => boolean;
+  /** Session TTL, ms: a session unused for this long no longer counts (it has expired). */
+  readonly sessionTtlMs: number;
+  /** The clock, ms. Default `performance.now`. */
+  readonly now?: () => number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+interface Tracked {
+  readonly caller: string;
+  lastSeen: number;
+}
+
+/** Callers (or sessions) tracked before idle ones are swept: buckets full again, sessions gone. */
+const SweepThreshold = 10_000;
+
+/** What the MCP endpoint enforces per request and per caller. */
+export interface EndpointLimits {
+  /** Most messages in one JSON-RPC batch. */
+  readonly maxBatchLength: number;
+  /** The per-caller limits of this replica. */
+  readonly callers: CallerLimits;
+}
+
+/**
+ * Per-caller limits of one replica: a token bucket on `initialize` and a cap on live sessions.
+ * A caller is its verified identity (issuer and subject), or its remote address when anonymous
+ * (behind a reverse proxy every anonymous caller shares the proxy's address).
+ */
+export class CallerLimits {
+  readonly #o: CallerLimitsOptions;
+  readonly #now: () => number;
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #sessionsByCaller = new Map<string, Set<string>>();
+  readonly #sessions = new Map<string, Tracked>();
+  #nextSessionSweep = SweepThreshold;
+
+  constructor(options: CallerLimitsOptions) {
+    this.#o = options;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /**
+   * Admits one `initialize` from `caller`, taking a token.
+   * @throws {CallerLimitError} when the caller holds `maxSessionsPerCaller` live sessions, or
+   *   its `initialize` bucket is empty.
+   */
+  admitInitialize(caller: string): void {
+    const now = this.#now();
+    const live = this.#liveCount(caller, now);
+    if (live >= this.#o.maxSessionsPerCaller) {
+      throw new CallerLimitError(
+        "VMCP_TOO_MANY_SESSIONS",
+        `this caller already holds ${live} live sessions (the limit is ${this.#o.maxSessionsPerCaller}); end one with DELETE or reuse it`,
+        60,
+      );
+    }
+    const perMs = this.#o.initializePerMinute / 60_000;
+    const bucket = this.#buckets.get(caller) ?? { tokens: this.#o.initializeBurst, at: now };
+    bucket.tokens = Math.min(this.#o.initializeBurst, bucket.tokens + (now - bucket.at) * perMs);
+    bucket.at = now;
+    if (bucket.tokens < 1) {
+      this.#buckets.set(caller, bucket);
+      throw new CallerLimitError(
+        "VMCP_INITIALIZE_RATE_LIMITED",
+        `too many initialize requests from this caller (limit ${this.#o.initializePerMinute} per minute, burst ${this.#o.initializeBurst}); retry later`,
+        Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)),
+      );
+    }
+    bucket.tokens -= 1;
+    this.#buckets.set(caller, bucket);
+    if (this.#buckets.size > SweepThreshold) this.#sweep(now);
+  }
+
+  /** Records a session `caller` created. */
+  created(caller: string, sessionId: string): void {
+    this.#sessions.set(sessionId, { caller, lastSeen: this.#now() });
+    let set = this.#sessionsByCaller.get(caller);
+    if (set === undefined) {
+      set = new Set();
+      this.#sessionsByCaller.set(caller, set);
+    }
+    set.add(sessionId);
+    if (this.#sessions.size > this.#nextSessionSweep) {
+      const now = this.#now();
+      for (const [id, tracked] of this.#sessions) {
+        if (now - tracked.lastSeen >= this.#o.sessionTtlMs || !this.#o.isLive(id)) this.ended(id);
+      }
+      this.#nextSessionSweep = Math.max(SweepThreshold, 2 * this.#sessions.size);
+    }
+  }
+
+  /** Records a request served in a session (it stays counted for another TTL). */
+  seen(sessionId: string): void {
+    const tracked = this.#sessions.get(sessionId);
+    if (tracked !== undefined) tracked.lastSeen = this.#now();
+  }
+
+  /** Forgets a terminated session. */
+  ended(sessionId: string): void {
+    const tracked = this.#sessions.get(sessionId);
+    if (tracked === undefined) return;
+    this.#sessions.delete(sessionId);
+    const set = this.#sessionsByCaller.get(tracked.caller);
+    set?.delete(sessionId);
+    if (set?.size === 0) this.#sessionsByCaller.delete(tracked.caller);
+  }
+
+  /** Live sessions `caller` holds now, forgetting those evicted or unused for a TTL. */
+  #liveCount(caller: string, now: number): number {
+    const set = this.#sessionsByCaller.get(caller);
+    if (set === undefined) return 0;
+    for (const id of set) {
+      const tracked = this.#sessions.get(id);
+      if (
+        tracked === undefined ||
+        now - tracked.lastSeen >= this.#o.sessionTtlMs ||
+        !this.#o.isLive(id)
+      ) {
+        this.ended(id);
+      }
+    }
+    return this.#sessionsByCaller.get(caller)?.size ?? 0;
+  }
+
+  /** Drops buckets that are full again: they carry no state. */
+  #sweep(now: number): void {
+    const perMs = this.#o.initializePerMinute / 60_000;
+    for (const [caller, bucket] of this.#buckets) {
+      if (bucket.tokens + (now - bucket.at) * perMs >= this.#o.initializeBurst) {
+        this.#buckets.delete(caller);
+      }
+    }
+  }
+}
+
+/** The per-caller key: the verified identity, or `addr:<remote address>` for an anonymous caller. */
+export function callerKey(owner: CallerIdentity | undefined, req: IncomingMessage): string {
+  if (owner !== undefined) return `id:${JSON.stringify([owner.issuer, owner.subject])}`;
+  return `addr:${req.socket.remoteAddress ?? "unknown"}`;
+}
+
+/**
+ * How many top-level entries the JSON array in `text` holds, counted by one scan of its
+ * characters (strings and nesting respected) without building any object, so an over-long batch
+ * is refused before `JSON.parse` allocates it; `undefined` when `text` is not an array. For
+ * malformed JSON the count is a best effort (parsing then reports the error).
+ */
+export function countBatchEntries(text: string): number | undefined {
+  let i = 0;
+  while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 0x5b) return undefined; // [
+  let depth = 0;
+  let inString = false;
+  let commas = 0;
+  let sawValue = false;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      if (depth === 1) sawValue = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (depth === 1) sawValue = true;
+      depth++;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+      if (depth === 0) break;
+    } else if (c === 0x2c) {
+      if (depth === 1) commas++;
+    } else if (depth === 1 && !isJsonSpace(c)) {
+      sawValue = true;
+    }
+  }
+  return sawValue ? commas + 1 : 0;
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
