@@ -11,7 +11,7 @@ import {
   SessionBusyError,
   UnknownToolError,
 } from "@vmcp/session-core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 
 /** A backend whose tool calls wait until released: shows how many run at once. */
 class GatedBackend implements BackendConnection {
@@ -168,6 +168,12 @@ describe("a session's backend requests are bounded", () => {
   });
 
   it("unknown names trigger one shared refresh, and no other within listRefreshIntervalMs", async () => {
+    // The gate's clock is performance.now: fake only it, so a busy machine cannot stretch the
+    // interval's window while timers and I/O stay real.
+    vi.useFakeTimers({ toFake: ["performance"] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
     const backend = new GatedBackend("alpha");
     const s = session(backend, { listRefreshIntervalMs: 200, maxQueuedRequests: 2000 });
     // No table yet: 1,000 unknown names share one refresh.
@@ -186,7 +192,10 @@ describe("a session's backend requests are bounded", () => {
     expect(backend.listCount).toBe(1);
     // A tool the backend added is found by the first unknown-name refresh after the interval.
     backend.tools = ["echo", "added"];
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    vi.advanceTimersByTime(199);
+    await expect(s.callTool("added", {})).rejects.toBeInstanceOf(UnknownToolError);
+    expect(backend.listCount).toBe(1);
+    vi.advanceTimersByTime(1);
     expect(await s.callTool("added", {})).toMatchObject({ content: [{ text: "alpha:added" }] });
     expect(backend.listCount).toBe(2);
   });
