@@ -78,7 +78,9 @@ describe("ci.yml", () => {
 
   it("checks for a changeset against origin/main on pull requests", () => {
     const job = ci.jobs.changeset;
-    expect(job?.if).toBe("github.event_name == 'pull_request'");
+    expect(job?.if).toBe(
+      "github.event_name == 'pull_request' && github.head_ref != 'changeset-release/main'",
+    );
     const steps = job?.steps ?? [];
     expect(steps[index(steps, uses("actions/checkout"))]?.with?.["fetch-depth"]).toBe(0);
     index(steps, runs(/changeset status --since=origin\/main$/));
