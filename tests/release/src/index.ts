@@ -30,7 +30,6 @@ export {
 export {
   allSteps,
   loadWorkflows,
-  stepIndex,
   type Workflow,
   type WorkflowJob,
   type WorkflowStep,

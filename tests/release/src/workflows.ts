@@ -61,11 +61,3 @@ export function workflow(file: string): Workflow {
 export function allSteps(wf: Workflow): WorkflowStep[] {
   return Object.values(wf.jobs).flatMap((job) => job.steps);
 }
-
-/** The index of the first step of `steps` that `match` accepts, or -1. */
-export function stepIndex(
-  steps: readonly WorkflowStep[],
-  match: (step: WorkflowStep) => boolean,
-): number {
-  return steps.findIndex(match);
-}
