@@ -53,7 +53,7 @@ export function rawConfigFromFlags(values: FlagValues, source: ConfigSource = "f
     if (field.path === undefined || given === undefined) continue;
     const texts = Array.isArray(given) ? given : [given];
     if (texts.length === 0) continue;
-    setPath(raw, field.path, valueOf(field, field.path, texts, source));
+    setPath(raw, field.path, convertText(field, field.path, texts, source));
     if (field.implies !== undefined) implied.push(field.implies);
   }
   for (const { path, value } of implied) {
@@ -62,7 +62,7 @@ export function rawConfigFromFlags(values: FlagValues, source: ConfigSource = "f
   return raw;
 }
 
-function valueOf(
+function convertText(
   field: ConfigField,
   path: string,
   texts: readonly string[],
