@@ -314,9 +314,16 @@ describe("the command line", () => {
 
   it("--help lists every flag with its env variable and default", () => {
     const text = usage();
+    expect(Math.max(...text.split("\n").map((l) => l.length))).toBeLessThanOrEqual(100);
     for (const field of fields) {
-      const line = text.split("\n").find((l) => l.trimStart().startsWith(`--${field.flag} `));
-      expect(line, field.flag).toBeDefined();
+      // A flag's entry: its line and the indented lines that continue it, joined.
+      const at = text.split("\n").findIndex((l) => l.trimStart().startsWith(`--${field.flag} `));
+      expect(at, field.flag).toBeGreaterThan(-1);
+      const rest = text.split("\n").slice(at + 1);
+      const more = rest.findIndex((l) => !/^ {10,}\S/.test(l));
+      const line = [text.split("\n")[at], ...rest.slice(0, more === -1 ? rest.length : more)]
+        .map((l) => l?.trim())
+        .join(" ");
       expect(line).toContain(field.env);
       expect(line).toContain(field.help);
       if (field.defaultShown !== undefined) expect(line).toContain(`default ${field.defaultShown}`);

@@ -141,6 +141,25 @@ export function usage(): string {
     "  sessions delete <id>  delete a stored session (terminates it on every replica)",
     "",
     "flags (precedence: flag > environment variable > config file > default):",
-    ...rows.map(([left = "", right = ""]) => `  ${left.padEnd(width)}  ${right}`),
+    ...rows.flatMap(([left = "", right = ""]) =>
+      wrap(right, HelpColumns - width - 4).map(
+        (text, i) => `  ${(i === 0 ? left : "").padEnd(width)}  ${text}`,
+      ),
+    ),
   ].join("\n");
+}
+
+/** Width of `--help` lines, characters (a line holding one long word may be longer). */
+const HelpColumns = 100;
+
+function wrap(text: string, columns: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > columns) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
 }

@@ -11,8 +11,6 @@ import {
   isRepeatable,
 } from "./config-fields.js";
 
-export type { ConfigFlagName } from "./config-fields.js";
-
 /** A raw configuration fragment, not yet validated. */
 export type RawConfig = Record<string, unknown>;
 
