@@ -1,10 +1,13 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import {
+  type ConfigField,
+  ConfigFields,
   type ConfigFlagName,
-  ConfigFlags,
-  type FlagValues,
-  RepeatableFlags,
-} from "../config/config-sources.js";
+  fieldOfFlag,
+  isRepeatable,
+  metavarOf,
+} from "../config/config-fields.js";
+import type { FlagValues } from "../config/config-sources.js";
 import { GatewayConfigError } from "../errors.js";
 
 /** Parsed command line: positionals, config flag values and the boolean switches. */
@@ -15,33 +18,44 @@ export interface ParsedCommandLine {
   readonly help: boolean;
 }
 
+const fields: readonly ConfigField[] = ConfigFields;
+
+/** The switches that are not configuration fields: `--json` and `-h`/`--help`. */
+const switches = [
+  { flag: "json", short: undefined, help: "machine-readable output (sessions commands)" },
+  { flag: "help", short: "h", help: "this text" },
+] as const;
+
 /**
- * Parses `argv` (without `node` and the script): every configuration flag of
- * {@link ConfigFlags}, `--json` and `--help`.
- * @throws {GatewayConfigError} naming an unknown flag or a flag without its value.
+ * Parses `argv` (without `node` and the script) with `node:util` `parseArgs`: every flag of
+ * `ConfigFields` (config-fields.ts), `--json` and `--help`. A value may follow its flag
+ * (`--port 4000`) or be joined to it (`--port=4000`, needed for a value starting with `-`).
+ * @throws {GatewayConfigError} whose `field` is the flag, for an unknown flag (with the closest
+ *   known one), a flag without its value, or a value given to a switch.
  */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  const options: NonNullable<ParseArgsConfig["options"]> = {
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  };
-  for (const flag of Object.keys(ConfigFlags) as ConfigFlagName[]) {
-    options[flag] = { type: "string", multiple: RepeatableFlags.has(flag) };
+  const options: NonNullable<ParseArgsConfig["options"]> = {};
+  for (const s of switches) {
+    options[s.flag] =
+      s.short === undefined ? { type: "boolean" } : { type: "boolean", short: s.short };
+  }
+  for (const field of fields) {
+    options[field.flag] = { type: "string", multiple: isRepeatable(field) };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = (error as Error).message;
-    const flag = /'(-[^']+)'/.exec(message)?.[1] ?? "(flags)";
-    throw new GatewayConfigError(flag, message);
+    throw commandLineError(error as Error & { code?: string });
   }
   const flags: FlagValues = {};
-  for (const flag of Object.keys(ConfigFlags) as ConfigFlagName[]) {
-    const value = parsed.values[flag];
-    if (typeof value === "string") flags[flag] = value;
-    else if (Array.isArray(value))
-      flags[flag] = value.filter((v): v is string => typeof v === "string");
+  for (const field of fields) {
+    const value = parsed.values[field.flag];
+    const name = field.flag as ConfigFlagName;
+    if (typeof value === "string") flags[name] = value;
+    else if (Array.isArray(value)) {
+      flags[name] = value.filter((v): v is string => typeof v === "string");
+    }
   }
   return {
     positionals: parsed.positionals,
@@ -51,11 +65,72 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   };
 }
 
-/** The `--help` text. */
+function commandLineError(error: Error & { code?: string }): GatewayConfigError {
+  const option = /'(-[^' ]+)/.exec(error.message)?.[1];
+  if (option === undefined)
+    return new GatewayConfigError("(flags)", error.message, { cause: error });
+  const name = option.replace(/^-+/, "");
+  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const near = closestFlag(name);
+    const guess = near === undefined ? "" : `; did you mean --${near}?`;
+    return new GatewayConfigError(option, `unknown flag${guess} (see --help)`, { cause: error });
+  }
+  const field = fieldOfFlag(name);
+  if (field === undefined) {
+    return new GatewayConfigError(option, "takes no value", { cause: error });
+  }
+  const form = `--${field.flag} ${metavarOf(field)}`;
+  const dash = /ambiguous/.test(error.message)
+    ? `; a value starting with "-" goes as --${field.flag}=VALUE`
+    : "";
+  return new GatewayConfigError(option, `needs a value (${form}, env ${field.env})${dash}`, {
+    cause: error,
+  });
+}
+
+/** The known flag nearest to `name` by edit distance, when it is near enough to be a typo. */
+function closestFlag(name: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
+  for (const flag of [...switches.map((s) => s.flag), ...fields.map((f) => f.flag)]) {
+    const d = editDistance(name, flag);
+    if (d < bestDistance) {
+      best = flag;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** The `--help` text: the commands, then one line per flag of `ConfigFields` with its default and env variable. */
 export function usage(): string {
-  const flagLines = Object.entries(ConfigFlags).map(
-    ([flag, { env, help }]) => `  --${flag.padEnd(20)} ${help} [${env}]`,
+  const rows = fields.map((field) => {
+    const extras = [
+      ...(field.defaultShown === undefined ? [] : [`default ${field.defaultShown}`]),
+      isRepeatable(field) ? `repeatable; env ${field.env}, comma-separated` : `env ${field.env}`,
+    ];
+    return [`--${field.flag} ${metavarOf(field)}`, `${field.help} (${extras.join("; ")})`];
+  });
+  rows.push(
+    ...switches.map((s) => [
+      s.short === undefined ? `--${s.flag}` : `-${s.short}, --${s.flag}`,
+      s.help,
+    ]),
   );
+  const width = Math.max(...rows.map(([left = ""]) => left.length));
   return [
     "usage: vmcp-gateway <command> [flags]",
     "",
@@ -66,8 +141,25 @@ export function usage(): string {
     "  sessions delete <id>  delete a stored session (terminates it on every replica)",
     "",
     "flags (precedence: flag > environment variable > config file > default):",
-    ...flagLines,
-    "  --json                 machine-readable output (sessions commands)",
-    "  -h, --help             this text",
+    ...rows.flatMap(([left = "", right = ""]) =>
+      wrap(right, HelpColumns - width - 4).map(
+        (text, i) => `  ${(i === 0 ? left : "").padEnd(width)}  ${text}`,
+      ),
+    ),
   ].join("\n");
+}
+
+/** Width of `--help` lines, characters (a line holding one long word may be longer). */
+const HelpColumns = 100;
+
+function wrap(text: string, columns: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > columns) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
 }

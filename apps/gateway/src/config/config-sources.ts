@@ -3,255 +3,129 @@
  * fragment of the config file's shape, so all three merge and validate in one place.
  */
 
-import { LimitFlags, rawLimitsFromFlags } from "./limits-config.js";
+import { GatewayConfigError } from "../errors.js";
+import {
+  type ConfigField,
+  ConfigFields,
+  type ConfigFlagName,
+  isRepeatable,
+} from "./config-fields.js";
 
 /** A raw configuration fragment, not yet validated. */
 export type RawConfig = Record<string, unknown>;
 
-/** The gateway's `serve` flags that carry a value, with their config field and env variable. */
-export const ConfigFlags = {
-  config: { env: "VMCP_CONFIG", help: "path of a JSON config file" },
-  host: { env: "VMCP_HOST", help: "interface to listen on (default 127.0.0.1)" },
-  port: { env: "VMCP_PORT", help: "HTTP port (default 4000; 0 picks a free one)" },
-  "session-ttl-ms": { env: "VMCP_SESSION_TTL_MS", help: "session TTL, ms (default 1800000)" },
-  "max-body-bytes": {
-    env: "VMCP_MAX_BODY_BYTES",
-    help: "request body limit, bytes (default 1048576)",
-  },
-  "connect-timeout-ms": {
-    env: "VMCP_CONNECT_TIMEOUT_MS",
-    help: "per-backend connect bound, ms (default 10000)",
-  },
-  "idle-timeout-ms": {
-    env: "VMCP_IDLE_TIMEOUT_MS",
-    help: "idle live sessions close their backend connections after this, ms (default 300000; 0 never)",
-  },
-  "backend-retry-initial-delay-ms": {
-    env: "VMCP_BACKEND_RETRY_INITIAL_DELAY_MS",
-    help: "first pause before retrying a backend missing after a restore, ms (default 500)",
-  },
-  "backend-retry-max-delay-ms": {
-    env: "VMCP_BACKEND_RETRY_MAX_DELAY_MS",
-    help: "cap of that doubling pause, ms (default 10000)",
-  },
-  "backend-retry-wait-ms": {
-    env: "VMCP_BACKEND_RETRY_WAIT_MS",
-    help: "how long a request waits for a retry it started, ms (default 250)",
-  },
-  "stdio-stop-grace-ms": {
-    env: "VMCP_STDIO_STOP_GRACE_MS",
-    help: "SIGTERM to SIGKILL grace, ms, for stdio backends still running at shutdown (default 2000)",
-  },
-  "shutdown-timeout-ms": {
-    env: "VMCP_SHUTDOWN_TIMEOUT_MS",
-    help: "graceful shutdown bound, ms (default 10000)",
-  },
-  "max-live-sessions": {
-    env: "VMCP_MAX_LIVE_SESSIONS",
-    help: "live sessions kept per replica (default 1000)",
-  },
-  "log-level": { env: "VMCP_LOG_LEVEL", help: "pino level (default info)" },
-  "binding-secret": {
-    env: "VMCP_BINDING_SECRET",
-    help: "HMAC key of the identity binding (same on every replica)",
-  },
-  store: { env: "VMCP_STORE", help: "memory (default) or redis" },
-  "redis-url": { env: "VMCP_REDIS_URL", help: "standalone Redis URL" },
-  "redis-sentinel": { env: "VMCP_REDIS_SENTINEL", help: "MASTER@host:port,host:port" },
-  "redis-cluster": { env: "VMCP_REDIS_CLUSTER", help: "host:port,host:port" },
-  "redis-key-prefix": { env: "VMCP_REDIS_KEY_PREFIX", help: "prefix of the Redis keys" },
-  backend: {
-    env: "VMCP_BACKENDS",
-    help: "ID=URL or ID=stdio:COMMAND ARGS (repeatable; env: comma-separated)",
-  },
-  identity: { env: "VMCP_IDENTITY", help: "none (default), static or jwt" },
-  "static-token": {
-    env: "VMCP_STATIC_TOKENS",
-    help: "TOKEN=SUBJECT (issuer `static`; repeatable; env: comma-separated)",
-  },
-  "jwt-secret": { env: "VMCP_JWT_SECRET", help: "HMAC secret of the JWT identity" },
-  "jwt-jwks-file": { env: "VMCP_JWT_JWKS_FILE", help: "JWKS file of the JWT identity" },
-  "jwt-issuer": { env: "VMCP_JWT_ISSUER", help: "required JWT issuer" },
-  "jwt-audience": { env: "VMCP_JWT_AUDIENCE", help: "required JWT audience" },
-  "jwt-jwks-url": { env: "VMCP_JWT_JWKS_URL", help: "JWKS URL of the JWT identity" },
-  "jwt-jwks-refresh-ms": {
-    env: "VMCP_JWT_JWKS_REFRESH_MS",
-    help: "a removed JWKS key is refused within this bound, ms (default 60000)",
-  },
-  "jwt-require-exp": {
-    env: "VMCP_JWT_REQUIRE_EXP",
-    help: "true (default) or false: refuse JWTs without exp",
-  },
-  "headers-timeout-ms": {
-    env: "VMCP_HEADERS_TIMEOUT_MS",
-    help: "bound on receiving request headers, ms (default 10000; then 408)",
-  },
-  "body-timeout-ms": {
-    env: "VMCP_BODY_TIMEOUT_MS",
-    help: "bound on receiving a request body, ms (default 30000; then 408)",
-  },
-  "max-header-bytes": {
-    env: "VMCP_MAX_HEADER_BYTES",
-    help: "request headers limit, bytes (default 16384; then 431)",
-  },
-  "max-token-bytes": {
-    env: "VMCP_MAX_TOKEN_BYTES",
-    help: "bearer token limit, bytes (default 8192; then 431)",
-  },
-  "max-json-depth": {
-    env: "VMCP_MAX_JSON_DEPTH",
-    help: "nesting limit of a JSON body (default 64; then 400)",
-  },
-  "log-max-value-chars": {
-    env: "VMCP_LOG_MAX_VALUE_CHARS",
-    help: "log string values are cut at this length (default 1024)",
-  },
-  ...LimitFlags,
-} as const;
-
-/** The name of a value-carrying flag. */
-export type ConfigFlagName = keyof typeof ConfigFlags;
-
-/** Flags that may be given more than once. */
-export const RepeatableFlags: ReadonlySet<ConfigFlagName> = new Set(["backend", "static-token"]);
-
 /** Collected values by flag: one string, or a list for repeatable flags. */
 export type FlagValues = Partial<Record<ConfigFlagName, string | string[]>>;
 
-/** Reads the `VMCP_*` variables of `env` into flag values (lists split on commas). */
+/** Where flag values came from: the command line or `VMCP_*` environment variables. */
+export type ConfigSource = "flag" | "env";
+
+const fields: readonly ConfigField[] = ConfigFields;
+
+/**
+ * Reads the `VMCP_*` variables of `env` named in {@link ConfigFields} into flag values; an empty
+ * variable counts as unset; repeatable fields' variables are comma-separated lists.
+ */
 export function flagValuesFromEnv(env: Readonly<Record<string, string | undefined>>): FlagValues {
   const values: FlagValues = {};
-  for (const [flag, { env: name }] of Object.entries(ConfigFlags) as [
-    ConfigFlagName,
-    { env: string },
-  ][]) {
-    const value = env[name];
+  for (const field of fields) {
+    const value = env[field.env];
     if (value === undefined || value === "") continue;
-    values[flag] = RepeatableFlags.has(flag)
-      ? value
-          .split(",")
-          .map((v) => v.trim())
-          .filter((v) => v !== "")
-      : value;
+    values[field.flag as ConfigFlagName] = isRepeatable(field) ? splitList(value) : value;
   }
   return values;
 }
 
 /**
- * Maps flag values onto the config file's shape. `field` in the thrown message names the flag.
- * Numbers that do not parse stay strings, so validation names the field.
+ * Maps flag values (from the command line, or from env with `source` `"env"`) onto the config
+ * file's shape, as {@link ConfigFields} says: each field's text becomes its value kind, and a
+ * field that implies a `kind` (e.g. `--redis-url`) sets it when none is given.
+ * @throws {GatewayConfigError} for a value that is not of its kind (e.g. `--port abc`), naming
+ *   the field and the flag or environment variable.
  */
-export function rawConfigFromFlags(values: FlagValues): RawConfig {
+export function rawConfigFromFlags(values: FlagValues, source: ConfigSource = "flag"): RawConfig {
   const raw: RawConfig = {};
-  const one = (flag: ConfigFlagName): string | undefined => {
-    const v = values[flag];
-    return Array.isArray(v) ? v[v.length - 1] : v;
-  };
-  const many = (flag: ConfigFlagName): string[] => {
-    const v = values[flag];
-    return v === undefined ? [] : Array.isArray(v) ? v : [v];
-  };
-  const num = (v: string) => (/^-?\d+$/.test(v) ? Number(v) : v);
-
-  const simple: [ConfigFlagName, string, boolean][] = [
-    ["host", "host", false],
-    ["port", "port", true],
-    ["session-ttl-ms", "sessionTtlMs", true],
-    ["max-body-bytes", "maxBodyBytes", true],
-    ["connect-timeout-ms", "connectTimeoutMs", true],
-    ["idle-timeout-ms", "idleTimeoutMs", true],
-    ["backend-retry-initial-delay-ms", "backendRetryInitialDelayMs", true],
-    ["backend-retry-max-delay-ms", "backendRetryMaxDelayMs", true],
-    ["backend-retry-wait-ms", "backendRetryWaitMs", true],
-    ["stdio-stop-grace-ms", "stdioStopGraceMs", true],
-    ["shutdown-timeout-ms", "shutdownTimeoutMs", true],
-    ["max-live-sessions", "maxLiveSessions", true],
-    ["log-level", "logLevel", false],
-    ["binding-secret", "bindingSecret", false],
-    ["headers-timeout-ms", "headersTimeoutMs", true],
-    ["body-timeout-ms", "bodyTimeoutMs", true],
-    ["max-header-bytes", "maxHeaderBytes", true],
-    ["max-token-bytes", "maxTokenBytes", true],
-    ["max-json-depth", "maxJsonDepth", true],
-    ["log-max-value-chars", "logMaxValueChars", true],
-  ];
-  for (const [flag, field, numeric] of simple) {
-    const v = one(flag);
-    if (v !== undefined) raw[field] = numeric ? num(v) : v;
+  const implied: { readonly path: string; readonly value: string }[] = [];
+  for (const field of fields) {
+    const given = values[field.flag as ConfigFlagName];
+    if (field.path === undefined || given === undefined) continue;
+    const texts = Array.isArray(given) ? given : [given];
+    if (texts.length === 0) continue;
+    setPath(raw, field.path, convertText(field, field.path, texts, source));
+    if (field.implies !== undefined) implied.push(field.implies);
   }
-
-  const store: RawConfig = {};
-  const kind = one("store");
-  if (kind !== undefined) store.kind = kind;
-  const url = one("redis-url");
-  if (url !== undefined) store.url = url;
-  const sentinel = one("redis-sentinel");
-  if (sentinel !== undefined) {
-    const at = sentinel.indexOf("@");
-    store.sentinel = {
-      masterName: at === -1 ? "" : sentinel.slice(0, at),
-      sentinels: splitList(sentinel.slice(at + 1)),
-    };
+  for (const { path, value } of implied) {
+    if (getPath(raw, path) === undefined) setPath(raw, path, value);
   }
-  const cluster = one("redis-cluster");
-  if (cluster !== undefined) store.cluster = { nodes: splitList(cluster) };
-  const prefix = one("redis-key-prefix");
-  if (prefix !== undefined) store.keyPrefix = prefix;
-  if (Object.keys(store).length > 0) {
-    if (store.kind === undefined && (url ?? sentinel ?? cluster ?? prefix) !== undefined) {
-      store.kind = "redis";
+  return raw;
+}
+
+function convertText(
+  field: ConfigField,
+  path: string,
+  texts: readonly string[],
+  source: ConfigSource,
+): unknown {
+  const last = texts[texts.length - 1] ?? "";
+  const refuse = (expected: string): never => {
+    const name = source === "flag" ? `--${field.flag}` : field.env;
+    throw new GatewayConfigError(path, `${name} expects ${expected}, got ${JSON.stringify(last)}`);
+  };
+  switch (field.kind) {
+    case "string":
+    case "file":
+      return last;
+    case "integer":
+      return /^-?\d+$/.test(last) ? Number(last) : refuse("a whole number");
+    case "boolean":
+      return last === "true" ? true : last === "false" ? false : refuse("true or false");
+    case "backend":
+      return texts.map(parseBackendFlag);
+    case "static-token": {
+      const tokens: Record<string, { issuer: string; subject: string }> = {};
+      for (const entry of texts) {
+        const eq = entry.indexOf("=");
+        tokens[eq === -1 ? entry : entry.slice(0, eq)] = {
+          issuer: "static",
+          subject: eq === -1 ? "" : entry.slice(eq + 1),
+        };
+      }
+      return tokens;
     }
-    raw.store = store;
-  }
-
-  const backends = many("backend").map(parseBackendFlag);
-  if (backends.length > 0) raw.backends = backends;
-
-  const identity: RawConfig = {};
-  const identityKind = one("identity");
-  if (identityKind !== undefined) identity.kind = identityKind;
-  const tokens = many("static-token");
-  if (tokens.length > 0) {
-    const map: Record<string, { issuer: string; subject: string }> = {};
-    for (const entry of tokens) {
-      const eq = entry.indexOf("=");
-      map[eq === -1 ? entry : entry.slice(0, eq)] = {
-        issuer: "static",
-        subject: eq === -1 ? "" : entry.slice(eq + 1),
+    case "redis-sentinel": {
+      const at = last.indexOf("@");
+      return {
+        masterName: at === -1 ? "" : last.slice(0, at),
+        sentinels: splitList(last.slice(at + 1)),
       };
     }
-    identity.tokens = map;
-    identity.kind ??= "static";
+    case "redis-cluster":
+      return { nodes: splitList(last) };
   }
-  const jwt: [ConfigFlagName, string][] = [
-    ["jwt-secret", "secret"],
-    ["jwt-jwks-file", "jwksFile"],
-    ["jwt-issuer", "issuer"],
-    ["jwt-audience", "audience"],
-    ["jwt-jwks-url", "jwksUrl"],
-  ];
-  for (const [flag, field] of jwt) {
-    const v = one(flag);
-    if (v !== undefined) {
-      identity[field] = v;
-      identity.kind ??= "jwt";
+}
+
+function setPath(target: RawConfig, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (isPlainObject(next)) node = next;
+    else {
+      const created: RawConfig = {};
+      node[key] = created;
+      node = created;
     }
   }
-  const refresh = one("jwt-jwks-refresh-ms");
-  if (refresh !== undefined) {
-    identity.jwksRefreshMs = num(refresh);
-    identity.kind ??= "jwt";
+  node[keys[keys.length - 1] ?? path] = value;
+}
+
+function getPath(source: RawConfig, path: string): unknown {
+  let node: unknown = source;
+  for (const key of path.split(".")) {
+    if (!isPlainObject(node)) return undefined;
+    node = node[key];
   }
-  const requireExp = one("jwt-require-exp");
-  if (requireExp !== undefined) {
-    identity.requireExp =
-      requireExp === "true" ? true : requireExp === "false" ? false : requireExp;
-    identity.kind ??= "jwt";
-  }
-  if (Object.keys(identity).length > 0) raw.identity = identity;
-  const limits = rawLimitsFromFlags(one);
-  if (limits !== undefined) raw.limits = limits;
-  return raw;
+  return node;
 }
 
 /** `ID=URL` or `ID=stdio:COMMAND ARG...` to a raw backend entry. */

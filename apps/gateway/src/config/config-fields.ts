@@ -1,0 +1,482 @@
+/**
+ * The one table of the gateway's settable fields. Each row names a field of the config file
+ * (its dotted path), the `serve` flag and the `VMCP_*` environment variable that set it, how the
+ * text of a flag or variable becomes the field's value, the help line and the default shown.
+ * Flag parsing, environment reading, `--help` and the hints of configuration errors all read it;
+ * the README's configuration tables are checked against it by a test.
+ */
+
+/**
+ * How the text of a flag or environment variable becomes a config value:
+ * - `string`: as given; `integer`: a whole number (anything else is refused naming the flag or
+ *   variable); `boolean`: `true` or `false`; `file`: the path of the JSON config file;
+ * - `backend`: `ID=URL` or `ID=stdio:COMMAND ARG...`, repeatable (env: comma-separated);
+ * - `static-token`: `TOKEN=SUBJECT` with issuer `static`, repeatable (env: comma-separated);
+ * - `redis-sentinel`: `MASTER@host:port,host:port`; `redis-cluster`: `host:port,host:port`.
+ */
+export type ConfigValueKind =
+  | "string"
+  | "integer"
+  | "boolean"
+  | "file"
+  | "backend"
+  | "static-token"
+  | "redis-sentinel"
+  | "redis-cluster";
+
+/** One row of {@link ConfigFields}. */
+export interface ConfigField {
+  /** Dotted path in the config file's shape (e.g. `store.url`); absent for `--config` itself. */
+  readonly path?: string;
+  /** The flag's name without `--`. */
+  readonly flag: string;
+  /** The environment variable. */
+  readonly env: string;
+  /** How a flag's or variable's text becomes the value. */
+  readonly kind: ConfigValueKind;
+  /** What the value means, with its unit (ms, bytes); one line of `--help`. */
+  readonly help: string;
+  /** The default as `--help` and the README show it; absent when there is none. */
+  readonly defaultShown?: string;
+  /** Placeholder of the value in `--help`, e.g. `N`; default by kind. */
+  readonly metavar?: string;
+  /** A field given by flag or env also sets this `kind` when no `kind` is given (e.g. `--redis-url` implies `store.kind` `redis`). */
+  readonly implies?: { readonly path: string; readonly value: string };
+}
+
+const redis = { path: "store.kind", value: "redis" } as const;
+const jwt = { path: "identity.kind", value: "jwt" } as const;
+
+/**
+ * Every field settable by flag and environment variable, in `--help` order. Fields of the config
+ * file not listed here (e.g. `store.maxSessions`, `backends[].headers`) are set in the file only.
+ */
+export const ConfigFields = [
+  { flag: "config", env: "VMCP_CONFIG", kind: "file", help: "the JSON config file" },
+  {
+    path: "host",
+    flag: "host",
+    env: "VMCP_HOST",
+    kind: "string",
+    help: "interface to listen on",
+    defaultShown: "127.0.0.1",
+  },
+  {
+    path: "port",
+    flag: "port",
+    env: "VMCP_PORT",
+    kind: "integer",
+    help: "HTTP port; 0 picks a free one",
+    defaultShown: "4000",
+  },
+  {
+    path: "sessionTtlMs",
+    flag: "session-ttl-ms",
+    env: "VMCP_SESSION_TTL_MS",
+    kind: "integer",
+    help: "session TTL, ms, slid by the owner's requests; at least 1000",
+    defaultShown: "1800000",
+  },
+  {
+    path: "maxBodyBytes",
+    flag: "max-body-bytes",
+    env: "VMCP_MAX_BODY_BYTES",
+    kind: "integer",
+    help: "request body limit, bytes (413 above); at least 1024",
+    defaultShown: "1048576",
+  },
+  {
+    path: "connectTimeoutMs",
+    flag: "connect-timeout-ms",
+    env: "VMCP_CONNECT_TIMEOUT_MS",
+    kind: "integer",
+    help: "bound on connecting one backend, ms",
+    defaultShown: "10000",
+  },
+  {
+    path: "shutdownTimeoutMs",
+    flag: "shutdown-timeout-ms",
+    env: "VMCP_SHUTDOWN_TIMEOUT_MS",
+    kind: "integer",
+    help: "how long shutdown waits for requests in flight, ms",
+    defaultShown: "10000",
+  },
+  {
+    path: "maxLiveSessions",
+    flag: "max-live-sessions",
+    env: "VMCP_MAX_LIVE_SESSIONS",
+    kind: "integer",
+    help: "live sessions kept per replica",
+    defaultShown: "1000",
+  },
+  {
+    path: "headersTimeoutMs",
+    flag: "headers-timeout-ms",
+    env: "VMCP_HEADERS_TIMEOUT_MS",
+    kind: "integer",
+    help: "bound on receiving request headers, ms (then 408); at least 100",
+    defaultShown: "10000",
+  },
+  {
+    path: "bodyTimeoutMs",
+    flag: "body-timeout-ms",
+    env: "VMCP_BODY_TIMEOUT_MS",
+    kind: "integer",
+    help: "bound on receiving a request body, ms (then 408); at least 100",
+    defaultShown: "30000",
+  },
+  {
+    path: "maxHeaderBytes",
+    flag: "max-header-bytes",
+    env: "VMCP_MAX_HEADER_BYTES",
+    kind: "integer",
+    help: "request headers limit, bytes (then 431); 1024 to 1048576",
+    defaultShown: "16384",
+  },
+  {
+    path: "maxTokenBytes",
+    flag: "max-token-bytes",
+    env: "VMCP_MAX_TOKEN_BYTES",
+    kind: "integer",
+    help: "bearer token limit, bytes (then 431); at least 64",
+    defaultShown: "8192",
+  },
+  {
+    path: "maxJsonDepth",
+    flag: "max-json-depth",
+    env: "VMCP_MAX_JSON_DEPTH",
+    kind: "integer",
+    help: "nesting limit of a JSON body (then 400); 2 to 1000",
+    defaultShown: "64",
+  },
+  {
+    path: "logLevel",
+    flag: "log-level",
+    env: "VMCP_LOG_LEVEL",
+    kind: "string",
+    help: "fatal, error, warn, info, debug, trace or silent",
+    defaultShown: "info",
+    metavar: "LEVEL",
+  },
+  {
+    path: "logMaxValueChars",
+    flag: "log-max-value-chars",
+    env: "VMCP_LOG_MAX_VALUE_CHARS",
+    kind: "integer",
+    help: "log string values are cut at this length, characters; at least 64",
+    defaultShown: "1024",
+  },
+  {
+    path: "bindingSecret",
+    flag: "binding-secret",
+    env: "VMCP_BINDING_SECRET",
+    kind: "string",
+    help: "HMAC key of the identity binding, 16+ characters, the same on every replica",
+    defaultShown: "a random key per process",
+    metavar: "SECRET",
+  },
+  {
+    path: "backends",
+    flag: "backend",
+    env: "VMCP_BACKENDS",
+    kind: "backend",
+    help: "a backend MCP server",
+    metavar: "ID=URL|ID=stdio:COMMAND",
+  },
+  {
+    path: "idleTimeoutMs",
+    flag: "idle-timeout-ms",
+    env: "VMCP_IDLE_TIMEOUT_MS",
+    kind: "integer",
+    help: "idle live sessions close their backend connections after this, ms; 0 never",
+    defaultShown: "300000",
+  },
+  {
+    path: "backendRetryInitialDelayMs",
+    flag: "backend-retry-initial-delay-ms",
+    env: "VMCP_BACKEND_RETRY_INITIAL_DELAY_MS",
+    kind: "integer",
+    help: "first pause before retrying a backend missing after a restore, ms",
+    defaultShown: "500",
+  },
+  {
+    path: "backendRetryMaxDelayMs",
+    flag: "backend-retry-max-delay-ms",
+    env: "VMCP_BACKEND_RETRY_MAX_DELAY_MS",
+    kind: "integer",
+    help: "cap of that doubling pause, ms",
+    defaultShown: "10000",
+  },
+  {
+    path: "backendRetryWaitMs",
+    flag: "backend-retry-wait-ms",
+    env: "VMCP_BACKEND_RETRY_WAIT_MS",
+    kind: "integer",
+    help: "how long a request waits for a retry it started, ms",
+    defaultShown: "250",
+  },
+  {
+    path: "stdioStopGraceMs",
+    flag: "stdio-stop-grace-ms",
+    env: "VMCP_STDIO_STOP_GRACE_MS",
+    kind: "integer",
+    help: "SIGTERM to SIGKILL grace of stdio backends still running at shutdown, ms",
+    defaultShown: "2000",
+  },
+  {
+    path: "store.kind",
+    flag: "store",
+    env: "VMCP_STORE",
+    kind: "string",
+    help: "memory or redis (a Redis flag alone implies redis)",
+    defaultShown: "memory",
+    metavar: "KIND",
+  },
+  {
+    path: "store.url",
+    flag: "redis-url",
+    env: "VMCP_REDIS_URL",
+    kind: "string",
+    help: "standalone Redis URL, redis:// or rediss://",
+    metavar: "URL",
+    implies: redis,
+  },
+  {
+    path: "store.sentinel",
+    flag: "redis-sentinel",
+    env: "VMCP_REDIS_SENTINEL",
+    kind: "redis-sentinel",
+    help: "Redis Sentinel: the master's name and the sentinels",
+    implies: redis,
+  },
+  {
+    path: "store.cluster",
+    flag: "redis-cluster",
+    env: "VMCP_REDIS_CLUSTER",
+    kind: "redis-cluster",
+    help: "Redis Cluster seed nodes",
+    implies: redis,
+  },
+  {
+    path: "store.keyPrefix",
+    flag: "redis-key-prefix",
+    env: "VMCP_REDIS_KEY_PREFIX",
+    kind: "string",
+    help: "prefix of the Redis keys",
+    defaultShown: "vmcp:session:",
+    metavar: "PREFIX",
+    implies: redis,
+  },
+  {
+    path: "identity.kind",
+    flag: "identity",
+    env: "VMCP_IDENTITY",
+    kind: "string",
+    help: "none, static or jwt",
+    defaultShown: "none",
+    metavar: "KIND",
+  },
+  {
+    path: "identity.tokens",
+    flag: "static-token",
+    env: "VMCP_STATIC_TOKENS",
+    kind: "static-token",
+    help: "a static bearer token and its subject, issuer static",
+    implies: { path: "identity.kind", value: "static" },
+  },
+  {
+    path: "identity.secret",
+    flag: "jwt-secret",
+    env: "VMCP_JWT_SECRET",
+    kind: "string",
+    help: "HMAC secret of the JWT identity, 32+ characters",
+    metavar: "SECRET",
+    implies: jwt,
+  },
+  {
+    path: "identity.jwksFile",
+    flag: "jwt-jwks-file",
+    env: "VMCP_JWT_JWKS_FILE",
+    kind: "string",
+    help: "JWKS file of the JWT identity",
+    metavar: "PATH",
+    implies: jwt,
+  },
+  {
+    path: "identity.jwksUrl",
+    flag: "jwt-jwks-url",
+    env: "VMCP_JWT_JWKS_URL",
+    kind: "string",
+    help: "JWKS URL of the JWT identity, http:// or https://",
+    metavar: "URL",
+    implies: jwt,
+  },
+  {
+    path: "identity.jwksRefreshMs",
+    flag: "jwt-jwks-refresh-ms",
+    env: "VMCP_JWT_JWKS_REFRESH_MS",
+    kind: "integer",
+    help: "a removed JWKS key is refused within this bound, ms; at least 100",
+    defaultShown: "60000",
+    implies: jwt,
+  },
+  {
+    path: "identity.requireExp",
+    flag: "jwt-require-exp",
+    env: "VMCP_JWT_REQUIRE_EXP",
+    kind: "boolean",
+    help: "refuse JWTs without exp",
+    defaultShown: "true",
+    implies: jwt,
+  },
+  {
+    path: "identity.issuer",
+    flag: "jwt-issuer",
+    env: "VMCP_JWT_ISSUER",
+    kind: "string",
+    help: "required JWT issuer",
+    metavar: "ISSUER",
+    implies: jwt,
+  },
+  {
+    path: "identity.audience",
+    flag: "jwt-audience",
+    env: "VMCP_JWT_AUDIENCE",
+    kind: "string",
+    help: "required JWT audience",
+    metavar: "AUDIENCE",
+    implies: jwt,
+  },
+  {
+    path: "limits.maxBatchLength",
+    flag: "max-batch-length",
+    env: "VMCP_MAX_BATCH_LENGTH",
+    kind: "integer",
+    help: "most messages in one JSON-RPC batch",
+    defaultShown: "50",
+  },
+  {
+    path: "limits.maxConcurrentBackendRequests",
+    flag: "max-concurrent-backend-requests",
+    env: "VMCP_MAX_CONCURRENT_BACKEND_REQUESTS",
+    kind: "integer",
+    help: "backend requests in flight per session",
+    defaultShown: "16",
+  },
+  {
+    path: "limits.maxQueuedBackendRequests",
+    flag: "max-queued-backend-requests",
+    env: "VMCP_MAX_QUEUED_BACKEND_REQUESTS",
+    kind: "integer",
+    help: "backend requests waiting per session",
+    defaultShown: "256",
+  },
+  {
+    path: "limits.listRefreshIntervalMs",
+    flag: "list-refresh-interval-ms",
+    env: "VMCP_LIST_REFRESH_INTERVAL_MS",
+    kind: "integer",
+    help: "least time between list refreshes an unknown name triggers, ms",
+    defaultShown: "1000",
+  },
+  {
+    path: "limits.maxSessionsPerCaller",
+    flag: "max-sessions-per-caller",
+    env: "VMCP_MAX_SESSIONS_PER_CALLER",
+    kind: "integer",
+    help: "live sessions per identity or anonymous address",
+    defaultShown: "32",
+  },
+  {
+    path: "limits.initializePerMinute",
+    flag: "initialize-per-minute",
+    env: "VMCP_INITIALIZE_PER_MINUTE",
+    kind: "integer",
+    help: "sustained initialize rate per caller, per minute",
+    defaultShown: "60",
+  },
+  {
+    path: "limits.initializeBurst",
+    flag: "initialize-burst",
+    env: "VMCP_INITIALIZE_BURST",
+    kind: "integer",
+    help: "initialize burst per caller",
+    defaultShown: "20",
+  },
+  {
+    path: "limits.maxClientInfoBytes",
+    flag: "max-client-info-bytes",
+    env: "VMCP_MAX_CLIENT_INFO_BYTES",
+    kind: "integer",
+    help: "client info sent at initialize, bytes",
+    defaultShown: "16384",
+  },
+  {
+    path: "limits.maxMetadataValueBytes",
+    flag: "max-metadata-value-bytes",
+    env: "VMCP_MAX_METADATA_VALUE_BYTES",
+    kind: "integer",
+    help: "one stored metadata value, bytes",
+    defaultShown: "16384",
+  },
+  {
+    path: "limits.maxMetadataBytes",
+    flag: "max-metadata-bytes",
+    env: "VMCP_MAX_METADATA_BYTES",
+    kind: "integer",
+    help: "a new session's whole metadata, bytes",
+    defaultShown: "65536",
+  },
+] as const satisfies readonly ConfigField[];
+
+/** The name of a configuration flag (without `--`). */
+export type ConfigFlagName = (typeof ConfigFields)[number]["flag"];
+
+/** Whether a field's flag may be given more than once (and its env variable holds a comma-separated list). */
+export function isRepeatable(field: ConfigField): boolean {
+  return field.kind === "backend" || field.kind === "static-token";
+}
+
+const defaultMetavars: Record<ConfigValueKind, string> = {
+  string: "VALUE",
+  integer: "N",
+  boolean: "true|false",
+  file: "PATH",
+  backend: "ID=URL",
+  "static-token": "TOKEN=SUBJECT",
+  "redis-sentinel": "MASTER@HOST:PORT,...",
+  "redis-cluster": "HOST:PORT,...",
+};
+
+/** The placeholder of a field's value in `--help`, e.g. `N` or `TOKEN=SUBJECT`. */
+export function metavarOf(field: ConfigField): string {
+  return field.metavar ?? defaultMetavars[field.kind];
+}
+
+/** The row of a flag name (without `--`), or `undefined`. */
+export function fieldOfFlag(flag: string): ConfigField | undefined {
+  return (ConfigFields as readonly ConfigField[]).find((f) => f.flag === flag);
+}
+
+/**
+ * The row that sets the config path `field` (e.g. `store.url`), or the one whose path is the
+ * longest prefix of it (so `backends.1.url` finds `--backend`); `undefined` for file-only fields.
+ */
+export function fieldOfPath(field: string): ConfigField | undefined {
+  let best: ConfigField | undefined;
+  for (const row of ConfigFields as readonly ConfigField[]) {
+    const path = row.path;
+    if (path === undefined || (field !== path && !field.startsWith(`${path}.`))) continue;
+    if (best?.path === undefined || path.length > best.path.length) best = row;
+  }
+  return best;
+}
+
+/**
+ * The hint appended to a configuration error about `field`: ` (flag --x, env VMCP_X)`, or `""`
+ * for a field set in the config file only.
+ */
+export function configHint(field: string): string {
+  const row = field === "config" ? fieldOfFlag("config") : fieldOfPath(field);
+  return row === undefined ? "" : ` (flag --${row.flag}, env ${row.env})`;
+}
