@@ -37,6 +37,19 @@ export interface SentinelGroup {
    * @throws {Error} after `timeoutMs` (default 20,000 ms).
    */
   waitForFailover(previousPort: number, timeoutMs?: number): Promise<HostPort>;
+  /**
+   * Sends `SENTINEL FAILOVER` (a manual failover: the master is alive and is demoted after the
+   * switch) and resolves the new master once Sentinel reports it as master.
+   * @throws {Error} after `timeoutMs` (default 20,000 ms).
+   */
+  failover(timeoutMs?: number): Promise<HostPort>;
+  /**
+   * Brings a member that was stopped or killed back as a replica of the current master (started
+   * empty with `REPLICAOF` sent at once, rather than waiting for Sentinel to convert a master that
+   * reappears), and resolves once its replication link is up.
+   * @throws {Error} after `timeoutMs` (default 20,000 ms).
+   */
+  rejoinAsReplica(server: RedisServer, timeoutMs?: number): Promise<void>;
   /** Stops every process and removes every temp directory. Idempotent. */
   close(): Promise<void>;
 }
@@ -100,6 +113,21 @@ export async function startSentinelGroup(
       const [host, port] = out.split("\n");
       return { host: host ?? "127.0.0.1", port: Number(port) };
     };
+    const waitForFailover = async (previousPort: number, timeoutMs = 20_000) => {
+      let now: HostPort | undefined;
+      await waitUntil(
+        "a Sentinel failover",
+        async () => {
+          now = await currentMaster();
+          if (now.port === previousPort) return false;
+          const role = await redisRole(now.port === master.port ? master : replica);
+          return role === "master";
+        },
+        timeoutMs,
+      );
+      if (now === undefined) throw new Error("no master after failover");
+      return now;
+    };
     return {
       masterName,
       sentinels: [{ host: sentinel.host, port: sentinel.port }],
@@ -107,20 +135,22 @@ export async function startSentinelGroup(
       replica,
       sentinel,
       currentMaster,
-      async waitForFailover(previousPort, timeoutMs = 20_000) {
-        let now: HostPort | undefined;
+      waitForFailover,
+      async failover(timeoutMs = 20_000) {
+        const previous = await currentMaster();
+        await sentinel.cli("SENTINEL", "FAILOVER", masterName);
+        return waitForFailover(previous.port, timeoutMs);
+      },
+      async rejoinAsReplica(server, timeoutMs = 20_000) {
+        const now = await currentMaster();
+        if (now.port === server.port) throw new Error("the current master cannot rejoin itself");
+        if (!server.running) await server.restart();
+        await server.cli("REPLICAOF", now.host, String(now.port));
         await waitUntil(
-          "a Sentinel failover",
-          async () => {
-            now = await currentMaster();
-            if (now.port === previousPort) return false;
-            const role = await redisRole(now.port === master.port ? master : replica);
-            return role === "master";
-          },
+          "the rejoined replica's link to its master",
+          async () => /master_link_status:up/.test(await server.cli("INFO", "replication")),
           timeoutMs,
         );
-        if (now === undefined) throw new Error("no master after failover");
-        return now;
       },
       async close() {
         await Promise.all(started.map((server) => server.close()));

@@ -7,6 +7,7 @@ import {
   startRedisCluster,
   startRedisServer,
   startSentinelGroup,
+  waitUntil,
 } from "@vmcp/redis-harness";
 import { describe, expect, it } from "vitest";
 
@@ -53,6 +54,18 @@ describe("startRedisServer", () => {
     await server.close();
   });
 
+  it("shuts down on the SHUTDOWN command", async () => {
+    const server = await startRedisServer();
+    try {
+      await server.shutdown();
+      expect(server.running).toBe(false);
+      await server.restart();
+      expect(await server.cli("PING")).toBe("PONG");
+    } finally {
+      await server.close();
+    }
+  });
+
   it("pauses and resumes the process", async () => {
     const server = await startRedisServer();
     try {
@@ -79,6 +92,33 @@ describe("startSentinelGroup", () => {
       await group.close();
     }
     expect(existsSync(group.sentinel.dir)).toBe(false);
+  });
+
+  it("runs a manual failover and rejoins a killed master as a replica", async () => {
+    const group = await startSentinelGroup();
+    try {
+      const after = await group.failover();
+      expect(after.port).toBe(group.replica.port);
+      // The old master stays up and is demoted to a replica of the new one.
+      await waitUntil(
+        "the old master's demotion",
+        async () => (await group.master.cli("ROLE")).startsWith("slave"),
+        20_000,
+      );
+      await group.replica.cli("SET", "k", "v");
+      await group.master.kill();
+      await group.master.shutdown(); // idempotent on a stopped server
+      await group.rejoinAsReplica(group.master);
+      expect((await group.master.cli("ROLE")).split("\n")[0]).toBe("slave");
+      await waitUntil(
+        "the rejoined replica to sync",
+        async () => (await group.master.cli("GET", "k")) === "v",
+        10_000,
+      );
+      await expect(group.rejoinAsReplica(group.replica)).rejects.toThrow(/current master/);
+    } finally {
+      await group.close();
+    }
   });
 });
 
