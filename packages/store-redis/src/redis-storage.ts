@@ -91,7 +91,11 @@ export class RedisStorage implements SessionStorage {
     this.#now = options.now ?? Date.now;
     const { client, owned } = resolveClient(options, timeoutMs);
     this.#owned = owned;
-    this.#selfBounded = owned && !isCluster(client);
+    // Auto-pipelining queues a command behind the pipeline in flight, and its command timeout
+    // starts only when it is sent: a stall would take up to twice the bound. Time those calls
+    // from the moment they are made instead.
+    this.#selfBounded =
+      owned && !isCluster(client) && client.options.enableAutoPipelining !== true;
     client.on("error", this.#onError);
     client.defineCommand("vmcpSessionCreate", { numberOfKeys: 1, lua: CreateScript });
     client.defineCommand("vmcpSessionUpdate", { numberOfKeys: 1, lua: UpdateScript });
