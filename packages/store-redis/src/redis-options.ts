@@ -1,4 +1,5 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
+import type { DurabilityOptions } from "./durability.js";
 
 /** The default bound on every operation, ms: {@link RedisStorageOptions.timeoutMs}. */
 export const DefaultTimeoutMs = 1_500;
@@ -47,6 +48,12 @@ export interface RedisStorageOptions {
   readonly timeoutMs?: number;
   /** The clock, epoch ms, for createdAt/updatedAt and deadline checks. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Write durability: each write waits (`WAIT`, pipelined with its script) until this many
+   * replicas confirmed it, else rejects with `WriteNotReplicatedError`. Default off (Redis's
+   * asynchronous replication: a failover can lose the last acknowledged writes). See the README.
+   */
+  readonly durability?: DurabilityOptions;
 }
 
 /** A client the storage made, or was handed, and whether it owns it. */

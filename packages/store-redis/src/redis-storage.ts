@@ -17,6 +17,13 @@ import {
   type UpdateOptions,
 } from "@vmcp/session-core";
 import type { Cluster, Redis } from "ioredis";
+import {
+  type ResolvedDurability,
+  resolveDurability,
+  type WriteScript,
+  writeAndWait,
+  writeScript,
+} from "./durability.js";
 import { KeyLayout } from "./key-layout.js";
 import { decodeRecord, encodeMetadata, isPastDeadline, metadataField } from "./record-codec.js";
 import { timeoutError, toStorageError } from "./redis-errors.js";
@@ -48,6 +55,14 @@ interface SessionScripts {
 
 type ScriptedClient = (Redis | Cluster) & SessionScripts;
 
+/** The write scripts, for `EVALSHA` in a pipeline with `WAIT` (durability on). */
+const WriteScripts = {
+  create: writeScript(CreateScript),
+  update: writeScript(UpdateScript),
+  touch: writeScript(TouchScript),
+  delete: writeScript(DeleteScript),
+} as const satisfies Record<string, WriteScript>;
+
 /**
  * A `SessionStorage` on Redis through ioredis: standalone, Sentinel or Cluster. Each session is
  * one hash at `<prefix>{<id>}` with its deadline as the key's native TTL (PEXPIREAT, absolute),
@@ -67,6 +82,8 @@ export class RedisStorage implements SessionStorage {
   readonly #layout: KeyLayout;
   readonly #timeoutMs: number;
   readonly #now: () => number;
+  /** WAIT after each write, or `undefined` (off). */
+  readonly #durability: ResolvedDurability | undefined;
   /** The last connection error seen, named in timeout messages. */
   #lastError: Error | undefined;
   readonly #onError = (error: Error): void => {
@@ -79,7 +96,8 @@ export class RedisStorage implements SessionStorage {
   /**
    * @throws {TypeError} when not exactly one connection source is given, or the key prefix holds
    *   a brace.
-   * @throws {RangeError} when `timeoutMs` is not a positive integer.
+   * @throws {RangeError} when `timeoutMs` is not a positive integer, or `durability` is out of
+   *   range (see `DurabilityOptions`).
    */
   constructor(options: RedisStorageOptions) {
     const timeoutMs = options.timeoutMs ?? DefaultTimeoutMs;
@@ -89,13 +107,13 @@ export class RedisStorage implements SessionStorage {
     this.#layout = new KeyLayout(options.keyPrefix);
     this.#timeoutMs = timeoutMs;
     this.#now = options.now ?? Date.now;
+    this.#durability = resolveDurability(options.durability, timeoutMs);
     const { client, owned } = resolveClient(options, timeoutMs);
     this.#owned = owned;
     // Auto-pipelining queues a command behind the pipeline in flight, and its command timeout
     // starts only when it is sent: a stall would take up to twice the bound. Time those calls
     // from the moment they are made instead.
-    this.#selfBounded =
-      owned && !isCluster(client) && client.options.enableAutoPipelining !== true;
+    this.#selfBounded = owned && !isCluster(client) && client.options.enableAutoPipelining !== true;
     client.on("error", this.#onError);
     client.defineCommand("vmcpSessionCreate", { numberOfKeys: 1, lua: CreateScript });
     client.defineCommand("vmcpSessionUpdate", { numberOfKeys: 1, lua: UpdateScript });
@@ -125,7 +143,7 @@ export class RedisStorage implements SessionStorage {
     const key = this.#layout.sessionKey(session.id);
     const args = [String(now), optional(session.expiresAt), ...encodeMetadata(metadata)];
     const reply = await this.#run("create", session.id, (client) =>
-      client.vmcpSessionCreate(key, ...args),
+      this.#write(client, "create", session.id, key, args),
     );
     return reply === 1;
   }
@@ -149,7 +167,9 @@ export class RedisStorage implements SessionStorage {
       ...(patch.remove ?? []).map(metadataField),
     ];
     const key = this.#layout.sessionKey(id);
-    const reply = await this.#run("update", id, (client) => client.vmcpSessionUpdate(key, ...args));
+    const reply = await this.#run("update", id, (client) =>
+      this.#write(client, "update", id, key, args),
+    );
     if (reply === -1) {
       throw new SessionVersionConflictError(id, options.ifVersion ?? 0);
     }
@@ -190,7 +210,7 @@ export class RedisStorage implements SessionStorage {
     const key = this.#layout.sessionKey(id);
     const now = String(this.#now());
     const reply = await this.#run("touch", id, (client) =>
-      client.vmcpSessionTouch(key, now, String(expiresAt)),
+      this.#write(client, "touch", id, key, [now, String(expiresAt)]),
     );
     return reply === 1;
   }
@@ -200,7 +220,9 @@ export class RedisStorage implements SessionStorage {
     assertValidSessionId(id);
     const key = this.#layout.sessionKey(id);
     const now = String(this.#now());
-    const reply = await this.#run("delete", id, (client) => client.vmcpSessionDelete(key, now));
+    const reply = await this.#run("delete", id, (client) =>
+      this.#write(client, "delete", id, key, [now]),
+    );
     return reply === 1;
   }
 
@@ -245,6 +267,34 @@ export class RedisStorage implements SessionStorage {
     } else {
       this.#client.off("error", this.#onError);
     }
+  }
+
+  /**
+   * Sends one write's script: alone (the command the storage defined), or with durability on,
+   * pipelined with `WAIT` (see `writeAndWait`).
+   */
+  #write(
+    client: ScriptedClient,
+    operation: keyof typeof WriteScripts,
+    sessionId: string,
+    key: string,
+    args: readonly string[],
+  ): Promise<unknown> {
+    const durability = this.#durability;
+    if (durability === undefined) {
+      switch (operation) {
+        case "create":
+          return client.vmcpSessionCreate(key, ...args);
+        case "update":
+          return client.vmcpSessionUpdate(key, ...args);
+        case "touch":
+          return client.vmcpSessionTouch(key, ...args);
+        case "delete":
+          return client.vmcpSessionDelete(key, ...args);
+      }
+    }
+    const script = WriteScripts[operation];
+    return writeAndWait(client, script, key, args, durability, operation, sessionId);
   }
 
   /**

@@ -40,7 +40,9 @@ async function twoWavesDuringStall(storage: RedisStorage): Promise<number[]> {
   server.pause();
   const wave = () =>
     Array.from({ length: 20 }, (_, i) =>
-      timed(i % 2 === 0 ? storage.load("s") : storage.update("s", { set: { b: String(i) } })),
+      timed<unknown>(
+        i % 2 === 0 ? storage.load("s") : storage.update("s", { set: { b: String(i) } }),
+      ),
     );
   const first = wave();
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -48,7 +50,14 @@ async function twoWavesDuringStall(storage: RedisStorage): Promise<number[]> {
   const outcomes = await Promise.all([...first, ...second]);
   for (const outcome of outcomes) expect(outcome.error).toBeInstanceOf(StorageUnavailableError);
   server.resume();
-  await waitUntil("Redis to answer again", async () => (await storage.ping(), true), 5_000);
+  await waitUntil(
+    "Redis to answer again",
+    async () => {
+      await storage.ping();
+      return true;
+    },
+    5_000,
+  );
   return outcomes.map((outcome) => outcome.ms);
 }
 

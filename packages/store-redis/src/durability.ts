@@ -1,0 +1,175 @@
+import { createHash } from "node:crypto";
+import { StorageUnavailableError } from "@vmcp/session-core";
+import type { Cluster, Redis } from "ioredis";
+
+/**
+ * Write durability: after each write (`create`, `update`, `touch`, `delete`) the storage sends
+ * `WAIT <replicas> <timeoutMs>` in the same pipeline as the write's script (one socket write, to
+ * the same server; on Cluster to the node that owns the session's slot), and acknowledges the
+ * write only when at least `replicas` replicas have confirmed it. Off by default.
+ */
+export interface DurabilityOptions {
+  /** How many replicas must confirm each write; a positive integer. */
+  readonly replicas: number;
+  /**
+   * How long Redis may block in `WAIT`, ms; a positive integer below the storage's `timeoutMs`,
+   * so a write the replicas do not confirm is refused with {@link WriteNotReplicatedError} rather
+   * than timing out. Default: half the storage's `timeoutMs` (750 ms with its default).
+   */
+  readonly timeoutMs?: number;
+}
+
+/** {@link DurabilityOptions} with every default applied. */
+export interface ResolvedDurability {
+  /** Replicas that must confirm each write. */
+  readonly replicas: number;
+  /** WAIT's own timeout, ms. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * Validates `options` against the storage's bound `storageTimeoutMs` (ms) and applies the
+ * defaults; `undefined` (durability off) stays `undefined`.
+ * @throws {RangeError} when `replicas` is not a positive integer, or `timeoutMs` is not a
+ *   positive integer below `storageTimeoutMs`.
+ */
+export function resolveDurability(
+  options: DurabilityOptions | undefined,
+  storageTimeoutMs: number,
+): ResolvedDurability | undefined {
+  if (options === undefined) return undefined;
+  const { replicas } = options;
+  if (!Number.isSafeInteger(replicas) || replicas < 1) {
+    throw new RangeError(`durability.replicas must be a positive integer, got ${String(replicas)}`);
+  }
+  const timeoutMs = options.timeoutMs ?? Math.max(1, Math.floor(storageTimeoutMs / 2));
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs >= storageTimeoutMs) {
+    throw new RangeError(
+      `durability.timeoutMs must be a positive integer below timeoutMs (${storageTimeoutMs} ms), got ${String(timeoutMs)}`,
+    );
+  }
+  return { replicas, timeoutMs };
+}
+
+/**
+ * A write that Redis applied on the master but fewer replicas than required confirmed within
+ * `durability.timeoutMs`: it is **not acknowledged**. A failover may still lose it, or it may
+ * survive; a later read shows which. It is a {@link StorageUnavailableError} (same `code`,
+ * `VMCP_STORAGE_UNAVAILABLE`), so every caller that handles an unreachable store handles it the
+ * same way (the gateway answers 503); `instanceof` or `name` tells it apart.
+ *
+ * Retrying is safe in the sense that nothing is applied twice in a harmful way: `update` with
+ * `set`/`remove`, `touch` and `delete` converge to the same state, but the retry observes the
+ * first attempt's effect (`create` answers `false` for its own ID, `delete` answers `false`, an
+ * `ifVersion` update conflicts). Retry once the replicas are back, or treat the session as lost.
+ */
+export class WriteNotReplicatedError extends StorageUnavailableError {
+  /** The operation: `create`, `update`, `touch` or `delete`. */
+  readonly operation: string;
+  /** The session written. */
+  readonly sessionId: string;
+  /** Replicas required by `durability.replicas`. */
+  readonly replicasRequired: number;
+  /** Replicas that confirmed the write within the WAIT timeout. */
+  readonly replicasConfirmed: number;
+
+  constructor(
+    operation: string,
+    sessionId: string,
+    replicasRequired: number,
+    replicasConfirmed: number,
+    waitTimeoutMs: number,
+  ) {
+    super(
+      `Redis ${operation} of session ${JSON.stringify(sessionId)} is not acknowledged: ` +
+        `${replicasConfirmed} of ${replicasRequired} required replicas confirmed it within ` +
+        `${waitTimeoutMs} ms (it may or may not survive a failover)`,
+    );
+    this.name = "WriteNotReplicatedError";
+    this.operation = operation;
+    this.sessionId = sessionId;
+    this.replicasRequired = replicasRequired;
+    this.replicasConfirmed = replicasConfirmed;
+  }
+}
+
+/** How often a durable write follows a Cluster `MOVED` (a slot that changed owner) before failing. */
+const MaxRedirects = 3;
+
+/** A Lua script and its SHA1, for `EVALSHA` with an `EVAL` fallback. */
+export interface WriteScript {
+  /** The script's source. */
+  readonly lua: string;
+  /** Its SHA1, hex. */
+  readonly sha: string;
+}
+
+/** The {@link WriteScript} of `lua`. */
+export function writeScript(lua: string): WriteScript {
+  return { lua, sha: createHash("sha1").update(lua).digest("hex") };
+}
+
+/**
+ * Sends one write's script (`EVALSHA`, one key) and `WAIT` as one pipeline (one socket write, one
+ * server) and resolves the script's reply once the replicas confirmed it. A script the server
+ * does not know (`NOSCRIPT`) or a Cluster `MOVED` means the script did not run: the pipeline is
+ * sent again (with `EVAL`, or to the slot's new owner), so `WAIT` always follows the write it
+ * confirms on the same connection.
+ * @throws {WriteNotReplicatedError} when fewer than `durability.replicas` replicas confirmed it.
+ * @throws the script's or the connection's own error otherwise (the caller maps it).
+ */
+export async function writeAndWait(
+  client: Redis | Cluster,
+  script: WriteScript,
+  key: string,
+  args: readonly string[],
+  durability: ResolvedDurability,
+  operation: string,
+  sessionId: string,
+): Promise<unknown> {
+  let useEval = false;
+  for (let retries = 0; ; retries++) {
+    const pipeline = client.pipeline();
+    if (useEval) pipeline.eval(script.lua, 1, key, ...args);
+    else pipeline.evalsha(script.sha, 1, key, ...args);
+    pipeline.wait(durability.replicas, durability.timeoutMs);
+    const results = await pipeline.exec();
+    const [scriptError, reply] = results?.[0] ?? [new Error("the pipeline returned no reply")];
+    if (scriptError !== null && scriptError !== undefined) {
+      if (retries < MaxRedirects && /^NOSCRIPT/.test(scriptError.message)) {
+        useEval = true;
+        continue;
+      }
+      // ioredis follows MOVED only for pipelines of read-only commands: learn the slot's new
+      // owner and send again.
+      if (retries < MaxRedirects && isCluster(client) && /^MOVED /.test(scriptError.message)) {
+        await refreshSlots(client);
+        continue;
+      }
+      throw scriptError;
+    }
+    const [waitError, confirmed] = results?.[1] ?? [new Error("the pipeline returned no reply")];
+    if (waitError !== null && waitError !== undefined) throw waitError;
+    const count = typeof confirmed === "number" ? confirmed : Number(confirmed);
+    if (!(count >= durability.replicas)) {
+      throw new WriteNotReplicatedError(
+        operation,
+        sessionId,
+        durability.replicas,
+        Number.isFinite(count) ? count : 0,
+        durability.timeoutMs,
+      );
+    }
+    return reply;
+  }
+}
+
+function refreshSlots(cluster: Cluster): Promise<void> {
+  return new Promise((resolve) => {
+    cluster.refreshSlotsCache(() => resolve());
+  });
+}
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as Cluster).isCluster === true;
+}
