@@ -34,6 +34,7 @@ import {
   type RedisStorageOptions,
   resolveClient,
 } from "./redis-options.js";
+import { reviveOnEnd } from "./revive.js";
 import {
   CreateScript,
   DeleteScript,
@@ -92,6 +93,8 @@ export class RedisStorage implements SessionStorage {
   };
   #ready: Promise<void> | undefined;
   #closed = false;
+  /** Stops reconnecting an owned standalone or Sentinel client after an unexpected `end`. */
+  readonly #stopReviving: () => void = () => undefined;
 
   /**
    * @throws {TypeError} when not exactly one connection source is given, or the key prefix holds
@@ -115,6 +118,7 @@ export class RedisStorage implements SessionStorage {
     // from the moment they are made instead.
     this.#selfBounded = owned && !isCluster(client) && client.options.enableAutoPipelining !== true;
     client.on("error", this.#onError);
+    if (owned && !isCluster(client)) this.#stopReviving = reviveOnEnd(client);
     client.defineCommand("vmcpSessionCreate", { numberOfKeys: 1, lua: CreateScript });
     client.defineCommand("vmcpSessionUpdate", { numberOfKeys: 1, lua: UpdateScript });
     // Not marked read-only: a Cluster client reading from replicas could miss a fresh write.
@@ -260,6 +264,7 @@ export class RedisStorage implements SessionStorage {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopReviving();
     if (this.#owned) {
       // disconnect() drops the socket and every reconnection timer at once; our error listener
       // stays, so a late socket error on the dead client cannot crash the process.
