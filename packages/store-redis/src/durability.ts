@@ -16,7 +16,7 @@ export interface DurabilityOptions {
    * so a write the replicas do not confirm is refused with {@link WriteNotReplicatedError} rather
    * than timing out. Default: half the storage's `timeoutMs` (750 ms with its default).
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 /** {@link DurabilityOptions} with every default applied. */

@@ -38,6 +38,10 @@ export const ConfigFlags = {
   "redis-sentinel": { env: "VMCP_REDIS_SENTINEL", help: "MASTER@host:port,host:port" },
   "redis-cluster": { env: "VMCP_REDIS_CLUSTER", help: "host:port,host:port" },
   "redis-key-prefix": { env: "VMCP_REDIS_KEY_PREFIX", help: "prefix of the Redis keys" },
+  "redis-durability": {
+    env: "VMCP_REDIS_DURABILITY",
+    help: "REPLICAS[:TIMEOUT_MS]: each write waits for that many replicas (default off)",
+  },
   backend: {
     env: "VMCP_BACKENDS",
     help: "ID=URL or ID=stdio:COMMAND ARGS (repeatable; env: comma-separated)",
@@ -130,8 +134,19 @@ export function rawConfigFromFlags(values: FlagValues): RawConfig {
   if (cluster !== undefined) store.cluster = { nodes: splitList(cluster) };
   const prefix = one("redis-key-prefix");
   if (prefix !== undefined) store.keyPrefix = prefix;
+  const durability = one("redis-durability");
+  if (durability !== undefined) {
+    const [replicas = "", timeoutMs] = durability.split(":");
+    store.durability =
+      timeoutMs === undefined
+        ? { replicas: num(replicas) }
+        : { replicas: num(replicas), timeoutMs: num(timeoutMs) };
+  }
   if (Object.keys(store).length > 0) {
-    if (store.kind === undefined && (url ?? sentinel ?? cluster ?? prefix) !== undefined) {
+    if (
+      store.kind === undefined &&
+      (url ?? sentinel ?? cluster ?? prefix ?? durability) !== undefined
+    ) {
       store.kind = "redis";
     }
     raw.store = store;
