@@ -114,7 +114,7 @@ export function writeScript(lua: string): WriteScript {
  * server) and resolves the script's reply once the replicas confirmed it. A script the server
  * does not know (`NOSCRIPT`) or a Cluster `MOVED` means the script did not run: the pipeline is
  * sent again (with `EVAL`, or to the slot's new owner), so `WAIT` always follows the write it
- * confirms on the same connection.
+ * confirms on the same connection. `loadFirst` sends `EVAL` from the start.
  * @throws {WriteNotReplicatedError} when fewer than `durability.replicas` replicas confirmed it.
  * @throws the script's or the connection's own error otherwise (the caller maps it).
  */
@@ -126,8 +126,9 @@ export async function writeAndWait(
   durability: ResolvedDurability,
   operation: string,
   sessionId: string,
+  loadFirst = false,
 ): Promise<unknown> {
-  let useEval = false;
+  let useEval = loadFirst;
   for (let retries = 0; ; retries++) {
     const pipeline = client.pipeline();
     if (useEval) pipeline.eval(script.lua, 1, key, ...args);
@@ -161,6 +162,122 @@ export async function writeAndWait(
       );
     }
     return reply;
+  }
+}
+
+/** Most writes one batch of {@link DurableWriter} sends before its `WAIT`. */
+export const MaxDurableBatch = 256;
+
+interface PendingWrite {
+  readonly script: WriteScript;
+  readonly key: string;
+  readonly args: readonly string[];
+  readonly operation: string;
+  readonly sessionId: string;
+  readonly resolve: (reply: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Durable writes through one client. On a standalone or Sentinel client, the writes made in the
+ * same turn of the event loop share one pipeline and one `WAIT` behind them (Redis's `WAIT`
+ * confirms everything the connection wrote before it, and blocks the connection while it waits,
+ * so one `WAIT` per write would serialize every write behind a replica round trip). On Cluster
+ * each write is its own pipeline to its slot's owner ({@link writeAndWait}).
+ */
+export class DurableWriter {
+  readonly #client: Redis | Cluster;
+  readonly #durability: ResolvedDurability;
+  #queue: PendingWrite[] = [];
+  #scheduled = false;
+
+  constructor(client: Redis | Cluster, durability: ResolvedDurability) {
+    this.#client = client;
+    this.#durability = durability;
+  }
+
+  /**
+   * Sends the write's script (`EVALSHA`, one key) and resolves its reply once the replicas
+   * confirmed it.
+   * @throws {WriteNotReplicatedError} when fewer than `durability.replicas` confirmed it.
+   * @throws the script's or the connection's own error otherwise (the caller maps it).
+   */
+  write(
+    script: WriteScript,
+    key: string,
+    args: readonly string[],
+    operation: string,
+    sessionId: string,
+  ): Promise<unknown> {
+    if (isCluster(this.#client)) {
+      return writeAndWait(this.#client, script, key, args, this.#durability, operation, sessionId);
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ script, key, args, operation, sessionId, resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    while (this.#queue.length > 0) {
+      void this.#send(this.#queue.splice(0, MaxDurableBatch));
+    }
+  }
+
+  async #send(batch: readonly PendingWrite[]): Promise<void> {
+    const { replicas, timeoutMs } = this.#durability;
+    const pipeline = this.#client.pipeline();
+    for (const write of batch) pipeline.evalsha(write.script.sha, 1, write.key, ...write.args);
+    pipeline.wait(replicas, timeoutMs);
+    let results: Array<[Error | null, unknown]>;
+    try {
+      results = (await pipeline.exec()) ?? [];
+    } catch (error) {
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    const [waitError, confirmed] = results[batch.length] ?? [
+      new Error("the pipeline returned no reply"),
+    ];
+    const count = typeof confirmed === "number" ? confirmed : Number(confirmed);
+    batch.forEach((write, i) => {
+      const [error, reply] = results[i] ?? [new Error("the pipeline returned no reply")];
+      if (error !== null && error !== undefined) {
+        if (/^NOSCRIPT/.test(error.message)) {
+          // The script did not run: send it alone, loading it, with its own WAIT.
+          writeAndWait(
+            this.#client,
+            write.script,
+            write.key,
+            write.args,
+            this.#durability,
+            write.operation,
+            write.sessionId,
+            true,
+          ).then(write.resolve, write.reject);
+        } else {
+          write.reject(error);
+        }
+      } else if (waitError !== null && waitError !== undefined) {
+        write.reject(waitError);
+      } else if (!(count >= replicas)) {
+        write.reject(
+          new WriteNotReplicatedError(
+            write.operation,
+            write.sessionId,
+            replicas,
+            Number.isFinite(count) ? count : 0,
+            timeoutMs,
+          ),
+        );
+      } else {
+        write.resolve(reply);
+      }
+    });
   }
 }
 

@@ -17,13 +17,7 @@ import {
   type UpdateOptions,
 } from "@vmcp/session-core";
 import type { Cluster, Redis } from "ioredis";
-import {
-  type ResolvedDurability,
-  resolveDurability,
-  type WriteScript,
-  writeAndWait,
-  writeScript,
-} from "./durability.js";
+import { DurableWriter, resolveDurability, type WriteScript, writeScript } from "./durability.js";
 import { KeyLayout } from "./key-layout.js";
 import { decodeRecord, encodeMetadata, isPastDeadline, metadataField } from "./record-codec.js";
 import { timeoutError, toStorageError } from "./redis-errors.js";
@@ -83,8 +77,8 @@ export class RedisStorage implements SessionStorage {
   readonly #layout: KeyLayout;
   readonly #timeoutMs: number;
   readonly #now: () => number;
-  /** WAIT after each write, or `undefined` (off). */
-  readonly #durability: ResolvedDurability | undefined;
+  /** WAIT after each write, or `undefined` (durability off). */
+  readonly #durable: DurableWriter | undefined;
   /** The last connection error seen, named in timeout messages. */
   #lastError: Error | undefined;
   readonly #onError = (error: Error): void => {
@@ -110,8 +104,9 @@ export class RedisStorage implements SessionStorage {
     this.#layout = new KeyLayout(options.keyPrefix);
     this.#timeoutMs = timeoutMs;
     this.#now = options.now ?? Date.now;
-    this.#durability = resolveDurability(options.durability, timeoutMs);
+    const durability = resolveDurability(options.durability, timeoutMs);
     const { client, owned } = resolveClient(options, timeoutMs);
+    this.#durable = durability === undefined ? undefined : new DurableWriter(client, durability);
     this.#owned = owned;
     // Auto-pipelining queues a command behind the pipeline in flight, and its command timeout
     // starts only when it is sent: a stall would take up to twice the bound. Time those calls
@@ -276,7 +271,7 @@ export class RedisStorage implements SessionStorage {
 
   /**
    * Sends one write's script: alone (the command the storage defined), or with durability on,
-   * pipelined with `WAIT` (see `writeAndWait`).
+   * pipelined with `WAIT` (see `DurableWriter`).
    */
   #write(
     client: ScriptedClient,
@@ -285,8 +280,8 @@ export class RedisStorage implements SessionStorage {
     key: string,
     args: readonly string[],
   ): Promise<unknown> {
-    const durability = this.#durability;
-    if (durability === undefined) {
+    const durable = this.#durable;
+    if (durable === undefined) {
       switch (operation) {
         case "create":
           return client.vmcpSessionCreate(key, ...args);
@@ -298,8 +293,7 @@ export class RedisStorage implements SessionStorage {
           return client.vmcpSessionDelete(key, ...args);
       }
     }
-    const script = WriteScripts[operation];
-    return writeAndWait(client, script, key, args, durability, operation, sessionId);
+    return durable.write(WriteScripts[operation], key, args, operation, sessionId);
   }
 
   /**

@@ -100,6 +100,21 @@ describe("durability option", () => {
     expect((await calls("wait")) - waitBefore).toBe(6);
   });
 
+  it("confirms concurrent writes with one WAIT per batch, not one per write", async () => {
+    const storage = open({ replicas: 1 });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => storage.create({ id: `b-${i}` })));
+    const waitBefore = await calls("wait");
+    const done = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => storage.update(`b-${i}`, { set: { i: String(i) } })),
+    );
+    expect(done.every(Boolean)).toBe(true);
+    // Made in one turn of the event loop: one pipeline of 50 scripts and one WAIT behind them.
+    expect((await calls("wait")) - waitBefore).toBe(1);
+    for (const i of [0, 25, 49]) {
+      expect(await replica.cli("HGET", storage.keyOf(`b-${i}`), "m:i")).toBe(String(i));
+    }
+  });
+
   it("refuses a write fewer replicas confirm, typed and within the WAIT timeout", async () => {
     const storage = open({ replicas: 2, timeoutMs: 200 });
     const { ms, error } = await timed(storage.create({ id: "two", metadata: { a: "1" } }));
