@@ -94,7 +94,7 @@ export class WriteNotReplicatedError extends StorageUnavailableError {
 }
 
 /** How often a durable write follows a Cluster `MOVED` (a slot that changed owner) before failing. */
-const MaxRedirects = 3;
+const MaxRedirects = 5;
 
 /** A Lua script and its SHA1, for `EVALSHA` with an `EVAL` fallback. */
 export interface WriteScript {
