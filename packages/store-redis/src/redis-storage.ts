@@ -68,6 +68,9 @@ const WriteScripts = {
  * Every call is bounded by `timeoutMs` (default 1500 ms): with Redis unreachable it rejects with
  * `StorageUnavailableError`, never hangs, and the client's `error` events are absorbed. The client
  * reconnects on its own, so the same storage works again once Redis is back.
+ *
+ * With `durability` (default off), each write is acknowledged only once that many replicas
+ * confirmed it (`WAIT`, pipelined with the write), else rejects with `WriteNotReplicatedError`.
  */
 export class RedisStorage implements SessionStorage {
   readonly #client: ScriptedClient;
