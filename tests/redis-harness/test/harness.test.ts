@@ -103,7 +103,7 @@ describe("startSentinelGroup", () => {
       await waitUntil(
         "the old master's demotion",
         async () => (await group.master.cli("ROLE")).startsWith("slave"),
-        20_000,
+        30_000,
       );
       await group.replica.cli("SET", "k", "v");
       await group.master.kill();
@@ -119,7 +119,7 @@ describe("startSentinelGroup", () => {
     } finally {
       await group.close();
     }
-  });
+  }, 60_000);
 });
 
 describe("startRedisCluster", () => {
