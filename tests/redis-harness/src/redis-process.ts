@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./free-port.js";
+import { freePort, releasePort } from "./free-port.js";
 import { redisCli } from "./redis-cli.js";
 import { requireRedisServer } from "./require-redis.js";
 
@@ -228,6 +228,7 @@ class ManagedRedis implements RedisServer {
     this.#child?.kill("SIGKILL");
     live.delete(this);
     rmSync(this.dir, { recursive: true, force: true });
+    releasePort(this.port);
   }
 
   async #signal(signal: NodeJS.Signals): Promise<void> {

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type HostPort, type RedisServer, spawnRedis, waitUntil } from "./redis-process.js";
+import { waitForReplicaAcks } from "./replicas.js";
 
 /** The master name the group's Sentinel monitors, unless told otherwise. */
 export const DefaultMasterName = "vmcp-master";
@@ -46,7 +47,7 @@ export interface SentinelGroup {
   /**
    * Brings a member that was stopped or killed back as a replica of the current master (started
    * empty with `REPLICAOF` sent at once, rather than waiting for Sentinel to convert a master that
-   * reappears), and resolves once its replication link is up.
+   * reappears), and resolves once it confirms the master's writes (see `waitForReplicaAcks`).
    * @throws {Error} after `timeoutMs` (default 20,000 ms).
    */
   rejoinAsReplica(server: RedisServer, timeoutMs?: number): Promise<void>;
@@ -55,7 +56,7 @@ export interface SentinelGroup {
 }
 
 /**
- * Starts a Sentinel group: a master, a replica of it (waits for the link to be up) and a Sentinel
+ * Starts a Sentinel group: a master, a replica of it (waits until it confirms writes) and a Sentinel
  * monitoring the master with quorum 1 that already knows the replica, so a failover can promote it.
  * @throws {RedisServerMissingError} when redis-server is not installed (never skips).
  */
@@ -79,6 +80,7 @@ export async function startSentinelGroup(
       async () => /master_link_status:up/.test(await replica.cli("INFO", "replication")),
       15_000,
     );
+    await waitForReplicaAcks(master);
     const sentinel = await spawnRedis({
       label: "sentinel",
       sentinel: true,
@@ -151,6 +153,7 @@ export async function startSentinelGroup(
           async () => /master_link_status:up/.test(await server.cli("INFO", "replication")),
           timeoutMs,
         );
+        await waitForReplicaAcks(now.port === master.port ? master : replica, 1, timeoutMs);
       },
       async close() {
         await Promise.all(started.map((server) => server.close()));

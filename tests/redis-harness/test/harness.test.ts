@@ -1,8 +1,12 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
+  freePort,
   InstallRedisHint,
   RedisServerMissingError,
   redisCli,
+  releasePort,
   requireRedisServer,
   startRedisCluster,
   startRedisServer,
@@ -22,6 +26,25 @@ describe("RedisServerMissingError", () => {
     const error = new RedisServerMissingError("redis-server", new Error("ENOENT"));
     expect(error.message).toContain("apt-get install -y redis-server");
     expect(InstallRedisHint).toBe("install redis-server: apt-get install -y redis-server");
+  });
+});
+
+describe("freePort", () => {
+  it("reserves the port for this process across processes until released", async () => {
+    const port = await freePort();
+    const reservation = join(tmpdir(), "vmcp-redis-harness-ports", String(port));
+    expect(readFileSync(reservation, "utf8")).toBe(String(process.pid));
+    releasePort(port);
+    expect(existsSync(reservation)).toBe(false);
+  });
+
+  it("keeps a killed server's port reserved until the server is closed", async () => {
+    const server = await startRedisServer();
+    const reservation = join(tmpdir(), "vmcp-redis-harness-ports", String(server.port));
+    await server.kill();
+    expect(existsSync(reservation)).toBe(true);
+    await server.close();
+    expect(existsSync(reservation)).toBe(false);
   });
 });
 
