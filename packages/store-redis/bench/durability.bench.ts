@@ -19,7 +19,7 @@ import {
   type RatioRow,
   sampleSessionMetadata,
 } from "@vmcp/bench-kit";
-import { startRedisServer, waitUntil } from "@vmcp/redis-harness";
+import { startRedisServer, waitForReplicaAcks } from "@vmcp/redis-harness";
 import { RedisStorage } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
 
@@ -44,11 +44,7 @@ const durable = new RedisStorage({
   durability: { replicas: 1 },
 });
 try {
-  await waitUntil(
-    "the replica's link",
-    async () => /master_link_status:up/.test(await replica.cli("INFO", "replication")),
-    15_000,
-  );
+  await waitForReplicaAcks(master);
   for (let i = 0; i < Sessions; i++) {
     const metadata = sampleSessionMetadata(i);
     await plain.create({ id: idOf(i), metadata, expiresAt: deadline() });

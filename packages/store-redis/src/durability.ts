@@ -188,12 +188,20 @@ interface PendingWrite {
 export class DurableWriter {
   readonly #client: Redis | Cluster;
   readonly #durability: ResolvedDurability;
+  readonly #readyTimeoutMs: number;
   #queue: PendingWrite[] = [];
   #scheduled = false;
+  #ready: Promise<void> | undefined;
 
-  constructor(client: Redis | Cluster, durability: ResolvedDurability) {
+  /**
+   * @param client the connection the writes and their `WAIT` go to.
+   * @param readyTimeoutMs how long a batch waits for `client` to be ready, ms, before its writes
+   *   reject with `StorageUnavailableError` (never sent later).
+   */
+  constructor(client: Redis | Cluster, durability: ResolvedDurability, readyTimeoutMs: number) {
     this.#client = client;
     this.#durability = durability;
+    this.#readyTimeoutMs = readyTimeoutMs;
   }
 
   /**
@@ -223,9 +231,48 @@ export class DurableWriter {
 
   #flush(): void {
     this.#scheduled = false;
-    while (this.#queue.length > 0) {
-      void this.#send(this.#queue.splice(0, MaxDurableBatch));
+    const batches: PendingWrite[][] = [];
+    while (this.#queue.length > 0) batches.push(this.#queue.splice(0, MaxDurableBatch));
+    if (this.#client.status === "ready") {
+      for (const batch of batches) void this.#send(batch);
+      return;
     }
+    this.#whenReady().then(
+      () => {
+        for (const batch of batches) void this.#send(batch);
+      },
+      (error: unknown) => {
+        for (const batch of batches) for (const write of batch) write.reject(error);
+      },
+    );
+  }
+
+  /** Resolves once the client is ready; rejects after `readyTimeoutMs`. One wait is shared. */
+  #whenReady(): Promise<void> {
+    if (this.#ready !== undefined) return this.#ready;
+    const client = this.#client;
+    const ready = new Promise<void>((resolve, reject) => {
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        client.off("ready", onReady);
+        reject(
+          new StorageUnavailableError(
+            `the Redis connection for durable writes was not ready within ${this.#readyTimeoutMs} ms`,
+          ),
+        );
+      }, this.#readyTimeoutMs);
+      client.once("ready", onReady);
+      if (client.status === "wait") client.connect().catch(() => undefined);
+    });
+    const settled = (): void => {
+      if (this.#ready === ready) this.#ready = undefined;
+    };
+    ready.then(settled, settled);
+    this.#ready = ready;
+    return ready;
   }
 
   async #send(batch: readonly PendingWrite[]): Promise<void> {

@@ -82,6 +82,11 @@ export class RedisStorage implements SessionStorage {
   readonly #now: () => number;
   /** WAIT after each write, or `undefined` (durability off). */
   readonly #durable: DurableWriter | undefined;
+  /**
+   * The connection of the durable writes when the storage owns a standalone or Sentinel client:
+   * a `WAIT` blocks its connection, so loads must not queue behind it.
+   */
+  readonly #writer: Redis | undefined;
   /** The last connection error seen, named in timeout messages. */
   #lastError: Error | undefined;
   readonly #onError = (error: Error): void => {
@@ -90,8 +95,8 @@ export class RedisStorage implements SessionStorage {
   };
   #ready: Promise<void> | undefined;
   #closed = false;
-  /** Stops reconnecting an owned standalone or Sentinel client after an unexpected `end`. */
-  readonly #stopReviving: () => void = () => undefined;
+  /** Stops reconnecting the owned standalone or Sentinel clients after an unexpected `end`. */
+  readonly #stopReviving: Array<() => void> = [];
 
   /**
    * @throws {TypeError} when not exactly one connection source is given, or the key prefix holds
@@ -109,14 +114,29 @@ export class RedisStorage implements SessionStorage {
     this.#now = options.now ?? Date.now;
     const durability = resolveDurability(options.durability, timeoutMs);
     const { client, owned } = resolveClient(options, timeoutMs);
-    this.#durable = durability === undefined ? undefined : new DurableWriter(client, durability);
     this.#owned = owned;
     // Auto-pipelining queues a command behind the pipeline in flight, and its command timeout
     // starts only when it is sent: a stall would take up to twice the bound. Time those calls
-    // from the moment they are made instead.
-    this.#selfBounded = owned && !isCluster(client) && client.options.enableAutoPipelining !== true;
+    // from the moment they are made instead; durable writes too (they may wait for their own
+    // connection).
+    this.#selfBounded =
+      owned &&
+      !isCluster(client) &&
+      client.options.enableAutoPipelining !== true &&
+      durability === undefined;
     client.on("error", this.#onError);
-    if (owned && !isCluster(client)) this.#stopReviving = reviveOnEnd(client);
+    if (owned && !isCluster(client)) {
+      this.#stopReviving.push(reviveOnEnd(client));
+      if (durability !== undefined) {
+        this.#writer = client.duplicate();
+        this.#writer.on("error", this.#onError);
+        this.#stopReviving.push(reviveOnEnd(this.#writer));
+      }
+    }
+    this.#durable =
+      durability === undefined
+        ? undefined
+        : new DurableWriter(this.#writer ?? client, durability, timeoutMs);
     client.defineCommand("vmcpSessionCreate", { numberOfKeys: 1, lua: CreateScript });
     client.defineCommand("vmcpSessionUpdate", { numberOfKeys: 1, lua: UpdateScript });
     // Not marked read-only: a Cluster client reading from replicas could miss a fresh write.
@@ -262,7 +282,8 @@ export class RedisStorage implements SessionStorage {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stopReviving();
+    for (const stop of this.#stopReviving) stop();
+    this.#writer?.disconnect();
     if (this.#owned) {
       // disconnect() drops the socket and every reconnection timer at once; our error listener
       // stays, so a late socket error on the dead client cannot crash the process.

@@ -2,6 +2,7 @@ import {
   type RedisServer,
   requireRedisServer,
   startRedisServer,
+  waitForReplicaAcks,
   waitUntil,
 } from "@vmcp/redis-harness";
 import { StorageUnavailableError } from "@vmcp/session-core";
@@ -37,11 +38,7 @@ async function calls(cmd: string): Promise<number> {
 beforeAll(async () => {
   master = await startRedisServer();
   replica = await startRedisServer({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
-  await waitUntil(
-    "the replica's link",
-    async () => /master_link_status:up/.test(await replica.cli("INFO", "replication")),
-    15_000,
-  );
+  await waitForReplicaAcks(master);
   admin = new Redis(master.url);
 });
 
@@ -152,6 +149,21 @@ describe("durability option", () => {
       10_000,
     );
     expect(await replica.cli("HGET", storage.keyOf("h"), "m:a")).toBe("2");
+  });
+
+  it("keeps loads off the connection a blocked WAIT holds", async () => {
+    const storage = open({ replicas: 1, timeoutMs: 800 }, 1_000);
+    expect(await storage.create({ id: "l" })).toBe(true);
+    // Loads the update script, so the update below runs at once (no NOSCRIPT resend).
+    expect(await storage.update("l", { set: { a: "1" } })).toBe(true);
+    replica.pause();
+    const write = timed(storage.update("l", { set: { a: "2" } }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The WAIT blocks its connection for 800 ms; a load answers at once all the same.
+    const read = await timed(storage.load("l"));
+    expect((read.value as { metadata: Record<string, string> } | undefined)?.metadata.a).toBe("2");
+    expect(read.ms).toBeLessThan(400);
+    expect((await write).error).toBeInstanceOf(WriteNotReplicatedError);
   });
 
   it("sends the script again, WAIT behind it, when the server lost its script cache", async () => {
