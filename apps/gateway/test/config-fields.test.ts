@@ -89,6 +89,11 @@ const samples: Record<string, Sample> = {
     expected: "app:",
     with: { "redis-url": "redis://127.0.0.1:6379" },
   },
+  "redis-durability": {
+    value: "1:500",
+    expected: { replicas: 1, timeoutMs: 500 },
+    with: { "redis-url": "redis://127.0.0.1:6379" },
+  },
   identity: {
     value: "none",
     at: "identity",
@@ -145,6 +150,7 @@ const badSamples: Record<string, Omit<Sample, "expected">> = {
   "redis-sentinel": { value: "main@no-port" },
   "redis-cluster": { value: "no-port" },
   "redis-key-prefix": { value: "", with: { "redis-url": "redis://127.0.0.1:6379" } },
+  "redis-durability": { value: "1:1500", with: { "redis-url": "redis://127.0.0.1:6379" } },
   identity: { value: "magic" },
   "static-token": { value: "t1=" },
   "jwt-secret": { value: "short" },

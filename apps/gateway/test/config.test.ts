@@ -1,7 +1,9 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DefaultTimeoutMs } from "@vmcp/store-redis";
 import { describe, expect, it } from "vitest";
+import { RedisStoreTimeoutMs } from "../dist/config/gateway-config.js";
 import { loadGatewayConfig, validateGatewayConfig } from "../dist/config/load-config.js";
 import { runCli } from "./helpers/processes.js";
 
@@ -66,6 +68,27 @@ describe("gateway configuration", () => {
       kind: "redis",
       cluster: { nodes: ["127.0.0.1:7000", "127.0.0.1:7001"] },
     });
+  });
+
+  it("reads the redis store's write durability from a flag, the environment and the file", async () => {
+    const url = "redis://127.0.0.1:1";
+    expect(
+      (await loadGatewayConfig({ flags: { "redis-url": url, "redis-durability": "1" } })).store,
+    ).toEqual({ kind: "redis", url, durability: { replicas: 1 } });
+    expect(
+      (await loadGatewayConfig({ env: { VMCP_REDIS_URL: url, VMCP_REDIS_DURABILITY: "2:400" } }))
+        .store,
+    ).toEqual({ kind: "redis", url, durability: { replicas: 2, timeoutMs: 400 } });
+    const path = await configFile({ store: { kind: "redis", url, durability: { replicas: 1 } } });
+    expect((await loadGatewayConfig({ flags: { config: path } })).store).toEqual({
+      kind: "redis",
+      url,
+      durability: { replicas: 1 },
+    });
+  });
+
+  it("bounds the WAIT timeout by the store's own bound", () => {
+    expect(RedisStoreTimeoutMs).toBe(DefaultTimeoutMs);
   });
 
   it("a --store flag of another kind replaces the file's store instead of merging into it", async () => {
@@ -137,6 +160,16 @@ describe("gateway configuration", () => {
     [{ store: { kind: "redis" } }, "store.url"],
     [{ store: { kind: "redis", url: "http://x" } }, "store.url"],
     [{ store: { kind: "sqlite" } }, "store.kind"],
+    [
+      { store: { kind: "redis", url: "redis://x:1", durability: { replicas: 0 } } },
+      "store.durability.replicas",
+    ],
+    [
+      {
+        store: { kind: "redis", url: "redis://x:1", durability: { replicas: 1, timeoutMs: 1500 } },
+      },
+      "store.durability.timeoutMs",
+    ],
     [{ backends: [{ workloadId: "a,b", url: "http://127.0.0.1:1" }] }, "backends.0.workloadId"],
     [
       {

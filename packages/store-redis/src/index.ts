@@ -4,6 +4,10 @@
  * typed, bounded failures.
  * @packageDocumentation
  */
+export {
+  type DurabilityOptions,
+  WriteNotReplicatedError,
+} from "./durability.js";
 export { DefaultKeyPrefix } from "./key-layout.js";
 export {
   DefaultListBatchSize,

@@ -1,4 +1,5 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
+import type { DurabilityOptions } from "./durability.js";
 
 /** The default bound on every operation, ms: {@link RedisStorageOptions.timeoutMs}. */
 export const DefaultTimeoutMs = 1_500;
@@ -47,6 +48,12 @@ export interface RedisStorageOptions {
   readonly timeoutMs?: number;
   /** The clock, epoch ms, for createdAt/updatedAt and deadline checks. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Write durability: each write waits (`WAIT`, pipelined with its script) until this many
+   * replicas confirmed it, else rejects with `WriteNotReplicatedError`. Default off (Redis's
+   * asynchronous replication: a failover can lose the last acknowledged writes). See the README.
+   */
+  readonly durability?: DurabilityOptions;
 }
 
 /** A client the storage made, or was handed, and whether it owns it. */
@@ -58,8 +65,9 @@ export interface ResolvedClient {
 /**
  * Builds the ioredis client described by `options`, with failure handling that keeps every call
  * bounded: no offline queue (calls wait for `ready` themselves, within their bound), no resend of
- * commands lost with a connection, a command timeout, a connect timeout, fast reconnection, and
- * a reconnect on `READONLY` (a demoted master after a failover).
+ * commands lost with a connection, a command timeout, a connect timeout, fast reconnection, a
+ * reconnect on `READONLY` (a demoted master after a failover) and, with Sentinel, ioredis's
+ * failover detector (a reconnect on Sentinel's `+switch-master`).
  * @throws {TypeError} when not exactly one source is given, or ioredis's `keyPrefix` is set.
  */
 export function resolveClient(options: RedisStorageOptions, timeoutMs: number): ResolvedClient {
@@ -111,6 +119,11 @@ export function resolveClient(options: RedisStorageOptions, timeoutMs: number): 
     enableOfflineQueue: false,
     retryStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
     sentinelRetryStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
+    // Sentinel: subscribe to +switch-master and drop the connection to a master the moment
+    // Sentinel replaces it, instead of writing to it until it is demoted (READONLY); writes
+    // that reach a replaced master are discarded when it rejoins as a replica.
+    failoverDetector: true,
+    sentinelReconnectStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
   } satisfies RedisOptions;
   const client = options.url === undefined ? new Redis(merged) : new Redis(options.url, merged);
   return { client, owned: true };

@@ -17,6 +17,7 @@ import {
   type UpdateOptions,
 } from "@vmcp/session-core";
 import type { Cluster, Redis } from "ioredis";
+import { DurableWriter, resolveDurability, type WriteScript, writeScript } from "./durability.js";
 import { KeyLayout } from "./key-layout.js";
 import { decodeRecord, encodeMetadata, isPastDeadline, metadataField } from "./record-codec.js";
 import { timeoutError, toStorageError } from "./redis-errors.js";
@@ -27,6 +28,7 @@ import {
   type RedisStorageOptions,
   resolveClient,
 } from "./redis-options.js";
+import { reviveOnEnd } from "./revive.js";
 import {
   CreateScript,
   DeleteScript,
@@ -48,6 +50,14 @@ interface SessionScripts {
 
 type ScriptedClient = (Redis | Cluster) & SessionScripts;
 
+/** The write scripts, for `EVALSHA` in a pipeline with `WAIT` (durability on). */
+const WriteScripts = {
+  create: writeScript(CreateScript),
+  update: writeScript(UpdateScript),
+  touch: writeScript(TouchScript),
+  delete: writeScript(DeleteScript),
+} as const satisfies Record<string, WriteScript>;
+
 /**
  * A `SessionStorage` on Redis through ioredis: standalone, Sentinel or Cluster. Each session is
  * one hash at `<prefix>{<id>}` with its deadline as the key's native TTL (PEXPIREAT, absolute),
@@ -58,6 +68,9 @@ type ScriptedClient = (Redis | Cluster) & SessionScripts;
  * Every call is bounded by `timeoutMs` (default 1500 ms): with Redis unreachable it rejects with
  * `StorageUnavailableError`, never hangs, and the client's `error` events are absorbed. The client
  * reconnects on its own, so the same storage works again once Redis is back.
+ *
+ * With `durability` (default off), each write is acknowledged only once that many replicas
+ * confirmed it (`WAIT`, pipelined with the write), else rejects with `WriteNotReplicatedError`.
  */
 export class RedisStorage implements SessionStorage {
   readonly #client: ScriptedClient;
@@ -67,6 +80,13 @@ export class RedisStorage implements SessionStorage {
   readonly #layout: KeyLayout;
   readonly #timeoutMs: number;
   readonly #now: () => number;
+  /** WAIT after each write, or `undefined` (durability off). */
+  readonly #durable: DurableWriter | undefined;
+  /**
+   * The connection of the durable writes when the storage owns a standalone or Sentinel client:
+   * a `WAIT` blocks its connection, so loads must not queue behind it.
+   */
+  readonly #writer: Redis | undefined;
   /** The last connection error seen, named in timeout messages. */
   #lastError: Error | undefined;
   readonly #onError = (error: Error): void => {
@@ -75,11 +95,14 @@ export class RedisStorage implements SessionStorage {
   };
   #ready: Promise<void> | undefined;
   #closed = false;
+  /** Stops reconnecting the owned standalone or Sentinel clients after an unexpected `end`. */
+  readonly #stopReviving: Array<() => void> = [];
 
   /**
    * @throws {TypeError} when not exactly one connection source is given, or the key prefix holds
    *   a brace.
-   * @throws {RangeError} when `timeoutMs` is not a positive integer.
+   * @throws {RangeError} when `timeoutMs` is not a positive integer, or `durability` is out of
+   *   range (see `DurabilityOptions`).
    */
   constructor(options: RedisStorageOptions) {
     const timeoutMs = options.timeoutMs ?? DefaultTimeoutMs;
@@ -89,10 +112,31 @@ export class RedisStorage implements SessionStorage {
     this.#layout = new KeyLayout(options.keyPrefix);
     this.#timeoutMs = timeoutMs;
     this.#now = options.now ?? Date.now;
+    const durability = resolveDurability(options.durability, timeoutMs);
     const { client, owned } = resolveClient(options, timeoutMs);
     this.#owned = owned;
-    this.#selfBounded = owned && !isCluster(client);
+    // Auto-pipelining queues a command behind the pipeline in flight, and its command timeout
+    // starts only when it is sent: a stall would take up to twice the bound. Time those calls
+    // from the moment they are made instead; durable writes too (they may wait for their own
+    // connection).
+    this.#selfBounded =
+      owned &&
+      !isCluster(client) &&
+      client.options.enableAutoPipelining !== true &&
+      durability === undefined;
     client.on("error", this.#onError);
+    if (owned && !isCluster(client)) {
+      this.#stopReviving.push(reviveOnEnd(client));
+      if (durability !== undefined) {
+        this.#writer = client.duplicate();
+        this.#writer.on("error", this.#onError);
+        this.#stopReviving.push(reviveOnEnd(this.#writer));
+      }
+    }
+    this.#durable =
+      durability === undefined
+        ? undefined
+        : new DurableWriter(this.#writer ?? client, durability, timeoutMs);
     client.defineCommand("vmcpSessionCreate", { numberOfKeys: 1, lua: CreateScript });
     client.defineCommand("vmcpSessionUpdate", { numberOfKeys: 1, lua: UpdateScript });
     // Not marked read-only: a Cluster client reading from replicas could miss a fresh write.
@@ -121,7 +165,7 @@ export class RedisStorage implements SessionStorage {
     const key = this.#layout.sessionKey(session.id);
     const args = [String(now), optional(session.expiresAt), ...encodeMetadata(metadata)];
     const reply = await this.#run("create", session.id, (client) =>
-      client.vmcpSessionCreate(key, ...args),
+      this.#write(client, "create", session.id, key, args),
     );
     return reply === 1;
   }
@@ -145,7 +189,9 @@ export class RedisStorage implements SessionStorage {
       ...(patch.remove ?? []).map(metadataField),
     ];
     const key = this.#layout.sessionKey(id);
-    const reply = await this.#run("update", id, (client) => client.vmcpSessionUpdate(key, ...args));
+    const reply = await this.#run("update", id, (client) =>
+      this.#write(client, "update", id, key, args),
+    );
     if (reply === -1) {
       throw new SessionVersionConflictError(id, options.ifVersion ?? 0);
     }
@@ -186,7 +232,7 @@ export class RedisStorage implements SessionStorage {
     const key = this.#layout.sessionKey(id);
     const now = String(this.#now());
     const reply = await this.#run("touch", id, (client) =>
-      client.vmcpSessionTouch(key, now, String(expiresAt)),
+      this.#write(client, "touch", id, key, [now, String(expiresAt)]),
     );
     return reply === 1;
   }
@@ -196,7 +242,9 @@ export class RedisStorage implements SessionStorage {
     assertValidSessionId(id);
     const key = this.#layout.sessionKey(id);
     const now = String(this.#now());
-    const reply = await this.#run("delete", id, (client) => client.vmcpSessionDelete(key, now));
+    const reply = await this.#run("delete", id, (client) =>
+      this.#write(client, "delete", id, key, [now]),
+    );
     return reply === 1;
   }
 
@@ -234,6 +282,8 @@ export class RedisStorage implements SessionStorage {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const stop of this.#stopReviving) stop();
+    this.#writer?.disconnect();
     if (this.#owned) {
       // disconnect() drops the socket and every reconnection timer at once; our error listener
       // stays, so a late socket error on the dead client cannot crash the process.
@@ -241,6 +291,33 @@ export class RedisStorage implements SessionStorage {
     } else {
       this.#client.off("error", this.#onError);
     }
+  }
+
+  /**
+   * Sends one write's script: alone (the command the storage defined), or with durability on,
+   * pipelined with `WAIT` (see `DurableWriter`).
+   */
+  #write(
+    client: ScriptedClient,
+    operation: keyof typeof WriteScripts,
+    sessionId: string,
+    key: string,
+    args: readonly string[],
+  ): Promise<unknown> {
+    const durable = this.#durable;
+    if (durable === undefined) {
+      switch (operation) {
+        case "create":
+          return client.vmcpSessionCreate(key, ...args);
+        case "update":
+          return client.vmcpSessionUpdate(key, ...args);
+        case "touch":
+          return client.vmcpSessionTouch(key, ...args);
+        case "delete":
+          return client.vmcpSessionDelete(key, ...args);
+      }
+    }
+    return durable.write(WriteScripts[operation], key, args, operation, sessionId);
   }
 
   /**

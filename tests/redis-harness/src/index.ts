@@ -11,9 +11,10 @@ export {
   type RedisCluster,
   startRedisCluster,
 } from "./cluster.js";
-export { freePort } from "./free-port.js";
+export { freePort, releasePort } from "./free-port.js";
 export { DefaultCliTimeoutMs, redisCli } from "./redis-cli.js";
 export { delay, type HostPort, type RedisServer, waitUntil } from "./redis-process.js";
+export { ReplicaProbeKey, waitForReplicaAcks } from "./replicas.js";
 export {
   InstallRedisHint,
   type RedisBinaries,

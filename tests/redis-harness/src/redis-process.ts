@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./free-port.js";
+import { freePort, releasePort } from "./free-port.js";
 import { redisCli } from "./redis-cli.js";
 import { requireRedisServer } from "./require-redis.js";
 
@@ -30,6 +30,12 @@ export interface RedisServer extends HostPort {
   stop(): Promise<void>;
   /** Hard stop (SIGKILL); resolves when the process has exited. Idempotent. */
   kill(): Promise<void>;
+  /**
+   * The `SHUTDOWN NOSAVE` command, as an operator would send it (a master first waits up to
+   * Redis's `shutdown-timeout` for its replicas to catch up); resolves when the process has
+   * exited. Idempotent.
+   */
+  shutdown(): Promise<void>;
   /** Freezes the process (SIGSTOP): connections stay open but nothing answers. */
   pause(): void;
   /** Thaws a paused process (SIGCONT). */
@@ -178,6 +184,17 @@ class ManagedRedis implements RedisServer {
     await this.#signal("SIGKILL");
   }
 
+  async shutdown(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined) return;
+    const exited = this.#exited;
+    // The server closes the connection instead of replying: redis-cli's outcome says nothing.
+    await redisCli(this.port, ["SHUTDOWN", "NOSAVE"]).catch(() => undefined);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
   pause(): void {
     this.#child?.kill("SIGSTOP");
   }
@@ -211,6 +228,7 @@ class ManagedRedis implements RedisServer {
     this.#child?.kill("SIGKILL");
     live.delete(this);
     rmSync(this.dir, { recursive: true, force: true });
+    releasePort(this.port);
   }
 
   async #signal(signal: NodeJS.Signals): Promise<void> {

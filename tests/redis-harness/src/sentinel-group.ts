@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type HostPort, type RedisServer, spawnRedis, waitUntil } from "./redis-process.js";
+import { waitForReplicaAcks } from "./replicas.js";
 
 /** The master name the group's Sentinel monitors, unless told otherwise. */
 export const DefaultMasterName = "vmcp-master";
@@ -37,12 +38,25 @@ export interface SentinelGroup {
    * @throws {Error} after `timeoutMs` (default 20,000 ms).
    */
   waitForFailover(previousPort: number, timeoutMs?: number): Promise<HostPort>;
+  /**
+   * Sends `SENTINEL FAILOVER` (a manual failover: the master is alive and is demoted after the
+   * switch) and resolves the new master once Sentinel reports it as master.
+   * @throws {Error} after `timeoutMs` (default 20,000 ms).
+   */
+  failover(timeoutMs?: number): Promise<HostPort>;
+  /**
+   * Brings a member that was stopped or killed back as a replica of the current master (started
+   * empty with `REPLICAOF` sent at once, rather than waiting for Sentinel to convert a master that
+   * reappears), and resolves once it confirms the master's writes (see `waitForReplicaAcks`).
+   * @throws {Error} after `timeoutMs` (default 20,000 ms).
+   */
+  rejoinAsReplica(server: RedisServer, timeoutMs?: number): Promise<void>;
   /** Stops every process and removes every temp directory. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
- * Starts a Sentinel group: a master, a replica of it (waits for the link to be up) and a Sentinel
+ * Starts a Sentinel group: a master, a replica of it (waits until it confirms writes) and a Sentinel
  * monitoring the master with quorum 1 that already knows the replica, so a failover can promote it.
  * @throws {RedisServerMissingError} when redis-server is not installed (never skips).
  */
@@ -66,6 +80,7 @@ export async function startSentinelGroup(
       async () => /master_link_status:up/.test(await replica.cli("INFO", "replication")),
       15_000,
     );
+    await waitForReplicaAcks(master);
     const sentinel = await spawnRedis({
       label: "sentinel",
       sentinel: true,
@@ -100,6 +115,21 @@ export async function startSentinelGroup(
       const [host, port] = out.split("\n");
       return { host: host ?? "127.0.0.1", port: Number(port) };
     };
+    const waitForFailover = async (previousPort: number, timeoutMs = 20_000) => {
+      let now: HostPort | undefined;
+      await waitUntil(
+        "a Sentinel failover",
+        async () => {
+          now = await currentMaster();
+          if (now.port === previousPort) return false;
+          const role = await redisRole(now.port === master.port ? master : replica);
+          return role === "master";
+        },
+        timeoutMs,
+      );
+      if (now === undefined) throw new Error("no master after failover");
+      return now;
+    };
     return {
       masterName,
       sentinels: [{ host: sentinel.host, port: sentinel.port }],
@@ -107,20 +137,23 @@ export async function startSentinelGroup(
       replica,
       sentinel,
       currentMaster,
-      async waitForFailover(previousPort, timeoutMs = 20_000) {
-        let now: HostPort | undefined;
+      waitForFailover,
+      async failover(timeoutMs = 20_000) {
+        const previous = await currentMaster();
+        await sentinel.cli("SENTINEL", "FAILOVER", masterName);
+        return waitForFailover(previous.port, timeoutMs);
+      },
+      async rejoinAsReplica(server, timeoutMs = 20_000) {
+        const now = await currentMaster();
+        if (now.port === server.port) throw new Error("the current master cannot rejoin itself");
+        if (!server.running) await server.restart();
+        await server.cli("REPLICAOF", now.host, String(now.port));
         await waitUntil(
-          "a Sentinel failover",
-          async () => {
-            now = await currentMaster();
-            if (now.port === previousPort) return false;
-            const role = await redisRole(now.port === master.port ? master : replica);
-            return role === "master";
-          },
+          "the rejoined replica's link to its master",
+          async () => /master_link_status:up/.test(await server.cli("INFO", "replication")),
           timeoutMs,
         );
-        if (now === undefined) throw new Error("no master after failover");
-        return now;
+        await waitForReplicaAcks(now.port === master.port ? master : replica, 1, timeoutMs);
       },
       async close() {
         await Promise.all(started.map((server) => server.close()));

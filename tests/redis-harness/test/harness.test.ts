@@ -1,12 +1,17 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
+  freePort,
   InstallRedisHint,
   RedisServerMissingError,
   redisCli,
+  releasePort,
   requireRedisServer,
   startRedisCluster,
   startRedisServer,
   startSentinelGroup,
+  waitUntil,
 } from "@vmcp/redis-harness";
 import { describe, expect, it } from "vitest";
 
@@ -21,6 +26,25 @@ describe("RedisServerMissingError", () => {
     const error = new RedisServerMissingError("redis-server", new Error("ENOENT"));
     expect(error.message).toContain("apt-get install -y redis-server");
     expect(InstallRedisHint).toBe("install redis-server: apt-get install -y redis-server");
+  });
+});
+
+describe("freePort", () => {
+  it("reserves the port for this process across processes until released", async () => {
+    const port = await freePort();
+    const reservation = join(tmpdir(), "vmcp-redis-harness-ports", String(port));
+    expect(readFileSync(reservation, "utf8")).toBe(String(process.pid));
+    releasePort(port);
+    expect(existsSync(reservation)).toBe(false);
+  });
+
+  it("keeps a killed server's port reserved until the server is closed", async () => {
+    const server = await startRedisServer();
+    const reservation = join(tmpdir(), "vmcp-redis-harness-ports", String(server.port));
+    await server.kill();
+    expect(existsSync(reservation)).toBe(true);
+    await server.close();
+    expect(existsSync(reservation)).toBe(false);
   });
 });
 
@@ -53,6 +77,18 @@ describe("startRedisServer", () => {
     await server.close();
   });
 
+  it("shuts down on the SHUTDOWN command", async () => {
+    const server = await startRedisServer();
+    try {
+      await server.shutdown();
+      expect(server.running).toBe(false);
+      await server.restart();
+      expect(await server.cli("PING")).toBe("PONG");
+    } finally {
+      await server.close();
+    }
+  });
+
   it("pauses and resumes the process", async () => {
     const server = await startRedisServer();
     try {
@@ -80,6 +116,33 @@ describe("startSentinelGroup", () => {
     }
     expect(existsSync(group.sentinel.dir)).toBe(false);
   });
+
+  it("runs a manual failover and rejoins a killed master as a replica", async () => {
+    const group = await startSentinelGroup();
+    try {
+      const after = await group.failover();
+      expect(after.port).toBe(group.replica.port);
+      // The old master stays up and is demoted to a replica of the new one.
+      await waitUntil(
+        "the old master's demotion",
+        async () => (await group.master.cli("ROLE")).startsWith("slave"),
+        30_000,
+      );
+      await group.replica.cli("SET", "k", "v");
+      await group.master.kill();
+      await group.master.shutdown(); // idempotent on a stopped server
+      await group.rejoinAsReplica(group.master);
+      expect((await group.master.cli("ROLE")).split("\n")[0]).toBe("slave");
+      await waitUntil(
+        "the rejoined replica to sync",
+        async () => (await group.master.cli("GET", "k")) === "v",
+        10_000,
+      );
+      await expect(group.rejoinAsReplica(group.replica)).rejects.toThrow(/current master/);
+    } finally {
+      await group.close();
+    }
+  }, 60_000);
 });
 
 describe("startRedisCluster", () => {

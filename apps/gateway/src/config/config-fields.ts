@@ -12,7 +12,8 @@
  *   variable); `boolean`: `true` or `false`; `file`: the path of the JSON config file;
  * - `backend`: `ID=URL` or `ID=stdio:COMMAND ARG...`, repeatable (env: comma-separated);
  * - `static-token`: `TOKEN=SUBJECT` with issuer `static`, repeatable (env: comma-separated);
- * - `redis-sentinel`: `MASTER@host:port,host:port`; `redis-cluster`: `host:port,host:port`.
+ * - `redis-sentinel`: `MASTER@host:port,host:port`; `redis-cluster`: `host:port,host:port`;
+ * - `redis-durability`: `REPLICAS[:TIMEOUT_MS]`.
  */
 export type ConfigValueKind =
   | "string"
@@ -22,7 +23,8 @@ export type ConfigValueKind =
   | "backend"
   | "static-token"
   | "redis-sentinel"
-  | "redis-cluster";
+  | "redis-cluster"
+  | "redis-durability";
 
 /** One row of {@link ConfigFields}. */
 export interface ConfigField {
@@ -268,6 +270,14 @@ export const ConfigFields = [
     implies: redis,
   },
   {
+    path: "store.durability",
+    flag: "redis-durability",
+    env: "VMCP_REDIS_DURABILITY",
+    kind: "redis-durability",
+    help: "each session write waits for REPLICAS replicas (Redis WAIT, at most TIMEOUT_MS, default 750 ms); default off",
+    implies: redis,
+  },
+  {
     path: "identity.kind",
     flag: "identity",
     env: "VMCP_IDENTITY",
@@ -446,6 +456,7 @@ const defaultMetavars: Record<ConfigValueKind, string> = {
   "static-token": "TOKEN=SUBJECT",
   "redis-sentinel": "MASTER@HOST:PORT,...",
   "redis-cluster": "HOST:PORT,...",
+  "redis-durability": "REPLICAS[:TIMEOUT_MS]",
 };
 
 /** The placeholder of a field's value in `--help`, e.g. `N` or `TOKEN=SUBJECT`. */

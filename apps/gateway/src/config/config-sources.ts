@@ -101,6 +101,14 @@ function convertText(
     }
     case "redis-cluster":
       return { nodes: splitList(last) };
+    case "redis-durability": {
+      const [replicas = "", timeoutMs] = last.split(":");
+      const whole = (text: string): number =>
+        /^-?\d+$/.test(text) ? Number(text) : refuse("REPLICAS[:TIMEOUT_MS] in whole numbers");
+      return timeoutMs === undefined
+        ? { replicas: whole(replicas) }
+        : { replicas: whole(replicas), timeoutMs: whole(timeoutMs) };
+    }
   }
 }
 

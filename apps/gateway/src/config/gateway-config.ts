@@ -21,6 +21,9 @@ export const DefaultSessionTtlMs = 30 * 60_000;
 /** Default request body limit: 1 MiB, in bytes. */
 export const DefaultMaxBodyBytes = 1024 * 1024;
 
+/** The Redis store's bound on every call, ms (`@vmcp/store-redis`'s `DefaultTimeoutMs`). */
+export const RedisStoreTimeoutMs = 1_500;
+
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:26379");
 
 const workloadId = z.string().superRefine((value, ctx) => {
@@ -61,6 +64,23 @@ export const StoreConfigSchema = z.discriminatedUnion("kind", [
         .optional(),
       /** Prefix of every key the gateway writes, default `vmcp:session:` (the store's default). */
       keyPrefix: z.string().min(1).optional(),
+      /**
+       * Write durability, default off: each session write waits until `replicas` replicas
+       * confirmed it (Redis `WAIT`, at most `timeoutMs`, default 750 ms), else answers 503.
+       */
+      durability: z
+        .strictObject({
+          replicas: z.int().positive(),
+          timeoutMs: z
+            .int()
+            .positive()
+            .max(
+              RedisStoreTimeoutMs - 1,
+              `must be below the store's ${RedisStoreTimeoutMs} ms bound on every call`,
+            )
+            .optional(),
+        })
+        .optional(),
     })
     .superRefine((value, ctx) => {
       const modes = [value.url, value.sentinel, value.cluster].filter(

@@ -7,12 +7,16 @@ import type { StoreConfig } from "../config/gateway-config.js";
  * and sentinels) or Cluster (seed nodes), with the configured key prefix. The client
  * auto-pipelines: the session loads of requests arriving together (every request loads its
  * session) go to Redis in one write instead of one socket write each; every command keeps its
- * own reply, error and timeout.
+ * own reply, error and timeout. With `durability`, each write also waits for that many replicas
+ * (see the store's README).
  */
 export function createRedisStorage(
   config: Extract<StoreConfig, { kind: "redis" }>,
 ): SessionStorage {
-  const prefix = config.keyPrefix === undefined ? {} : { keyPrefix: config.keyPrefix };
+  const prefix = {
+    ...(config.keyPrefix === undefined ? {} : { keyPrefix: config.keyPrefix }),
+    ...(config.durability === undefined ? {} : { durability: config.durability }),
+  };
   let options: RedisStorageOptions;
   if (config.sentinel !== undefined) {
     options = {
