@@ -60,7 +60,7 @@ describe("a backend paused while another replica restores the session (Redis, tw
     await expect(onB.client.callTool({ name: "add", arguments: { a: 1, b: 2 } })).rejects.toThrow(
       /add/,
     );
-    const stored = await runCli(["sessions", "show", onA.sessionId, "--json", ...storeFlags]);
+    const stored = await runCli(["sessions", "show", "--json", ...storeFlags, "--", onA.sessionId]);
     expect(JSON.parse(stored.stdout).metadata["vmcp.backend.ids"]).toBe("alpha,beta");
 
     backends.alpha.child.kill("SIGCONT");
@@ -73,7 +73,7 @@ describe("a backend paused while another replica restores the session (Redis, tw
       "3",
     );
     expect(await names(onA.client)).toEqual(await names(onB.client));
-    const after = await runCli(["sessions", "show", onA.sessionId, "--json", ...storeFlags]);
+    const after = await runCli(["sessions", "show", "--json", ...storeFlags, "--", onA.sessionId]);
     expect(JSON.parse(after.stdout).metadata["vmcp.backend.ids"]).toBe("alpha,beta");
     await onA.client.close();
     await onB.client.close();

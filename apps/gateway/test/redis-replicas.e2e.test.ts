@@ -38,7 +38,7 @@ describe("gateway replicas sharing one Redis", () => {
     return gateway;
   };
   const showStored = async (id: string): Promise<StoredView | undefined> => {
-    const shown = await runCli(["sessions", "show", id, "--json", ...storeFlags()]);
+    const shown = await runCli(["sessions", "show", "--json", ...storeFlags(), "--", id]);
     if (shown.code === 1) return undefined;
     expect(shown.code, shown.stderr).toBe(0);
     return JSON.parse(shown.stdout) as StoredView;
@@ -99,7 +99,7 @@ describe("gateway replicas sharing one Redis", () => {
     // although both hold it live.
     const doomed = await connectClient(a.url, "tok-alice");
     await attachClient(b.url, doomed.sessionId, "tok-alice").then((c) => c.client.listTools());
-    const deleted = await runCli(["sessions", "delete", doomed.sessionId, ...storeFlags()]);
+    const deleted = await runCli(["sessions", "delete", ...storeFlags(), "--", doomed.sessionId]);
     expect(deleted.code, deleted.stderr).toBe(0);
     for (const replica of [a, b]) {
       const gone = await rawPost(replica.url, listBody, {
@@ -108,7 +108,9 @@ describe("gateway replicas sharing one Redis", () => {
       });
       expect(gone.status).toBe(404);
     }
-    expect((await runCli(["sessions", "delete", doomed.sessionId, ...storeFlags()])).code).toBe(1);
+    expect(
+      (await runCli(["sessions", "delete", ...storeFlags(), "--", doomed.sessionId])).code,
+    ).toBe(1);
 
     await a.kill();
     expect(
