@@ -17,6 +17,7 @@ import {
   type UpdateOptions,
 } from "@vmcp/session-core";
 import type { Cluster, Redis } from "ioredis";
+import { followRedirects } from "./cluster-redirects.js";
 import { KeyLayout } from "./key-layout.js";
 import { decodeRecord, encodeMetadata, isPastDeadline, metadataField } from "./record-codec.js";
 import { timeoutError, toStorageError } from "./redis-errors.js";
@@ -47,6 +48,16 @@ interface SessionScripts {
 }
 
 type ScriptedClient = (Redis | Cluster) & SessionScripts;
+
+/** Every script command of {@link SessionScripts}. */
+const ScriptCommandNames: readonly (keyof SessionScripts)[] = [
+  "vmcpSessionCreate",
+  "vmcpSessionUpdate",
+  "vmcpSessionLoad",
+  "vmcpSessionLoadSlide",
+  "vmcpSessionTouch",
+  "vmcpSessionDelete",
+];
 
 /**
  * A `SessionStorage` on Redis through ioredis: standalone, Sentinel or Cluster. Each session is
@@ -100,6 +111,7 @@ export class RedisStorage implements SessionStorage {
     client.defineCommand("vmcpSessionLoadSlide", { numberOfKeys: 1, lua: LoadSlideScript });
     client.defineCommand("vmcpSessionTouch", { numberOfKeys: 1, lua: TouchScript });
     client.defineCommand("vmcpSessionDelete", { numberOfKeys: 1, lua: DeleteScript });
+    if (isCluster(client)) followRedirects(client, ScriptCommandNames);
     this.#client = client as ScriptedClient;
   }
 

@@ -11,6 +11,18 @@ export {
   type RedisCluster,
   startRedisCluster,
 } from "./cluster.js";
+export {
+  beginSlotMigration,
+  type ClusterNodeInfo,
+  clusterPrimaries,
+  clusterTopology,
+  manualFailover,
+  type ReshardOptions,
+  replicaOf,
+  reshard,
+  type SlotMigration,
+  waitForPrimary,
+} from "./cluster-admin.js";
 export { freePort } from "./free-port.js";
 export { DefaultCliTimeoutMs, redisCli } from "./redis-cli.js";
 export { delay, type HostPort, type RedisServer, waitUntil } from "./redis-process.js";
