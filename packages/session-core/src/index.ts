@@ -38,10 +38,12 @@ export {
   SessionOwnerMismatchError,
   SessionVersionConflictError,
   StorageClosedError,
+  StorageListIncompleteError,
   StorageUnavailableError,
   UnknownPromptError,
   UnknownResourceError,
   UnknownToolError,
+  type UnreachableListPart,
   VmcpSessionError,
 } from "./errors.js";
 export { IdentityBinder, type SessionOwner } from "./identity-binding.js";

@@ -7,10 +7,23 @@ import type { Cluster } from "ioredis";
  */
 const RedirectionReply = /^(MOVED|ASK) \d+ \S+/;
 
-/** `"MOVED"` or `"ASK"` when `error` is a raw Cluster redirection reply, else `undefined`. */
-export function redirectionOf(error: unknown): "MOVED" | "ASK" | undefined {
+/**
+ * ioredis's refusal to send an auto-pipeline whose commands, grouped by node when queued, no
+ * longer share one node because the slot map changed before it was sent. Nothing was sent.
+ */
+const RegroupedPipeline =
+  "All keys in the pipeline should belong to the same slots allocation group";
+
+/**
+ * Why a command that failed on ioredis's pipelined path was not run and must be sent again:
+ * `"MOVED"` or `"ASK"` for a raw redirection reply, `"REGROUPED"` for a pipeline ioredis refused
+ * to send after the slot map changed, `undefined` for anything else.
+ */
+export function resendReasonOf(error: unknown): "MOVED" | "ASK" | "REGROUPED" | undefined {
   const message = error instanceof Error ? error.message : undefined;
-  const match = message === undefined ? null : RedirectionReply.exec(message);
+  if (message === undefined) return undefined;
+  if (message === RegroupedPipeline) return "REGROUPED";
+  const match = RedirectionReply.exec(message);
   return match === null ? undefined : (match[1] as "MOVED" | "ASK");
 }
 
@@ -34,14 +47,16 @@ type ScriptFunction = (...args: string[]) => Promise<unknown>;
  * when every reply in it is the same redirection and every success is read-only; a batch mixing
  * one successful `EVALSHA` with a `MOVED` or `ASK` resolves each command with its own reply, so
  * the redirected command rejects with the raw `MOVED ...` text and the slot map is not refreshed.
- * This happens on every slot migration and every failover of a healthy cluster.
+ * This happens on every slot migration and every failover of a healthy cluster. And when the slot
+ * map changes between queueing and sending, ioredis refuses the whole auto-pipeline ("All keys in
+ * the pipeline should belong to the same slots allocation group") without sending it.
  *
- * How: a command that rejects with a raw redirection is sent once more on ioredis's
+ * How: a command that rejects with a raw redirection, or with that refusal, is sent once more on ioredis's
  * non-pipelined path (`Script#execute` through `Cluster#sendCommand`), which follows `MOVED`
  * (updating the slot and refreshing the map) and `ASK` (sending `ASKING` to the importing node)
  * itself, up to `maxRedirections`. A `MOVED` also refreshes the slot map at once, so the next
- * pipelines go to the right node. A redirected command was never run, so sending it again
- * cannot apply it twice. The caller's time bound covers both sends.
+ * pipelines go to the right node. A redirected or refused command was never run, so sending it
+ * again cannot apply it twice. The caller's time bound covers both sends.
  */
 export function followRedirects(client: Cluster, names: readonly string[]): void {
   const scripts = client.scriptsSet as Record<string, DefinedScript | undefined>;
@@ -57,9 +72,9 @@ export function followRedirects(client: Cluster, names: readonly string[]): void
       // too): called on one, this is the plain command queued in that pipeline.
       if (this !== client) return send.apply(this, args);
       return send.apply(client, args).catch((error: unknown) => {
-        const redirection = redirectionOf(error);
-        if (redirection === undefined) throw error;
-        if (redirection === "MOVED") client.refreshSlotsCache();
+        const reason = resendReasonOf(error);
+        if (reason === undefined) throw error;
+        if (reason === "MOVED") client.refreshSlotsCache();
         return script.execute(client, [...args], { replyEncoding: "utf8" });
       });
     };

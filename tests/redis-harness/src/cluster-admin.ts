@@ -229,3 +229,34 @@ function serverOf(node: ClusterNodeInfo): RedisServer {
   if (node.server === undefined) throw new Error(`node ${node.id} is not a harness server`);
   return node.server;
 }
+
+/**
+ * Resolves once `redis-cli --cluster check` passes: every node agrees on the slot configuration,
+ * every slot is covered and no slot is left open (migrating or importing). Needed before a
+ * reshard, which refuses to start otherwise.
+ */
+export async function waitForAgreement(cluster: RedisCluster, timeoutMs = 20_000): Promise<void> {
+  const { redisCli } = requireRedisServer();
+  await waitUntil(
+    "redis-cli --cluster check to pass",
+    async () => {
+      const entry = cluster.servers.find((server) => server.running);
+      if (entry === undefined) return false;
+      const output = await new Promise<string>((resolve) => {
+        execFile(
+          redisCli,
+          ["--cluster", "check", `127.0.0.1:${entry.port}`],
+          { encoding: "utf8", timeout: 10_000 },
+          (_error, stdout) => resolve(stdout),
+        );
+      });
+      return (
+        output.includes("[OK] All nodes agree about slots configuration.") &&
+        output.includes("[OK] All 16384 slots covered.") &&
+        !output.includes("[WARNING]") &&
+        !output.includes("[ERR]")
+      );
+    },
+    timeoutMs,
+  );
+}

@@ -21,6 +21,7 @@ export {
   replicaOf,
   reshard,
   type SlotMigration,
+  waitForAgreement,
   waitForPrimary,
 } from "./cluster-admin.js";
 export { freePort } from "./free-port.js";
