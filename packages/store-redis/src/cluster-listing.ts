@@ -4,8 +4,8 @@ import type { Cluster, Redis } from "ioredis";
 /** How many hash slots a Redis Cluster has. */
 const SlotCount = 16_384;
 
-/** Slots read per round trip to one node (one pipeline of `CLUSTER GETKEYSINSLOT`). */
-export const ListSlotsPerRoundTrip = 256;
+/** The most slots one listing round trip asks one node about. */
+const SlotsPerRoundTrip = 1_024;
 
 /** How often one slot is sent to another node (it moved, or its owner failed) before it counts as unreachable. */
 const MaxReroutes = 3;
@@ -13,14 +13,35 @@ const MaxReroutes = 3;
 /** How many failed round trips to one node a walk tolerates before it stops asking that node. */
 const MaxNodeFailures = 2;
 
-/** The largest count `CLUSTER GETKEYSINSLOT` is asked for when a slot holds more than a batch. */
-const AllKeys = 2_147_483_647;
+/**
+ * Reads the keys of slots on the node it runs on, atomically with that node's view of the
+ * Cluster: `ARGV[1]` is the key budget, then inclusive slot ranges as `first, last` pairs. Whole
+ * slots are read in order until the budget is reached. Replies
+ * `{CLUSTER NODES, n1, key..., n2, key..., ...}`: one count and that many keys per slot read.
+ * `no-writes`: it runs on a replica and during a failover too.
+ */
+const ReadSlotsScript = `#!lua flags=no-writes
+local budget = tonumber(ARGV[1])
+local out = { redis.call('CLUSTER', 'NODES') }
+local total = 0
+for i = 2, #ARGV, 2 do
+  for slot = tonumber(ARGV[i]), tonumber(ARGV[i + 1]) do
+    local keys = redis.call('CLUSTER', 'GETKEYSINSLOT', slot, 2147483647)
+    local n = #keys
+    out[#out + 1] = n
+    for j = 1, n do out[#out + 1] = keys[j] end
+    total = total + n
+    if total >= budget then return out end
+  end
+end
+return out
+`;
 
 /** What {@link listClusterKeys} needs from the storage. */
 export interface ClusterListing {
   readonly client: Cluster;
-  /** Keys asked per slot per round trip; a slot with more is read whole in a second call. */
-  readonly keysPerSlot: number;
+  /** Keys per round trip: a node reads whole slots until it has at least this many. */
+  readonly keysPerRoundTrip: number;
   /** Runs one call within the storage's bound, mapping failures to core errors. */
   readonly bounded: <T>(send: () => Promise<T>) => Promise<T>;
   /** Throws `StorageClosedError` once the storage is closed. */
@@ -33,15 +54,16 @@ export interface ClusterListing {
  * the whole walk is yielded exactly once; a key created or deleted during the walk may or may
  * not be.
  *
- * How: for a batch of slots, the node that owns them is asked for its view (`CLUSTER NODES`),
- * then for the slots' keys (`CLUSTER GETKEYSINSLOT`), then for its view again. A slot that is
- * migrating in either view, or that changed owner in between, is also read on the node its keys
- * move to, after the source: keys only move from the source to the target, so a key absent from
- * the source when it was read was already on the target when the target was read. The two
- * reads are merged per slot. A slot whose owner does not answer is routed again after a slot
- * map refresh (its replica may have been promoted), at most {@link MaxReroutes} times; then it
- * is reported: after yielding every reachable key the walk throws `StorageListIncompleteError`
- * naming the unreachable nodes and slot ranges.
+ * How: a batch of slots is read on the node that owns them by one script, which returns the
+ * slots' keys together with the node's view of the Cluster (`CLUSTER NODES`) at that same
+ * instant (a script is atomic: no key moves while it runs). A slot the view shows migrating is
+ * then also read on the node its keys move to, after the source: keys only move from the source
+ * to the target, so a key absent from the source when it was read was already on the target.
+ * The two reads are merged per slot. A slot the view shows owned by another node is read there.
+ * A slot whose owner does not answer is routed again after a slot map refresh (its replica may
+ * have been promoted), at most {@link MaxReroutes} times; then it is reported: after yielding
+ * every reachable key the walk throws `StorageListIncompleteError` naming the unreachable nodes
+ * and slot ranges.
  */
 export async function* listClusterKeys(listing: ClusterListing): AsyncGenerator<string> {
   const { client } = listing;
@@ -96,6 +118,7 @@ export async function* listClusterKeys(listing: ClusterListing): AsyncGenerator<
     }
     for (const keys of read.keys.values()) yield* keys;
     for (const [owner, moved] of read.elsewhere) reroute(moved, node, owner);
+    if (read.rest.length > 0) queue.unshift({ node, slots: read.rest });
   }
   if (unreachable.size > 0) {
     throw new StorageListIncompleteError(
@@ -110,10 +133,12 @@ interface Batch {
   readonly slots: number[];
 }
 
-/** One batch's outcome: the keys of each slot read, and slots that belong to another node. */
+/** One batch's outcome: the keys of each slot read, slots of other nodes, slots not reached. */
 interface BatchRead {
   readonly keys: Map<number, Set<string>>;
   readonly elsewhere: Map<string, number[]>;
+  /** Slots of the batch the node did not get to (the key budget was reached first). */
+  readonly rest: number[];
 }
 
 async function readBatch(
@@ -122,91 +147,79 @@ async function readBatch(
   slots: readonly number[],
 ): Promise<BatchRead> {
   const node = await nodeAt(listing, address);
-  const before = await viewOf(listing, node);
-  const owned: number[] = [];
+  const sorted = [...slots].sort((a, b) => a - b);
+  const read = await readSlots(listing, node, sorted);
+  const view = parseClusterNodes(read.nodes);
+  const keys = new Map<number, Set<string>>();
   const elsewhere = new Map<string, number[]>();
-  for (const slot of slots) {
-    const owner = before.owners[slot];
-    if (owner === before.self) owned.push(slot);
-    else addTo(elsewhere, owner ?? address, slot);
-  }
-  // A node that answers for slots it no longer owns (or no longer knows an owner for) is
-  // trusted only once more: the next read goes to the owner it names.
-  const keys = await readSlots(listing, node, owned);
-  const after = await viewOf(listing, node);
   const targets = new Map<string, number[]>();
-  for (const slot of owned) {
-    const target =
-      after.migrating.get(slot) ??
-      before.migrating.get(slot) ??
-      (after.owners[slot] === after.self ? undefined : after.owners[slot]);
-    if (target !== undefined && target !== address) addTo(targets, target, slot);
+  for (const [slot, found] of read.keys) {
+    const owner = view.ownerOf(slot);
+    if (owner !== view.self) {
+      // Not this node's slot (any more): read it where this node says it lives.
+      addTo(elsewhere, owner ?? address, slot);
+      continue;
+    }
+    keys.set(slot, new Set(found));
+    const target = view.migrating.get(slot);
+    if (target !== undefined) addTo(targets, target, slot);
   }
-  for (const [target, moved] of targets) {
-    const more = await readSlots(listing, await nodeAt(listing, target), moved);
-    for (const [slot, found] of more) {
-      const merged = keys.get(slot);
-      if (merged === undefined) keys.set(slot, found);
-      else for (const key of found) merged.add(key);
+  for (const [target, moving] of targets) {
+    const targetNode = await nodeAt(listing, target);
+    let pending: readonly number[] = moving;
+    while (pending.length > 0) {
+      const more = await readSlots(listing, targetNode, pending);
+      for (const [slot, found] of more.keys) {
+        const merged = keys.get(slot);
+        if (merged === undefined) keys.set(slot, new Set(found));
+        else for (const key of found) merged.add(key);
+      }
+      pending = pending.slice(more.keys.size);
     }
   }
-  return { keys, elsewhere };
+  return { keys, elsewhere, rest: sorted.slice(read.keys.size) };
 }
 
-/** Each slot's keys on `node`, in one round trip (plus one for slots fuller than a batch). */
+/**
+ * One run of {@link ReadSlotsScript} over `slots` (ascending): the node's view, and the keys of
+ * the first slots it read.
+ */
 async function readSlots(
   listing: ClusterListing,
   node: Redis,
   slots: readonly number[],
-): Promise<Map<number, Set<string>>> {
-  const keys = new Map<number, Set<string>>();
-  if (slots.length === 0) return keys;
-  const replies = await getKeysInSlots(listing, node, slots, listing.keysPerSlot);
-  const full: number[] = [];
-  slots.forEach((slot, i) => {
-    const found = replies[i] ?? [];
-    if (found.length >= listing.keysPerSlot) full.push(slot);
-    else keys.set(slot, new Set(found));
-  });
-  if (full.length > 0) {
-    const whole = await getKeysInSlots(listing, node, full, AllKeys);
-    full.forEach((slot, i) => {
-      keys.set(slot, new Set(whole[i] ?? []));
-    });
+): Promise<{ nodes: string; keys: Map<number, string[]> }> {
+  const reply = await listing.bounded(() =>
+    node.eval(ReadSlotsScript, 0, listing.keysPerRoundTrip, ...ranges(slots).flat()),
+  );
+  if (!Array.isArray(reply) || typeof reply[0] !== "string") {
+    throw new StorageUnavailableError("Redis listIds failed: unexpected reply to the slot read");
   }
-  return keys;
-}
-
-function getKeysInSlots(
-  listing: ClusterListing,
-  node: Redis,
-  slots: readonly number[],
-  count: number,
-): Promise<string[][]> {
-  return listing.bounded(async () => {
-    const pipeline = node.pipeline();
-    for (const slot of slots) pipeline.call("CLUSTER", "GETKEYSINSLOT", slot, count);
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([error, reply]) => {
-      if (error !== null) throw error;
-      return reply as string[];
-    });
-  });
+  const keys = new Map<number, string[]>();
+  let at = 1;
+  for (const slot of slots) {
+    if (at >= reply.length) break;
+    const count = Number(reply[at]);
+    if (!Number.isSafeInteger(count) || count < 0) {
+      throw new StorageUnavailableError("Redis listIds failed: unexpected reply to the slot read");
+    }
+    keys.set(slot, reply.slice(at + 1, at + 1 + count) as string[]);
+    at += 1 + count;
+  }
+  if (keys.size === 0) {
+    throw new StorageUnavailableError("Redis listIds failed: the slot read returned no slot");
+  }
+  return { nodes: reply[0], keys };
 }
 
 /** One node's view of the Cluster: who owns each slot and which of its slots are migrating where. */
 interface NodeView {
   /** The asked node's address, `host:port`. */
   readonly self: string;
-  /** The owner's address by slot. */
-  readonly owners: (string | undefined)[];
+  /** The owner's address of a slot. */
+  ownerOf(slot: number): string | undefined;
   /** The asked node's migrating slots and the address each one moves to. */
   readonly migrating: Map<number, string>;
-}
-
-async function viewOf(listing: ClusterListing, node: Redis): Promise<NodeView> {
-  const text = await listing.bounded(() => node.call("CLUSTER", "NODES"));
-  return parseClusterNodes(String(text));
 }
 
 /**
@@ -216,7 +229,7 @@ async function viewOf(listing: ClusterListing, node: Redis): Promise<NodeView> {
  * `[slot->-<target id>]` for a slot it is migrating out.
  */
 export function parseClusterNodes(text: string): NodeView {
-  const owners: (string | undefined)[] = new Array(SlotCount);
+  const owned: [first: number, last: number, address: string][] = [];
   const addressById = new Map<string, string>();
   let self = "";
   const selfMigrating: [number, string][] = [];
@@ -240,7 +253,7 @@ export function parseClusterNodes(text: string): NodeView {
       }
       const [first, last = first] = field.split("-").map(Number);
       if (first === undefined || last === undefined) continue;
-      for (let slot = first; slot <= last && slot < SlotCount; slot++) owners[slot] = address;
+      owned.push([first, last, address]);
     }
   }
   const migrating = new Map<number, string>();
@@ -248,7 +261,9 @@ export function parseClusterNodes(text: string): NodeView {
     const target = addressById.get(targetId);
     if (target !== undefined) migrating.set(slot, target);
   }
-  return { self, owners, migrating };
+  const ownerOf = (slot: number): string | undefined =>
+    owned.find(([first, last]) => slot >= first && slot <= last)?.[2];
+  return { self, ownerOf, migrating };
 }
 
 /** The client's connection to the node at `address`, refreshing the slot map once if unknown. */
@@ -297,8 +312,8 @@ function batchesByOwner(client: Cluster, slots: readonly number[]): Batch[] {
 
 function chunk(node: string | undefined, slots: readonly number[]): Batch[] {
   const batches: Batch[] = [];
-  for (let i = 0; i < slots.length; i += ListSlotsPerRoundTrip) {
-    batches.push({ node, slots: slots.slice(i, i + ListSlotsPerRoundTrip) });
+  for (let i = 0; i < slots.length; i += SlotsPerRoundTrip) {
+    batches.push({ node, slots: slots.slice(i, i + SlotsPerRoundTrip) });
   }
   return batches;
 }

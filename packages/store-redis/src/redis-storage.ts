@@ -219,8 +219,8 @@ export class RedisStorage implements SessionStorage {
    * - Standalone and Sentinel: one `SCAN` walk, `batchSize` its `COUNT` (default 250, at most
    *   10,000). Every session that exists for the whole walk is yielded; Redis may yield one twice
    *   if its table is resized during the walk (SCAN's rule).
-   * - Cluster: a walk slot by slot (`CLUSTER GETKEYSINSLOT`, 256 slots per round trip,
-   *   `batchSize` keys per slot before a slot is read whole). Every session that exists for the
+   * - Cluster: a walk slot by slot (one script per round trip reads whole slots until it has
+   *   `batchSize` keys, with the node's view of the slots). Every session that exists for the
    *   whole walk is yielded exactly once, also while slots migrate (a reshard) or change owner (a
    *   failover). With a primary down and not yet replaced, every reachable session is yielded,
    *   then the walk throws `StorageListIncompleteError` naming the unreachable nodes and slot
@@ -239,7 +239,7 @@ export class RedisStorage implements SessionStorage {
     if (isCluster(this.#client)) {
       const keys = listClusterKeys({
         client: this.#client,
-        keysPerSlot: batchSize(options.batchSize),
+        keysPerRoundTrip: batchSize(options.batchSize),
         bounded: (send) => this.#run("listIds", undefined, send),
         checkOpen: () => this.#checkOpen(),
       });

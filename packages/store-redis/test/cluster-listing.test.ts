@@ -4,6 +4,7 @@
  * naming the rest.
  */
 import {
+  beginSlotMigration,
   clusterPrimaries,
   type RedisCluster,
   requireRedisServer,
@@ -14,7 +15,7 @@ import {
 import { StorageListIncompleteError } from "@vmcp/session-core";
 import { RedisStorage } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { collect, keySlot, uniquePrefix } from "./fixtures.js";
+import { collect, idsInSlots, keySlot, uniquePrefix } from "./fixtures.js";
 
 requireRedisServer();
 
@@ -100,6 +101,44 @@ describe("RedisStorage.listIds on a Cluster", () => {
     expect(walks).toBeGreaterThan(2);
     expect(problems).toEqual([]);
     expect((await collect(storage.listIds())).sort()).toEqual(expected);
+  });
+
+  it("reads a half-migrated slot on both nodes and a moved slot at its new owner, each key once", async () => {
+    await waitForAgreement(cluster);
+    const storage = open(uniquePrefix("list-migrating"));
+    const [a, b] = await clusterPrimaries(cluster);
+    if (a === undefined || b === undefined) throw new Error("too few primaries");
+    const [first] = a.slots;
+    if (first === undefined) throw new Error("no slots on the first primary");
+    // Two slots of the first primary, 40 sessions in each, and sessions elsewhere.
+    const [halfSlot, movedSlot] = [first[0] + 7, first[0] + 8];
+    const inSlot = (slot: number) =>
+      idsInSlots(
+        `slot-${slot}`,
+        40,
+        (id) => storage.keyOf(id),
+        (found) => found === slot,
+      );
+    const ids = [...inSlot(halfSlot), ...inSlot(movedSlot)];
+    ids.push(...Array.from({ length: 200 }, (_, i) => `spread-${i}`));
+    await Promise.all(ids.map((id) => storage.create({ id })));
+    expect((await collect(storage.listIds())).sort()).toEqual([...ids].sort());
+
+    const half = await beginSlotMigration(cluster, halfSlot, a, b);
+    const moved = await beginSlotMigration(cluster, movedSlot, a, b);
+    try {
+      expect(await half.moveKeys(20)).toBe(20);
+      // The storage's slot map still names the old owner for the moved slot.
+      await moved.finish();
+      const listed = await collect(storage.listIds({ batchSize: 10 }));
+      expect(duplicates(listed)).toEqual([]);
+      expect([...listed].sort()).toEqual([...ids].sort());
+    } finally {
+      await half.finish();
+    }
+    const after = await collect(storage.listIds());
+    expect(duplicates(after)).toEqual([]);
+    expect([...after].sort()).toEqual([...ids].sort());
   });
 
   it("with a primary down, yields every reachable session and then names the unreachable slots", async () => {
