@@ -6,7 +6,6 @@ import {
   clusterTopology,
   InstallRedisHint,
   manualFailover,
-  type RedisServer,
   RedisServerMissingError,
   redisCli,
   replicaOf,
