@@ -266,12 +266,16 @@ export function parseClusterNodes(text: string): NodeView {
   return { self, ownerOf, migrating };
 }
 
-/** The client's connection to the node at `address`, refreshing the slot map once if unknown. */
+/**
+ * The client's connection to the node at `address` (as `CLUSTER NODES` or the slot map names
+ * it, mapped through the client's `natMap` if any), refreshing the slot map once if unknown.
+ */
 async function nodeAt(listing: ClusterListing, address: string): Promise<Redis> {
+  const natMap = listing.client.options.natMap;
+  const mapped = typeof natMap === "function" ? natMap(address) : natMap?.[address];
+  const key = mapped === undefined || mapped === null ? address : `${mapped.host}:${mapped.port}`;
   const find = (): Redis | undefined =>
-    listing.client
-      .nodes("all")
-      .find((node) => `${node.options.host}:${node.options.port}` === address);
+    listing.client.nodes("all").find((node) => `${node.options.host}:${node.options.port}` === key);
   let node = find();
   if (node === undefined) {
     await refreshSlots(listing);
