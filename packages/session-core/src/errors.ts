@@ -58,6 +58,41 @@ export class StorageUnavailableError extends VmcpSessionError {
   }
 }
 
+/** A part of a store that a listing could not read: a node and, on a sharded store, its slots. */
+export interface UnreachableListPart {
+  /** The node that did not answer, e.g. `127.0.0.1:7000`. */
+  readonly node: string;
+  /**
+   * The hash slot ranges, inclusive `[first, last]`, the node was to list (Redis Cluster: 0 to
+   * 16383); empty for a store that is not sharded by slot.
+   */
+  readonly slotRanges: readonly (readonly [number, number])[];
+}
+
+/**
+ * A listing that could not read every part of the store. Thrown after the last ID that could be
+ * read: every ID yielded before it is valid, and `unreachable` names the parts whose sessions
+ * were not listed (a primary down, its replica not yet promoted). Retry later for a whole list.
+ */
+export class StorageListIncompleteError extends VmcpSessionError {
+  readonly code = "VMCP_STORAGE_LIST_INCOMPLETE";
+  /** The parts of the store that were not listed. */
+  readonly unreachable: readonly UnreachableListPart[];
+
+  constructor(unreachable: readonly UnreachableListPart[], options?: ErrorOptions) {
+    const parts = unreachable.map((part) =>
+      part.slotRanges.length === 0
+        ? part.node
+        : `${part.node} (slots ${part.slotRanges
+            .map(([first, last]) => (first === last ? `${first}` : `${first}-${last}`))
+            .join(",")})`,
+    );
+    super(`the session list is incomplete: not reachable: ${parts.join("; ")}`, options);
+    this.name = "StorageListIncompleteError";
+    this.unreachable = unreachable;
+  }
+}
+
 /** A call on a storage after its `close()`. */
 export class StorageClosedError extends VmcpSessionError {
   readonly code = "VMCP_STORAGE_CLOSED";

@@ -51,10 +51,12 @@ export {
   SessionTooLargeError,
   SessionVersionConflictError,
   StorageClosedError,
+  StorageListIncompleteError,
   StorageUnavailableError,
   UnknownPromptError,
   UnknownResourceError,
   UnknownToolError,
+  type UnreachableListPart,
   VmcpSessionError,
 } from "./errors.js";
 export { IdentityBinder, type SessionOwner } from "./identity-binding.js";

@@ -103,6 +103,9 @@ export function resolveClient(options: RedisStorageOptions, timeoutMs: number): 
     const client = new Cluster([...options.cluster.nodes], {
       ...clusterOptions,
       enableOfflineQueue: false,
+      // Ready once the slot map is known, even while `cluster_state` is fail (a primary down):
+      // calls to its slots still fail, bounded, and listing reaches the healthy slots.
+      enableReadyCheck: false,
       clusterRetryStrategy: (times) => Math.min(times * 100, MaxReconnectDelayMs),
       slotsRefreshTimeout: Math.min(clusterOptions.slotsRefreshTimeout ?? timeoutMs, timeoutMs),
       redisOptions: { ...clusterOptions.redisOptions, ...bounded },

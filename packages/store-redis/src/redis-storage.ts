@@ -17,6 +17,8 @@ import {
   type UpdateOptions,
 } from "@vmcp/session-core";
 import type { Cluster, Redis } from "ioredis";
+import { listClusterKeys } from "./cluster-listing.js";
+import { followRedirects } from "./cluster-redirects.js";
 import { DurableWriter, resolveDurability, type WriteScript, writeScript } from "./durability.js";
 import { KeyLayout } from "./key-layout.js";
 import { decodeRecord, encodeMetadata, isPastDeadline, metadataField } from "./record-codec.js";
@@ -57,6 +59,15 @@ const WriteScripts = {
   touch: writeScript(TouchScript),
   delete: writeScript(DeleteScript),
 } as const satisfies Record<string, WriteScript>;
+/** Every script command of {@link SessionScripts}. */
+const ScriptCommandNames: readonly (keyof SessionScripts)[] = [
+  "vmcpSessionCreate",
+  "vmcpSessionUpdate",
+  "vmcpSessionLoad",
+  "vmcpSessionLoadSlide",
+  "vmcpSessionTouch",
+  "vmcpSessionDelete",
+];
 
 /**
  * A `SessionStorage` on Redis through ioredis: standalone, Sentinel or Cluster. Each session is
@@ -144,6 +155,7 @@ export class RedisStorage implements SessionStorage {
     client.defineCommand("vmcpSessionLoadSlide", { numberOfKeys: 1, lua: LoadSlideScript });
     client.defineCommand("vmcpSessionTouch", { numberOfKeys: 1, lua: TouchScript });
     client.defineCommand("vmcpSessionDelete", { numberOfKeys: 1, lua: DeleteScript });
+    if (isCluster(client)) followRedirects(client, ScriptCommandNames);
     this.#client = client as ScriptedClient;
   }
 
@@ -248,30 +260,55 @@ export class RedisStorage implements SessionStorage {
     return reply === 1;
   }
 
+  /**
+   * The IDs of the sessions stored under this storage's prefix, fetched in batches.
+   *
+   * - Standalone and Sentinel: one `SCAN` walk, `batchSize` its `COUNT` (default 250, at most
+   *   10,000). Every session that exists for the whole walk is yielded; Redis may yield one twice
+   *   if its table is resized during the walk (SCAN's rule).
+   * - Cluster: a walk slot by slot (one script per round trip reads whole slots until it has
+   *   `batchSize` keys, with the node's view of the slots). Every session that exists for the
+   *   whole walk is yielded exactly once, also while slots migrate (a reshard) or change owner (a
+   *   failover). With a primary down and not yet replaced, every reachable session is yielded,
+   *   then the walk throws `StorageListIncompleteError` naming the unreachable nodes and slot
+   *   ranges.
+   *
+   * Sessions created, deleted or expiring during the walk may or may not appear. Each round trip
+   * is bounded by `timeoutMs`.
+   * @throws {StorageListIncompleteError} on Cluster, after the last reachable ID, when some slots
+   *   could not be read.
+   * @throws {StorageUnavailableError} when Redis cannot be reached at all.
+   */
   async *listIds(options: ListOptions = {}): AsyncIterable<string> {
     this.#checkOpen();
     const count = String(batchSize(options.batchSize));
     const pattern = this.#layout.scanPattern();
-    const nodes: Redis[] = isCluster(this.#client)
-      ? await this.#run("listIds", undefined, async (client) => (client as Cluster).nodes("master"))
-      : [this.#client as Redis];
-    if (nodes.length === 0) {
-      throw new StorageUnavailableError("Redis listIds failed: the Cluster reports no primary");
+    if (isCluster(this.#client)) {
+      const keys = listClusterKeys({
+        client: this.#client,
+        keysPerRoundTrip: batchSize(options.batchSize),
+        bounded: (send) => this.#run("listIds", undefined, send),
+        checkOpen: () => this.#checkOpen(),
+      });
+      for await (const key of keys) {
+        const id = this.#layout.idFromKey(key);
+        if (id !== undefined) yield id;
+      }
+      return;
     }
-    for (const node of nodes) {
-      let cursor = "0";
-      do {
-        this.#checkOpen();
-        const [next, keys] = await this.#run("listIds", undefined, () =>
-          node.scan(cursor, "MATCH", pattern, "COUNT", count),
-        );
-        cursor = next;
-        for (const key of keys) {
-          const id = this.#layout.idFromKey(key);
-          if (id !== undefined) yield id;
-        }
-      } while (cursor !== "0");
-    }
+    const node = this.#client as Redis;
+    let cursor = "0";
+    do {
+      this.#checkOpen();
+      const [next, keys] = await this.#run("listIds", undefined, () =>
+        node.scan(cursor, "MATCH", pattern, "COUNT", count),
+      );
+      cursor = next;
+      for (const key of keys) {
+        const id = this.#layout.idFromKey(key);
+        if (id !== undefined) yield id;
+      }
+    } while (cursor !== "0");
   }
 
   async ping(): Promise<void> {

@@ -54,7 +54,7 @@ describe("RedisStorage on a 3-primary Cluster", () => {
     expect(await admin.cluster("KEYSLOT", other.keyOf("same"))).toBe(slot);
   });
 
-  it("lists sessions by scanning every primary", async () => {
+  it("lists the sessions of every primary", async () => {
     const storage = open(uniquePrefix("scan"));
     const ids = Array.from({ length: 300 }, (_, i) => `s-${i}`);
     await Promise.all(ids.map((id) => storage.create({ id })));

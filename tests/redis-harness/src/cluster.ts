@@ -10,6 +10,11 @@ export interface ClusterOptions {
   readonly replicasPerPrimary?: number;
   /** `cluster-node-timeout`, ms. Default 2000. */
   readonly nodeTimeoutMs?: number;
+  /**
+   * `cluster-require-full-coverage`: with `false`, the nodes keep serving their slots while
+   * another primary's slots are uncovered. Default `true` (Redis's default).
+   */
+  readonly requireFullCoverage?: boolean;
 }
 
 /** A throwaway Redis Cluster on loopback ports. Fault tests stop/kill/restart member servers. */
@@ -51,6 +56,8 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<R
             "nodes.conf",
             "--cluster-node-timeout",
             nodeTimeout,
+            "--cluster-require-full-coverage",
+            options.requireFullCoverage === false ? "no" : "yes",
           ],
         }),
       ),

@@ -11,6 +11,19 @@ export {
   type RedisCluster,
   startRedisCluster,
 } from "./cluster.js";
+export {
+  beginSlotMigration,
+  type ClusterNodeInfo,
+  clusterPrimaries,
+  clusterTopology,
+  manualFailover,
+  type ReshardOptions,
+  replicaOf,
+  reshard,
+  type SlotMigration,
+  waitForAgreement,
+  waitForPrimary,
+} from "./cluster-admin.js";
 export { freePort, releasePort } from "./free-port.js";
 export { DefaultCliTimeoutMs, redisCli } from "./redis-cli.js";
 export { delay, type HostPort, type RedisServer, waitUntil } from "./redis-process.js";

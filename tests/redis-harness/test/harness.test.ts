@@ -2,15 +2,23 @@ import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  beginSlotMigration,
+  type ClusterNodeInfo,
+  clusterPrimaries,
+  clusterTopology,
   freePort,
   InstallRedisHint,
+  manualFailover,
   RedisServerMissingError,
   redisCli,
   releasePort,
+  replicaOf,
   requireRedisServer,
+  reshard,
   startRedisCluster,
   startRedisServer,
   startSentinelGroup,
+  waitForAgreement,
   waitUntil,
 } from "@vmcp/redis-harness";
 import { describe, expect, it } from "vitest";
@@ -155,6 +163,53 @@ describe("startRedisCluster", () => {
       const info = await first.cli("CLUSTER", "INFO");
       expect(info).toContain("cluster_slots_assigned:16384");
       expect(info).toContain("cluster_size:3");
+    } finally {
+      await cluster.close();
+    }
+  });
+});
+
+describe("cluster administration", () => {
+  it("reshards, migrates a slot by hand and fails over a 3+3 cluster", async () => {
+    const cluster = await startRedisCluster({ primaries: 3, replicasPerPrimary: 1 });
+    try {
+      const count = (node: ClusterNodeInfo): number =>
+        node.slots.reduce((sum, [first, last]) => sum + last - first + 1, 0);
+      const primaries = await clusterPrimaries(cluster);
+      expect(primaries).toHaveLength(3);
+      expect(primaries.reduce((sum, node) => sum + count(node), 0)).toBe(16_384);
+      const [a, b] = primaries;
+      if (a === undefined || b === undefined) throw new Error("too few primaries");
+
+      await reshard(cluster, { from: a.id, to: b.id, slots: 100 });
+      await waitForAgreement(cluster);
+      const after = await clusterPrimaries(cluster);
+      expect(count(after.find((node) => node.id === a.id) as ClusterNodeInfo)).toBe(count(a) - 100);
+      expect(count(after.find((node) => node.id === b.id) as ClusterNodeInfo)).toBe(count(b) + 100);
+
+      // The slot of one key moved by hand, key and all, to another primary.
+      const probe = cluster.servers[0];
+      if (probe === undefined) throw new Error("no server");
+      const slot = Number(await probe.cli("CLUSTER", "KEYSLOT", "harness-key"));
+      const owns = (node: ClusterNodeInfo): boolean =>
+        node.slots.some(([first, last]) => slot >= first && slot <= last);
+      const source = after.find(owns);
+      const target = after.find((node) => !owns(node));
+      if (source?.server === undefined || target?.server === undefined) {
+        throw new Error("no source or target");
+      }
+      expect(await source.server.cli("SET", "harness-key", "v")).toBe("OK");
+      const migration = await beginSlotMigration(cluster, slot, source, target);
+      expect(await migration.moveKeys()).toBe(1);
+      await migration.finish();
+      expect((await clusterTopology(cluster)).find(owns)?.id).toBe(target.id);
+      expect(await target.server.cli("GET", "harness-key")).toBe("v");
+
+      const replica = await replicaOf(cluster, a);
+      await manualFailover(cluster, replica);
+      const roles = await clusterTopology(cluster);
+      expect(roles.find((node) => node.id === replica.id)?.role).toBe("primary");
+      expect(roles.find((node) => node.id === a.id)?.role).toBe("replica");
     } finally {
       await cluster.close();
     }

@@ -11,7 +11,9 @@ export interface Output {
 
 /**
  * `sessions list | show <id> | delete <id>` against the configured store. Resolves the exit code:
- * 0 done, 1 session not found, 2 usage error, 3 store unavailable.
+ * 0 done, 1 session not found, 2 usage error, 3 store unavailable, 4 list incomplete (part of the
+ * store, e.g. a Cluster primary, was unreachable: the sessions that could be read are printed,
+ * then a warning naming the missing part).
  */
 export async function runSessionsCommand(
   args: readonly string[],
@@ -55,20 +57,36 @@ async function list(
 ): Promise<number> {
   const records: SessionRecord[] = [];
   const seen = new Set<string>();
-  for await (const id of storage.listIds()) {
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const record = await storage.load(id).catch((error: unknown) => {
-      io.err(`vmcp-gateway: ${(error as Error).message}`);
-      return undefined;
-    });
-    if (record !== undefined) records.push(record);
+  let incomplete: Error | undefined;
+  try {
+    for await (const id of storage.listIds()) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const record = await storage.load(id).catch((error: unknown) => {
+        io.err(`vmcp-gateway: ${(error as Error).message}`);
+        return undefined;
+      });
+      if (record !== undefined) records.push(record);
+    }
+  } catch (error) {
+    // Every reachable session was listed; print them, then say what is missing.
+    if ((error as { code?: unknown }).code !== "VMCP_STORAGE_LIST_INCOMPLETE") throw error;
+    incomplete = error as Error;
   }
+  print(records, config, json, io);
+  if (incomplete === undefined) return 0;
+  io.err(
+    `vmcp-gateway: warning: ${incomplete.message}; the ${records.length} session(s) above are only those that could be read`,
+  );
+  return 4;
+}
+
+function print(records: SessionRecord[], config: GatewayConfig, json: boolean, io: Output): void {
   records.sort((a, b) => a.createdAt - b.createdAt);
   const views = records.map(viewSession);
   if (json) {
     io.out(JSON.stringify(views, null, 2));
-    return 0;
+    return;
   }
   io.out(`store: ${describeStore(config.store)}, ${views.length} session(s)`);
   if (views.length > 0) {
@@ -81,7 +99,6 @@ async function list(
     ]);
     io.out(table(["SESSION ID", "OWNER", "BACKENDS", "CREATED", "EXPIRES"], rows).join("\n"));
   }
-  return 0;
 }
 
 async function show(

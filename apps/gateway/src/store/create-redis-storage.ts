@@ -8,7 +8,10 @@ import type { StoreConfig } from "../config/gateway-config.js";
  * auto-pipelines: the session loads of requests arriving together (every request loads its
  * session) go to Redis in one write instead of one socket write each; every command keeps its
  * own reply, error and timeout. With `durability`, each write also waits for that many replicas
- * (see the store's README).
+ * (see the store's README). On a Cluster the storage resends a command that an auto-pipeline
+ * left redirected (`MOVED`/`ASK`), so a reshard or failover costs no request; its bench measured
+ * this at 0.88 to 1.10 times (load) and 0.84 to 1.89 times (update) the throughput without
+ * auto-pipelining, so it stays on.
  */
 export function createRedisStorage(
   config: Extract<StoreConfig, { kind: "redis" }>,

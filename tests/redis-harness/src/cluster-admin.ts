@@ -1,0 +1,262 @@
+import { execFile } from "node:child_process";
+import type { RedisCluster } from "./cluster.js";
+import { type RedisServer, waitUntil } from "./redis-process.js";
+import { requireRedisServer } from "./require-redis.js";
+
+/** One node of a Cluster as `CLUSTER NODES` describes it. */
+export interface ClusterNodeInfo {
+  /** The 40-character node ID. */
+  readonly id: string;
+  /** The node's TCP port (loopback). */
+  readonly port: number;
+  /** `primary` or `replica`, as the asked node sees it now. */
+  readonly role: "primary" | "replica";
+  /** For a replica, the ID of its primary. */
+  readonly primaryId: string | undefined;
+  /** The slot ranges a primary serves, inclusive `[first, last]`. */
+  readonly slots: readonly (readonly [number, number])[];
+  /** Whether the asked node flags it `fail` or `fail?`. */
+  readonly failing: boolean;
+  /** The harness server behind it, when it is one of the cluster's servers. */
+  readonly server: RedisServer | undefined;
+}
+
+/**
+ * The topology as one running node sees it (`CLUSTER NODES`), by default the first running
+ * server of the cluster.
+ * @throws {Error} when no server runs or the call fails.
+ */
+export async function clusterTopology(
+  cluster: RedisCluster,
+  via?: RedisServer,
+): Promise<ClusterNodeInfo[]> {
+  const asked = via ?? cluster.servers.find((server) => server.running);
+  if (asked === undefined) throw new Error("no cluster server is running");
+  const text = await asked.cli("CLUSTER", "NODES");
+  const nodes: ClusterNodeInfo[] = [];
+  for (const line of text.split("\n")) {
+    const fields = line.trim().split(" ");
+    const [id, address, flags, primary] = fields;
+    if (id === undefined || address === undefined || flags === undefined) continue;
+    const port = Number(address.split("@")[0]?.split(":").pop());
+    const flagSet = new Set(flags.split(","));
+    const slots: [number, number][] = [];
+    for (const field of fields.slice(8)) {
+      if (field.startsWith("[")) continue; // a migrating/importing marker, not an owned range
+      const [first, last] = field.split("-").map(Number);
+      if (first !== undefined && Number.isInteger(first)) slots.push([first, last ?? first]);
+    }
+    nodes.push({
+      id,
+      port,
+      role: flagSet.has("master") ? "primary" : "replica",
+      primaryId: primary === undefined || primary === "-" ? undefined : primary,
+      slots,
+      failing: flagSet.has("fail") || flagSet.has("fail?"),
+      server: cluster.servers.find((server) => server.port === port),
+    });
+  }
+  return nodes;
+}
+
+/** The live primaries (serving at least one slot), in the order of the cluster's servers. */
+export async function clusterPrimaries(cluster: RedisCluster): Promise<ClusterNodeInfo[]> {
+  const nodes = await clusterTopology(cluster);
+  return nodes
+    .filter((node) => node.role === "primary" && !node.failing && node.slots.length > 0)
+    .sort((a, b) => a.port - b.port);
+}
+
+/** The replica of `primary`, as the cluster sees it now. */
+export async function replicaOf(
+  cluster: RedisCluster,
+  primary: ClusterNodeInfo,
+): Promise<ClusterNodeInfo> {
+  const nodes = await clusterTopology(cluster);
+  const replica = nodes.find((node) => node.role === "replica" && node.primaryId === primary.id);
+  if (replica === undefined) throw new Error(`primary ${primary.port} has no replica`);
+  return replica;
+}
+
+/** What {@link reshard} moves. */
+export interface ReshardOptions {
+  /** The node ID slots leave. */
+  readonly from: string;
+  /** The node ID slots go to. */
+  readonly to: string;
+  /** How many slots move. */
+  readonly slots: number;
+  /** Keys per MIGRATE (`--cluster-pipeline`). Default 10 (redis-cli's own default). */
+  readonly pipeline?: number;
+  /** Bound on the whole reshard, ms. Default 120,000. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Moves `slots` slots with their keys from one primary to another with
+ * `redis-cli --cluster reshard ... --cluster-yes` (the operator's tool), keys and all, while the
+ * cluster keeps serving. Resolves when redis-cli has finished.
+ * @throws {Error} with redis-cli's output when it fails or runs over its bound.
+ */
+export function reshard(cluster: RedisCluster, options: ReshardOptions): Promise<void> {
+  const entry = cluster.servers.find((server) => server.running);
+  if (entry === undefined) return Promise.reject(new Error("no cluster server is running"));
+  const { redisCli } = requireRedisServer();
+  const args = [
+    "--cluster",
+    "reshard",
+    `127.0.0.1:${entry.port}`,
+    "--cluster-from",
+    options.from,
+    "--cluster-to",
+    options.to,
+    "--cluster-slots",
+    String(options.slots),
+    "--cluster-pipeline",
+    String(options.pipeline ?? 10),
+    "--cluster-yes",
+  ];
+  return new Promise((resolve, reject) => {
+    execFile(
+      redisCli,
+      args,
+      { encoding: "utf8", timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error !== null || /\[ERR\]/.test(stdout)) {
+          reject(
+            new Error(`redis-cli --cluster reshard failed:\n${stdout.slice(-4_000)}\n${stderr}`, {
+              cause: error,
+            }),
+          );
+        } else {
+          resolve();
+        }
+      },
+    );
+  });
+}
+
+/** A slot halfway through a hand-driven migration: see {@link beginSlotMigration}. */
+export interface SlotMigration {
+  /** The slot being moved. */
+  readonly slot: number;
+  /** Moves up to `count` of the slot's keys still on the source (MIGRATE); resolves how many moved. */
+  moveKeys(count?: number): Promise<number>;
+  /** Moves every remaining key and assigns the slot to the target on every primary. */
+  finish(): Promise<void>;
+}
+
+/**
+ * Starts moving `slot` from `source` to `target` by hand, as redis-cli does it, and stops
+ * halfway: the target is IMPORTING, the source MIGRATING, no key moved yet. A client now gets
+ * `ASK` for keys already moved and, after {@link SlotMigration.finish}, `MOVED` everywhere.
+ */
+export async function beginSlotMigration(
+  cluster: RedisCluster,
+  slot: number,
+  source: ClusterNodeInfo,
+  target: ClusterNodeInfo,
+): Promise<SlotMigration> {
+  const from = serverOf(source);
+  const to = serverOf(target);
+  await to.cli("CLUSTER", "SETSLOT", String(slot), "IMPORTING", source.id);
+  await from.cli("CLUSTER", "SETSLOT", String(slot), "MIGRATING", target.id);
+  const moveKeys = async (count = 100): Promise<number> => {
+    const listed = await from.cli("CLUSTER", "GETKEYSINSLOT", String(slot), String(count));
+    const keys = listed.split("\n").filter((key) => key.length > 0);
+    if (keys.length === 0) return 0;
+    await from.cli("MIGRATE", "127.0.0.1", String(to.port), "", "0", "5000", "KEYS", ...keys);
+    return keys.length;
+  };
+  return {
+    slot,
+    moveKeys,
+    async finish() {
+      while ((await moveKeys()) > 0) {
+        // keep moving until the source holds none of the slot's keys
+      }
+      await to.cli("CLUSTER", "SETSLOT", String(slot), "NODE", target.id);
+      await from.cli("CLUSTER", "SETSLOT", String(slot), "NODE", target.id);
+      const primaries = await clusterPrimaries(cluster);
+      for (const primary of primaries) {
+        if (primary.id === source.id || primary.id === target.id) continue;
+        await serverOf(primary).cli("CLUSTER", "SETSLOT", String(slot), "NODE", target.id);
+      }
+    },
+  };
+}
+
+/**
+ * Promotes `replica` with `CLUSTER FAILOVER` (the coordinated, lossless manual failover) and
+ * resolves once every running node sees it as a primary and reports `cluster_state:ok`.
+ */
+export async function manualFailover(
+  cluster: RedisCluster,
+  replica: ClusterNodeInfo,
+  timeoutMs = 20_000,
+): Promise<void> {
+  await serverOf(replica).cli("CLUSTER", "FAILOVER");
+  await waitForPrimary(cluster, replica.id, timeoutMs);
+}
+
+/**
+ * Resolves once every running node sees node `id` as a primary serving slots, and the cluster is
+ * ok: after a manual failover, or the automatic promotion of a dead primary's replica.
+ */
+export async function waitForPrimary(
+  cluster: RedisCluster,
+  id: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  await waitUntil(
+    `node ${id} to be a primary on every running node`,
+    async () => {
+      for (const server of cluster.servers) {
+        if (!server.running) continue;
+        const nodes = await clusterTopology(cluster, server);
+        const node = nodes.find((candidate) => candidate.id === id);
+        if (node?.role !== "primary" || node.slots.length === 0) return false;
+        const info = await server.cli("CLUSTER", "INFO");
+        if (!info.includes("cluster_state:ok")) return false;
+      }
+      return true;
+    },
+    timeoutMs,
+  );
+}
+
+function serverOf(node: ClusterNodeInfo): RedisServer {
+  if (node.server === undefined) throw new Error(`node ${node.id} is not a harness server`);
+  return node.server;
+}
+
+/**
+ * Resolves once `redis-cli --cluster check` passes: every node agrees on the slot configuration,
+ * every slot is covered and no slot is left open (migrating or importing). Needed before a
+ * reshard, which refuses to start otherwise.
+ */
+export async function waitForAgreement(cluster: RedisCluster, timeoutMs = 20_000): Promise<void> {
+  const { redisCli } = requireRedisServer();
+  await waitUntil(
+    "redis-cli --cluster check to pass",
+    async () => {
+      const entry = cluster.servers.find((server) => server.running);
+      if (entry === undefined) return false;
+      const output = await new Promise<string>((resolve) => {
+        execFile(
+          redisCli,
+          ["--cluster", "check", `127.0.0.1:${entry.port}`],
+          { encoding: "utf8", timeout: 10_000 },
+          (_error, stdout) => resolve(stdout),
+        );
+      });
+      return (
+        output.includes("[OK] All nodes agree about slots configuration.") &&
+        output.includes("[OK] All 16384 slots covered.") &&
+        !output.includes("[WARNING]") &&
+        !output.includes("[ERR]")
+      );
+    },
+    timeoutMs,
+  );
+}
