@@ -15,17 +15,34 @@ export interface BackendMetadata {
 }
 
 /**
- * Reads the backend list and the per-backend session IDs out of a metadata map. Keys outside
- * the backend schema are ignored.
- * @throws {InvalidBackendListError} when `vmcp.backend.ids` holds an invalid entry.
+ * The workload IDs of `vmcp.backend.ids`, in stored (sorted) order; empty when the key is absent.
+ * @throws {InvalidBackendListError} when the list holds an invalid entry.
  */
-export function readBackendMetadata(metadata: Readonly<Record<string, string>>): BackendMetadata {
+export function readBackendIds(metadata: Readonly<Record<string, string>>): string[] {
   const list = metadata[MetadataKeyBackendIDs];
-  const backendIds = list === undefined ? [] : decodeBackendIds(list);
+  return list === undefined ? [] : decodeBackendIds(list);
+}
+
+/**
+ * Backend session IDs by workload ID, from every `vmcp.backend.session.*` key, listed or not.
+ * Never throws: a key whose suffix is not a valid workload ID is not a backend session key.
+ */
+export function readBackendSessions(
+  metadata: Readonly<Record<string, string>>,
+): Map<string, string> {
   const backendSessions = new Map<string, string>();
   for (const [key, value] of Object.entries(metadata)) {
     const workloadId = parseBackendSessionKey(key);
     if (workloadId !== undefined) backendSessions.set(workloadId, value);
   }
-  return { backendIds, backendSessions };
+  return backendSessions;
+}
+
+/**
+ * Reads the backend list and the per-backend session IDs out of a metadata map. Keys outside
+ * the backend schema are ignored.
+ * @throws {InvalidBackendListError} when `vmcp.backend.ids` holds an invalid entry.
+ */
+export function readBackendMetadata(metadata: Readonly<Record<string, string>>): BackendMetadata {
+  return { backendIds: readBackendIds(metadata), backendSessions: readBackendSessions(metadata) };
 }

@@ -4,7 +4,9 @@ import {
   InvalidBackendListError,
   InvalidWorkloadIdError,
   MetadataKeyBackendIDs,
+  readBackendIds,
   readBackendMetadata,
+  readBackendSessions,
 } from "@vmcp/session-keys";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -65,5 +67,18 @@ describe("readBackendMetadata", () => {
     const read = readBackendMetadata({});
     expect(read.backendIds).toEqual([]);
     expect(read.backendSessions.size).toBe(0);
+  });
+});
+
+describe("readBackendIds and readBackendSessions", () => {
+  it("read the list and the session keys separately, so a corrupt list leaves the keys readable", () => {
+    const metadata = {
+      [MetadataKeyBackendIDs]: "a,,b",
+      "vmcp.backend.session.a": "s-a",
+      "vmcp.backend.session.": "no workload",
+    };
+    expect(() => readBackendIds(metadata)).toThrow(InvalidBackendListError);
+    expect([...readBackendSessions(metadata)]).toEqual([["a", "s-a"]]);
+    expect(readBackendIds({})).toEqual([]);
   });
 });
