@@ -6,7 +6,7 @@ import type {
   Resource,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import { MetadataKeyIdentityIssuer, MetadataKeyIdentitySubject } from "@vmcp/session-keys";
+import { decodeIdentity } from "@vmcp/session-keys";
 import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
 import type { ClientInfoRecord } from "./client-info.js";
 import { BackendSessionExpiredError, BackendUnavailableError } from "./errors.js";
@@ -69,10 +69,11 @@ export class ManagedMultiSession implements ManagedSession {
   }
 
   get owner(): SessionOwner | undefined {
-    const metadata = this.getMetadata();
-    const issuer = metadata[MetadataKeyIdentityIssuer];
-    const subject = metadata[MetadataKeyIdentitySubject];
-    return issuer === undefined || subject === undefined ? undefined : { issuer, subject };
+    // The manager checked these keys (IdentityBinder.verify) before it handed the session out.
+    const identity = decodeIdentity(this.getMetadata());
+    return identity === undefined
+      ? undefined
+      : { issuer: identity.issuer, subject: identity.subject };
   }
 
   getMetadata(): Record<string, string> {

@@ -6,14 +6,8 @@ import type {
   Resource,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import {
-  backendKeys,
-  decodeBackendIds,
-  encodeBackendIds,
-  MetadataKeyBackendIDs,
-} from "@vmcp/session-keys";
+import { withBackend, withoutBackend } from "@vmcp/session-keys";
 import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
-import { backendEntryMetadata } from "./backend-metadata.js";
 import type { ClientInfoRecord } from "./client-info.js";
 import {
   ConcurrencyLimit,
@@ -162,7 +156,7 @@ interface Route {
 export class DefaultMultiSession implements MultiSession {
   readonly id: string;
   readonly client: ClientInfoRecord | undefined;
-  readonly #metadata: SessionMetadata;
+  #metadata: SessionMetadata;
   readonly #connections = new Map<string, BackendConnection>();
   readonly #naming: ToolNaming;
   #toolRoutes: Map<string, Route> | undefined;
@@ -302,11 +296,7 @@ export class DefaultMultiSession implements MultiSession {
     }
     const previous = this.#connections.get(connection.workloadId);
     this.#connections.set(connection.workloadId, connection);
-    for (const key of backendKeys(connection.workloadId)) delete this.#metadata[key];
-    Object.assign(this.#metadata, backendEntryMetadata(connection));
-    const listed = new Set(this.#listedIds());
-    listed.add(connection.workloadId);
-    this.#metadata[MetadataKeyBackendIDs] = encodeBackendIds(listed);
+    this.#metadata = withBackend(this.#metadata, connection);
     this.#forgetRoutes();
     if (previous !== undefined && previous !== connection) await previous.close();
   }
@@ -314,10 +304,7 @@ export class DefaultMultiSession implements MultiSession {
   async dropBackend(workloadId: string): Promise<void> {
     const previous = this.#connections.get(workloadId);
     this.#connections.delete(workloadId);
-    for (const key of backendKeys(workloadId)) delete this.#metadata[key];
-    const remaining = this.#listedIds().filter((id) => id !== workloadId);
-    if (remaining.length === 0) delete this.#metadata[MetadataKeyBackendIDs];
-    else this.#metadata[MetadataKeyBackendIDs] = encodeBackendIds(remaining);
+    this.#metadata = withoutBackend(this.#metadata, workloadId);
     this.#forgetRoutes();
     if (previous !== undefined) await previous.close();
   }
@@ -337,11 +324,6 @@ export class DefaultMultiSession implements MultiSession {
       this.#ending = Promise.allSettled(connections.map(how)).then(() => undefined);
     }
     return this.#ending;
-  }
-
-  #listedIds(): string[] {
-    const value = this.#metadata[MetadataKeyBackendIDs];
-    return value === undefined ? [] : decodeBackendIds(value);
   }
 
   #forgetRoutes(): void {

@@ -1,11 +1,7 @@
-import {
-  decodeBackendIds,
-  MetadataKeyBackendIDs,
-  parseBackendSessionKey,
-} from "@vmcp/session-keys";
+import { decodeBackendIds, MetadataKeyBackendIDs } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
 import type { BackendConnection } from "./backend-connector.js";
-import { type BackendChange, updateBackends } from "./backend-list-update.js";
+import { updateBackends } from "./backend-list-update.js";
 import { backendEntryMetadata } from "./backend-metadata.js";
 import {
   type BackendRetryOptions,
@@ -30,7 +26,7 @@ import {
 import type { MultiSession } from "./multi-session.js";
 import type { MultiSessionFactory } from "./multi-session-factory.js";
 import { isValidSessionId } from "./session-id.js";
-import type { SessionMetadata, SessionPatch, SessionRecord } from "./session-record.js";
+import type { SessionMetadata, SessionRecord } from "./session-record.js";
 import type { SessionStorage } from "./session-storage.js";
 import { TrackedSession } from "./tracked-session.js";
 import { DefaultTtlSlideGranularityMs, effectiveSlideGranularity, slideDue } from "./ttl-slide.js";
@@ -378,10 +374,10 @@ export class SessionManager {
   }
 
   async #restore(record: SessionRecord): Promise<Entry | undefined> {
-    const { session, patch } = await this.#factory.restoreSession(record);
+    const { session, change } = await this.#factory.restoreSession(record);
     let basis = record.metadata[MetadataKeyBackendIDs];
-    if (patch !== undefined) {
-      const result = await updateBackends(this.#storage, record.id, changeOf(patch), {
+    if (change !== undefined) {
+      const result = await updateBackends(this.#storage, record.id, change, {
         initial: record,
       }).catch(async (error: unknown) => {
         await session.close();
@@ -513,16 +509,6 @@ export class SessionManager {
   #assertOpen(): void {
     if (this.#closed) throw new SessionClosedError("the session manager");
   }
-}
-
-/** The metadata change a restore patch asks for, as a backend change (dropped backends, keys set). */
-function changeOf(patch: SessionPatch): BackendChange {
-  const drop = (patch.remove ?? [])
-    .map((key) => parseBackendSessionKey(key))
-    .filter((id): id is string => id !== undefined);
-  const set = { ...patch.set };
-  delete set[MetadataKeyBackendIDs];
-  return { drop, set };
 }
 
 /** The workload IDs the stored list `stored` names that `session` is not connected to. */
