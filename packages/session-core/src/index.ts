@@ -68,6 +68,7 @@ export {
   type MultiSessionInit,
   type MultiSessionLimits,
   resolveMultiSessionLimits,
+  type SessionOperations,
 } from "./multi-session.js";
 export {
   DefaultConnectTimeoutMs,

@@ -11,23 +11,38 @@ import type { BackendConnection, BackendRequestOptions } from "./backend-connect
 import type { ClientInfoRecord } from "./client-info.js";
 import { BackendSessionExpiredError, BackendUnavailableError } from "./errors.js";
 import type { SessionOwner } from "./identity-binding.js";
-import type { MultiSession } from "./multi-session.js";
+import type { MultiSession, SessionOperations } from "./multi-session.js";
 import type { SessionMetadata } from "./session-record.js";
 
 /**
- * A {@link MultiSession} held by a `SessionManager`. On top of the session it:
+ * A session held by a `SessionManager`: the {@link SessionOperations} of its live
+ * {@link MultiSession}, and on top of them it:
  * - recovers a backend whose session expired (404) or whose connection was lost: one fresh
  *   `initialize`, the new backend session ID written back to storage, and the call retried once;
  *   when the fresh connect fails too, the backend leaves the session and its stored metadata
  *   (`removeBackend`): a routed call then throws the original error, a list (tools, resources,
  *   prompts) answers from the remaining backends;
- * - `dropBackend` removes the backend from storage as well (see `SessionManager.removeBackend`);
- * - `close()` evicts the session from the manager's local cache (local connections only);
+ * - `removeBackend` removes a backend from the session and from its stored metadata;
+ * - `evict()` lets go of the session on this replica only (its local connections close);
  * - `terminate()` ends the session everywhere: storage, local cache, backend sessions.
+ *
+ * A bare `MultiSession`'s `dropBackend` and `close` act locally only; the different names say so.
  */
-export interface ManagedSession extends MultiSession {
+export interface ManagedSession extends SessionOperations {
   /** The identity the session is bound to, when it has an owner (from the stored metadata). */
   readonly owner: SessionOwner | undefined;
+  /**
+   * Removes one backend from the session on every replica: from the stored metadata (one atomic
+   * update, see `SessionManager.removeBackend`) and from this live session. No-op when absent.
+   */
+  removeBackend(workloadId: string): Promise<void>;
+  /**
+   * Evicts the session from the manager's local cache, closing its local backend connections;
+   * the stored session and the backend sessions live on, and the next `get` restores it.
+   */
+  evict(): Promise<void>;
+  /** Ends the session everywhere: storage, every replica's cache (at its next `get`), backend sessions. */
+  terminate(): Promise<void>;
 }
 
 /** What a managed session needs from its manager. Internal. */
@@ -117,11 +132,11 @@ export class ManagedMultiSession implements ManagedSession {
     await this.#host.writeBackBackend(this.#inner, connection);
   }
 
-  dropBackend(workloadId: string): Promise<void> {
+  removeBackend(workloadId: string): Promise<void> {
     return this.#host.removeBackend(this.id, workloadId);
   }
 
-  close(): Promise<void> {
+  evict(): Promise<void> {
     return this.#host.evict(this.id);
   }
 

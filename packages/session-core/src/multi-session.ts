@@ -26,12 +26,13 @@ import type { SessionMetadata } from "./session-record.js";
 import { exposeNames, type ToolNaming } from "./tool-naming.js";
 
 /**
- * One client session spread over several backend MCP servers: one tool list, calls routed to
- * the backend that owns each tool. Tool and prompt names follow the factory's {@link ToolNaming};
- * resources keep their URIs (when two backends list one URI, the backend first by workload ID
- * serves it).
+ * What every client session spread over several backend MCP servers offers: one tool list, calls
+ * routed to the backend that owns each tool. Tool and prompt names follow the factory's
+ * {@link ToolNaming}; resources keep their URIs (when two backends list one URI, the backend first
+ * by workload ID serves it). A bare {@link MultiSession} and a manager's `ManagedSession` both
+ * offer it; they differ in how a backend or the whole session is let go.
  */
-export interface MultiSession {
+export interface SessionOperations {
   /** The session ID (the client's `Mcp-Session-Id`). */
   readonly id: string;
   /** The workload IDs of the backends connected now, sorted. */
@@ -79,6 +80,16 @@ export interface MultiSession {
    * and records its session ID (plus protocol and capabilities) in the session's metadata.
    */
   replaceBackend(connection: BackendConnection): Promise<void>;
+  /** Ends the session's backend sessions (HTTP DELETE). Idempotent; never throws for a backend already gone. */
+  terminate(): Promise<void>;
+}
+
+/**
+ * A live session on this replica only, as the factory makes it: {@link SessionOperations} plus
+ * local-only ways to let go of a backend or of every connection. Nothing here touches storage
+ * (a `SessionManager` does that, see `ManagedSession`).
+ */
+export interface MultiSession extends SessionOperations {
   /**
    * Drops one backend from the live session (closing its connection locally) and from the
    * session's metadata (its keys, and its entry in `vmcp.backend.ids`). No-op when absent.

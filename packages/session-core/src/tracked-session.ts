@@ -82,12 +82,12 @@ export class TrackedSession implements ManagedSession {
     return this.#track(() => this.#inner.replaceBackend(connection));
   }
 
-  dropBackend(workloadId: string): Promise<void> {
-    return this.#track(() => this.#inner.dropBackend(workloadId));
+  removeBackend(workloadId: string): Promise<void> {
+    return this.#track(() => this.#inner.removeBackend(workloadId));
   }
 
-  close(): Promise<void> {
-    return this.#inner.close();
+  evict(): Promise<void> {
+    return this.#inner.evict();
   }
 
   terminate(): Promise<void> {
