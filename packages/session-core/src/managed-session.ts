@@ -45,6 +45,16 @@ export interface ManagedSession extends SessionOperations {
   terminate(): Promise<void>;
 }
 
+/** How {@link ManagedMultiSession} runs one backend operation. */
+interface RecoveryOptions {
+  /**
+   * What happens when the backend the operation met could not be recovered and left the session:
+   * a routed call (tool, resource, prompt) needs that backend, so it rethrows the original error
+   * (`"throw"`); a list runs once more over the remaining backends (`"run-again"`).
+   */
+  readonly whenBackendGone: "throw" | "run-again";
+}
+
 /** What a managed session needs from its manager. Internal. */
 export interface ManagedSessionHost {
   recoverBackend(session: MultiSession, workloadId: string): Promise<boolean>;
@@ -96,7 +106,7 @@ export class ManagedMultiSession implements ManagedSession {
   }
 
   listTools(options?: BackendRequestOptions): Promise<Tool[]> {
-    return this.#recovering(() => this.#inner.listTools(options), true);
+    return this.#recovering(() => this.#inner.listTools(options), { whenBackendGone: "run-again" });
   }
 
   callTool(
@@ -104,19 +114,27 @@ export class ManagedMultiSession implements ManagedSession {
     args?: Record<string, unknown>,
     options?: BackendRequestOptions,
   ): Promise<CallToolResult> {
-    return this.#recovering(() => this.#inner.callTool(name, args, options));
+    return this.#recovering(() => this.#inner.callTool(name, args, options), {
+      whenBackendGone: "throw",
+    });
   }
 
   listResources(options?: BackendRequestOptions): Promise<Resource[]> {
-    return this.#recovering(() => this.#inner.listResources(options), true);
+    return this.#recovering(() => this.#inner.listResources(options), {
+      whenBackendGone: "run-again",
+    });
   }
 
   readResource(uri: string, options?: BackendRequestOptions): Promise<ReadResourceResult> {
-    return this.#recovering(() => this.#inner.readResource(uri, options));
+    return this.#recovering(() => this.#inner.readResource(uri, options), {
+      whenBackendGone: "throw",
+    });
   }
 
   listPrompts(options?: BackendRequestOptions): Promise<Prompt[]> {
-    return this.#recovering(() => this.#inner.listPrompts(options), true);
+    return this.#recovering(() => this.#inner.listPrompts(options), {
+      whenBackendGone: "run-again",
+    });
   }
 
   getPrompt(
@@ -124,7 +142,9 @@ export class ManagedMultiSession implements ManagedSession {
     args?: Record<string, string>,
     options?: BackendRequestOptions,
   ): Promise<GetPromptResult> {
-    return this.#recovering(() => this.#inner.getPrompt(name, args, options));
+    return this.#recovering(() => this.#inner.getPrompt(name, args, options), {
+      whenBackendGone: "throw",
+    });
   }
 
   async replaceBackend(connection: BackendConnection): Promise<void> {
@@ -146,10 +166,10 @@ export class ManagedMultiSession implements ManagedSession {
 
   /**
    * Runs `operation`; on a lost or expired backend session, recovers that backend and runs it once
-   * more. When the backend could not be recovered (it left the session), a list operation still
-   * runs once more over the remaining backends (`retryWithout`); a routed call throws.
+   * more. When the backend could not be recovered (it left the session), `whenBackendGone` says
+   * what happens: a list runs once more over the remaining backends, a routed call throws.
    */
-  async #recovering<T>(operation: () => Promise<T>, retryWithout = false): Promise<T> {
+  async #recovering<T>(operation: () => Promise<T>, options: RecoveryOptions): Promise<T> {
     try {
       return await operation();
     } catch (error) {
@@ -160,7 +180,7 @@ export class ManagedMultiSession implements ManagedSession {
         throw error;
       }
       const recovered = await this.#host.recoverBackend(this.#inner, error.workloadId);
-      if (!recovered && !retryWithout) throw error;
+      if (!recovered && options.whenBackendGone === "throw") throw error;
       return operation();
     }
   }
