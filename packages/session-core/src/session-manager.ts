@@ -109,6 +109,14 @@ export interface CreateSessionOptions {
   readonly id?: string;
 }
 
+/**
+ * Who asks to terminate a session: a caller whose identity is checked against the stored binding
+ * (`verify`), or the holder of a `ManagedSession` the manager already checked (`held`).
+ */
+type TerminateAccess =
+  | { readonly kind: "verify"; readonly owner: SessionOwner | undefined }
+  | { readonly kind: "held" };
+
 interface Entry {
   readonly session: MultiSession;
   readonly managed: ManagedSession;
@@ -196,7 +204,7 @@ export class SessionManager {
       evict: async (id) => {
         this.#live.delete(id);
       },
-      terminateOwned: (id) => this.#terminate(id, undefined, false),
+      terminateOwned: (id) => this.#terminate(id, { kind: "held" }),
     };
     this.#sweeper = new IdleSweeper(idle, (isIdle) => this.#closeIdle(isIdle));
   }
@@ -290,7 +298,7 @@ export class SessionManager {
    * @throws {SessionOwnerMismatchError} when the session is bound to another identity.
    */
   terminate(id: string, owner?: SessionOwner): Promise<boolean> {
-    return this.#terminate(id, owner, true);
+    return this.#terminate(id, { kind: "verify", owner });
   }
 
   /**
@@ -326,11 +334,13 @@ export class SessionManager {
     await Promise.allSettled(sessions.map((s) => s.close()));
   }
 
-  async #terminate(id: string, owner: SessionOwner | undefined, check: boolean): Promise<boolean> {
+  async #terminate(id: string, access: TerminateAccess): Promise<boolean> {
     this.#assertOpen();
     if (!isValidSessionId(id)) return false;
     const record = await this.#storage.load(id);
-    if (record !== undefined && check) this.#binder.verify(id, record.metadata, owner);
+    if (record !== undefined && access.kind === "verify") {
+      this.#binder.verify(id, record.metadata, access.owner);
+    }
     const deleted = record === undefined ? false : await this.#storage.delete(id);
     await this.#restoring.get(id)?.catch(() => undefined);
     const entry = this.#live.peek(id);
