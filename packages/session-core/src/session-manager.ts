@@ -360,8 +360,10 @@ export class SessionManager {
     if (stored === entry.basis) return this.#keep(entry, record);
     const storedIds = new Set(stored === undefined ? [] : this.#decodeStored(id, stored));
     const basisIds = entry.basis === undefined ? [] : safeDecode(entry.basis);
-    if ([...storedIds].every((wid) => basisIds.includes(wid))) {
-      for (const wid of basisIds) if (!storedIds.has(wid)) await entry.session.dropBackend(wid);
+    if ([...storedIds].every((workloadId) => basisIds.includes(workloadId))) {
+      for (const workloadId of basisIds) {
+        if (!storedIds.has(workloadId)) await entry.session.dropBackend(workloadId);
+      }
       entry.basis = stored;
       return this.#keep(entry, record);
     }
