@@ -229,7 +229,9 @@ export class DefaultMultiSession implements MultiSession {
     let route = this.#toolRoutes?.get(name);
     if (route === undefined) {
       // Shared by every caller that meets an unknown name meanwhile: no caller's signal.
-      await this.#refresh.tools.refresh(this.#toolRoutes !== undefined, () => this.listTools());
+      await this.#refresh.tools.refresh({ tableExists: this.#toolRoutes !== undefined }, () =>
+        this.listTools(),
+      );
       route = this.#toolRoutes?.get(name);
     }
     const connection = route === undefined ? undefined : this.#connections.get(route.workloadId);
@@ -263,8 +265,9 @@ export class DefaultMultiSession implements MultiSession {
   ): Promise<ReadResourceResult> {
     let workloadId = this.#resourceRoutes?.get(uri);
     if (workloadId === undefined) {
-      await this.#refresh.resources.refresh(this.#resourceRoutes !== undefined, () =>
-        this.listResources(),
+      await this.#refresh.resources.refresh(
+        { tableExists: this.#resourceRoutes !== undefined },
+        () => this.listResources(),
       );
       workloadId = this.#resourceRoutes?.get(uri);
     }
@@ -289,7 +292,7 @@ export class DefaultMultiSession implements MultiSession {
   ): Promise<GetPromptResult> {
     let route = this.#promptRoutes?.get(name);
     if (route === undefined) {
-      await this.#refresh.prompts.refresh(this.#promptRoutes !== undefined, () =>
+      await this.#refresh.prompts.refresh({ tableExists: this.#promptRoutes !== undefined }, () =>
         this.listPrompts(),
       );
       route = this.#promptRoutes?.get(name);
