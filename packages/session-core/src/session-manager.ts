@@ -1,4 +1,4 @@
-import { decodeBackendIds, MetadataKeyBackendIDs } from "@vmcp/session-keys";
+import { decodeBackendIds, MetadataKeyBackendIds } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
 import type { BackendConnection } from "./backend-connector.js";
 import { updateBackends } from "./backend-list-update.js";
@@ -250,7 +250,7 @@ export class SessionManager {
       await session.terminate();
       throw new SessionExistsError(session.id);
     }
-    const entry = this.#entry(session, metadata[MetadataKeyBackendIDs], identity);
+    const entry = this.#entry(session, metadata[MetadataKeyBackendIds], identity);
     this.#live.set(session.id, entry);
     return entry.managed;
   }
@@ -356,7 +356,7 @@ export class SessionManager {
 
   /** Whether a cached entry still serves `record`; drops locally the backends another replica removed. */
   async #reconcile(id: string, entry: Entry, record: SessionRecord): Promise<boolean> {
-    const stored = record.metadata[MetadataKeyBackendIDs];
+    const stored = record.metadata[MetadataKeyBackendIds];
     if (stored === entry.basis) return this.#keep(entry, record);
     const storedIds = new Set(stored === undefined ? [] : this.#decodeStored(id, stored));
     const basisIds = entry.basis === undefined ? [] : safeDecode(entry.basis);
@@ -387,7 +387,7 @@ export class SessionManager {
 
   async #restore(record: SessionRecord): Promise<Entry | undefined> {
     const { session, change } = await this.#factory.restoreSession(record);
-    let basis = record.metadata[MetadataKeyBackendIDs];
+    let basis = record.metadata[MetadataKeyBackendIds];
     if (change !== undefined) {
       const result = await updateBackends(this.#storage, record.id, change, {
         initial: record,
@@ -421,7 +421,7 @@ export class SessionManager {
    */
   async #keep(entry: Entry, record: SessionRecord): Promise<true> {
     entry.activity.lastUsed = performance.now();
-    const missing = missingBackends(record.metadata[MetadataKeyBackendIDs], entry.session);
+    const missing = missingBackends(record.metadata[MetadataKeyBackendIds], entry.session);
     if (missing.length > 0 || entry.missing !== undefined) {
       entry.missing ??= new MissingBackends(this.#retryPolicy);
       await entry.missing.retry(missing, (workloadId) =>

@@ -1,7 +1,7 @@
 import { type BackendEntry, encodeBackendEntry } from "./backend-entry.js";
 import { encodeBackendIds } from "./backend-ids.js";
 import { backendKeys, parseBackendKey } from "./backend-keys.js";
-import { MetadataKeyBackendIDs } from "./keys.js";
+import { MetadataKeyBackendIds } from "./keys.js";
 import { readBackendIds } from "./read-metadata.js";
 
 /** A change to a session's backends. */
@@ -39,7 +39,7 @@ export function planBackendChange(
   metadata: Readonly<Record<string, string>>,
   change: BackendChange,
 ): BackendChangePlan {
-  const current = metadata[MetadataKeyBackendIDs];
+  const current = metadata[MetadataKeyBackendIds];
   const listed = readBackendIds(metadata);
   const drop = new Set(change.drop ?? []);
   const remaining = listed.filter((id) => !drop.has(id));
@@ -54,11 +54,11 @@ export function planBackendChange(
   let backendIds = current;
   if (remaining.length !== listed.length) {
     if (remaining.length === 0) {
-      remove.push(MetadataKeyBackendIDs);
+      remove.push(MetadataKeyBackendIds);
       backendIds = undefined;
     } else {
       backendIds = encodeBackendIds(remaining);
-      set[MetadataKeyBackendIDs] = backendIds;
+      set[MetadataKeyBackendIds] = backendIds;
     }
   }
   return { set, remove, backendIds, changed: Object.keys(set).length > 0 || remove.length > 0 };
@@ -88,7 +88,7 @@ export function withBackend(
   const next: Record<string, string> = { ...metadata };
   for (const key of backendKeys(entry.workloadId)) delete next[key];
   Object.assign(next, encodeBackendEntry(entry));
-  next[MetadataKeyBackendIDs] = encodeBackendIds([...listed, entry.workloadId]);
+  next[MetadataKeyBackendIds] = encodeBackendIds([...listed, entry.workloadId]);
   return next;
 }
 

@@ -1,7 +1,7 @@
 import { encodeBackendIds } from "./backend-ids.js";
 import { backendCapabilitiesKey, backendProtocolKey, backendSessionKey } from "./backend-keys.js";
 import { decodeJsonObject, encodeJsonObject, type JsonObject } from "./json-object.js";
-import { MetadataKeyBackendIDs } from "./keys.js";
+import { MetadataKeyBackendIds } from "./keys.js";
 
 /** What the metadata records about one connected backend (its `vmcp.backend.*.<workloadId>` keys). */
 export interface BackendEntry {
@@ -73,6 +73,6 @@ export function encodeBackends(entries: readonly BackendEntry[]): Record<string,
   if (entries.length === 0) return {};
   const metadata: Record<string, string> = {};
   for (const entry of entries) Object.assign(metadata, encodeBackendEntry(entry));
-  metadata[MetadataKeyBackendIDs] = encodeBackendIds(entries.map((e) => e.workloadId));
+  metadata[MetadataKeyBackendIds] = encodeBackendIds(entries.map((e) => e.workloadId));
   return metadata;
 }

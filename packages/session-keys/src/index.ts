@@ -39,7 +39,7 @@ export { decodeIdentity, encodeIdentity, type StoredIdentity } from "./identity.
 export { decodeJsonObject, encodeJsonObject, type JsonObject } from "./json-object.js";
 export {
   MetadataKeyBackendCapabilitiesPrefix,
-  MetadataKeyBackendIDs,
+  MetadataKeyBackendIds,
   MetadataKeyBackendProtocolPrefix,
   MetadataKeyBackendSessionPrefix,
   MetadataKeyClientCapabilities,

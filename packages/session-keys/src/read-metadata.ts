@@ -1,6 +1,6 @@
 import { decodeBackendIds } from "./backend-ids.js";
 import { parseBackendSessionKey } from "./backend-keys.js";
-import { MetadataKeyBackendIDs } from "./keys.js";
+import { MetadataKeyBackendIds } from "./keys.js";
 
 /** The backend part of a session's metadata, decoded. */
 export interface BackendMetadata {
@@ -19,7 +19,7 @@ export interface BackendMetadata {
  * @throws {InvalidBackendListError} when the list holds an invalid entry.
  */
 export function readBackendIds(metadata: Readonly<Record<string, string>>): string[] {
-  const list = metadata[MetadataKeyBackendIDs];
+  const list = metadata[MetadataKeyBackendIds];
   return list === undefined ? [] : decodeBackendIds(list);
 }
 

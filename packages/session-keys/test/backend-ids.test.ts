@@ -3,7 +3,7 @@ import {
   encodeBackendIds,
   InvalidBackendListError,
   InvalidWorkloadIdError,
-  MetadataKeyBackendIDs,
+  MetadataKeyBackendIds,
   readBackendIds,
   readBackendMetadata,
   readBackendSessions,
@@ -50,7 +50,7 @@ describe("backend ID list encoding", () => {
 describe("readBackendMetadata", () => {
   it("reads the list and every per-backend session ID, ignoring other keys", () => {
     const read = readBackendMetadata({
-      [MetadataKeyBackendIDs]: "github,jira",
+      [MetadataKeyBackendIds]: "github,jira",
       "vmcp.backend.session.github": "gh-1",
       "vmcp.backend.session.jira": "",
       "vmcp.backend.protocol.github": "2025-11-25",
@@ -73,7 +73,7 @@ describe("readBackendMetadata", () => {
 describe("readBackendIds and readBackendSessions", () => {
   it("read the list and the session keys separately, so a corrupt list leaves the keys readable", () => {
     const metadata = {
-      [MetadataKeyBackendIDs]: "a,,b",
+      [MetadataKeyBackendIds]: "a,,b",
       "vmcp.backend.session.a": "s-a",
       "vmcp.backend.session.": "no workload",
     };

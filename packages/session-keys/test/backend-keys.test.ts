@@ -4,7 +4,7 @@ import {
   backendProtocolKey,
   backendSessionKey,
   InvalidWorkloadIdError,
-  MetadataKeyBackendIDs,
+  MetadataKeyBackendIds,
   MetadataKeyBackendSessionPrefix,
   parseBackendKey,
   parseBackendSessionKey,
@@ -16,8 +16,8 @@ describe("key constants", () => {
     expect(MetadataKeyBackendSessionPrefix).toBe("vmcp.backend.session.");
   });
 
-  it("MetadataKeyBackendIDs has the value the seed fixes", () => {
-    expect(MetadataKeyBackendIDs).toBe("vmcp.backend.ids");
+  it("MetadataKeyBackendIds has the value the seed fixes", () => {
+    expect(MetadataKeyBackendIds).toBe("vmcp.backend.ids");
   });
 });
 

@@ -4,7 +4,7 @@ import {
   decodeClientInfo,
   decodeIdentity,
   MetadataKeyBackendCapabilitiesPrefix,
-  MetadataKeyBackendIDs,
+  MetadataKeyBackendIds,
   MetadataKeyClientCapabilities,
   readBackendIds,
   readBackendSessions,
@@ -109,7 +109,7 @@ export function formatSessionView(view: SessionView): string {
     b.workloadId,
     b.sessionId === undefined ? "(no key)" : b.sessionId === "" ? "(sessionless)" : b.sessionId,
     b.protocolVersion ?? "",
-    b.listed ? "" : `not in ${MetadataKeyBackendIDs}`,
+    b.listed ? "" : `not in ${MetadataKeyBackendIds}`,
   ]);
   if (rows.length > 0) {
     lines.push(
