@@ -17,7 +17,7 @@ function backendSessionEntries(metadata: Record<string, string>): Record<string,
   return out;
 }
 
-describe("makeSession backend session metadata (seed rc8)", () => {
+describe("makeSession backend session metadata (the Go task rc8: vmcp.backend.session.<workloadID> per connected backend)", () => {
   it('MetadataKeyBackendSessionPrefix has the expected value "vmcp.backend.session." (constant value guard)', () => {
     expect(MetadataKeyBackendSessionPrefix).toBe("vmcp.backend.session.");
   });

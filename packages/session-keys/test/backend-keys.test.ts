@@ -12,11 +12,11 @@ import {
 import { describe, expect, it } from "vitest";
 
 describe("key constants", () => {
-  it("MetadataKeyBackendSessionPrefix has the value the seed fixes", () => {
+  it("MetadataKeyBackendSessionPrefix has the value the Go task (rc8, backend session metadata) fixes", () => {
     expect(MetadataKeyBackendSessionPrefix).toBe("vmcp.backend.session.");
   });
 
-  it("MetadataKeyBackendIds has the value the seed fixes", () => {
+  it("MetadataKeyBackendIds has the value the Go task (rc8, backend session metadata) fixes", () => {
     expect(MetadataKeyBackendIds).toBe("vmcp.backend.ids");
   });
 });
