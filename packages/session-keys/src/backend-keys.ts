@@ -43,7 +43,7 @@ export function backendCapabilitiesKey(workloadId: string): string {
  * other key.
  */
 export function parseBackendKey(key: string): string | undefined {
-  for (const prefix of backendKeyPrefixes) {
+  for (const prefix of BackendKeyPrefixes) {
     const workloadId = parsePrefixedKey(key, prefix);
     if (workloadId !== undefined) return workloadId;
   }
@@ -59,7 +59,7 @@ export function backendKeys(workloadId: string): string[] {
   ];
 }
 
-const backendKeyPrefixes = [
+const BackendKeyPrefixes = [
   MetadataKeyBackendSessionPrefix,
   MetadataKeyBackendProtocolPrefix,
   MetadataKeyBackendCapabilitiesPrefix,

@@ -36,7 +36,7 @@ export function encodeClientInfo(client: StoredClientInfo): Record<string, strin
   };
 }
 
-const clientKeys = [
+const ClientKeys = [
   MetadataKeyClientProtocolVersion,
   MetadataKeyClientCapabilities,
   MetadataKeyClientInfo,
@@ -50,7 +50,7 @@ const clientKeys = [
 export function decodeClientInfo(
   metadata: Readonly<Record<string, string>>,
 ): StoredClientInfo | undefined {
-  const values = readKeyGroup(metadata, clientKeys, "client");
+  const values = readKeyGroup(metadata, ClientKeys, "client");
   if (values === undefined) return undefined;
   const [protocolVersion, capabilities, info] = values;
   const clientInfo = decodeJsonObject(MetadataKeyClientInfo, info);

@@ -15,7 +15,7 @@ export interface StoredIdentity {
   readonly binding: string;
 }
 
-const identityKeys = [
+const IdentityKeys = [
   MetadataKeyIdentityIssuer,
   MetadataKeyIdentitySubject,
   MetadataKeyIdentityBinding,
@@ -38,7 +38,7 @@ export function encodeIdentity(identity: StoredIdentity): Record<string, string>
 export function decodeIdentity(
   metadata: Readonly<Record<string, string>>,
 ): StoredIdentity | undefined {
-  const values = readKeyGroup(metadata, identityKeys, "identity");
+  const values = readKeyGroup(metadata, IdentityKeys, "identity");
   if (values === undefined) return undefined;
   const [issuer, subject, binding] = values;
   return { issuer, subject, binding };
