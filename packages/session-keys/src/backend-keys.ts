@@ -50,7 +50,7 @@ export function parseBackendKey(key: string): string | undefined {
   return undefined;
 }
 
-/** Every per-backend metadata key of one workload, for removing a backend from a session. */
+/** Every per-backend metadata key of one backend, for removing it from a session. */
 export function backendKeys(workloadId: string): string[] {
   return [
     backendSessionKey(workloadId),

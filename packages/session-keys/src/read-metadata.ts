@@ -8,7 +8,7 @@ export interface BackendMetadata {
   readonly backendIds: readonly string[];
   /**
    * Backend session IDs by workload ID, from every `vmcp.backend.session.*` key. An empty string
-   * means the backend runs without sessions. May name workloads that are not in `backendIds`
+   * means the backend runs without sessions. May name backends that are not in `backendIds`
    * when a writer left an entry behind; callers decide whether to trust the list or the keys.
    */
   readonly backendSessions: ReadonlyMap<string, string>;

@@ -77,7 +77,7 @@ describe("a session's backend metadata", () => {
     expect(encodeBackends([])).toEqual({});
   });
 
-  it("writes every entry and the sorted, de-duplicated list; a repeated workload keeps its last values", () => {
+  it("writes every entry and the sorted, de-duplicated list; a repeated workload ID keeps its last values", () => {
     expect(
       encodeBackends([
         { workloadId: "slack", sessionId: "s1" },

@@ -45,7 +45,7 @@ describe("backendSessionKey and parseBackendSessionKey", () => {
     expect(() => backendSessionKey("a,b")).toThrow(/"a,b".*comma/);
   });
 
-  it("lists every per-backend key of one workload", () => {
+  it("lists every per-backend key of one backend", () => {
     expect(backendKeys("jira")).toEqual([
       backendSessionKey("jira"),
       backendProtocolKey("jira"),
@@ -56,7 +56,7 @@ describe("backendSessionKey and parseBackendSessionKey", () => {
 });
 
 describe("parseBackendKey", () => {
-  it("names the workload of every per-backend key, and nothing else", () => {
+  it("names the workload ID of every per-backend key, and nothing else", () => {
     for (const key of backendKeys("team.jira")) expect(parseBackendKey(key)).toBe("team.jira");
     expect(parseBackendKey("vmcp.backend.ids")).toBeUndefined();
     expect(parseBackendKey("vmcp.identity.subject")).toBeUndefined();

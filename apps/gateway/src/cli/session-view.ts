@@ -18,7 +18,7 @@ export interface BackendView {
   /** The backend's own session ID; `""` for a backend without sessions. */
   readonly sessionId: string | undefined;
   readonly protocolVersion: string | undefined;
-  /** Whether the workload is in `vmcp.backend.ids` (false: a key left behind). */
+  /** Whether the backend is listed in `vmcp.backend.ids` (false: a key left behind). */
   readonly listed: boolean;
 }
 
