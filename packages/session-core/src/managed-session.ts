@@ -11,6 +11,7 @@ import type { BackendConnection, BackendRequestOptions } from "./backend-connect
 import type { ClientInfoRecord } from "./client-info.js";
 import { BackendSessionExpiredError, BackendUnavailableError } from "./errors.js";
 import type { SessionOwner } from "./identity-binding.js";
+import { beginActivity, type SessionActivity } from "./idle-sweeper.js";
 import type { MultiSession, SessionOperations } from "./multi-session.js";
 import type { SessionMetadata } from "./session-record.js";
 
@@ -24,7 +25,8 @@ import type { SessionMetadata } from "./session-record.js";
  *   prompts) answers from the remaining backends;
  * - `removeBackend` removes a backend from the session and from its stored metadata;
  * - `evict()` lets go of the session on this replica only (its local connections close);
- * - `terminate()` ends the session everywhere: storage, local cache, backend sessions.
+ * - `terminate()` ends the session everywhere: storage, local cache, backend sessions;
+ * - records every request in flight, so the idle sweeper never closes a session in use.
  *
  * A bare `MultiSession`'s `dropBackend` and `close` act locally only; the different names say so.
  */
@@ -68,17 +70,24 @@ export interface ManagedSessionHost {
 export class ManagedMultiSession implements ManagedSession {
   readonly #inner: MultiSession;
   readonly #host: ManagedSessionHost;
+  readonly #activity: SessionActivity;
   readonly #identity: Readonly<SessionMetadata>;
 
-  /** @param identity the identity binding keys applied on top of a freshly made session's metadata. */
+  /**
+   * @param init.activity where each request (backend recovery included) is recorded, so the idle
+   *   sweeper never closes a session with a request in flight.
+   * @param init.identity the identity binding keys applied on top of a freshly made session's
+   *   metadata. Default none.
+   */
   constructor(
     inner: MultiSession,
     host: ManagedSessionHost,
-    identity: Readonly<SessionMetadata> = {},
+    init: { readonly activity: SessionActivity; readonly identity?: Readonly<SessionMetadata> },
   ) {
     this.#inner = inner;
     this.#host = host;
-    this.#identity = identity;
+    this.#activity = init.activity;
+    this.#identity = init.identity ?? {};
   }
 
   get id(): string {
@@ -147,13 +156,15 @@ export class ManagedMultiSession implements ManagedSession {
     });
   }
 
-  async replaceBackend(connection: BackendConnection): Promise<void> {
-    await this.#inner.replaceBackend(connection);
-    await this.#host.writeBackBackend(this.#inner, connection);
+  replaceBackend(connection: BackendConnection): Promise<void> {
+    return this.#track(async () => {
+      await this.#inner.replaceBackend(connection);
+      await this.#host.writeBackBackend(this.#inner, connection);
+    });
   }
 
   removeBackend(workloadId: string): Promise<void> {
-    return this.#host.removeBackend(this.id, workloadId);
+    return this.#track(() => this.#host.removeBackend(this.id, workloadId));
   }
 
   evict(): Promise<void> {
@@ -169,19 +180,31 @@ export class ManagedMultiSession implements ManagedSession {
    * more. When the backend could not be recovered (it left the session), `whenBackendGone` says
    * what happens: a list runs once more over the remaining backends, a routed call throws.
    */
-  async #recovering<T>(operation: () => Promise<T>, options: RecoveryOptions): Promise<T> {
+  #recovering<T>(operation: () => Promise<T>, options: RecoveryOptions): Promise<T> {
+    return this.#track(async () => {
+      try {
+        return await operation();
+      } catch (error) {
+        if (
+          !(error instanceof BackendSessionExpiredError) &&
+          !(error instanceof BackendUnavailableError)
+        ) {
+          throw error;
+        }
+        const recovered = await this.#host.recoverBackend(this.#inner, error.workloadId);
+        if (!recovered && options.whenBackendGone === "throw") throw error;
+        return operation();
+      }
+    });
+  }
+
+  /** Runs `operation` as one request in the session's activity record. */
+  async #track<T>(operation: () => Promise<T>): Promise<T> {
+    const end = beginActivity(this.#activity);
     try {
       return await operation();
-    } catch (error) {
-      if (
-        !(error instanceof BackendSessionExpiredError) &&
-        !(error instanceof BackendUnavailableError)
-      ) {
-        throw error;
-      }
-      const recovered = await this.#host.recoverBackend(this.#inner, error.workloadId);
-      if (!recovered && options.whenBackendGone === "throw") throw error;
-      return operation();
+    } finally {
+      end();
     }
   }
 }

@@ -28,7 +28,6 @@ import type { MultiSessionFactory } from "./multi-session-factory.js";
 import { isValidSessionId } from "./session-id.js";
 import type { SessionMetadata, SessionRecord } from "./session-record.js";
 import type { SessionStorage } from "./session-storage.js";
-import { TrackedSession } from "./tracked-session.js";
 import { DefaultTtlSlideGranularityMs, effectiveSlideGranularity, slideDue } from "./ttl-slide.js";
 
 /** The default session TTL: 30 minutes (1,800,000 ms), slid by the owner's `get`s. */
@@ -502,7 +501,7 @@ export class SessionManager {
     const activity = newActivity();
     return {
       session,
-      managed: new TrackedSession(new ManagedMultiSession(session, this.#host, identity), activity),
+      managed: new ManagedMultiSession(session, this.#host, { activity, identity }),
       basis,
       detached: false,
       activity,
