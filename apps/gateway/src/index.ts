@@ -21,7 +21,6 @@ export { AnonymousVerifier } from "./identity/anonymous-verifier.js";
 export { type CreateVerifierOptions, createVerifier } from "./identity/create-verifier.js";
 export {
   bearerTokenOf,
-  type CallerIdentity,
   type IdentityVerifier,
 } from "./identity/identity-verifier.js";
 export {

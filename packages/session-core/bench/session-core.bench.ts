@@ -174,7 +174,7 @@ async function restoreBench(): Promise<{ miss: GetFigures; hit: GetFigures }> {
     };
   };
   // Warm both paths once.
-  await (await b.get(session.id))?.close();
+  await (await b.get(session.id))?.evict();
   await a.get(session.id);
 
   // Miss: replica B holds nothing (the session is evicted after each get: local close only).
@@ -184,7 +184,7 @@ async function restoreBench(): Promise<{ miss: GetFigures; hit: GetFigures }> {
   };
   const evict = async () => {
     const s = await b.get(session.id).then((x) => x); // a hit; then evict
-    await s?.close();
+    await s?.evict();
   };
   // The eviction helper itself reads the store once per sample: count it out below.
   const miss = await sample(missGet, evict);

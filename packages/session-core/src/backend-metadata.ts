@@ -1,11 +1,10 @@
 import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import {
-  backendCapabilitiesKey,
-  backendProtocolKey,
-  backendSessionKey,
-  encodeBackendIds,
-  MetadataKeyBackendIDs,
-  readBackendMetadata,
+  decodeBackendEntry,
+  encodeBackendEntry,
+  encodeBackends,
+  InvalidMetadataValueError,
+  readBackendIds,
 } from "@vmcp/session-keys";
 import type { BackendReattachHint } from "./backend-connector.js";
 import type { SessionMetadata } from "./session-record.js";
@@ -24,34 +23,26 @@ export interface ConnectedBackendInfo {
 
 /**
  * The per-backend metadata of one backend: `vmcp.backend.session.<id>` (always, even when the
- * session ID is empty) plus the protocol and capabilities keys when known.
+ * session ID is empty) plus the protocol and capabilities keys when known. Encoded by
+ * `encodeBackendEntry` of `@vmcp/session-keys`.
  */
 export function backendEntryMetadata(backend: ConnectedBackendInfo): SessionMetadata {
-  const entry: SessionMetadata = { [backendSessionKey(backend.workloadId)]: backend.sessionId };
-  if (backend.protocolVersion !== undefined) {
-    entry[backendProtocolKey(backend.workloadId)] = backend.protocolVersion;
-  }
-  if (backend.capabilities !== undefined) {
-    entry[backendCapabilitiesKey(backend.workloadId)] = JSON.stringify(backend.capabilities);
-  }
-  return entry;
+  return encodeBackendEntry(backend);
 }
 
 /**
- * Writes the backend part of a new session's metadata into `metadata` (the seed's
- * `populateBackendMetadata`): for each connected backend, in order,
- * `vmcp.backend.session.<workloadId>` = its session ID (plus protocol and capabilities keys),
- * so a workload ID listed twice ends with the last one's values; then `vmcp.backend.ids` = the
- * sorted, de-duplicated, comma-separated workload IDs. With no connected backend nothing at all
- * is written.
+ * Writes the backend part of a new session's metadata into `metadata` (what the Go task calls
+ * `populateBackendMetadata`, see `encodeBackends` of `@vmcp/session-keys`): for each connected
+ * backend, in order, `vmcp.backend.session.<workloadId>` = its session ID (plus protocol and
+ * capabilities keys), so a workload ID listed twice ends with the last one's values; then
+ * `vmcp.backend.ids` = the sorted, de-duplicated, comma-separated workload IDs. With no connected
+ * backend nothing at all is written.
  */
 export function populateBackendMetadata(
   metadata: SessionMetadata,
   connected: readonly ConnectedBackendInfo[],
 ): void {
-  if (connected.length === 0) return;
-  for (const backend of connected) Object.assign(metadata, backendEntryMetadata(backend));
-  metadata[MetadataKeyBackendIDs] = encodeBackendIds(connected.map((b) => b.workloadId));
+  Object.assign(metadata, encodeBackends(connected));
 }
 
 /** One stored backend of a session and the hint to reattach to it (`undefined` when it runs without sessions). */
@@ -64,35 +55,34 @@ export interface StoredBackend {
 
 /**
  * The backends listed in `vmcp.backend.ids`, each with its reattach hint from the per-backend keys.
- * Unparseable stored capabilities are ignored (the reattached connection reports none).
+ * Stored capabilities that are not a JSON object are ignored (the reattached connection reports
+ * none), so one bad value does not keep a backend from being reattached.
  * @throws {InvalidBackendListError} when the list holds an invalid entry.
  */
 export function readStoredBackends(metadata: Readonly<SessionMetadata>): StoredBackend[] {
-  const { backendIds, backendSessions } = readBackendMetadata(metadata);
-  return backendIds.map((workloadId) => {
-    const sessionId = backendSessions.get(workloadId);
-    if (sessionId === undefined || sessionId === "") return { workloadId, hint: undefined };
-    const protocolVersion = metadata[backendProtocolKey(workloadId)];
-    const capabilities = parseCapabilities(metadata[backendCapabilitiesKey(workloadId)]);
+  return readBackendIds(metadata).map((workloadId) => {
+    const entry = decodeIgnoringBadValues(metadata, workloadId);
+    if (entry === undefined || entry.sessionId === "") return { workloadId, hint: undefined };
+    const { sessionId, protocolVersion, capabilities } = entry;
     return {
       workloadId,
       hint: {
         sessionId,
         ...(protocolVersion === undefined ? {} : { protocolVersion }),
-        ...(capabilities === undefined ? {} : { capabilities }),
+        ...(capabilities === undefined ? {} : { capabilities: capabilities as ServerCapabilities }),
       },
     };
   });
 }
 
-function parseCapabilities(value: string | undefined): ServerCapabilities | undefined {
-  if (value === undefined) return undefined;
+/** `decodeBackendEntry`, leaving out a value it refuses (only the capabilities can be refused). */
+function decodeIgnoringBadValues(metadata: Readonly<SessionMetadata>, workloadId: string) {
   try {
-    const parsed: unknown = JSON.parse(value);
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as ServerCapabilities)
-      : undefined;
-  } catch {
-    return undefined;
+    return decodeBackendEntry(metadata, workloadId);
+  } catch (error) {
+    if (!(error instanceof InvalidMetadataValueError)) throw error;
+    const rest = { ...metadata };
+    delete rest[error.key];
+    return decodeBackendEntry(rest, workloadId);
   }
 }

@@ -1,9 +1,5 @@
 import type { ClientCapabilities, Implementation } from "@modelcontextprotocol/sdk/types.js";
-import {
-  MetadataKeyClientCapabilities,
-  MetadataKeyClientInfo,
-  MetadataKeyClientProtocolVersion,
-} from "@vmcp/session-keys";
+import { decodeClientInfo, encodeClientInfo, InvalidMetadataValueError } from "@vmcp/session-keys";
 import type { SessionMetadata } from "./session-record.js";
 
 /**
@@ -19,41 +15,27 @@ export interface ClientInfoRecord {
   readonly clientInfo: Implementation;
 }
 
-/** The `vmcp.client.*` metadata for `client`. */
+/** The `vmcp.client.*` metadata for `client` (encoded by `encodeClientInfo` of `@vmcp/session-keys`). */
 export function clientInfoMetadata(client: ClientInfoRecord): SessionMetadata {
-  return {
-    [MetadataKeyClientProtocolVersion]: client.protocolVersion,
-    [MetadataKeyClientCapabilities]: JSON.stringify(client.capabilities),
-    [MetadataKeyClientInfo]: JSON.stringify(client.clientInfo),
-  };
+  return encodeClientInfo(client);
 }
 
-/** Reads the client info back from metadata; `undefined` when absent or not decodable. */
+/**
+ * Reads the client info back from metadata (decoded by `decodeClientInfo` of
+ * `@vmcp/session-keys`); `undefined` when absent or not decodable: a session whose stored client
+ * info is damaged is still served, as for a client that sent none.
+ */
 export function readClientInfo(metadata: Readonly<SessionMetadata>): ClientInfoRecord | undefined {
-  const protocolVersion = metadata[MetadataKeyClientProtocolVersion];
-  const capabilities = parseObject(metadata[MetadataKeyClientCapabilities]);
-  const clientInfo = parseObject(metadata[MetadataKeyClientInfo]);
-  if (protocolVersion === undefined || capabilities === undefined || clientInfo === undefined) {
-    return undefined;
-  }
-  if (typeof clientInfo.name !== "string" || typeof clientInfo.version !== "string") {
-    return undefined;
-  }
-  return {
-    protocolVersion,
-    capabilities: capabilities as ClientCapabilities,
-    clientInfo: clientInfo as Implementation,
-  };
-}
-
-function parseObject(value: string | undefined): Record<string, unknown> | undefined {
-  if (value === undefined) return undefined;
   try {
-    const parsed: unknown = JSON.parse(value);
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
+    const stored = decodeClientInfo(metadata);
+    if (stored === undefined) return undefined;
+    return {
+      protocolVersion: stored.protocolVersion,
+      capabilities: stored.capabilities as ClientCapabilities,
+      clientInfo: stored.clientInfo as Implementation,
+    };
+  } catch (error) {
+    if (error instanceof InvalidMetadataValueError) return undefined;
+    throw error;
   }
 }

@@ -1,10 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import {
-  MetadataKeyIdentityBinding,
-  MetadataKeyIdentityIssuer,
-  MetadataKeyIdentitySubject,
-} from "@vmcp/session-keys";
-import { SessionOwnerMismatchError } from "./errors.js";
+import { decodeIdentity, encodeIdentity, type StoredIdentity } from "@vmcp/session-keys";
+import { SessionDecodeError, SessionOwnerMismatchError } from "./errors.js";
 import type { SessionMetadata } from "./session-record.js";
 
 /**
@@ -45,28 +41,30 @@ export class IdentityBinder {
 
   /** The `vmcp.identity.*` metadata that binds a session to `owner`. */
   metadataFor(owner: SessionOwner): SessionMetadata {
-    return {
-      [MetadataKeyIdentityBinding]: this.bindingFor(owner),
-      [MetadataKeyIdentityIssuer]: owner.issuer,
-      [MetadataKeyIdentitySubject]: owner.subject,
-    };
+    return encodeIdentity({ ...owner, binding: this.bindingFor(owner) });
   }
 
   /**
    * Checks that `owner` may use the session whose metadata is given. A session without a binding
    * is open to any caller; a bound session needs the same identity.
    * @throws {SessionOwnerMismatchError} for another identity, or none.
+   * @throws {SessionDecodeError} when the stored identity keys are incomplete.
    */
   verify(
     sessionId: string,
     metadata: Readonly<SessionMetadata>,
     owner: SessionOwner | undefined,
   ): void {
-    const stored = metadata[MetadataKeyIdentityBinding];
+    let stored: StoredIdentity | undefined;
+    try {
+      stored = decodeIdentity(metadata);
+    } catch (error) {
+      throw new SessionDecodeError(sessionId, "its identity binding is invalid", { cause: error });
+    }
     if (stored === undefined) return;
     if (owner === undefined) throw new SessionOwnerMismatchError(sessionId);
     const expected = Buffer.from(this.bindingFor(owner), "utf8");
-    const actual = Buffer.from(stored, "utf8");
+    const actual = Buffer.from(stored.binding, "utf8");
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
       throw new SessionOwnerMismatchError(sessionId);
     }

@@ -70,6 +70,7 @@ export {
   type MultiSessionInit,
   type MultiSessionLimits,
   resolveMultiSessionLimits,
+  type SessionOperations,
 } from "./multi-session.js";
 export {
   DefaultConnectTimeoutMs,

@@ -30,14 +30,19 @@ export class ListRefreshGate {
   }
 
   /**
-   * Runs `refresh` unless one is in flight (then waits for that one) or, when `haveTable`, one
-   * started less than `intervalMs` ago (then resolves at once without refreshing).
-   * Rejects with the shared refresh's error.
+   * Runs `refresh` unless one is in flight (then waits for that one) or, when
+   * `options.tableExists`, one started less than `intervalMs` ago (then resolves at once without
+   * refreshing). Rejects with the shared refresh's error.
+   * @param options.tableExists whether the session has a routing table to answer from meanwhile;
+   *   without one the refresh is never rate-limited.
    */
-  refresh(haveTable: boolean, refresh: () => Promise<unknown>): Promise<void> {
+  refresh(
+    options: { readonly tableExists: boolean },
+    refresh: () => Promise<unknown>,
+  ): Promise<void> {
     if (this.#inFlight !== undefined) return this.#inFlight;
     const now = this.#now();
-    if (haveTable && now - this.#lastStarted < this.intervalMs) return Promise.resolve();
+    if (options.tableExists && now - this.#lastStarted < this.intervalMs) return Promise.resolve();
     this.#lastStarted = now;
     const pending = refresh()
       .then(() => undefined)

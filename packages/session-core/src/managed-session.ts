@@ -6,28 +6,55 @@ import type {
   Resource,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import { MetadataKeyIdentityIssuer, MetadataKeyIdentitySubject } from "@vmcp/session-keys";
+import { decodeIdentity } from "@vmcp/session-keys";
 import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
 import type { ClientInfoRecord } from "./client-info.js";
 import { BackendSessionExpiredError, BackendUnavailableError } from "./errors.js";
 import type { SessionOwner } from "./identity-binding.js";
-import type { MultiSession } from "./multi-session.js";
+import { beginActivity, type SessionActivity } from "./idle-sweeper.js";
+import type { MultiSession, SessionOperations } from "./multi-session.js";
 import type { SessionMetadata } from "./session-record.js";
 
 /**
- * A {@link MultiSession} held by a `SessionManager`. On top of the session it:
+ * A session held by a `SessionManager`: the {@link SessionOperations} of its live
+ * {@link MultiSession}, and on top of them it:
  * - recovers a backend whose session expired (404) or whose connection was lost: one fresh
  *   `initialize`, the new backend session ID written back to storage, and the call retried once;
  *   when the fresh connect fails too, the backend leaves the session and its stored metadata
  *   (`removeBackend`): a routed call then throws the original error, a list (tools, resources,
  *   prompts) answers from the remaining backends;
- * - `dropBackend` removes the backend from storage as well (see `SessionManager.removeBackend`);
- * - `close()` evicts the session from the manager's local cache (local connections only);
- * - `terminate()` ends the session everywhere: storage, local cache, backend sessions.
+ * - `removeBackend` removes a backend from the session and from its stored metadata;
+ * - `evict()` lets go of the session on this replica only (its local connections close);
+ * - `terminate()` ends the session everywhere: storage, local cache, backend sessions;
+ * - records every request in flight, so the idle sweeper never closes a session in use.
+ *
+ * A bare `MultiSession`'s `dropBackend` and `close` act locally only; the different names say so.
  */
-export interface ManagedSession extends MultiSession {
+export interface ManagedSession extends SessionOperations {
   /** The identity the session is bound to, when it has an owner (from the stored metadata). */
   readonly owner: SessionOwner | undefined;
+  /**
+   * Removes one backend from the session on every replica: from the stored metadata (one atomic
+   * update, see `SessionManager.removeBackend`) and from this live session. No-op when absent.
+   */
+  removeBackend(workloadId: string): Promise<void>;
+  /**
+   * Evicts the session from the manager's local cache, closing its local backend connections;
+   * the stored session and the backend sessions live on, and the next `get` restores it.
+   */
+  evict(): Promise<void>;
+  /** Ends the session everywhere: storage, every replica's cache (at its next `get`), backend sessions. */
+  terminate(): Promise<void>;
+}
+
+/** How {@link ManagedMultiSession} runs one backend operation. */
+interface RecoveryOptions {
+  /**
+   * What happens when the backend the operation met could not be recovered and left the session:
+   * a routed call (tool, resource, prompt) needs that backend, so it rethrows the original error
+   * (`"throw"`); a list runs once more over the remaining backends (`"run-again"`).
+   */
+  readonly whenBackendGone: "throw" | "run-again";
 }
 
 /** What a managed session needs from its manager. Internal. */
@@ -43,17 +70,24 @@ export interface ManagedSessionHost {
 export class ManagedMultiSession implements ManagedSession {
   readonly #inner: MultiSession;
   readonly #host: ManagedSessionHost;
+  readonly #activity: SessionActivity;
   readonly #identity: Readonly<SessionMetadata>;
 
-  /** @param identity the identity binding keys applied on top of a freshly made session's metadata. */
+  /**
+   * @param init.activity where each request (backend recovery included) is recorded, so the idle
+   *   sweeper never closes a session with a request in flight.
+   * @param init.identity the identity binding keys applied on top of a freshly made session's
+   *   metadata. Default none.
+   */
   constructor(
     inner: MultiSession,
     host: ManagedSessionHost,
-    identity: Readonly<SessionMetadata> = {},
+    init: { readonly activity: SessionActivity; readonly identity?: Readonly<SessionMetadata> },
   ) {
     this.#inner = inner;
     this.#host = host;
-    this.#identity = identity;
+    this.#activity = init.activity;
+    this.#identity = init.identity ?? {};
   }
 
   get id(): string {
@@ -69,10 +103,11 @@ export class ManagedMultiSession implements ManagedSession {
   }
 
   get owner(): SessionOwner | undefined {
-    const metadata = this.getMetadata();
-    const issuer = metadata[MetadataKeyIdentityIssuer];
-    const subject = metadata[MetadataKeyIdentitySubject];
-    return issuer === undefined || subject === undefined ? undefined : { issuer, subject };
+    // The manager checked these keys (IdentityBinder.verify) before it handed the session out.
+    const identity = decodeIdentity(this.getMetadata());
+    return identity === undefined
+      ? undefined
+      : { issuer: identity.issuer, subject: identity.subject };
   }
 
   getMetadata(): Record<string, string> {
@@ -80,7 +115,7 @@ export class ManagedMultiSession implements ManagedSession {
   }
 
   listTools(options?: BackendRequestOptions): Promise<Tool[]> {
-    return this.#recovering(() => this.#inner.listTools(options), true);
+    return this.#recovering(() => this.#inner.listTools(options), { whenBackendGone: "run-again" });
   }
 
   callTool(
@@ -88,19 +123,27 @@ export class ManagedMultiSession implements ManagedSession {
     args?: Record<string, unknown>,
     options?: BackendRequestOptions,
   ): Promise<CallToolResult> {
-    return this.#recovering(() => this.#inner.callTool(name, args, options));
+    return this.#recovering(() => this.#inner.callTool(name, args, options), {
+      whenBackendGone: "throw",
+    });
   }
 
   listResources(options?: BackendRequestOptions): Promise<Resource[]> {
-    return this.#recovering(() => this.#inner.listResources(options), true);
+    return this.#recovering(() => this.#inner.listResources(options), {
+      whenBackendGone: "run-again",
+    });
   }
 
   readResource(uri: string, options?: BackendRequestOptions): Promise<ReadResourceResult> {
-    return this.#recovering(() => this.#inner.readResource(uri, options));
+    return this.#recovering(() => this.#inner.readResource(uri, options), {
+      whenBackendGone: "throw",
+    });
   }
 
   listPrompts(options?: BackendRequestOptions): Promise<Prompt[]> {
-    return this.#recovering(() => this.#inner.listPrompts(options), true);
+    return this.#recovering(() => this.#inner.listPrompts(options), {
+      whenBackendGone: "run-again",
+    });
   }
 
   getPrompt(
@@ -108,19 +151,23 @@ export class ManagedMultiSession implements ManagedSession {
     args?: Record<string, string>,
     options?: BackendRequestOptions,
   ): Promise<GetPromptResult> {
-    return this.#recovering(() => this.#inner.getPrompt(name, args, options));
+    return this.#recovering(() => this.#inner.getPrompt(name, args, options), {
+      whenBackendGone: "throw",
+    });
   }
 
-  async replaceBackend(connection: BackendConnection): Promise<void> {
-    await this.#inner.replaceBackend(connection);
-    await this.#host.writeBackBackend(this.#inner, connection);
+  replaceBackend(connection: BackendConnection): Promise<void> {
+    return this.#track(async () => {
+      await this.#inner.replaceBackend(connection);
+      await this.#host.writeBackBackend(this.#inner, connection);
+    });
   }
 
-  dropBackend(workloadId: string): Promise<void> {
-    return this.#host.removeBackend(this.id, workloadId);
+  removeBackend(workloadId: string): Promise<void> {
+    return this.#track(() => this.#host.removeBackend(this.id, workloadId));
   }
 
-  close(): Promise<void> {
+  evict(): Promise<void> {
     return this.#host.evict(this.id);
   }
 
@@ -130,22 +177,34 @@ export class ManagedMultiSession implements ManagedSession {
 
   /**
    * Runs `operation`; on a lost or expired backend session, recovers that backend and runs it once
-   * more. When the backend could not be recovered (it left the session), a list operation still
-   * runs once more over the remaining backends (`retryWithout`); a routed call throws.
+   * more. When the backend could not be recovered (it left the session), `whenBackendGone` says
+   * what happens: a list runs once more over the remaining backends, a routed call throws.
    */
-  async #recovering<T>(operation: () => Promise<T>, retryWithout = false): Promise<T> {
+  #recovering<T>(operation: () => Promise<T>, options: RecoveryOptions): Promise<T> {
+    return this.#track(async () => {
+      try {
+        return await operation();
+      } catch (error) {
+        if (
+          !(error instanceof BackendSessionExpiredError) &&
+          !(error instanceof BackendUnavailableError)
+        ) {
+          throw error;
+        }
+        const recovered = await this.#host.recoverBackend(this.#inner, error.workloadId);
+        if (!recovered && options.whenBackendGone === "throw") throw error;
+        return operation();
+      }
+    });
+  }
+
+  /** Runs `operation` as one request in the session's activity record. */
+  async #track<T>(operation: () => Promise<T>): Promise<T> {
+    const end = beginActivity(this.#activity);
     try {
       return await operation();
-    } catch (error) {
-      if (
-        !(error instanceof BackendSessionExpiredError) &&
-        !(error instanceof BackendUnavailableError)
-      ) {
-        throw error;
-      }
-      const recovered = await this.#host.recoverBackend(this.#inner, error.workloadId);
-      if (!recovered && !retryWithout) throw error;
-      return operation();
+    } finally {
+      end();
     }
   }
 }

@@ -1,8 +1,8 @@
 import {
+  applyBackendChangePlan,
   assertValidWorkloadId,
-  backendKeys,
-  encodeBackendIds,
-  MetadataKeyBackendIDs,
+  type BackendChange,
+  planBackendChange,
 } from "@vmcp/session-keys";
 import type {
   BackendConnection,
@@ -26,7 +26,7 @@ import {
   resolveMultiSessionLimits,
 } from "./multi-session.js";
 import { assertValidSessionId, generateSessionId } from "./session-id.js";
-import type { SessionMetadata, SessionPatch, SessionRecord } from "./session-record.js";
+import type { SessionMetadata, SessionRecord } from "./session-record.js";
 import {
   checkClientInfoSize,
   checkMetadataSize,
@@ -76,12 +76,14 @@ export interface RestoredSession {
   /** The live session, connected to every stored backend that could be reached. */
   readonly session: MultiSession;
   /**
-   * The metadata changes to write back to storage (update, never create), or `undefined` when
-   * nothing changed: new backend session IDs (and protocol/capabilities) for backends that had
-   * to be initialised afresh, and the removal of backends that are no longer configured.
-   * A stored backend that is merely unreachable stays in storage, for a later restore.
+   * The backend change to write back to storage (with `updateBackends`: an update, never a
+   * create), or `undefined` when nothing changed: `set` holds the per-backend keys of every
+   * reattached backend (only those that differ from the record are written: the new backend
+   * session IDs, protocol and capabilities of backends initialised afresh), `drop` the backends
+   * that are no longer configured. A stored backend that is merely unreachable stays in storage,
+   * for a later restore.
    */
-  readonly patch: SessionPatch | undefined;
+  readonly change: BackendChange | undefined;
 }
 
 /**
@@ -194,25 +196,11 @@ export class MultiSessionFactory {
     const connections = results.filter((c): c is BackendConnection => c !== undefined);
 
     const set: SessionMetadata = {};
-    for (const connection of connections) {
-      for (const [key, value] of Object.entries(backendEntryMetadata(connection))) {
-        if (record.metadata[key] !== value) set[key] = value;
-      }
-    }
-    const remove = dropped.flatMap((id) => backendKeys(id)).filter((k) => k in record.metadata);
-    if (dropped.length > 0) {
-      const remaining = restorable.map((b) => b.workloadId);
-      if (remaining.length === 0) remove.push(MetadataKeyBackendIDs);
-      else set[MetadataKeyBackendIDs] = encodeBackendIds(remaining);
-    }
-    const hasSet = Object.keys(set).length > 0;
-    const patch: SessionPatch | undefined =
-      hasSet || remove.length > 0
-        ? { ...(hasSet ? { set } : {}), ...(remove.length > 0 ? { remove } : {}) }
-        : undefined;
-
-    const metadata: SessionMetadata = { ...record.metadata, ...set };
-    for (const key of remove) delete metadata[key];
+    for (const connection of connections) Object.assign(set, backendEntryMetadata(connection));
+    const proposed: BackendChange = { drop: dropped, set };
+    // The record's own list was decoded above, so planning cannot fail on it.
+    const plan = planBackendChange(record.metadata, proposed);
+    const metadata = applyBackendChangePlan(record.metadata, plan);
     const session = new DefaultMultiSession({
       id: record.id,
       metadata,
@@ -221,7 +209,7 @@ export class MultiSessionFactory {
       client: readClientInfo(record.metadata),
       limits: this.#sessionLimits,
     });
-    return { session, patch };
+    return { session, change: plan.changed ? proposed : undefined };
   }
 
   /**

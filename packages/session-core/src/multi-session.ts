@@ -6,14 +6,8 @@ import type {
   Resource,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import {
-  backendKeys,
-  decodeBackendIds,
-  encodeBackendIds,
-  MetadataKeyBackendIDs,
-} from "@vmcp/session-keys";
+import { withBackend, withoutBackend } from "@vmcp/session-keys";
 import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
-import { backendEntryMetadata } from "./backend-metadata.js";
 import type { ClientInfoRecord } from "./client-info.js";
 import {
   ConcurrencyLimit,
@@ -32,12 +26,13 @@ import type { SessionMetadata } from "./session-record.js";
 import { exposeNames, type ToolNaming } from "./tool-naming.js";
 
 /**
- * One client session spread over several backend MCP servers: one tool list, calls routed to
- * the backend that owns each tool. Tool and prompt names follow the factory's {@link ToolNaming};
- * resources keep their URIs (when two backends list one URI, the backend first by workload ID
- * serves it).
+ * What every client session spread over several backend MCP servers offers: one tool list, calls
+ * routed to the backend that owns each tool. Tool and prompt names follow the factory's
+ * {@link ToolNaming}; resources keep their URIs (when two backends list one URI, the backend first
+ * by workload ID serves it). A bare {@link MultiSession} and a manager's `ManagedSession` both
+ * offer it; they differ in how a backend or the whole session is let go.
  */
-export interface MultiSession {
+export interface SessionOperations {
   /** The session ID (the client's `Mcp-Session-Id`). */
   readonly id: string;
   /** The workload IDs of the backends connected now, sorted. */
@@ -85,6 +80,16 @@ export interface MultiSession {
    * and records its session ID (plus protocol and capabilities) in the session's metadata.
    */
   replaceBackend(connection: BackendConnection): Promise<void>;
+  /** Ends the session's backend sessions (HTTP DELETE). Idempotent; never throws for a backend already gone. */
+  terminate(): Promise<void>;
+}
+
+/**
+ * A live session on this replica only, as the factory makes it: {@link SessionOperations} plus
+ * local-only ways to let go of a backend or of every connection. Nothing here touches storage
+ * (a `SessionManager` does that, see `ManagedSession`).
+ */
+export interface MultiSession extends SessionOperations {
   /**
    * Drops one backend from the live session (closing its connection locally) and from the
    * session's metadata (its keys, and its entry in `vmcp.backend.ids`). No-op when absent.
@@ -162,7 +167,7 @@ interface Route {
 export class DefaultMultiSession implements MultiSession {
   readonly id: string;
   readonly client: ClientInfoRecord | undefined;
-  readonly #metadata: SessionMetadata;
+  #metadata: SessionMetadata;
   readonly #connections = new Map<string, BackendConnection>();
   readonly #naming: ToolNaming;
   #toolRoutes: Map<string, Route> | undefined;
@@ -224,7 +229,9 @@ export class DefaultMultiSession implements MultiSession {
     let route = this.#toolRoutes?.get(name);
     if (route === undefined) {
       // Shared by every caller that meets an unknown name meanwhile: no caller's signal.
-      await this.#refresh.tools.refresh(this.#toolRoutes !== undefined, () => this.listTools());
+      await this.#refresh.tools.refresh({ tableExists: this.#toolRoutes !== undefined }, () =>
+        this.listTools(),
+      );
       route = this.#toolRoutes?.get(name);
     }
     const connection = route === undefined ? undefined : this.#connections.get(route.workloadId);
@@ -258,8 +265,9 @@ export class DefaultMultiSession implements MultiSession {
   ): Promise<ReadResourceResult> {
     let workloadId = this.#resourceRoutes?.get(uri);
     if (workloadId === undefined) {
-      await this.#refresh.resources.refresh(this.#resourceRoutes !== undefined, () =>
-        this.listResources(),
+      await this.#refresh.resources.refresh(
+        { tableExists: this.#resourceRoutes !== undefined },
+        () => this.listResources(),
       );
       workloadId = this.#resourceRoutes?.get(uri);
     }
@@ -284,7 +292,7 @@ export class DefaultMultiSession implements MultiSession {
   ): Promise<GetPromptResult> {
     let route = this.#promptRoutes?.get(name);
     if (route === undefined) {
-      await this.#refresh.prompts.refresh(this.#promptRoutes !== undefined, () =>
+      await this.#refresh.prompts.refresh({ tableExists: this.#promptRoutes !== undefined }, () =>
         this.listPrompts(),
       );
       route = this.#promptRoutes?.get(name);
@@ -302,11 +310,7 @@ export class DefaultMultiSession implements MultiSession {
     }
     const previous = this.#connections.get(connection.workloadId);
     this.#connections.set(connection.workloadId, connection);
-    for (const key of backendKeys(connection.workloadId)) delete this.#metadata[key];
-    Object.assign(this.#metadata, backendEntryMetadata(connection));
-    const listed = new Set(this.#listedIds());
-    listed.add(connection.workloadId);
-    this.#metadata[MetadataKeyBackendIDs] = encodeBackendIds(listed);
+    this.#metadata = withBackend(this.#metadata, connection);
     this.#forgetRoutes();
     if (previous !== undefined && previous !== connection) await previous.close();
   }
@@ -314,10 +318,7 @@ export class DefaultMultiSession implements MultiSession {
   async dropBackend(workloadId: string): Promise<void> {
     const previous = this.#connections.get(workloadId);
     this.#connections.delete(workloadId);
-    for (const key of backendKeys(workloadId)) delete this.#metadata[key];
-    const remaining = this.#listedIds().filter((id) => id !== workloadId);
-    if (remaining.length === 0) delete this.#metadata[MetadataKeyBackendIDs];
-    else this.#metadata[MetadataKeyBackendIDs] = encodeBackendIds(remaining);
+    this.#metadata = withoutBackend(this.#metadata, workloadId);
     this.#forgetRoutes();
     if (previous !== undefined) await previous.close();
   }
@@ -337,11 +338,6 @@ export class DefaultMultiSession implements MultiSession {
       this.#ending = Promise.allSettled(connections.map(how)).then(() => undefined);
     }
     return this.#ending;
-  }
-
-  #listedIds(): string[] {
-    const value = this.#metadata[MetadataKeyBackendIDs];
-    return value === undefined ? [] : decodeBackendIds(value);
   }
 
   #forgetRoutes(): void {

@@ -1,11 +1,7 @@
-import {
-  decodeBackendIds,
-  MetadataKeyBackendIDs,
-  parseBackendSessionKey,
-} from "@vmcp/session-keys";
+import { decodeBackendIds, MetadataKeyBackendIds } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
 import type { BackendConnection } from "./backend-connector.js";
-import { type BackendChange, updateBackends } from "./backend-list-update.js";
+import { updateBackends } from "./backend-list-update.js";
 import { backendEntryMetadata } from "./backend-metadata.js";
 import {
   type BackendRetryOptions,
@@ -30,9 +26,8 @@ import {
 import type { MultiSession } from "./multi-session.js";
 import type { MultiSessionFactory } from "./multi-session-factory.js";
 import { isValidSessionId } from "./session-id.js";
-import type { SessionMetadata, SessionPatch, SessionRecord } from "./session-record.js";
+import type { SessionMetadata, SessionRecord } from "./session-record.js";
 import type { SessionStorage } from "./session-storage.js";
-import { TrackedSession } from "./tracked-session.js";
 import { DefaultTtlSlideGranularityMs, effectiveSlideGranularity, slideDue } from "./ttl-slide.js";
 
 /** The default session TTL: 30 minutes (1,800,000 ms), slid by the owner's `get`s. */
@@ -112,6 +107,14 @@ export interface CreateSessionOptions {
   /** The session ID. Default: a fresh `generateSessionId()`. */
   readonly id?: string;
 }
+
+/**
+ * Who asks to terminate a session: a caller whose identity is checked against the stored binding
+ * (`verify`), or the holder of a `ManagedSession` the manager already checked (`held`).
+ */
+type TerminateAccess =
+  | { readonly kind: "verify"; readonly owner: SessionOwner | undefined }
+  | { readonly kind: "held" };
 
 interface Entry {
   readonly session: MultiSession;
@@ -200,7 +203,7 @@ export class SessionManager {
       evict: async (id) => {
         this.#live.delete(id);
       },
-      terminateOwned: (id) => this.#terminate(id, undefined, false),
+      terminateOwned: (id) => this.#terminate(id, { kind: "held" }),
     };
     this.#sweeper = new IdleSweeper(idle, (isIdle) => this.#closeIdle(isIdle));
   }
@@ -246,7 +249,7 @@ export class SessionManager {
       await session.terminate();
       throw new SessionExistsError(session.id);
     }
-    const entry = this.#entry(session, metadata[MetadataKeyBackendIDs], identity);
+    const entry = this.#entry(session, metadata[MetadataKeyBackendIds], identity);
     this.#live.set(session.id, entry);
     return entry.managed;
   }
@@ -294,7 +297,7 @@ export class SessionManager {
    * @throws {SessionOwnerMismatchError} when the session is bound to another identity.
    */
   terminate(id: string, owner?: SessionOwner): Promise<boolean> {
-    return this.#terminate(id, owner, true);
+    return this.#terminate(id, { kind: "verify", owner });
   }
 
   /**
@@ -330,11 +333,13 @@ export class SessionManager {
     await Promise.allSettled(sessions.map((s) => s.close()));
   }
 
-  async #terminate(id: string, owner: SessionOwner | undefined, check: boolean): Promise<boolean> {
+  async #terminate(id: string, access: TerminateAccess): Promise<boolean> {
     this.#assertOpen();
     if (!isValidSessionId(id)) return false;
     const record = await this.#storage.load(id);
-    if (record !== undefined && check) this.#binder.verify(id, record.metadata, owner);
+    if (record !== undefined && access.kind === "verify") {
+      this.#binder.verify(id, record.metadata, access.owner);
+    }
     const deleted = record === undefined ? false : await this.#storage.delete(id);
     await this.#restoring.get(id)?.catch(() => undefined);
     const entry = this.#live.peek(id);
@@ -350,12 +355,14 @@ export class SessionManager {
 
   /** Whether a cached entry still serves `record`; drops locally the backends another replica removed. */
   async #reconcile(id: string, entry: Entry, record: SessionRecord): Promise<boolean> {
-    const stored = record.metadata[MetadataKeyBackendIDs];
+    const stored = record.metadata[MetadataKeyBackendIds];
     if (stored === entry.basis) return this.#keep(entry, record);
     const storedIds = new Set(stored === undefined ? [] : this.#decodeStored(id, stored));
     const basisIds = entry.basis === undefined ? [] : safeDecode(entry.basis);
-    if ([...storedIds].every((wid) => basisIds.includes(wid))) {
-      for (const wid of basisIds) if (!storedIds.has(wid)) await entry.session.dropBackend(wid);
+    if ([...storedIds].every((workloadId) => basisIds.includes(workloadId))) {
+      for (const workloadId of basisIds) {
+        if (!storedIds.has(workloadId)) await entry.session.dropBackend(workloadId);
+      }
       entry.basis = stored;
       return this.#keep(entry, record);
     }
@@ -378,10 +385,10 @@ export class SessionManager {
   }
 
   async #restore(record: SessionRecord): Promise<Entry | undefined> {
-    const { session, patch } = await this.#factory.restoreSession(record);
-    let basis = record.metadata[MetadataKeyBackendIDs];
-    if (patch !== undefined) {
-      const result = await updateBackends(this.#storage, record.id, changeOf(patch), {
+    const { session, change } = await this.#factory.restoreSession(record);
+    let basis = record.metadata[MetadataKeyBackendIds];
+    if (change !== undefined) {
+      const result = await updateBackends(this.#storage, record.id, change, {
         initial: record,
       }).catch(async (error: unknown) => {
         await session.close();
@@ -413,7 +420,7 @@ export class SessionManager {
    */
   async #keep(entry: Entry, record: SessionRecord): Promise<true> {
     entry.activity.lastUsed = performance.now();
-    const missing = missingBackends(record.metadata[MetadataKeyBackendIDs], entry.session);
+    const missing = missingBackends(record.metadata[MetadataKeyBackendIds], entry.session);
     if (missing.length > 0 || entry.missing !== undefined) {
       entry.missing ??= new MissingBackends(this.#retryPolicy);
       await entry.missing.retry(missing, (workloadId) =>
@@ -494,7 +501,7 @@ export class SessionManager {
     const activity = newActivity();
     return {
       session,
-      managed: new TrackedSession(new ManagedMultiSession(session, this.#host, identity), activity),
+      managed: new ManagedMultiSession(session, this.#host, { activity, identity }),
       basis,
       detached: false,
       activity,
@@ -513,16 +520,6 @@ export class SessionManager {
   #assertOpen(): void {
     if (this.#closed) throw new SessionClosedError("the session manager");
   }
-}
-
-/** The metadata change a restore patch asks for, as a backend change (dropped backends, keys set). */
-function changeOf(patch: SessionPatch): BackendChange {
-  const drop = (patch.remove ?? [])
-    .map((key) => parseBackendSessionKey(key))
-    .filter((id): id is string => id !== undefined);
-  const set = { ...patch.set };
-  delete set[MetadataKeyBackendIDs];
-  return { drop, set };
 }
 
 /** The workload IDs the stored list `stored` names that `session` is not connected to. */

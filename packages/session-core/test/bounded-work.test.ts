@@ -257,15 +257,18 @@ describe("ListRefreshGate", () => {
     const refresh = async () => {
       runs++;
     };
-    await Promise.all([gate.refresh(true, refresh), gate.refresh(true, refresh)]);
+    await Promise.all([
+      gate.refresh({ tableExists: true }, refresh),
+      gate.refresh({ tableExists: true }, refresh),
+    ]);
     expect(runs).toBe(1);
     now = 999;
-    await gate.refresh(true, refresh);
+    await gate.refresh({ tableExists: true }, refresh);
     expect(runs).toBe(1);
-    await gate.refresh(false, refresh);
+    await gate.refresh({ tableExists: false }, refresh);
     expect(runs).toBe(2);
     now = 2000;
-    await gate.refresh(true, refresh);
+    await gate.refresh({ tableExists: true }, refresh);
     expect(runs).toBe(3);
   });
 });

@@ -1,6 +1,6 @@
 import { BackendConnectError, MultiSessionFactory } from "@vmcp/session-core";
 import {
-  MetadataKeyBackendIDs,
+  MetadataKeyBackendIds,
   MetadataKeyBackendSessionPrefix,
   parseBackendSessionKey,
 } from "@vmcp/session-keys";
@@ -17,7 +17,7 @@ function backendSessionEntries(metadata: Record<string, string>): Record<string,
   return out;
 }
 
-describe("makeSession backend session metadata (seed rc8)", () => {
+describe("makeSession backend session metadata (the Go task rc8: vmcp.backend.session.<workloadID> per connected backend)", () => {
   it('MetadataKeyBackendSessionPrefix has the expected value "vmcp.backend.session." (constant value guard)', () => {
     expect(MetadataKeyBackendSessionPrefix).toBe("vmcp.backend.session.");
   });
@@ -68,7 +68,7 @@ describe("makeSession backend session metadata (seed rc8)", () => {
     const metadata = session.getMetadata();
     expect(metadata["vmcp.backend.session.good"]).toBe("g-1");
     expect("vmcp.backend.session.bad" in metadata).toBe(false);
-    expect(metadata[MetadataKeyBackendIDs]).toBe("good");
+    expect(metadata[MetadataKeyBackendIds]).toBe("good");
     expect(session.backendIds).toEqual(["good"]);
   });
 
@@ -83,19 +83,19 @@ describe("makeSession backend session metadata (seed rc8)", () => {
     });
     const session = await factory.makeSession();
     expect(session.backendIds).toEqual(["fast"]);
-    expect(session.getMetadata()[MetadataKeyBackendIDs]).toBe("fast");
+    expect(session.getMetadata()[MetadataKeyBackendIds]).toBe("fast");
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(BackendConnectError);
     expect((errors[0] as BackendConnectError).message).toMatch(/timed out after 50 ms/);
   });
 
-  it("MetadataKeyBackendIDs behavior is unchanged: still written as a comma-separated, sorted list of workload IDs alongside the per-backend keys", async () => {
+  it("MetadataKeyBackendIds behavior is unchanged: still written as a comma-separated, sorted list of workload IDs alongside the per-backend keys", async () => {
     const factory = new MultiSessionFactory({
       backends: targets("zeta", "alpha", "mu"),
       connector: new FakeConnector(),
     });
     const metadata = (await factory.makeSession()).getMetadata();
-    expect(metadata[MetadataKeyBackendIDs]).toBe("alpha,mu,zeta");
+    expect(metadata[MetadataKeyBackendIds]).toBe("alpha,mu,zeta");
     expect(Object.keys(backendSessionEntries(metadata)).sort()).toEqual(["alpha", "mu", "zeta"]);
   });
 
@@ -119,7 +119,7 @@ describe("makeSession backend session metadata (seed rc8)", () => {
     const metadata = (await factory.makeSession()).getMetadata();
     expect(Object.hasOwn(metadata, "vmcp.backend.session.stateless")).toBe(true);
     expect(metadata["vmcp.backend.session.stateless"]).toBe("");
-    expect(metadata[MetadataKeyBackendIDs]).toBe("stateful,stateless");
+    expect(metadata[MetadataKeyBackendIds]).toBe("stateful,stateless");
   });
 
   it("two backends with the same workload ID: the second write overwrites the first (last writer wins), no crash", async () => {
@@ -128,7 +128,7 @@ describe("makeSession backend session metadata (seed rc8)", () => {
     const session = await factory.makeSession();
     const metadata = session.getMetadata();
     expect(metadata["vmcp.backend.session.dup"]).toBe("second");
-    expect(metadata[MetadataKeyBackendIDs]).toBe("dup");
+    expect(metadata[MetadataKeyBackendIds]).toBe("dup");
     expect(session.backendIds).toEqual(["dup"]);
     // The overwritten connection is closed, not leaked.
     expect(connector.connections.find((c) => c.sessionId === "first")?.closed).toBe(true);

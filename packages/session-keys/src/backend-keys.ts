@@ -43,14 +43,14 @@ export function backendCapabilitiesKey(workloadId: string): string {
  * other key.
  */
 export function parseBackendKey(key: string): string | undefined {
-  for (const prefix of backendKeyPrefixes) {
+  for (const prefix of BackendKeyPrefixes) {
     const workloadId = parsePrefixedKey(key, prefix);
     if (workloadId !== undefined) return workloadId;
   }
   return undefined;
 }
 
-/** Every per-backend metadata key of one workload, for removing a backend from a session. */
+/** Every per-backend metadata key of one backend, for removing it from a session. */
 export function backendKeys(workloadId: string): string[] {
   return [
     backendSessionKey(workloadId),
@@ -59,7 +59,7 @@ export function backendKeys(workloadId: string): string[] {
   ];
 }
 
-const backendKeyPrefixes = [
+const BackendKeyPrefixes = [
   MetadataKeyBackendSessionPrefix,
   MetadataKeyBackendProtocolPrefix,
   MetadataKeyBackendCapabilitiesPrefix,

@@ -1,8 +1,24 @@
 /**
- * @vmcp/session-keys: the metadata key schema of a vMCP session. Key names, builders, parsers,
- * the backend ID list encoding and workload ID validation. No runtime dependency.
+ * @vmcp/session-keys: the metadata key schema of a vMCP session and its one decoder. Key names,
+ * builders, parsers, the encoders and decoders of every `vmcp.*` value (backend list, per-backend
+ * entries, client info, identity), backend list changes and workload ID validation. No runtime
+ * dependency.
  * @packageDocumentation
  */
+export {
+  applyBackendChangePlan,
+  type BackendChange,
+  type BackendChangePlan,
+  planBackendChange,
+  withBackend,
+  withoutBackend,
+} from "./backend-change.js";
+export {
+  type BackendEntry,
+  decodeBackendEntry,
+  encodeBackendEntry,
+  encodeBackends,
+} from "./backend-entry.js";
 export { decodeBackendIds, encodeBackendIds } from "./backend-ids.js";
 export {
   backendCapabilitiesKey,
@@ -12,10 +28,18 @@ export {
   parseBackendKey,
   parseBackendSessionKey,
 } from "./backend-keys.js";
+export {
+  decodeClientInfo,
+  encodeClientInfo,
+  type StoredClientInfo,
+  type StoredImplementation,
+} from "./client-info.js";
 export { InvalidBackendListError, InvalidWorkloadIdError } from "./errors.js";
+export { decodeIdentity, encodeIdentity, type StoredIdentity } from "./identity.js";
+export { decodeJsonObject, encodeJsonObject, type JsonObject } from "./json-object.js";
 export {
   MetadataKeyBackendCapabilitiesPrefix,
-  MetadataKeyBackendIDs,
+  MetadataKeyBackendIds,
   MetadataKeyBackendProtocolPrefix,
   MetadataKeyBackendSessionPrefix,
   MetadataKeyClientCapabilities,
@@ -26,7 +50,13 @@ export {
   MetadataKeyIdentitySubject,
   MetadataKeyNamespace,
 } from "./keys.js";
-export { type BackendMetadata, readBackendMetadata } from "./read-metadata.js";
+export {
+  type BackendMetadata,
+  readBackendIds,
+  readBackendMetadata,
+  readBackendSessions,
+} from "./read-metadata.js";
+export { InvalidMetadataValueError } from "./value-errors.js";
 export {
   assertValidWorkloadId,
   isValidWorkloadId,

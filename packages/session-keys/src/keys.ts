@@ -10,7 +10,7 @@ export const MetadataKeyNamespace = "vmcp.";
  * The workload IDs of the backends the session is connected to: sorted, comma-separated
  * (see {@link encodeBackendIds}). Written only when at least one backend connected.
  */
-export const MetadataKeyBackendIDs = "vmcp.backend.ids";
+export const MetadataKeyBackendIds = "vmcp.backend.ids";
 
 /**
  * The key prefix for per-backend session IDs. The full key is the prefix followed by the

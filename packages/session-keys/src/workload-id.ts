@@ -4,7 +4,7 @@ import { InvalidWorkloadIdError } from "./errors.js";
 export const MaxWorkloadIdLength = 256;
 
 // Whitespace (any Unicode space separator, line or paragraph separator) or a C0/C1 control character.
-const forbiddenCharacter = /[\s\p{Cc}\p{Cf}]/u;
+const ForbiddenCharacter = /[\s\p{Cc}\p{Cf}]/u;
 
 /**
  * Explains why `workloadId` cannot be used as a workload ID, or returns `undefined` when it can.
@@ -18,7 +18,7 @@ export function workloadIdProblem(workloadId: unknown): string | undefined {
     return `it is longer than ${MaxWorkloadIdLength} characters`;
   }
   if (workloadId.includes(",")) return "it contains a comma, the backend list separator";
-  const bad = forbiddenCharacter.exec(workloadId);
+  const bad = ForbiddenCharacter.exec(workloadId);
   if (bad) {
     const codePoint = bad[0].codePointAt(0)?.toString(16).toUpperCase().padStart(4, "0");
     return `it contains whitespace or a control character (U+${codePoint}) at index ${bad.index}`;

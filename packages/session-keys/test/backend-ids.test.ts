@@ -3,8 +3,10 @@ import {
   encodeBackendIds,
   InvalidBackendListError,
   InvalidWorkloadIdError,
-  MetadataKeyBackendIDs,
+  MetadataKeyBackendIds,
+  readBackendIds,
   readBackendMetadata,
+  readBackendSessions,
 } from "@vmcp/session-keys";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -48,7 +50,7 @@ describe("backend ID list encoding", () => {
 describe("readBackendMetadata", () => {
   it("reads the list and every per-backend session ID, ignoring other keys", () => {
     const read = readBackendMetadata({
-      [MetadataKeyBackendIDs]: "github,jira",
+      [MetadataKeyBackendIds]: "github,jira",
       "vmcp.backend.session.github": "gh-1",
       "vmcp.backend.session.jira": "",
       "vmcp.backend.protocol.github": "2025-11-25",
@@ -65,5 +67,18 @@ describe("readBackendMetadata", () => {
     const read = readBackendMetadata({});
     expect(read.backendIds).toEqual([]);
     expect(read.backendSessions.size).toBe(0);
+  });
+});
+
+describe("readBackendIds and readBackendSessions", () => {
+  it("read the list and the session keys separately, so a corrupt list leaves the keys readable", () => {
+    const metadata = {
+      [MetadataKeyBackendIds]: "a,,b",
+      "vmcp.backend.session.a": "s-a",
+      "vmcp.backend.session.": "no workload",
+    };
+    expect(() => readBackendIds(metadata)).toThrow(InvalidBackendListError);
+    expect([...readBackendSessions(metadata)]).toEqual([["a", "s-a"]]);
+    expect(readBackendIds({})).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import {
   backendProtocolKey,
   backendSessionKey,
   InvalidWorkloadIdError,
-  MetadataKeyBackendIDs,
+  MetadataKeyBackendIds,
   MetadataKeyBackendSessionPrefix,
   parseBackendKey,
   parseBackendSessionKey,
@@ -12,12 +12,12 @@ import {
 import { describe, expect, it } from "vitest";
 
 describe("key constants", () => {
-  it("MetadataKeyBackendSessionPrefix has the value the seed fixes", () => {
+  it("MetadataKeyBackendSessionPrefix has the value the Go task (rc8, backend session metadata) fixes", () => {
     expect(MetadataKeyBackendSessionPrefix).toBe("vmcp.backend.session.");
   });
 
-  it("MetadataKeyBackendIDs has the value the seed fixes", () => {
-    expect(MetadataKeyBackendIDs).toBe("vmcp.backend.ids");
+  it("MetadataKeyBackendIds has the value the Go task (rc8, backend session metadata) fixes", () => {
+    expect(MetadataKeyBackendIds).toBe("vmcp.backend.ids");
   });
 });
 
@@ -45,7 +45,7 @@ describe("backendSessionKey and parseBackendSessionKey", () => {
     expect(() => backendSessionKey("a,b")).toThrow(/"a,b".*comma/);
   });
 
-  it("lists every per-backend key of one workload", () => {
+  it("lists every per-backend key of one backend", () => {
     expect(backendKeys("jira")).toEqual([
       backendSessionKey("jira"),
       backendProtocolKey("jira"),
@@ -56,7 +56,7 @@ describe("backendSessionKey and parseBackendSessionKey", () => {
 });
 
 describe("parseBackendKey", () => {
-  it("names the workload of every per-backend key, and nothing else", () => {
+  it("names the workload ID of every per-backend key, and nothing else", () => {
     for (const key of backendKeys("team.jira")) expect(parseBackendKey(key)).toBe("team.jira");
     expect(parseBackendKey("vmcp.backend.ids")).toBeUndefined();
     expect(parseBackendKey("vmcp.identity.subject")).toBeUndefined();

@@ -6,7 +6,7 @@ import {
   type SessionStorage,
   UnknownToolError,
 } from "@vmcp/session-core";
-import { backendSessionKey, MetadataKeyBackendIDs } from "@vmcp/session-keys";
+import { backendSessionKey, MetadataKeyBackendIds } from "@vmcp/session-keys";
 import { MemoryStorage } from "@vmcp/store-memory";
 import { RedisStorage } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -100,7 +100,7 @@ describe.each(stores)("a backend unreachable during a restore, over %s", (_name,
     expect(onB?.backendIds).toEqual(["beta"]);
     await expect(onB?.callTool("whoami_alpha", {})).rejects.toBeInstanceOf(UnknownToolError);
     const during = await storages.a.load(session.id);
-    expect(during?.metadata[MetadataKeyBackendIDs]).toBe("alpha,beta");
+    expect(during?.metadata[MetadataKeyBackendIds]).toBe("alpha,beta");
 
     await alpha.resume();
     const took = await waitUntil(
@@ -114,7 +114,7 @@ describe.each(stores)("a backend unreachable during a restore, over %s", (_name,
     expect(served && text(await served.callTool("whoami_alpha", {}))).toBe(`alpha|${alphaSession}`);
     expect(alpha.initializeCount).toBe(1);
     const after = await storages.b.load(session.id);
-    expect(after?.metadata[MetadataKeyBackendIDs]).toBe("alpha,beta");
+    expect(after?.metadata[MetadataKeyBackendIds]).toBe("alpha,beta");
     expect(after?.metadata[backendSessionKey("alpha")]).toBe(alphaSession);
   }, 20_000);
 });

@@ -1,15 +1,15 @@
 import type { SessionRecord } from "@vmcp/session-core";
 import {
-  backendProtocolKey,
+  decodeBackendEntry,
+  decodeClientInfo,
+  decodeIdentity,
   MetadataKeyBackendCapabilitiesPrefix,
-  MetadataKeyBackendIDs,
+  MetadataKeyBackendIds,
   MetadataKeyClientCapabilities,
-  MetadataKeyClientInfo,
-  MetadataKeyClientProtocolVersion,
-  MetadataKeyIdentityBinding,
-  MetadataKeyIdentityIssuer,
-  MetadataKeyIdentitySubject,
-  readBackendMetadata,
+  readBackendIds,
+  readBackendSessions,
+  type StoredClientInfo,
+  type StoredIdentity,
 } from "@vmcp/session-keys";
 
 /** One backend of a stored session, decoded from its `vmcp.backend.*` keys. */
@@ -18,7 +18,7 @@ export interface BackendView {
   /** The backend's own session ID; `""` for a backend without sessions. */
   readonly sessionId: string | undefined;
   readonly protocolVersion: string | undefined;
-  /** Whether the workload is in `vmcp.backend.ids` (false: a key left behind). */
+  /** Whether the backend is listed in `vmcp.backend.ids` (false: a key left behind). */
   readonly listed: boolean;
 }
 
@@ -44,27 +44,30 @@ export interface SessionView {
   readonly backends: readonly BackendView[];
   /** Every stored key and value, exactly as stored. */
   readonly metadata: Readonly<Record<string, string>>;
-  /** A problem decoding the backend list, if any. */
+  /** What could not be decoded (the backend list, a backend's values, client info, identity), `; `-joined; `undefined` when all decoded. */
   readonly problem: string | undefined;
 }
 
-/** Decodes a stored session for people: backends, owner, client, times. Never throws. */
+/**
+ * Decodes a stored session for people: backends, owner, client, times, through the key schema's
+ * decoders (`@vmcp/session-keys`). Never throws: what cannot be decoded is named in `problem`.
+ */
 export function viewSession(record: SessionRecord): SessionView {
   const m = record.metadata;
-  let backendIds: readonly string[] = [];
-  let sessions: ReadonlyMap<string, string> = new Map();
-  let problem: string | undefined;
-  try {
-    const decoded = readBackendMetadata(m);
-    backendIds = decoded.backendIds;
-    sessions = decoded.backendSessions;
-  } catch (error) {
-    problem = `${MetadataKeyBackendIDs}: ${(error as Error).message}`;
-  }
-  const names = [...new Set([...backendIds, ...sessions.keys()])].sort();
-  const info = parseJson(m[MetadataKeyClientInfo]);
-  const issuer = m[MetadataKeyIdentityIssuer];
-  const subject = m[MetadataKeyIdentitySubject];
+  const problems: string[] = [];
+  const decode = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      problems.push((error as Error).message);
+      return undefined;
+    }
+  };
+  const backendIds = decode(() => readBackendIds(m)) ?? [];
+  const backendSessions = readBackendSessions(m);
+  const names = [...new Set([...backendIds, ...backendSessions.keys()])].sort();
+  const client: StoredClientInfo | undefined = decode(() => decodeClientInfo(m));
+  const identity: StoredIdentity | undefined = decode(() => decodeIdentity(m));
   return {
     id: record.id,
     createdAt: new Date(record.createdAt).toISOString(),
@@ -72,21 +75,22 @@ export function viewSession(record: SessionRecord): SessionView {
     expiresAt:
       record.expiresAt === undefined ? undefined : new Date(record.expiresAt).toISOString(),
     version: record.version,
-    owner: issuer !== undefined && subject !== undefined ? { issuer, subject } : undefined,
-    bound: m[MetadataKeyIdentityBinding] !== undefined,
+    owner:
+      identity === undefined ? undefined : { issuer: identity.issuer, subject: identity.subject },
+    bound: identity !== undefined,
     client: {
-      protocolVersion: m[MetadataKeyClientProtocolVersion],
-      name: typeof info?.name === "string" ? info.name : undefined,
-      version: typeof info?.version === "string" ? info.version : undefined,
+      protocolVersion: client?.protocolVersion,
+      name: client?.clientInfo.name,
+      version: client?.clientInfo.version,
     },
     backends: names.map((workloadId) => ({
       workloadId,
-      sessionId: sessions.get(workloadId),
-      protocolVersion: m[backendProtocolKey(workloadId)],
+      sessionId: backendSessions.get(workloadId),
+      protocolVersion: decode(() => decodeBackendEntry(m, workloadId))?.protocolVersion,
       listed: backendIds.includes(workloadId),
     })),
     metadata: { ...m },
-    problem,
+    problem: problems.length === 0 ? undefined : problems.join("; "),
   };
 }
 
@@ -105,7 +109,7 @@ export function formatSessionView(view: SessionView): string {
     b.workloadId,
     b.sessionId === undefined ? "(no key)" : b.sessionId === "" ? "(sessionless)" : b.sessionId,
     b.protocolVersion ?? "",
-    b.listed ? "" : `not in ${MetadataKeyBackendIDs}`,
+    b.listed ? "" : `not in ${MetadataKeyBackendIds}`,
   ]);
   if (rows.length > 0) {
     lines.push(
@@ -140,16 +144,4 @@ export function table(header: readonly string[], rows: readonly (readonly string
 
 function truncate(value: string, max: number): string {
   return value.length > max ? `${value.slice(0, max - 1)}…` : value;
-}
-
-function parseJson(value: string | undefined): Record<string, unknown> | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return typeof parsed === "object" && parsed !== null
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -5,13 +5,9 @@ import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
-import { sessionIdProblem } from "@vmcp/session-core";
+import { type SessionOwner, sessionIdProblem } from "@vmcp/session-core";
 import { UnauthenticatedError } from "../errors.js";
-import {
-  bearerTokenOf,
-  type CallerIdentity,
-  type IdentityVerifier,
-} from "../identity/identity-verifier.js";
+import { bearerTokenOf, type IdentityVerifier } from "../identity/identity-verifier.js";
 import type { GatewayLogger } from "../logger.js";
 import { dispatchRequest } from "./dispatch.js";
 import { logRequestFailure } from "./failure-log.js";
@@ -158,7 +154,7 @@ export class McpEndpoint {
   async #initialize(
     id: string | number,
     params: unknown,
-    owner: CallerIdentity | undefined,
+    owner: SessionOwner | undefined,
     res: ServerResponse,
     caller: string,
   ) {
@@ -216,7 +212,7 @@ export class McpEndpoint {
     res.writeHead(200).end();
   }
 
-  async #session(req: IncomingMessage, owner: CallerIdentity | undefined): Promise<ServedSession> {
+  async #session(req: IncomingMessage, owner: SessionOwner | undefined): Promise<ServedSession> {
     const id = sessionIdOf(req);
     const session = await this.#o.sessions.get(id, owner);
     if (session === undefined) throw notFound(id);
@@ -224,7 +220,7 @@ export class McpEndpoint {
     return session;
   }
 
-  async #identify(req: IncomingMessage): Promise<CallerIdentity | undefined> {
+  async #identify(req: IncomingMessage): Promise<SessionOwner | undefined> {
     return this.#o.verifier.verify(bearerTokenOf(req.headers.authorization), req.headers);
   }
 

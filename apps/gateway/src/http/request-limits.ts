@@ -1,6 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { VmcpSessionError } from "@vmcp/session-core";
-import type { CallerIdentity } from "../identity/identity-verifier.js";
+import { type SessionOwner, VmcpSessionError } from "@vmcp/session-core";
 
 /** A JSON-RPC batch longer than `limits.maxBatchLength`: refused whole (HTTP 400, -32600). */
 export class BatchTooLongError extends VmcpSessionError {
@@ -192,7 +191,7 @@ export class CallerLimits {
 }
 
 /** The per-caller key: the verified identity, or `addr:<remote address>` for an anonymous caller. */
-export function callerKey(owner: CallerIdentity | undefined, req: IncomingMessage): string {
+export function callerKey(owner: SessionOwner | undefined, req: IncomingMessage): string {
   if (owner !== undefined) return `id:${JSON.stringify([owner.issuer, owner.subject])}`;
   return `addr:${req.socket.remoteAddress ?? "unknown"}`;
 }

@@ -1,12 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-
-/** Who is calling: the identity a session is bound to. Never a raw token. */
-export interface CallerIdentity {
-  /** Who vouches for the subject, e.g. a JWT `iss`. */
-  readonly issuer: string;
-  /** The caller within the issuer, e.g. a JWT `sub`. */
-  readonly subject: string;
-}
+import type { SessionOwner } from "@vmcp/session-core";
 
 /**
  * The pluggable identity source of the gateway. The gateway calls `verify` once per HTTP
@@ -14,7 +7,7 @@ export interface CallerIdentity {
  * `Authorization` header (`undefined` when there is none) and the raw headers.
  *
  * Contract:
- * - resolve a {@link CallerIdentity} for a verified caller;
+ * - resolve the caller's identity (a `SessionOwner` of session-core: issuer and subject, never a raw token) for a verified caller;
  * - resolve `undefined` for an anonymous caller, when anonymity is allowed (sessions then have
  *   no owner);
  * - throw `UnauthenticatedError` (HTTP 401) for a missing or bad credential;
@@ -30,7 +23,7 @@ export interface IdentityVerifier {
   verify(
     bearerToken: string | undefined,
     headers: IncomingHttpHeaders,
-  ): Promise<CallerIdentity | undefined>;
+  ): Promise<SessionOwner | undefined>;
 }
 
 /**

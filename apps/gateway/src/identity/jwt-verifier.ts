@@ -1,3 +1,4 @@
+import type { SessionOwner } from "@vmcp/session-core";
 import {
   createLocalJWKSet,
   type JSONWebKeySet,
@@ -6,7 +7,7 @@ import {
   jwtVerify,
 } from "jose";
 import { GatewayConfigError, UnauthenticatedError } from "../errors.js";
-import type { CallerIdentity, IdentityVerifier } from "./identity-verifier.js";
+import type { IdentityVerifier } from "./identity-verifier.js";
 import {
   createFileJwksSet,
   createUrlJwksSet,
@@ -106,7 +107,7 @@ export class JwtVerifier implements IdentityVerifier {
     return new JwtVerifier({ ...options, keySet: createUrlJwksSet(url, refresh) });
   }
 
-  async verify(bearerToken: string | undefined): Promise<CallerIdentity> {
+  async verify(bearerToken: string | undefined): Promise<SessionOwner> {
     if (bearerToken === undefined || bearerToken === "") {
       throw new UnauthenticatedError("a bearer token is required");
     }

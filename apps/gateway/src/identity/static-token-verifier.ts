@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { SessionOwner } from "@vmcp/session-core";
 import { UnauthenticatedError } from "../errors.js";
-import type { CallerIdentity, IdentityVerifier } from "./identity-verifier.js";
+import type { IdentityVerifier } from "./identity-verifier.js";
 
 /**
  * Identity `static`: a fixed map from bearer token to identity, for demos and tests. Tokens are
@@ -9,22 +10,22 @@ import type { CallerIdentity, IdentityVerifier } from "./identity-verifier.js";
  */
 export class StaticTokenVerifier implements IdentityVerifier {
   readonly kind = "static";
-  readonly #entries: { digest: Buffer; identity: CallerIdentity }[];
+  readonly #entries: { digest: Buffer; identity: SessionOwner }[];
 
   /** @param tokens token to identity; at least one. */
-  constructor(tokens: Readonly<Record<string, CallerIdentity>>) {
+  constructor(tokens: Readonly<Record<string, SessionOwner>>) {
     this.#entries = Object.entries(tokens).map(([token, identity]) => ({
       digest: digest(token),
       identity: { issuer: identity.issuer, subject: identity.subject },
     }));
   }
 
-  async verify(bearerToken: string | undefined): Promise<CallerIdentity> {
+  async verify(bearerToken: string | undefined): Promise<SessionOwner> {
     if (bearerToken === undefined || bearerToken === "") {
       throw new UnauthenticatedError("a bearer token is required");
     }
     const given = digest(bearerToken);
-    let found: CallerIdentity | undefined;
+    let found: SessionOwner | undefined;
     for (const entry of this.#entries) {
       if (timingSafeEqual(entry.digest, given)) found = entry.identity;
     }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { VmcpSessionError } from "@vmcp/session-core";
-import type { CallerIdentity, IdentityVerifier } from "./identity-verifier.js";
+import { type SessionOwner, VmcpSessionError } from "@vmcp/session-core";
+import type { IdentityVerifier } from "./identity-verifier.js";
 
 /** Default bound on one bearer token: 8 KiB (8192 bytes). */
 export const DefaultMaxTokenBytes = 8 * 1024;
@@ -41,7 +41,7 @@ export class TokenSizeLimitedVerifier implements IdentityVerifier {
   async verify(
     bearerToken: string | undefined,
     headers: IncomingHttpHeaders,
-  ): Promise<CallerIdentity | undefined> {
+  ): Promise<SessionOwner | undefined> {
     if (bearerToken !== undefined && Buffer.byteLength(bearerToken, "utf8") > this.#maxTokenBytes) {
       throw new TokenTooLargeError(this.#maxTokenBytes);
     }

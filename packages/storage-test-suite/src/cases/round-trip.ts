@@ -4,8 +4,8 @@ import { newId } from "../helpers.js";
 import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
-const anyKey = fc.string({ unit: "binary", minLength: 1, maxLength: 40 });
-const anyValue = fc.string({ unit: "binary", maxLength: 200 });
+const AnyKey = fc.string({ unit: "binary", minLength: 1, maxLength: 40 });
+const AnyValue = fc.string({ unit: "binary", maxLength: 200 });
 
 /** Metadata comes back exactly as it went in, whatever the characters, sizes and counts. */
 export function roundTripCases(t: TestApi, ctx: SuiteContext): void {
@@ -13,7 +13,7 @@ export function roundTripCases(t: TestApi, ctx: SuiteContext): void {
     "metadata round-trips exactly for any unicode keys and values (property-based)",
     async () => {
       await fc.assert(
-        fc.asyncProperty(fc.dictionary(anyKey, anyValue, { maxKeys: 12 }), async (metadata) => {
+        fc.asyncProperty(fc.dictionary(AnyKey, AnyValue, { maxKeys: 12 }), async (metadata) => {
           const id = newId();
           assert.equal(await ctx.storage().create({ id, metadata }), true);
           assert.deepEqual((await ctx.storage().load(id))?.metadata, { ...metadata });
@@ -26,8 +26,8 @@ export function roundTripCases(t: TestApi, ctx: SuiteContext): void {
   t.it("metadata written by update round-trips exactly (property-based)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(anyKey, anyValue, { maxKeys: 8 }),
-        fc.dictionary(anyKey, anyValue, { maxKeys: 8 }),
+        fc.dictionary(AnyKey, AnyValue, { maxKeys: 8 }),
+        fc.dictionary(AnyKey, AnyValue, { maxKeys: 8 }),
         async (initial, patch) => {
           const id = newId();
           await ctx.storage().create({ id, metadata: initial });

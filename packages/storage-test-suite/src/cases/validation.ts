@@ -9,7 +9,7 @@ import { inMs, newId } from "../helpers.js";
 import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
-const invalidIds: readonly unknown[] = [
+const InvalidIds: readonly unknown[] = [
   "",
   "has space",
   "tab\there",
@@ -23,7 +23,7 @@ const invalidIds: readonly unknown[] = [
 
 type Call = (storage: SessionStorage, id: string) => Promise<unknown>;
 
-const callsById: Record<string, Call> = {
+const CallsById: Record<string, Call> = {
   create: (s, id) => s.create({ id }),
   update: (s, id) => s.update(id, { set: { a: "1" } }),
   load: (s, id) => s.load(id),
@@ -38,8 +38,8 @@ function isInvalidInput(error: unknown): boolean {
 /** Bad input is refused with typed errors, as a rejected promise, and harms nothing. */
 export function validationCases(t: TestApi, ctx: SuiteContext): void {
   t.it("every call refuses an invalid session ID with InvalidSessionIdError", async () => {
-    for (const [name, call] of Object.entries(callsById)) {
-      for (const id of invalidIds) {
+    for (const [name, call] of Object.entries(CallsById)) {
+      for (const id of InvalidIds) {
         await assert.rejects(
           async () => call(ctx.storage(), id as string),
           (error: unknown) =>

@@ -6,7 +6,7 @@
  *   node dist/swap-store.js read <id>    loads the session (in a new process), prints it or null
  */
 import type { SessionStorage } from "@vmcp/session-core";
-import { backendSessionKey, encodeBackendIds, MetadataKeyBackendIDs } from "@vmcp/session-keys";
+import { backendSessionKey, encodeBackendIds, MetadataKeyBackendIds } from "@vmcp/session-keys";
 
 interface StoreConfig {
   readonly store: "memory" | "redis";
@@ -51,7 +51,7 @@ try {
       ["beta", ""],
     ]);
     const metadata: Record<string, string> = {
-      [MetadataKeyBackendIDs]: encodeBackendIds([...backends.keys()]),
+      [MetadataKeyBackendIds]: encodeBackendIds([...backends.keys()]),
     };
     for (const [workloadId, backendSession] of backends) {
       metadata[backendSessionKey(workloadId)] = backendSession;

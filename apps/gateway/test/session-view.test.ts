@@ -1,0 +1,60 @@
+import type { SessionRecord } from "@vmcp/session-core";
+import { describe, expect, it } from "vitest";
+import { formatSessionView, viewSession } from "../src/cli/session-view.js";
+
+function record(metadata: Record<string, string>): SessionRecord {
+  return { id: "s-1", createdAt: 0, updatedAt: 1_000, version: 3, metadata };
+}
+
+const healthy = {
+  "vmcp.backend.ids": "github,jira",
+  "vmcp.backend.session.github": "gh-1",
+  "vmcp.backend.protocol.github": "2025-11-25",
+  "vmcp.backend.session.jira": "",
+  "vmcp.backend.session.slack": "left-behind",
+  "vmcp.client.protocol_version": "2025-11-25",
+  "vmcp.client.capabilities": "{}",
+  "vmcp.client.info": '{"name":"inspector","version":"1.0"}',
+  "vmcp.identity.issuer": "https://idp.example",
+  "vmcp.identity.subject": "alice",
+  "vmcp.identity.binding": "h4sh",
+};
+
+describe("the sessions view", () => {
+  it("decodes backends, client and owner through the key schema", () => {
+    const view = viewSession(record(healthy));
+    expect(view.problem).toBeUndefined();
+    expect(view.owner).toEqual({ issuer: "https://idp.example", subject: "alice" });
+    expect(view.bound).toBe(true);
+    expect(view.client).toEqual({
+      protocolVersion: "2025-11-25",
+      name: "inspector",
+      version: "1.0",
+    });
+    expect(view.backends).toEqual([
+      { workloadId: "github", sessionId: "gh-1", protocolVersion: "2025-11-25", listed: true },
+      { workloadId: "jira", sessionId: "", protocolVersion: undefined, listed: true },
+      { workloadId: "slack", sessionId: "left-behind", protocolVersion: undefined, listed: false },
+    ]);
+  });
+
+  it("never throws on corrupt values: it names each one in problem and still shows the rest", () => {
+    const view = viewSession(
+      record({
+        ...healthy,
+        "vmcp.backend.ids": "github,,jira",
+        "vmcp.backend.capabilities.slack": "[]",
+        "vmcp.client.info": "{not json",
+        "vmcp.identity.binding": undefined as unknown as string,
+      }),
+    );
+    expect(view.problem).toContain("invalid backend ID list");
+    expect(view.problem).toContain("vmcp.backend.capabilities.slack");
+    expect(view.problem).toContain("vmcp.client.info");
+    expect(view.problem).toContain("vmcp.identity.binding");
+    expect(view.owner).toBeUndefined();
+    expect(view.client.name).toBeUndefined();
+    expect(view.backends.map((b) => b.workloadId)).toEqual(["github", "jira", "slack"]);
+    expect(formatSessionView(view)).toContain("problem:");
+  });
+});
