@@ -12,7 +12,14 @@ export {
   parseBackendKey,
   parseBackendSessionKey,
 } from "./backend-keys.js";
-export { InvalidBackendListError, InvalidWorkloadIdError } from "./errors.js";
+export {
+  ErrorCode,
+  errorCodeOf,
+  InvalidBackendListError,
+  InvalidWorkloadIdError,
+  isErrorCode,
+  VmcpSessionError,
+} from "./errors.js";
 export {
   MetadataKeyBackendCapabilitiesPrefix,
   MetadataKeyBackendIDs,
