@@ -12,26 +12,13 @@ export type {
   BackendRequestOptions,
 } from "./backend-connector.js";
 export {
-  type BackendChange,
-  type BackendUpdateResult,
-  DefaultBackendUpdateAttempts,
-  updateBackends,
-} from "./backend-list-update.js";
-export {
-  backendEntryMetadata,
-  type ConnectedBackendInfo,
-  populateBackendMetadata,
-  readStoredBackends,
-  type StoredBackend,
-} from "./backend-metadata.js";
-export {
   type BackendRetryOptions,
   DefaultBackendRetryInitialDelayMs,
   DefaultBackendRetryMaxDelayMs,
   DefaultBackendRetryWaitMs,
 } from "./backend-retry.js";
 export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
-export { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
+export type { ClientInfoRecord } from "./client-info.js";
 export {
   ConcurrencyLimit,
   DefaultMaxConcurrentBackendRequests,
@@ -41,8 +28,12 @@ export {
   BackendConnectError,
   BackendSessionExpiredError,
   BackendUnavailableError,
+  ErrorCode,
+  errorCodeOf,
   InvalidSessionIdError,
   InvalidSessionInputError,
+  isErrorCode,
+  McpSdkMissingError,
   SessionBusyError,
   SessionClosedError,
   SessionDecodeError,
@@ -51,24 +42,19 @@ export {
   SessionTooLargeError,
   SessionVersionConflictError,
   StorageClosedError,
+  StorageScriptError,
   StorageUnavailableError,
   UnknownPromptError,
   UnknownResourceError,
   UnknownToolError,
   VmcpSessionError,
 } from "./errors.js";
-export { IdentityBinder, type SessionOwner } from "./identity-binding.js";
+export type { SessionOwner } from "./identity-binding.js";
 export { DefaultIdleTimeoutMs } from "./idle-sweeper.js";
 export { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
 export type { ManagedSession } from "./managed-session.js";
 export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
-export {
-  DefaultMultiSession,
-  type MultiSession,
-  type MultiSessionInit,
-  type MultiSessionLimits,
-  resolveMultiSessionLimits,
-} from "./multi-session.js";
+export type { MultiSession, MultiSessionLimits } from "./multi-session.js";
 export {
   DefaultConnectTimeoutMs,
   type MakeSessionOptions,
@@ -85,7 +71,6 @@ export {
   sessionIdProblem,
 } from "./session-id.js";
 export {
-  BackendRecoveryBackoffMs,
   type CreateSessionOptions,
   DefaultBackendRecoveryAttempts,
   DefaultMaxLiveSessions,
@@ -100,13 +85,9 @@ export type {
   SessionRecord,
 } from "./session-record.js";
 export {
-  checkClientInfoSize,
-  checkMetadataSize,
   DefaultMaxClientInfoBytes,
   DefaultMaxMetadataBytes,
   DefaultMaxMetadataValueBytes,
-  type ResolvedSizeLimits,
-  resolveSizeLimits,
   type SessionSizeLimits,
 } from "./session-size.js";
 export type {
@@ -124,14 +105,5 @@ export {
   checkPatch,
   checkVersion,
 } from "./storage-input.js";
-export {
-  type ExposedItem,
-  exposeNames,
-  ToolNameSeparator,
-  type ToolNaming,
-} from "./tool-naming.js";
-export {
-  DefaultTtlSlideGranularityMs,
-  effectiveSlideGranularity,
-  slideDue,
-} from "./ttl-slide.js";
+export { ToolNameSeparator, type ToolNaming } from "./tool-naming.js";
+export { DefaultTtlSlideGranularityMs } from "./ttl-slide.js";
