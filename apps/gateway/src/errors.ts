@@ -1,24 +1,22 @@
-import { VmcpSessionError } from "@vmcp/session-core";
+import { ErrorCode, VmcpSessionError } from "@vmcp/session-core";
 
 /** Configuration that cannot be used; `field` names the offending setting (e.g. `store.url`). */
 export class GatewayConfigError extends VmcpSessionError {
-  readonly code = "VMCP_GATEWAY_CONFIG";
+  readonly code = ErrorCode.GatewayConfig;
   /** The dotted path of the bad field, e.g. `backends.1.url`, or `(config file)`. */
   readonly field: string;
 
   constructor(field: string, message: string, options?: ErrorOptions) {
     super(`invalid configuration: ${field}: ${message}`, options);
-    this.name = "GatewayConfigError";
     this.field = field;
   }
 }
 
 /** A caller whose credentials are missing or do not verify (HTTP 401). */
 export class UnauthenticatedError extends VmcpSessionError {
-  readonly code = "VMCP_UNAUTHENTICATED";
+  readonly code = ErrorCode.Unauthenticated;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "UnauthenticatedError";
   }
 }

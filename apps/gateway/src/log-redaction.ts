@@ -4,6 +4,7 @@
  * with a stack only when they are unexpected, and a cause is shown only when its text is not
  * already in the message.
  */
+import { ErrorCode } from "@vmcp/session-core";
 
 /** Default length at which string values in log lines are cut: 1024 characters. */
 export const DefaultMaxLogValueChars = 1024;
@@ -13,15 +14,15 @@ export const DefaultMaxLogValueChars = 1024;
  * unreachable, a client that went away, a refused credential): logged without a stack.
  */
 export const ExpectedErrorCodes: ReadonlySet<string> = new Set([
-  "VMCP_STORAGE_UNAVAILABLE",
-  "VMCP_STORAGE_CLOSED",
-  "VMCP_BACKEND_UNAVAILABLE",
-  "VMCP_BACKEND_SESSION_EXPIRED",
-  "VMCP_BACKEND_CONNECT",
-  "VMCP_UNAUTHENTICATED",
-  "VMCP_TOKEN_TOO_LARGE",
-  "VMCP_SESSION_OWNER_MISMATCH",
-  "VMCP_SESSION_CLOSED",
+  ErrorCode.StorageUnavailable,
+  ErrorCode.StorageClosed,
+  ErrorCode.BackendUnavailable,
+  ErrorCode.BackendSessionExpired,
+  ErrorCode.BackendConnect,
+  ErrorCode.Unauthenticated,
+  ErrorCode.TokenTooLarge,
+  ErrorCode.SessionOwnerMismatch,
+  ErrorCode.SessionClosed,
   "ECONNRESET",
   "EPIPE",
   "ECONNREFUSED",

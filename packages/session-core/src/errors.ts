@@ -1,46 +1,43 @@
 /**
- * The errors every part of vmcp-sessions throws. Each has a stable `code`, so callers can branch
- * without `instanceof` across package copies. "Not found" is never an error: it is `undefined`.
+ * The errors every part of vmcp-sessions throws. Each has a stable `code` from the one `ErrorCode`
+ * table, so callers can branch without `instanceof` across package copies. "Not found" is never an
+ * error: it is `undefined`. The base class and the table live in `@vmcp/session-keys` (the
+ * dependency-free bottom of the import graph) so the key schema's errors share them; this package
+ * re-exports both.
  */
+import { ErrorCode, VmcpSessionError } from "@vmcp/session-keys";
 
-/** The base class of every vmcp-sessions error. */
-export abstract class VmcpSessionError extends Error {
-  /** Stable machine-readable code, `VMCP_*`. */
-  abstract readonly code: string;
-}
+export { ErrorCode, errorCodeOf, isErrorCode, VmcpSessionError } from "@vmcp/session-keys";
 
 /** A session ID that is not a string of 1 to 256 visible ASCII characters (0x21 to 0x7E). */
 export class InvalidSessionIdError extends VmcpSessionError {
-  readonly code = "VMCP_INVALID_SESSION_ID";
+  readonly code = ErrorCode.InvalidSessionId;
   /** The refused ID, exactly as given. */
   readonly sessionId: unknown;
 
   constructor(sessionId: unknown, reason: string) {
     super(`invalid session ID ${describe(sessionId)}: ${reason}`);
-    this.name = "InvalidSessionIdError";
     this.sessionId = sessionId;
   }
 }
 
 /** An argument to a storage call that breaks its contract (a non-string metadata value, a bad deadline, ...). */
 export class InvalidSessionInputError extends VmcpSessionError {
-  readonly code = "VMCP_INVALID_SESSION_INPUT";
+  readonly code = ErrorCode.InvalidSessionInput;
 
   constructor(message: string) {
     super(message);
-    this.name = "InvalidSessionInputError";
   }
 }
 
 /** A stored value that cannot be decoded into a session record. Other sessions are unaffected. */
 export class SessionDecodeError extends VmcpSessionError {
-  readonly code = "VMCP_SESSION_DECODE";
+  readonly code = ErrorCode.SessionDecode;
   /** The session whose stored value is corrupt or of a foreign type. */
   readonly sessionId: string;
 
   constructor(sessionId: string, reason: string, options?: ErrorOptions) {
     super(`session ${JSON.stringify(sessionId)} cannot be decoded: ${reason}`, options);
-    this.name = "SessionDecodeError";
     this.sessionId = sessionId;
   }
 }
@@ -50,11 +47,10 @@ export class SessionDecodeError extends VmcpSessionError {
  * never a hang; the operation may or may not have been applied.
  */
 export class StorageUnavailableError extends VmcpSessionError {
-  readonly code = "VMCP_STORAGE_UNAVAILABLE";
+  readonly code = ErrorCode.StorageUnavailable;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "StorageUnavailableError";
   }
 }
 
@@ -75,7 +71,7 @@ export interface UnreachableListPart {
  * were not listed (a primary down, its replica not yet promoted). Retry later for a whole list.
  */
 export class StorageListIncompleteError extends VmcpSessionError {
-  readonly code = "VMCP_STORAGE_LIST_INCOMPLETE";
+  readonly code = ErrorCode.StorageListIncomplete;
   /** The parts of the store that were not listed. */
   readonly unreachable: readonly UnreachableListPart[];
 
@@ -88,24 +84,22 @@ export class StorageListIncompleteError extends VmcpSessionError {
             .join(",")})`,
     );
     super(`the session list is incomplete: not reachable: ${parts.join("; ")}`, options);
-    this.name = "StorageListIncompleteError";
     this.unreachable = unreachable;
   }
 }
 
 /** A call on a storage after its `close()`. */
 export class StorageClosedError extends VmcpSessionError {
-  readonly code = "VMCP_STORAGE_CLOSED";
+  readonly code = ErrorCode.StorageClosed;
 
   constructor() {
     super("the session storage is closed");
-    this.name = "StorageClosedError";
   }
 }
 
 /** A conditional update whose expected version no longer matches the stored one. Reload and retry. */
 export class SessionVersionConflictError extends VmcpSessionError {
-  readonly code = "VMCP_SESSION_VERSION_CONFLICT";
+  readonly code = ErrorCode.SessionVersionConflict;
   /** The session that changed under the caller. */
   readonly sessionId: string;
   /** The version the caller expected. */
@@ -115,7 +109,6 @@ export class SessionVersionConflictError extends VmcpSessionError {
     super(
       `session ${JSON.stringify(sessionId)} changed since version ${expectedVersion}; reload and retry`,
     );
-    this.name = "SessionVersionConflictError";
     this.sessionId = sessionId;
     this.expectedVersion = expectedVersion;
   }
@@ -133,26 +126,24 @@ function describe(value: unknown): string {
  * the stored metadata. Map it to HTTP 403.
  */
 export class SessionOwnerMismatchError extends VmcpSessionError {
-  readonly code = "VMCP_SESSION_OWNER_MISMATCH";
+  readonly code = ErrorCode.SessionOwnerMismatch;
   /** The session the caller tried to use. */
   readonly sessionId: string;
 
   constructor(sessionId: string) {
     super(`session ${JSON.stringify(sessionId)} belongs to another identity`);
-    this.name = "SessionOwnerMismatchError";
     this.sessionId = sessionId;
   }
 }
 
 /** A backend could not be connected: unreachable, refused `initialize`, or did not answer within the connect timeout. */
 export class BackendConnectError extends VmcpSessionError {
-  readonly code = "VMCP_BACKEND_CONNECT";
+  readonly code = ErrorCode.BackendConnect;
   /** The backend's workload ID. */
   readonly workloadId: string;
 
   constructor(workloadId: string, reason: string, options?: ErrorOptions) {
     super(`backend ${JSON.stringify(workloadId)} could not be connected: ${reason}`, options);
-    this.name = "BackendConnectError";
     this.workloadId = workloadId;
   }
 }
@@ -162,7 +153,7 @@ export class BackendConnectError extends VmcpSessionError {
  * `Mcp-Session-Id`). A fresh `initialize` with a new transport opens a new backend session.
  */
 export class BackendSessionExpiredError extends VmcpSessionError {
-  readonly code = "VMCP_BACKEND_SESSION_EXPIRED";
+  readonly code = ErrorCode.BackendSessionExpired;
   /** The backend's workload ID. */
   readonly workloadId: string;
   /** The backend session ID the backend no longer knows. */
@@ -173,7 +164,6 @@ export class BackendSessionExpiredError extends VmcpSessionError {
       `backend ${JSON.stringify(workloadId)} no longer knows session ${JSON.stringify(backendSessionId)}`,
       options,
     );
-    this.name = "BackendSessionExpiredError";
     this.workloadId = workloadId;
     this.backendSessionId = backendSessionId;
   }
@@ -184,75 +174,69 @@ export class BackendSessionExpiredError extends VmcpSessionError {
  * was in flight or about to be sent. The backend session may still exist on the backend.
  */
 export class BackendUnavailableError extends VmcpSessionError {
-  readonly code = "VMCP_BACKEND_UNAVAILABLE";
+  readonly code = ErrorCode.BackendUnavailable;
   /** The backend's workload ID. */
   readonly workloadId: string;
 
   constructor(workloadId: string, reason: string, options?: ErrorOptions) {
     super(`backend ${JSON.stringify(workloadId)} is unavailable: ${reason}`, options);
-    this.name = "BackendUnavailableError";
     this.workloadId = workloadId;
   }
 }
 
 /** A tool name that no connected backend offers under that exposed name. Map it to a JSON-RPC invalid-params error. */
 export class UnknownToolError extends VmcpSessionError {
-  readonly code = "VMCP_UNKNOWN_TOOL";
+  readonly code = ErrorCode.UnknownTool;
   /** The exposed tool name the caller asked for. */
   readonly toolName: string;
 
   constructor(toolName: string) {
     super(`no connected backend offers a tool named ${JSON.stringify(toolName)}`);
-    this.name = "UnknownToolError";
     this.toolName = toolName;
   }
 }
 
 /** A resource URI that no connected backend lists. */
 export class UnknownResourceError extends VmcpSessionError {
-  readonly code = "VMCP_UNKNOWN_RESOURCE";
+  readonly code = ErrorCode.UnknownResource;
   /** The URI the caller asked for. */
   readonly uri: string;
 
   constructor(uri: string) {
     super(`no connected backend offers a resource ${JSON.stringify(uri)}`);
-    this.name = "UnknownResourceError";
     this.uri = uri;
   }
 }
 
 /** A prompt name that no connected backend offers under that exposed name. */
 export class UnknownPromptError extends VmcpSessionError {
-  readonly code = "VMCP_UNKNOWN_PROMPT";
+  readonly code = ErrorCode.UnknownPrompt;
   /** The exposed prompt name the caller asked for. */
   readonly promptName: string;
 
   constructor(promptName: string) {
     super(`no connected backend offers a prompt named ${JSON.stringify(promptName)}`);
-    this.name = "UnknownPromptError";
     this.promptName = promptName;
   }
 }
 
 /** A call on a `SessionManager` or `MultiSession` after its `close()`. */
 export class SessionClosedError extends VmcpSessionError {
-  readonly code = "VMCP_SESSION_CLOSED";
+  readonly code = ErrorCode.SessionClosed;
 
   constructor(what: string) {
     super(`${what} is closed`);
-    this.name = "SessionClosedError";
   }
 }
 
 /** A session ID that a live stored session already holds (`SessionStorage.create` answered false). */
 export class SessionExistsError extends VmcpSessionError {
-  readonly code = "VMCP_SESSION_EXISTS";
+  readonly code = ErrorCode.SessionExists;
   /** The ID already taken. */
   readonly sessionId: string;
 
   constructor(sessionId: string) {
     super(`session ${JSON.stringify(sessionId)} already exists`);
-    this.name = "SessionExistsError";
     this.sessionId = sessionId;
   }
 }
@@ -263,7 +247,7 @@ export class SessionExistsError extends VmcpSessionError {
  * Map it to a JSON-RPC invalid-params error at `initialize`.
  */
 export class SessionTooLargeError extends VmcpSessionError {
-  readonly code = "VMCP_SESSION_TOO_LARGE";
+  readonly code = ErrorCode.SessionTooLarge;
   /** What is too large: `"client info"`, `"metadata"` or `metadata value <key>`. */
   readonly what: string;
   /** Its size, UTF-8 bytes. */
@@ -273,7 +257,6 @@ export class SessionTooLargeError extends VmcpSessionError {
 
   constructor(what: string, bytes: number, limitBytes: number) {
     super(`${what} is ${bytes} bytes, more than the limit of ${limitBytes} bytes`);
-    this.name = "SessionTooLargeError";
     this.what = what;
     this.bytes = bytes;
     this.limitBytes = limitBytes;
@@ -285,7 +268,7 @@ export class SessionTooLargeError extends VmcpSessionError {
  * is full: this request is refused without being sent. Retry later.
  */
 export class SessionBusyError extends VmcpSessionError {
-  readonly code = "VMCP_SESSION_BUSY";
+  readonly code = ErrorCode.SessionBusy;
   /** The session that is busy. */
   readonly sessionId: string;
   /** Its bound on backend requests in flight. */
@@ -297,9 +280,42 @@ export class SessionBusyError extends VmcpSessionError {
     super(
       `session ${JSON.stringify(sessionId)} is busy: ${maxConcurrent} backend requests in flight and ${maxQueued} waiting; retry later`,
     );
-    this.name = "SessionBusyError";
     this.sessionId = sessionId;
     this.maxConcurrent = maxConcurrent;
     this.maxQueued = maxQueued;
+  }
+}
+
+/**
+ * A store's server-side script failed (for a Redis store: a Lua error other than `NOSCRIPT`).
+ * That is a bug in the store or a value it was never meant to read, not an outage: retrying does
+ * not help, so it is not a `StorageUnavailableError` and a gateway answers it without Retry-After.
+ */
+export class StorageScriptError extends VmcpSessionError {
+  readonly code = ErrorCode.StorageScript;
+  /** The storage operation whose script failed, e.g. `"update"`. */
+  readonly operation: string;
+
+  constructor(operation: string, message: string, options?: ErrorOptions) {
+    super(`storage ${operation} failed in its script: ${message}`, options);
+    this.operation = operation;
+  }
+}
+
+/**
+ * `McpBackendConnector` needs `@modelcontextprotocol/sdk`, an optional peer dependency of this
+ * package that is not installed. Install it next to `@vmcp/session-core`
+ * (`npm i @modelcontextprotocol/sdk`), or pass a `BackendConnector` of your own.
+ */
+export class McpSdkMissingError extends VmcpSessionError {
+  readonly code = ErrorCode.McpSdkMissing;
+  /** The package to install: `"@modelcontextprotocol/sdk"`. */
+  readonly packageName = "@modelcontextprotocol/sdk";
+
+  constructor(options?: ErrorOptions) {
+    super(
+      "McpBackendConnector needs the MCP SDK, an optional peer dependency that is not installed: run `npm i @modelcontextprotocol/sdk`",
+      options,
+    );
   }
 }

@@ -12,26 +12,13 @@ export type {
   BackendRequestOptions,
 } from "./backend-connector.js";
 export {
-  type BackendChange,
-  type BackendUpdateResult,
-  DefaultBackendUpdateAttempts,
-  updateBackends,
-} from "./backend-list-update.js";
-export {
-  backendEntryMetadata,
-  type ConnectedBackendInfo,
-  populateBackendMetadata,
-  readStoredBackends,
-  type StoredBackend,
-} from "./backend-metadata.js";
-export {
   type BackendRetryOptions,
   DefaultBackendRetryInitialDelayMs,
   DefaultBackendRetryMaxDelayMs,
   DefaultBackendRetryWaitMs,
 } from "./backend-retry.js";
 export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
-export { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
+export type { ClientInfoRecord } from "./client-info.js";
 export {
   ConcurrencyLimit,
   DefaultMaxConcurrentBackendRequests,
@@ -41,8 +28,12 @@ export {
   BackendConnectError,
   BackendSessionExpiredError,
   BackendUnavailableError,
+  ErrorCode,
+  errorCodeOf,
   InvalidSessionIdError,
   InvalidSessionInputError,
+  isErrorCode,
+  McpSdkMissingError,
   SessionBusyError,
   SessionClosedError,
   SessionDecodeError,
@@ -52,6 +43,7 @@ export {
   SessionVersionConflictError,
   StorageClosedError,
   StorageListIncompleteError,
+  StorageScriptError,
   StorageUnavailableError,
   UnknownPromptError,
   UnknownResourceError,
@@ -59,19 +51,12 @@ export {
   type UnreachableListPart,
   VmcpSessionError,
 } from "./errors.js";
-export { IdentityBinder, type SessionOwner } from "./identity-binding.js";
+export type { SessionOwner } from "./identity-binding.js";
 export { DefaultIdleTimeoutMs } from "./idle-sweeper.js";
 export { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
 export type { ManagedSession } from "./managed-session.js";
 export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
-export {
-  DefaultMultiSession,
-  type MultiSession,
-  type MultiSessionInit,
-  type MultiSessionLimits,
-  resolveMultiSessionLimits,
-  type SessionOperations,
-} from "./multi-session.js";
+export type { MultiSession, MultiSessionLimits, SessionOperations } from "./multi-session.js";
 export {
   DefaultConnectTimeoutMs,
   type MakeSessionOptions,
@@ -88,7 +73,6 @@ export {
   sessionIdProblem,
 } from "./session-id.js";
 export {
-  BackendRecoveryBackoffMs,
   type CreateSessionOptions,
   DefaultBackendRecoveryAttempts,
   DefaultMaxLiveSessions,
@@ -103,13 +87,9 @@ export type {
   SessionRecord,
 } from "./session-record.js";
 export {
-  checkClientInfoSize,
-  checkMetadataSize,
   DefaultMaxClientInfoBytes,
   DefaultMaxMetadataBytes,
   DefaultMaxMetadataValueBytes,
-  type ResolvedSizeLimits,
-  resolveSizeLimits,
   type SessionSizeLimits,
 } from "./session-size.js";
 export type {
@@ -127,14 +107,5 @@ export {
   checkPatch,
   checkVersion,
 } from "./storage-input.js";
-export {
-  type ExposedItem,
-  exposeNames,
-  ToolNameSeparator,
-  type ToolNaming,
-} from "./tool-naming.js";
-export {
-  DefaultTtlSlideGranularityMs,
-  effectiveSlideGranularity,
-  slideDue,
-} from "./ttl-slide.js";
+export { ToolNameSeparator, type ToolNaming } from "./tool-naming.js";
+export { DefaultTtlSlideGranularityMs } from "./ttl-slide.js";

@@ -1,5 +1,7 @@
-import { SessionVersionConflictError, updateBackends } from "@vmcp/session-core";
+import { SessionVersionConflictError } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
+// Internal names are imported from the built modules: the same instances as the package entry.
+import { updateBackends } from "../dist/backend-list-update.js";
 import { MapStorage } from "./map-storage.js";
 
 async function seeded(): Promise<MapStorage> {

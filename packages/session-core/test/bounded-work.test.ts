@@ -4,7 +4,6 @@ import {
   type BackendConnector,
   type BackendTarget,
   ConcurrencyLimit,
-  DefaultMultiSession,
   ListRefreshGate,
   MultiSessionFactory,
   type MultiSessionLimits,
@@ -12,6 +11,8 @@ import {
   UnknownToolError,
 } from "@vmcp/session-core";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
+// Internal names are imported from the built modules: the same instances as the package entry.
+import { DefaultMultiSession } from "../dist/multi-session.js";
 
 /** A backend whose tool calls wait until released: shows how many run at once. */
 class GatedBackend implements BackendConnection {

@@ -13,9 +13,22 @@ export async function resolve(specifier, context, next) {
 }`;
 const register = `import { register } from "node:module"; register("data:text/javascript,${encodeURIComponent(hook)}");`;
 
+// A module hook that answers every @modelcontextprotocol/sdk import the way Node does when the
+// package is not installed (the SDK is an optional peer dependency).
+const missingHook = `
+export async function resolve(specifier, context, next) {
+  if (specifier.startsWith("@modelcontextprotocol/sdk")) {
+    const error = new Error("Cannot find package '@modelcontextprotocol/sdk' imported from " + context.parentURL);
+    error.code = "ERR_MODULE_NOT_FOUND";
+    throw error;
+  }
+  return next(specifier, context);
+}`;
+const registerMissing = `import { register } from "node:module"; register("data:text/javascript,${encodeURIComponent(missingHook)}");`;
+
 /** Runs an ES module script in a fresh node whose resolve hook blocks the MCP SDK; its stdout. */
-async function runWithSdkBlocked(script: string): Promise<string> {
-  const hook = `data:text/javascript,${encodeURIComponent(register)}`;
+async function runWithSdkBlocked(script: string, registration = register): Promise<string> {
+  const hook = `data:text/javascript,${encodeURIComponent(registration)}`;
   const args = ["--import", hook, "--input-type=module", "-e", script];
   const { stdout } = await run(process.execPath, args, { cwd: import.meta.dirname });
   return stdout;
@@ -41,5 +54,22 @@ describe("lazy MCP SDK", () => {
       console.log(errors.join("|"));`;
     const stdout = await runWithSdkBlocked(script);
     expect(stdout).toContain("SDK LOADED");
+  });
+
+  it("without the SDK installed, the connector rejects with McpSdkMissingError naming the package", async () => {
+    const script = `
+      const core = await import("@vmcp/session-core");
+      const connector = new core.McpBackendConnector();
+      const target = { workloadId: "x", transport: { kind: "streamable-http", url: "http://127.0.0.1:9/" } };
+      for (let i = 0; i < 2; i++) {
+        const error = await connector.connect(target).then(() => undefined, (e) => e);
+        console.log(error instanceof core.McpSdkMissingError, error.code, error.packageName);
+      }
+      await connector.close();`;
+    const stdout = await runWithSdkBlocked(script, registerMissing);
+    expect(stdout.trim().split("\n")).toEqual([
+      "true VMCP_MCP_SDK_MISSING @modelcontextprotocol/sdk",
+      "true VMCP_MCP_SDK_MISSING @modelcontextprotocol/sdk",
+    ]);
   });
 });

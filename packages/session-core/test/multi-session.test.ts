@@ -1,11 +1,12 @@
 import {
-  exposeNames,
   MultiSessionFactory,
   UnknownPromptError,
   UnknownResourceError,
   UnknownToolError,
 } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
+// Internal names are imported from the built modules: the same instances as the package entry.
+import { exposeNames } from "../dist/tool-naming.js";
 import { FakeConnector, targets } from "./test-connector.js";
 
 describe("MultiSession aggregation and routing", () => {

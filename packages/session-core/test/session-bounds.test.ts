@@ -1,15 +1,15 @@
 import {
   type ClientInfoRecord,
-  checkMetadataSize,
   DefaultMaxClientInfoBytes,
   MultiSessionFactory,
-  resolveSizeLimits,
   SessionManager,
   type SessionOwner,
   SessionOwnerMismatchError,
   SessionTooLargeError,
 } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
+// Internal names are imported from the built modules: the same instances as the package entry.
+import { checkMetadataSize, resolveSizeLimits } from "../dist/session-size.js";
 import { MapStorage } from "./map-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 

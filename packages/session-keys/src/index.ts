@@ -34,7 +34,14 @@ export {
   type StoredClientInfo,
   type StoredImplementation,
 } from "./client-info.js";
-export { InvalidBackendListError, InvalidWorkloadIdError } from "./errors.js";
+export {
+  ErrorCode,
+  errorCodeOf,
+  InvalidBackendListError,
+  InvalidWorkloadIdError,
+  isErrorCode,
+  VmcpSessionError,
+} from "./errors.js";
 export { decodeIdentity, encodeIdentity, type StoredIdentity } from "./identity.js";
 export { decodeJsonObject, encodeJsonObject, type JsonObject } from "./json-object.js";
 export {

@@ -1,11 +1,12 @@
+import { ErrorCode, VmcpSessionError } from "./errors.js";
+
 /**
  * Thrown when a stored `vmcp.*` metadata value cannot be decoded: a JSON value that does not
  * parse or is not an object, a required field that is missing or of the wrong type, or one key
  * of a group (client info, identity) present without the others.
  */
-export class InvalidMetadataValueError extends Error {
-  /** Stable machine-readable code. */
-  readonly code = "VMCP_INVALID_METADATA_VALUE";
+export class InvalidMetadataValueError extends VmcpSessionError {
+  readonly code = ErrorCode.InvalidMetadataValue;
   /** The metadata key whose value (or absence) is refused. */
   readonly key: string;
   /** The refused value exactly as stored; `undefined` when the key is missing. */
@@ -13,7 +14,6 @@ export class InvalidMetadataValueError extends Error {
 
   constructor(key: string, value: string | undefined, reason: string, options?: ErrorOptions) {
     super(`invalid metadata value for ${key}: ${reason}`, options);
-    this.name = "InvalidMetadataValueError";
     this.key = key;
     this.value = value;
   }

@@ -85,7 +85,6 @@ export class WriteNotReplicatedError extends StorageUnavailableError {
         `${replicasConfirmed} of ${replicasRequired} required replicas confirmed it within ` +
         `${waitTimeoutMs} ms (it may or may not survive a failover)`,
     );
-    this.name = "WriteNotReplicatedError";
     this.operation = operation;
     this.sessionId = sessionId;
     this.replicasRequired = replicasRequired;

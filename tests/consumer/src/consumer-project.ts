@@ -25,7 +25,8 @@ export interface ConsumerProject {
 
 /**
  * Creates a project in `dir` (which must lie outside the workspace) that depends on every packed
- * package by its tarball, on the peers a user brings (`ioredis`), on `@types/node` and on every
+ * package by its tarball, on the peers a user brings (`ioredis`, and the optional
+ * `@modelcontextprotocol/sdk` for `McpBackendConnector`), on `@types/node` and on every
  * third-party package a README example imports (at the workspace's ranges); installs it with
  * plain `npm install` from the tarballs and the registry; writes the README examples to
  * src/readme/ and compiles everything with the workspace's `tsc`.
@@ -43,7 +44,7 @@ export async function createConsumerProject(
   }
   const dependencies: Record<string, string> = {};
   for (const pkg of packed) dependencies[pkg.manifest.name] = `file:${pkg.tarball}`;
-  const thirdParty = new Set(["ioredis", "@types/node"]);
+  const thirdParty = new Set(["ioredis", "@modelcontextprotocol/sdk", "@types/node"]);
   for (const example of examples) {
     for (const name of importedPackages(example.code)) {
       if (!name.startsWith("@vmcp/")) thirdParty.add(name);

@@ -17,7 +17,7 @@ const rootLicense = readFileSync(join(workspaceRoot, "LICENSE"), "utf8");
 /** Peer dependencies a user brings, per package folder (and nothing else is a peer). */
 const expectedPeers: Record<string, readonly string[]> = {
   "session-keys": [],
-  "session-core": [],
+  "session-core": ["@modelcontextprotocol/sdk"],
   "store-memory": ["@vmcp/session-core"],
   "store-redis": ["@vmcp/session-core", "ioredis"],
   "storage-test-suite": ["@vmcp/session-core"],

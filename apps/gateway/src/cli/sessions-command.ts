@@ -1,4 +1,9 @@
-import type { SessionRecord, SessionStorage } from "@vmcp/session-core";
+import {
+  ErrorCode,
+  errorCodeOf,
+  type SessionRecord,
+  type SessionStorage,
+} from "@vmcp/session-core";
 import type { GatewayConfig } from "../config/gateway-config.js";
 import { createStorage, describeStore } from "../store/create-storage.js";
 import { formatSessionView, table, viewSession } from "./session-view.js";
@@ -41,9 +46,9 @@ export async function runSessionsCommand(
     if (action === "show") return await show(storage, id ?? "", json, io);
     return await remove(storage, id ?? "", json, io);
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
+    const code = errorCodeOf(error);
     io.err(`vmcp-gateway: ${(error as Error).message}`);
-    return code === "VMCP_STORAGE_UNAVAILABLE" ? 3 : code === "VMCP_INVALID_SESSION_ID" ? 2 : 1;
+    return code === ErrorCode.StorageUnavailable ? 3 : code === ErrorCode.InvalidSessionId ? 2 : 1;
   } finally {
     await storage.close();
   }
@@ -70,7 +75,7 @@ async function list(
     }
   } catch (error) {
     // Every reachable session was listed; print them, then say what is missing.
-    if ((error as { code?: unknown }).code !== "VMCP_STORAGE_LIST_INCOMPLETE") throw error;
+    if (errorCodeOf(error) !== ErrorCode.StorageListIncomplete) throw error;
     incomplete = error as Error;
   }
   print(records, config, json, io);

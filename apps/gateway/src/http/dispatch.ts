@@ -3,6 +3,7 @@ import {
   GetPromptRequestParamsSchema,
   ReadResourceRequestParamsSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, errorCodeOf } from "@vmcp/session-core";
 import type { GatewayLogger } from "../logger.js";
 import { GatewayErrorCode, type JsonRpcErrorBody } from "./json-rpc.js";
 import type { ServedSession } from "./session-service.js";
@@ -123,29 +124,32 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function toRpcError(error: unknown, ctx: DispatchContext): JsonRpcErrorBody {
   if (error instanceof RpcFailure) return error.body;
-  const code =
-    typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  const code = errorCodeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   switch (code) {
-    case "VMCP_UNKNOWN_TOOL":
-    case "VMCP_UNKNOWN_RESOURCE":
-    case "VMCP_UNKNOWN_PROMPT":
+    case ErrorCode.UnknownTool:
+    case ErrorCode.UnknownResource:
+    case ErrorCode.UnknownPrompt:
       return { code: GatewayErrorCode.InvalidParams, message, data: { code } };
-    case "VMCP_BACKEND_UNAVAILABLE":
-    case "VMCP_BACKEND_SESSION_EXPIRED": {
+    case ErrorCode.BackendUnavailable:
+    case ErrorCode.BackendSessionExpired: {
       const workloadId = (error as { workloadId?: unknown }).workloadId;
       ctx.log.warn({ sessionId: ctx.session.id, workloadId, err: error }, "backend failed");
       return { code: GatewayErrorCode.BackendUnavailable, message, data: { code, workloadId } };
     }
-    case "VMCP_STORAGE_UNAVAILABLE":
+    case ErrorCode.StorageUnavailable:
       return { code: GatewayErrorCode.StoreUnavailable, message, data: { code } };
-    case "VMCP_SESSION_BUSY":
+    case ErrorCode.SessionBusy:
       return { code: GatewayErrorCode.LimitExceeded, message, data: { code } };
+    case ErrorCode.StorageScript:
+      ctx.log.error({ sessionId: ctx.session.id, err: error }, "session store script failed");
+      return { code: GatewayErrorCode.InternalError, message, data: { code } };
   }
-  if (typeof code === "number" && Number.isInteger(code)) {
+  const rpcCode = (error as { code?: unknown } | null)?.code;
+  if (typeof rpcCode === "number" && Number.isInteger(rpcCode)) {
     // A JSON-RPC error the backend returned (McpError): pass it through.
     const data = (error as { data?: unknown }).data;
-    return data === undefined ? { code, message } : { code, message, data };
+    return data === undefined ? { code: rpcCode, message } : { code: rpcCode, message, data };
   }
   ctx.log.error({ sessionId: ctx.session.id, err: error }, "request failed");
   return { code: GatewayErrorCode.InternalError, message };

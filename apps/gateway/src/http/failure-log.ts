@@ -1,3 +1,4 @@
+import { ErrorCode, errorCodeOf } from "@vmcp/session-core";
 import { withoutRepeats } from "../log-redaction.js";
 import type { GatewayLogger } from "../logger.js";
 
@@ -55,9 +56,8 @@ export function logRequestFailure(
   error: unknown,
   storeLabel?: string,
 ): void {
-  const code =
-    typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
-  if (code === "VMCP_STORAGE_UNAVAILABLE" || code === "VMCP_STORAGE_CLOSED") {
+  const code = errorCodeOf(error);
+  if (code === ErrorCode.StorageUnavailable || code === ErrorCode.StorageClosed) {
     const fields = unavailabilityFields(error);
     const node = fields.node ?? storeLabel;
     log.warn(
@@ -66,7 +66,7 @@ export function logRequestFailure(
     );
   } else if (status >= 500) {
     log.error({ err: error, status, method }, "request failed");
-  } else if (code === "VMCP_CLIENT_CLOSED") {
+  } else if (code === ErrorCode.ClientClosed) {
     log.debug({ method }, "client closed the connection mid-request");
   } else {
     log.debug({ status, message }, "request refused");

@@ -5,7 +5,7 @@ import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
-import { type SessionOwner, sessionIdProblem } from "@vmcp/session-core";
+import { ErrorCode, errorCodeOf, type SessionOwner, sessionIdProblem } from "@vmcp/session-core";
 import { UnauthenticatedError } from "../errors.js";
 import { bearerTokenOf, type IdentityVerifier } from "../identity/identity-verifier.js";
 import type { GatewayLogger } from "../logger.js";
@@ -330,18 +330,17 @@ function toHttpError(error: unknown): {
       headers: { "www-authenticate": 'Bearer realm="vmcp-gateway"' },
     };
   }
-  const code =
-    typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  const code = errorCodeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   switch (code) {
-    case "VMCP_SESSION_OWNER_MISMATCH":
+    case ErrorCode.SessionOwnerMismatch:
       return {
         status: 403,
         body: { code: GatewayErrorCode.Forbidden, message, data: { code } },
         headers: {},
       };
-    case "VMCP_STORAGE_UNAVAILABLE":
-    case "VMCP_STORAGE_CLOSED":
+    case ErrorCode.StorageUnavailable:
+    case ErrorCode.StorageClosed:
       return {
         status: 503,
         body: {
@@ -351,7 +350,14 @@ function toHttpError(error: unknown): {
         },
         headers: { "retry-after": "1" },
       };
-    case "VMCP_SESSION_DECODE":
+    case ErrorCode.StorageScript:
+      // A bug in the store, not an outage: no Retry-After, since retrying does not help.
+      return {
+        status: 500,
+        body: { code: GatewayErrorCode.InternalError, message, data: { code } },
+        headers: {},
+      };
+    case ErrorCode.SessionDecode:
       return {
         status: 500,
         body: {
@@ -361,32 +367,32 @@ function toHttpError(error: unknown): {
         },
         headers: {},
       };
-    case "VMCP_TOKEN_TOO_LARGE":
+    case ErrorCode.TokenTooLarge:
       return {
         status: 431,
         body: { code: GatewayErrorCode.Unauthenticated, message, data: { code } },
         headers: { connection: "close" },
       };
-    case "VMCP_INVALID_SESSION_ID":
+    case ErrorCode.InvalidSessionId:
       return {
         status: 400,
         body: { code: GatewayErrorCode.InvalidRequest, message, data: { code } },
         headers: {},
       };
-    case "VMCP_BATCH_TOO_LONG":
+    case ErrorCode.BatchTooLong:
       return {
         status: 400,
         body: { code: GatewayErrorCode.InvalidRequest, message, data: { code } },
         headers: {},
       };
-    case "VMCP_SESSION_TOO_LARGE":
+    case ErrorCode.SessionTooLarge:
       return {
         status: 400,
         body: { code: GatewayErrorCode.InvalidParams, message, data: { code } },
         headers: {},
       };
-    case "VMCP_INITIALIZE_RATE_LIMITED":
-    case "VMCP_TOO_MANY_SESSIONS": {
+    case ErrorCode.InitializeRateLimited:
+    case ErrorCode.TooManySessions: {
       const retryAfter = (error as { retryAfterSec?: unknown }).retryAfterSec;
       return {
         status: 429,

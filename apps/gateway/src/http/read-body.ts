@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { ErrorCode } from "@vmcp/session-core";
 import { GatewayErrorCode, HttpJsonRpcError } from "./json-rpc.js";
 
 /** Default bound on reading one request body: 30 s, in ms. */
@@ -10,7 +11,7 @@ export const DefaultBodyTimeoutMs = 30_000;
  */
 export class ClientClosedError extends HttpJsonRpcError {
   /** Stable code of this refusal. */
-  readonly code = "VMCP_CLIENT_CLOSED";
+  readonly code = ErrorCode.ClientClosed;
 
   constructor() {
     super(

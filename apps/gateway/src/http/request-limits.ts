@@ -1,9 +1,9 @@
 import type { IncomingMessage } from "node:http";
-import { type SessionOwner, VmcpSessionError } from "@vmcp/session-core";
+import { ErrorCode, type SessionOwner, VmcpSessionError } from "@vmcp/session-core";
 
 /** A JSON-RPC batch longer than `limits.maxBatchLength`: refused whole (HTTP 400, -32600). */
 export class BatchTooLongError extends VmcpSessionError {
-  readonly code = "VMCP_BATCH_TOO_LONG";
+  readonly code = ErrorCode.BatchTooLong;
   /** Messages in the refused batch. */
   readonly length: number;
   /** The configured bound. */
@@ -11,7 +11,6 @@ export class BatchTooLongError extends VmcpSessionError {
 
   constructor(length: number, maxLength: number) {
     super(`a batch of ${length} messages is longer than the limit of ${maxLength}`);
-    this.name = "BatchTooLongError";
     this.length = length;
     this.maxLength = maxLength;
   }
@@ -22,17 +21,16 @@ export class BatchTooLongError extends VmcpSessionError {
  * (HTTP 429, -32005, with `Retry-After`).
  */
 export class CallerLimitError extends VmcpSessionError {
-  readonly code: "VMCP_INITIALIZE_RATE_LIMITED" | "VMCP_TOO_MANY_SESSIONS";
+  readonly code: typeof ErrorCode.InitializeRateLimited | typeof ErrorCode.TooManySessions;
   /** Seconds after which a retry may succeed (the `Retry-After` header). */
   readonly retryAfterSec: number;
 
   constructor(
-    code: "VMCP_INITIALIZE_RATE_LIMITED" | "VMCP_TOO_MANY_SESSIONS",
+    code: typeof ErrorCode.InitializeRateLimited | typeof ErrorCode.TooManySessions,
     message: string,
     retryAfterSec: number,
   ) {
     super(message);
-    this.name = "CallerLimitError";
     this.code = code;
     this.retryAfterSec = retryAfterSec;
   }
@@ -106,7 +104,7 @@ export class CallerLimits {
     const live = this.#liveCount(caller, now);
     if (live >= this.#o.maxSessionsPerCaller) {
       throw new CallerLimitError(
-        "VMCP_TOO_MANY_SESSIONS",
+        ErrorCode.TooManySessions,
         `this caller already holds ${live} live sessions (the limit is ${this.#o.maxSessionsPerCaller}); end one with DELETE or reuse it`,
         60,
       );
@@ -118,7 +116,7 @@ export class CallerLimits {
     if (bucket.tokens < 1) {
       this.#buckets.set(caller, bucket);
       throw new CallerLimitError(
-        "VMCP_INITIALIZE_RATE_LIMITED",
+        ErrorCode.InitializeRateLimited,
         `too many initialize requests from this caller (limit ${this.#o.initializePerMinute} per minute, burst ${this.#o.initializeBurst}); retry later`,
         Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)),
       );

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { type SessionOwner, VmcpSessionError } from "@vmcp/session-core";
+import { ErrorCode, type SessionOwner, VmcpSessionError } from "@vmcp/session-core";
 import type { IdentityVerifier } from "./identity-verifier.js";
 
 /** Default bound on one bearer token: 8 KiB (8192 bytes). */
@@ -7,13 +7,12 @@ export const DefaultMaxTokenBytes = 8 * 1024;
 
 /** A bearer token longer than the configured bound (HTTP 431). The token itself is never kept. */
 export class TokenTooLargeError extends VmcpSessionError {
-  readonly code = "VMCP_TOKEN_TOO_LARGE";
+  readonly code = ErrorCode.TokenTooLarge;
   /** The bound, bytes. */
   readonly maxTokenBytes: number;
 
   constructor(maxTokenBytes: number) {
     super(`the bearer token is larger than ${maxTokenBytes} bytes`);
-    this.name = "TokenTooLargeError";
     this.maxTokenBytes = maxTokenBytes;
   }
 }
