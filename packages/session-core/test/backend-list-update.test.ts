@@ -1,9 +1,9 @@
 import { SessionVersionConflictError, updateBackends } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 
-async function seeded(): Promise<MapStorage> {
-  const storage = new MapStorage();
+async function seeded(): Promise<RecordingStorage> {
+  const storage = new RecordingStorage();
   await storage.create({
     id: "s1",
     metadata: {
@@ -17,11 +17,11 @@ async function seeded(): Promise<MapStorage> {
 }
 
 /** A storage where another writer always lands between our read and our write. */
-class RacingStorage extends MapStorage {
+class RacingStorage extends RecordingStorage {
   override async update(
     id: string,
-    patch: Parameters<MapStorage["update"]>[1],
-    options?: Parameters<MapStorage["update"]>[2],
+    patch: Parameters<RecordingStorage["update"]>[1],
+    options?: Parameters<RecordingStorage["update"]>[2],
   ): Promise<boolean> {
     this.writeKey(id, "app.noise", String(this.counts.update));
     return super.update(id, patch, options);

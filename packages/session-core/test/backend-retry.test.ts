@@ -1,12 +1,12 @@
 import { type BackendRetryOptions, MultiSessionFactory, SessionManager } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 
 /** Two replicas over one storage; only replica B's restores meet the scripted failures. */
 function replicas(retry: BackendRetryOptions, connectTimeoutMs = 5_000) {
   const connector = new FakeConnector();
-  const storage = new MapStorage();
+  const storage = new RecordingStorage();
   const make = (c: FakeConnector) =>
     new SessionManager({
       storage,
@@ -141,7 +141,7 @@ describe("SessionManager: a backend unreachable during a restore is retried", ()
       expect(
         () =>
           new SessionManager({
-            storage: new MapStorage(),
+            storage: new RecordingStorage(),
             factory: new MultiSessionFactory({ backends: targets("alpha") }),
             backendRetry,
           }),

@@ -1,6 +1,6 @@
 import { MultiSessionFactory, SessionManager } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -15,7 +15,7 @@ async function waitUntil(probe: () => boolean, timeoutMs: number): Promise<void>
 
 function manager(idleTimeoutMs: number) {
   const connector = new FakeConnector();
-  const storage = new MapStorage();
+  const storage = new RecordingStorage();
   const m = new SessionManager({
     storage,
     factory: new MultiSessionFactory({ backends: targets("alpha"), connector }),

@@ -1,62 +1,61 @@
-import {
-  type NewSession,
-  type SessionPatch,
-  type SessionRecord,
-  type SessionStorage,
-  SessionVersionConflictError,
-  type UpdateOptions,
+import type {
+  LoadOptions,
+  NewSession,
+  SessionPatch,
+  SessionRecord,
+  UpdateOptions,
 } from "@vmcp/session-core";
+import { ReferenceStorage } from "@vmcp/session-core/testing";
 
 /**
- * A tiny in-test `SessionStorage` double (session-core must not depend on a store): a Map of
- * records with versions, counting calls, and a hook that runs just before each update is applied
- * (to stage a concurrent writer).
+ * The contract-correct `ReferenceStorage` (input checks, deadlines, no resurrection), recording
+ * for the manager's unit tests: it counts calls, logs updates, exposes its records (to stage or
+ * inspect another replica's view), and runs a hook just before an update is applied (to stage a
+ * concurrent writer).
  */
-export class MapStorage implements SessionStorage {
-  readonly records = new Map<string, SessionRecord>();
+export class RecordingStorage extends ReferenceStorage {
+  /** The stored records by session ID (the reference store's own map, made public here). */
+  declare readonly records: Map<string, SessionRecord>;
   readonly counts = { create: 0, update: 0, load: 0, delete: 0, touch: 0 };
   readonly updates: Array<{ id: string; patch: SessionPatch; options: UpdateOptions | undefined }> =
     [];
+  /** Runs once, just before the next update is applied. */
   beforeUpdate: ((id: string) => void) | undefined;
 
-  async create(session: NewSession): Promise<boolean> {
+  override async create(session: NewSession): Promise<boolean> {
     this.counts.create++;
-    if (this.records.has(session.id)) return false;
-    const now = Date.now();
-    this.records.set(session.id, {
-      id: session.id,
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
-      metadata: { ...session.metadata },
-      ...(session.expiresAt === undefined ? {} : { expiresAt: session.expiresAt }),
-    });
-    return true;
+    return super.create(session);
   }
 
-  async update(id: string, patch: SessionPatch, options?: UpdateOptions): Promise<boolean> {
+  override async update(
+    id: string,
+    patch: SessionPatch,
+    options?: UpdateOptions,
+  ): Promise<boolean> {
     this.counts.update++;
     this.updates.push({ id, patch, options });
     const hook = this.beforeUpdate;
     this.beforeUpdate = undefined;
     hook?.(id);
-    const record = this.records.get(id);
-    if (record === undefined) return false;
-    if (options?.ifVersion !== undefined && options.ifVersion !== record.version) {
-      throw new SessionVersionConflictError(id, options.ifVersion);
-    }
-    const metadata = { ...record.metadata, ...patch.set };
-    for (const key of patch.remove ?? []) delete metadata[key];
-    this.records.set(id, {
-      ...record,
-      metadata,
-      version: record.version + 1,
-      updatedAt: Date.now(),
-    });
-    return true;
+    return super.update(id, patch, options);
   }
 
-  /** A write by "another replica": sets one key unconditionally. */
+  override async load(id: string, options?: LoadOptions): Promise<SessionRecord | undefined> {
+    this.counts.load++;
+    return super.load(id, options);
+  }
+
+  override async touch(id: string, expiresAt: number): Promise<boolean> {
+    this.counts.touch++;
+    return super.touch(id, expiresAt);
+  }
+
+  override async delete(id: string): Promise<boolean> {
+    this.counts.delete++;
+    return super.delete(id);
+  }
+
+  /** A write by "another replica": sets one key unconditionally, bumping the version. */
   writeKey(id: string, key: string, value: string): void {
     const record = this.records.get(id);
     if (record === undefined) throw new Error(`no session ${id}`);
@@ -66,40 +65,4 @@ export class MapStorage implements SessionStorage {
       version: record.version + 1,
     });
   }
-
-  async load(
-    id: string,
-    options?: { slideExpiresAt?: number },
-  ): Promise<SessionRecord | undefined> {
-    this.counts.load++;
-    const record = this.records.get(id);
-    if (record === undefined) return undefined;
-    const slid =
-      options?.slideExpiresAt === undefined
-        ? record
-        : { ...record, expiresAt: options.slideExpiresAt };
-    this.records.set(id, slid);
-    return { ...slid, metadata: { ...slid.metadata } };
-  }
-
-  async touch(id: string, expiresAt: number): Promise<boolean> {
-    this.counts.touch++;
-    const record = this.records.get(id);
-    if (record === undefined) return false;
-    this.records.set(id, { ...record, expiresAt });
-    return true;
-  }
-
-  async delete(id: string): Promise<boolean> {
-    this.counts.delete++;
-    return this.records.delete(id);
-  }
-
-  async *listIds(): AsyncIterable<string> {
-    yield* [...this.records.keys()];
-  }
-
-  async ping(): Promise<void> {}
-
-  async close(): Promise<void> {}
 }

@@ -10,7 +10,7 @@ import {
   SessionTooLargeError,
 } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 
 const alice: SessionOwner = { issuer: "https://idp.example", subject: "alice" };
@@ -24,7 +24,7 @@ function client(name: string, capabilities: Record<string, unknown> = {}): Clien
 describe("byte bounds on what a session stores and holds", () => {
   it("a 900 KB clientInfo is refused before any backend is contacted, and nothing is stored", async () => {
     const connector = new FakeConnector();
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     const manager = new SessionManager({
       storage,
       factory: new MultiSessionFactory({ backends: targets("alpha", "beta"), connector }),
@@ -92,7 +92,7 @@ describe("byte bounds on what a session stores and holds", () => {
 describe("the TTL slides only after the owner check passes", () => {
   function setup(granularity?: number) {
     let now = Date.now();
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     const manager = new SessionManager({
       storage,
       factory: new MultiSessionFactory({
@@ -158,8 +158,10 @@ describe("the TTL slides only after the owner check passes", () => {
     expect(every.storage.counts.touch).toBe(2);
     await every.manager.close();
 
-    let now = 0;
-    const storage = new MapStorage();
+    // A real store's clock: a deadline in 1970 would mean "gone" (create refuses it).
+    const start = Date.now();
+    let now = start;
+    const storage = new RecordingStorage();
     const short = new SessionManager({
       storage,
       factory: new MultiSessionFactory({ backends: [], connector: new FakeConnector() }),
@@ -167,13 +169,13 @@ describe("the TTL slides only after the owner check passes", () => {
       now: () => now,
     });
     const s = await short.create();
-    now = 999;
+    now = start + 999;
     await short.get(s.id);
     expect(storage.counts.touch).toBe(0);
-    now = 1000; // a tenth of the 10 s TTL, although the default granularity is 60 s
+    now = start + 1000; // a tenth of the 10 s TTL, although the default granularity is 60 s
     await short.get(s.id);
     expect(storage.counts.touch).toBe(1);
-    expect(storage.records.get(s.id)?.expiresAt).toBe(11_000);
+    expect(storage.records.get(s.id)?.expiresAt).toBe(start + 11_000);
     expect(
       () =>
         new SessionManager({

@@ -8,7 +8,7 @@ import {
   SessionOwnerMismatchError,
 } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 
 const alice: SessionOwner = { issuer: "https://idp.example", subject: "alice" };
@@ -21,7 +21,7 @@ function replicas(
   ids = ["alpha", "beta"],
   extra: { maxLiveSessions?: number; backendRecoveryAttempts?: number } = {},
 ) {
-  const storage = new MapStorage();
+  const storage = new RecordingStorage();
   const make = () =>
     new SessionManager({
       storage,
@@ -131,7 +131,7 @@ describe("SessionManager", () => {
 
   it("a replica with another binding secret refuses the owner (the secret must be shared)", async () => {
     const connector = new FakeConnector();
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     const factory = new MultiSessionFactory({ backends: targets("alpha"), connector });
     const a = new SessionManager({ storage, factory, bindingSecret: "one" });
     const b = new SessionManager({ storage, factory, bindingSecret: "two" });
@@ -285,7 +285,7 @@ describe("SessionManager", () => {
       expect(
         () =>
           new SessionManager({
-            storage: new MapStorage(),
+            storage: new RecordingStorage(),
             factory: new MultiSessionFactory({ backends: targets("alpha") }),
             backendRecoveryAttempts: bad,
           }),
@@ -319,7 +319,7 @@ describe("SessionManager", () => {
 
   it("a stored backend that is no longer configured is dropped on restore, atomically", async () => {
     const connector = new FakeConnector();
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     const wide = new SessionManager({
       storage,
       factory: new MultiSessionFactory({ backends: targets("alpha", "beta"), connector }),
