@@ -1,13 +1,15 @@
-import { fileURLToPath } from "node:url";
 import { BackendConnectError, type BackendTarget, McpBackendConnector } from "@vmcp/session-core";
+import { stdioBackendScript } from "@vmcp/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { childPids, exists } from "./fixtures/processes.js";
 
-const server = fileURLToPath(new URL("./fixtures/stdio-server.mjs", import.meta.url));
-const stubborn = fileURLToPath(new URL("./fixtures/stdio-stubborn.mjs", import.meta.url));
+// The same test backend twice: calm (tagged, so `ps` tells the two apart) and stubborn.
+const server = `${stdioBackendScript} --tag calm`;
+const stubborn = `${stdioBackendScript} --stubborn`;
 
-function stdio(workloadId: string, script: string): BackendTarget {
-  return { workloadId, transport: { kind: "stdio", command: process.execPath, args: [script] } };
+function stdio(workloadId: string, commandLine: string): BackendTarget {
+  const args = commandLine.split(" ");
+  return { workloadId, transport: { kind: "stdio", command: process.execPath, args } };
 }
 
 describe("McpBackendConnector and its stdio processes", () => {
