@@ -19,7 +19,9 @@
  *
  * Subject and baseline alternate in the same process; the table shows medians.
  */
+
 import { cpus, loadavg } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { formatRatioTable, median } from "@vmcp/bench-kit";
 import {
   type BackendConnection,
@@ -57,7 +59,7 @@ async function timeMs(fn: () => Promise<unknown>): Promise<number> {
  */
 const sleepingConnector: BackendConnector = {
   async connect(target: BackendTarget): Promise<BackendConnection> {
-    await new Promise((r) => setTimeout(r, InitializeDelayMs));
+    await sleep(InitializeDelayMs);
     const none = async () => [];
     return {
       workloadId: target.workloadId,
@@ -203,12 +205,12 @@ async function restoreBench(): Promise<{ miss: GetFigures; hit: GetFigures }> {
 /** A `CountingStorage` whose every call first waits one simulated network round trip. */
 class RoundTripStorage extends CountingStorage {
   override async load(id: string) {
-    await new Promise((resolve) => setTimeout(resolve, RoundTripMs));
+    await sleep(RoundTripMs);
     return super.load(id);
   }
 
   override async touch(id: string, expiresAt: number) {
-    await new Promise((resolve) => setTimeout(resolve, RoundTripMs));
+    await sleep(RoundTripMs);
     return super.touch(id, expiresAt);
   }
 }

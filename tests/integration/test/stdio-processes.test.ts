@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { BackendConnectError, type BackendTarget, McpBackendConnector } from "@vmcp/session-core";
 import { stdioBackendScript } from "@vmcp/test-support";
 import { afterEach, describe, expect, it } from "vitest";
@@ -98,7 +99,7 @@ describe("McpBackendConnector and its stdio processes", () => {
     connector.killStdioProcesses();
     const deadline = performance.now() + 5_000;
     while (connector.stdioProcessIds.length > 0 && performance.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     expect(connector.stdioProcessIds).toEqual([]);
     expect(exists(pid as number)).toBe(false);
