@@ -27,6 +27,7 @@ import {
   type BackendConnection,
   type BackendConnector,
   type BackendTarget,
+  type LoadOptions,
   MultiSessionFactory,
   SessionManager,
 } from "@vmcp/session-core";
@@ -204,9 +205,9 @@ async function restoreBench(): Promise<{ miss: GetFigures; hit: GetFigures }> {
 
 /** A `CountingStorage` whose every call first waits one simulated network round trip. */
 class RoundTripStorage extends CountingStorage {
-  override async load(id: string) {
+  override async load(id: string, options?: LoadOptions) {
     await sleep(RoundTripMs);
-    return super.load(id);
+    return super.load(id, options);
   }
 
   override async touch(id: string, expiresAt: number) {
