@@ -18,9 +18,15 @@ import { checkDeadline, checkNewSession, checkPatch, checkVersion } from "./stor
 export class ReferenceStorage implements SessionStorage {
   /** The stored records by session ID, including expired ones not yet looked at. */
   protected readonly records = new Map<string, SessionRecord>();
+  /**
+   * Calls made so far, by method (counted on entry, refused ones too), for tests that check how
+   * much storage work their code does.
+   */
+  readonly calls = { create: 0, update: 0, load: 0, touch: 0, delete: 0, listIds: 0 };
   #closed = false;
 
   async create(session: NewSession): Promise<boolean> {
+    this.calls.create++;
     this.checkOpen();
     const metadata = checkNewSession(session);
     const now = Date.now();
@@ -35,6 +41,7 @@ export class ReferenceStorage implements SessionStorage {
   }
 
   async update(id: string, patch: SessionPatch, options?: UpdateOptions): Promise<boolean> {
+    this.calls.update++;
     this.checkOpen();
     this.checkId(id);
     const change = checkPatch(patch);
@@ -55,6 +62,7 @@ export class ReferenceStorage implements SessionStorage {
   }
 
   async load(id: string, options?: LoadOptions): Promise<SessionRecord | undefined> {
+    this.calls.load++;
     this.checkOpen();
     this.checkId(id);
     const slide = options?.slideExpiresAt;
@@ -67,6 +75,7 @@ export class ReferenceStorage implements SessionStorage {
   }
 
   async touch(id: string, expiresAt: number): Promise<boolean> {
+    this.calls.touch++;
     this.checkOpen();
     this.checkId(id);
     checkDeadline(expiresAt, "expiresAt");
@@ -77,6 +86,7 @@ export class ReferenceStorage implements SessionStorage {
   }
 
   async delete(id: string): Promise<boolean> {
+    this.calls.delete++;
     this.checkOpen();
     this.checkId(id);
     const existed = this.live(id) !== undefined;
@@ -85,6 +95,7 @@ export class ReferenceStorage implements SessionStorage {
   }
 
   async *listIds(): AsyncIterable<string> {
+    this.calls.listIds++;
     this.checkOpen();
     for (const id of [...this.records.keys()]) if (this.live(id) !== undefined) yield id;
   }

@@ -23,7 +23,7 @@ class RacingStorage extends RecordingStorage {
     patch: Parameters<RecordingStorage["update"]>[1],
     options?: Parameters<RecordingStorage["update"]>[2],
   ): Promise<boolean> {
-    this.writeKey(id, "app.noise", String(this.counts.update));
+    this.writeKey(id, "app.noise", String(this.calls.update));
     return super.update(id, patch, options);
   }
 }
@@ -58,7 +58,7 @@ describe("updateBackends (one conditional update, retried on conflict)", () => {
       found: true,
       backendIds: "a,b",
     });
-    expect(storage.counts.update).toBe(0);
+    expect(storage.calls.update).toBe(0);
     expect(await updateBackends(storage, "gone", { drop: ["a"] })).toEqual({
       found: false,
       backendIds: undefined,
@@ -72,7 +72,7 @@ describe("updateBackends (one conditional update, retried on conflict)", () => {
     await expect(
       updateBackends(storage, "s1", { drop: ["b"] }, { attempts: 3 }),
     ).rejects.toBeInstanceOf(SessionVersionConflictError);
-    expect(storage.counts.update).toBe(3);
+    expect(storage.calls.update).toBe(3);
     expect(storage.records.get("s1")?.metadata["vmcp.backend.ids"]).toBe("a,b");
   });
 });

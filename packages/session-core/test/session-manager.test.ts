@@ -82,11 +82,11 @@ describe("SessionManager", () => {
     const connector = new FakeConnector();
     const { storage, a } = replicas(connector);
     const session = await a.create();
-    const loads = storage.counts.load;
+    const loads = storage.calls.load;
     const calls = connector.calls.length;
     expect(await a.get(session.id)).toBe(session);
-    expect(storage.counts.load - loads).toBe(1);
-    expect(storage.counts.touch).toBe(0);
+    expect(storage.calls.load - loads).toBe(1);
+    expect(storage.calls.touch).toBe(0);
     expect(connector.calls.length).toBe(calls);
   });
 
@@ -144,7 +144,7 @@ describe("SessionManager", () => {
     const { storage, a, b } = replicas(connector);
     const session = await a.create();
     connector.expireSessions("alpha");
-    const creates = storage.counts.create;
+    const creates = storage.calls.create;
     const onB = await b.get(session.id);
     expect(onB?.backendIds).toEqual(["alpha", "beta"]);
     expect(connector.initializeCount("alpha")).toBe(2);
@@ -153,7 +153,7 @@ describe("SessionManager", () => {
       "alpha-s2",
     );
     expect(storage.records.get(session.id)?.metadata["vmcp.backend.session.beta"]).toBe("beta-s1");
-    expect(storage.counts.create).toBe(creates);
+    expect(storage.calls.create).toBe(creates);
   });
 
   it("a cached session is not evicted when another replica wrote a different per-backend session ID (no eviction storm)", async () => {
