@@ -11,10 +11,12 @@
  * Rounds alternate the victim alone and under each attack; the table shows the victim's median
  * p99 against its p99 alone, its errors (aim: 0) and the gateway's peak RSS (aim: < 400 MB).
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -226,7 +228,7 @@ async function main(): Promise<void> {
     };
     const underAttack = async (phase: Phase, attack: ReturnType<typeof runAttack>) => {
       peak = rssMb(pid);
-      await new Promise((resolve) => setTimeout(resolve, 300)); // let the attack ramp up
+      await sleep(300); // let the attack ramp up
       const run = await victimRun();
       phase.tallies.push(await attack.stop());
       phase.p99.push(run.p99);

@@ -1,19 +1,9 @@
 import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
+import { waitUntil } from "@vmcp/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendFlags, startDemoBackends } from "./helpers/demo-backends.js";
 import { attachClient, connectClient, resultText } from "./helpers/mcp-client.js";
 import { type GatewayProcess, runCli, startGatewayProcess } from "./helpers/processes.js";
-
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = performance.now();
-  while (!(await probe())) {
-    if (performance.now() - started > timeoutMs) {
-      throw new Error(`not met within ${timeoutMs} ms`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return performance.now() - started;
-}
 
 describe("a backend paused while another replica restores the session (Redis, two gateways)", () => {
   let redis: RedisServer;
@@ -67,6 +57,8 @@ describe("a backend paused while another replica restores the session (Redis, tw
     const took = await waitUntil(
       async () => JSON.stringify(await names(onB.client)) === JSON.stringify(toolsOnA),
       5_000,
+      "tools of the resumed backend",
+      100,
     );
     expect(took).toBeLessThan(5_000);
     expect(resultText(await onB.client.callTool({ name: "add", arguments: { a: 1, b: 2 } }))).toBe(

@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { exportJWK, type JWK, SignJWT } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
 import { JwtVerifier } from "../dist/identity/jwt-verifier.js";
@@ -55,7 +56,7 @@ async function msUntil(check: () => Promise<boolean>, boundMs: number): Promise<
   const started = performance.now();
   while (performance.now() - started < boundMs) {
     if (await check()) return performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
   return Number.POSITIVE_INFINITY;
 }
@@ -122,7 +123,7 @@ describe("JWT keys that rotate", () => {
 
     // Unknown kids in a burst cost at most one refetch per replica.
     const stranger = await tokenOf(await signingKey("nobody"));
-    await new Promise((resolve) => setTimeout(resolve, cooldownMs));
+    await sleep(cooldownMs);
     const before = fetches;
     for (let i = 0; i < 10; i++)
       expect(await accepts(replicas[0] as JwtVerifier, stranger)).toBe(false);

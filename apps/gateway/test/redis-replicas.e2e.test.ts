@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendFlags, startDemoBackends } from "./helpers/demo-backends.js";
@@ -197,7 +198,7 @@ describe("gateway replicas sharing one Redis", () => {
     let ready = 0;
     for (let i = 0; i < 50 && ready !== 200; i++) {
       ready = (await fetch(`${gateway.url}/readyz`)).status;
-      if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+      if (ready !== 200) await sleep(100);
     }
     expect(ready).toBe(200);
     expect((await rawPost(gateway.url, listBody, auth)).status).toBe(404);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendFlags, startDemoBackends } from "./helpers/demo-backends.js";
 import { connectClient, initializeBody, rawPost, resultText } from "./helpers/mcp-client.js";
@@ -208,10 +209,12 @@ describe("one gateway process on the memory store", () => {
   it("shuts down gracefully on SIGTERM with exit code 0", async () => {
     const extra = await startGatewayProcess(backendFlags(backends.alpha));
     const { client } = await connectClient(extra.url);
-    const call = client.callTool({ name: "sleep", arguments: { ms: 1500 } });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The call has 1 s to reach the gateway before SIGTERM (slack for a busy machine), and is
+    // still running for 2 s more when the signal comes.
+    const call = client.callTool({ name: "sleep", arguments: { ms: 3_000 } });
+    await sleep(1_000);
     const [result, code] = await Promise.all([call, extra.stop()]);
-    expect(resultText(result)).toBe("slept 1500 ms");
+    expect(resultText(result)).toBe("slept 3000 ms");
     expect(code).toBe(0);
     expect(extra.stderr()).toMatch(/"inFlight":1/);
     expect(extra.stderr()).toMatch(/shut down/);

@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { stdioBackendScript, waitUntil } from "@vmcp/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectClient, resultText } from "./helpers/mcp-client.js";
 import { type GatewayProcess, startGatewayProcess } from "./helpers/processes.js";
 
-const fixture = fileURLToPath(new URL("./fixtures/stdio-stubborn.mjs", import.meta.url));
+/** The shared stdio test backend; both gateway backends below run it, announcing themselves. */
+const fixture = stdioBackendScript;
 
 /** PIDs of the live (not zombie) children of `parent` running the fixture. */
 function fixtureChildren(parent: number): number[] {
@@ -43,14 +44,6 @@ function running(pid: number): boolean {
   }
 }
 
-async function waitUntil(probe: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!probe()) {
-    if (performance.now() > deadline) throw new Error(`not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** The JSON log lines of a gateway's stderr; throws on any line that is not JSON. */
 function logRecords(stderr: string): Array<Record<string, unknown>> {
   return stderr
@@ -83,9 +76,9 @@ describe("a gateway's stdio backend processes", () => {
   const start = (extra: string[] = []) =>
     startGatewayProcess([
       "--backend",
-      `calm=stdio:${process.execPath} ${fixture}`,
+      `calm=stdio:${process.execPath} ${fixture} --announce`,
       "--backend",
-      `stubborn=stdio:${process.execPath} ${fixture} --stubborn`,
+      `stubborn=stdio:${process.execPath} ${fixture} --announce --stubborn`,
       "--stdio-stop-grace-ms",
       "500",
       ...extra,
@@ -134,7 +127,7 @@ describe("a gateway's stdio backend processes", () => {
     expect(await gateway.stop()).toBe(1);
     // SIGKILL was sent before the gateway exited; give the kernel a moment to finish them.
     // (Their zombies now belong to init, which reaps them in its own time.)
-    await waitUntil(() => !children.some(running), 1_000);
+    await waitUntil(() => !children.some(running), 5_000);
   });
 
   it("idle sessions stop their stdio processes; the next request restores the session", async () => {

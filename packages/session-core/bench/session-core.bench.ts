@@ -1,8 +1,9 @@
 /**
  * session-core benchmarks, against real MCP SDK backends on loopback and the real SDK client:
  *
- * Backends are minimal Streamable HTTP responders in a child process (see bench-backend.ts), so
- * the figures are the gateway's: the real SDK client, the connector and the factory.
+ * Backends are minimal Streamable HTTP responders in a child process (`startRemoteJsonBackends`
+ * of @vmcp/test-support), so the figures are the gateway's: the real SDK client, the connector
+ * and the factory.
  *
  * 1. makeSession over 10 backends that each delay `initialize` by 100 ms, against the same over
  *    one backend: the connects run in parallel, so the ratio should stay near 1 (aim <= 1.3).
@@ -18,17 +19,20 @@
  *
  * Subject and baseline alternate in the same process; the table shows medians.
  */
+
 import { cpus, loadavg } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { formatRatioTable, median } from "@vmcp/bench-kit";
 import {
   type BackendConnection,
   type BackendConnector,
   type BackendTarget,
+  type LoadOptions,
   MultiSessionFactory,
   SessionManager,
 } from "@vmcp/session-core";
+import { type RemoteJsonBackends, startRemoteJsonBackends } from "@vmcp/test-support";
 import { CountingStorage } from "./counting-storage.js";
-import { type RemoteBackends, startRemoteBackends } from "./remote-backends.js";
 
 const Rounds = 7;
 const RoundTripMs = 1;
@@ -40,7 +44,7 @@ function target(url: string, i: number): BackendTarget {
   return { workloadId: `b${i}`, transport: { kind: "streamable-http", url } };
 }
 
-async function count(backends: RemoteBackends, method: string): Promise<number> {
+async function count(backends: RemoteJsonBackends, method: string): Promise<number> {
   return (await backends.counts())[method] ?? 0;
 }
 
@@ -56,7 +60,7 @@ async function timeMs(fn: () => Promise<unknown>): Promise<number> {
  */
 const sleepingConnector: BackendConnector = {
   async connect(target: BackendTarget): Promise<BackendConnection> {
-    await new Promise((r) => setTimeout(r, InitializeDelayMs));
+    await sleep(InitializeDelayMs);
     const none = async () => [];
     return {
       workloadId: target.workloadId,
@@ -94,7 +98,7 @@ async function makeSessionBench(): Promise<{
   tenCpu: number;
   oneCpu: number;
 }> {
-  const backends = await startRemoteBackends(10, InitializeDelayMs);
+  const backends = await startRemoteJsonBackends(10, InitializeDelayMs);
   const tenFactory = new MultiSessionFactory({ backends: backends.urls.map(target) });
   const oneFactory = new MultiSessionFactory({ backends: backends.urls.slice(0, 1).map(target) });
   const cpu = new Map<MultiSessionFactory, number[]>([
@@ -141,7 +145,7 @@ interface GetFigures {
 }
 
 async function restoreBench(): Promise<{ miss: GetFigures; hit: GetFigures }> {
-  const backends = await startRemoteBackends(3, 0);
+  const backends = await startRemoteJsonBackends(3, 0);
   const storage = new CountingStorage();
   const replica = () =>
     new SessionManager({
@@ -201,13 +205,13 @@ async function restoreBench(): Promise<{ miss: GetFigures; hit: GetFigures }> {
 
 /** A `CountingStorage` whose every call first waits one simulated network round trip. */
 class RoundTripStorage extends CountingStorage {
-  override async load(id: string) {
-    await new Promise((resolve) => setTimeout(resolve, RoundTripMs));
-    return super.load(id);
+  override async load(id: string, options?: LoadOptions) {
+    await sleep(RoundTripMs);
+    return super.load(id, options);
   }
 
   override async touch(id: string, expiresAt: number) {
-    await new Promise((resolve) => setTimeout(resolve, RoundTripMs));
+    await sleep(RoundTripMs);
     return super.touch(id, expiresAt);
   }
 }

@@ -2,10 +2,10 @@ import { SessionVersionConflictError } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
 // Internal names are imported from the built modules: the same instances as the package entry.
 import { updateBackends } from "../dist/backend-list-update.js";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 
-async function seeded(): Promise<MapStorage> {
-  const storage = new MapStorage();
+async function seeded(): Promise<RecordingStorage> {
+  const storage = new RecordingStorage();
   await storage.create({
     id: "s1",
     metadata: {
@@ -19,13 +19,13 @@ async function seeded(): Promise<MapStorage> {
 }
 
 /** A storage where another writer always lands between our read and our write. */
-class RacingStorage extends MapStorage {
+class RacingStorage extends RecordingStorage {
   override async update(
     id: string,
-    patch: Parameters<MapStorage["update"]>[1],
-    options?: Parameters<MapStorage["update"]>[2],
+    patch: Parameters<RecordingStorage["update"]>[1],
+    options?: Parameters<RecordingStorage["update"]>[2],
   ): Promise<boolean> {
-    this.writeKey(id, "app.noise", String(this.counts.update));
+    this.writeKey(id, "app.noise", String(this.calls.update));
     return super.update(id, patch, options);
   }
 }
@@ -60,7 +60,7 @@ describe("updateBackends (one conditional update, retried on conflict)", () => {
       found: true,
       backendIds: "a,b",
     });
-    expect(storage.counts.update).toBe(0);
+    expect(storage.calls.update).toBe(0);
     expect(await updateBackends(storage, "gone", { drop: ["a"] })).toEqual({
       found: false,
       backendIds: undefined,
@@ -74,7 +74,7 @@ describe("updateBackends (one conditional update, retried on conflict)", () => {
     await expect(
       updateBackends(storage, "s1", { drop: ["b"] }, { attempts: 3 }),
     ).rejects.toBeInstanceOf(SessionVersionConflictError);
-    expect(storage.counts.update).toBe(3);
+    expect(storage.calls.update).toBe(3);
     expect(storage.records.get("s1")?.metadata["vmcp.backend.ids"]).toBe("a,b");
   });
 });

@@ -1,12 +1,13 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { type BackendRetryOptions, MultiSessionFactory, SessionManager } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 
 /** Two replicas over one storage; only replica B's restores meet the scripted failures. */
 function replicas(retry: BackendRetryOptions, connectTimeoutMs = 5_000) {
   const connector = new FakeConnector();
-  const storage = new MapStorage();
+  const storage = new RecordingStorage();
   const make = (c: FakeConnector) =>
     new SessionManager({
       storage,
@@ -19,8 +20,6 @@ function replicas(retry: BackendRetryOptions, connectTimeoutMs = 5_000) {
     });
   return { connector, storage, a: make(connector), b: make(connector) };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Connects the connector was asked for, for one workload ID. */
 function connectsOf(connector: FakeConnector, workloadId: string): number {
@@ -69,7 +68,11 @@ describe("SessionManager: a backend unreachable during a restore is retried", ()
   });
 
   it("a retry that hangs holds a request for at most waitMs, and only one try per backend is in flight", async () => {
-    const { connector, a, b } = replicas({ initialDelayMs: 20, maxDelayMs: 40, waitMs: 100 }, 800);
+    // connectTimeoutMs 2,500: far from the 100 ms wait, so the bound below can have 2 s of slack.
+    const { connector, a, b } = replicas(
+      { initialDelayMs: 20, maxDelayMs: 40, waitMs: 100 },
+      2_500,
+    );
     const session = await a.create();
     const alpha = connector.specs.get("alpha");
     if (alpha === undefined) throw new Error("no alpha spec");
@@ -84,15 +87,15 @@ describe("SessionManager: a backend unreachable during a restore is retried", ()
     const waited = performance.now() - started;
     expect(got?.backendIds).toEqual(["beta"]);
     expect(waited).toBeGreaterThanOrEqual(90);
-    expect(waited).toBeLessThan(700); // 100 ms bound, with slack for a busy machine
+    expect(waited).toBeLessThan(2_100); // 100 ms bound, with slack for a busy machine
     expect(connectsOf(connector, "alpha")).toBe(tried + 1);
     await b.get(session.id);
     await b.get(session.id);
     expect(connectsOf(connector, "alpha")).toBe(tried + 1); // still the same try in flight
 
-    // The hanging try times out (connectTimeoutMs 800), then the backend answers again.
+    // The hanging try times out (connectTimeoutMs 2,500), then the backend answers again.
     alpha.hang = false;
-    const deadline = performance.now() + 5_000;
+    const deadline = performance.now() + 10_000;
     let ids: readonly string[] | undefined = [];
     while (performance.now() < deadline) {
       ids = (await b.get(session.id))?.backendIds;
@@ -100,7 +103,7 @@ describe("SessionManager: a backend unreachable during a restore is retried", ()
       await sleep(25);
     }
     expect(ids).toEqual(["alpha", "beta"]);
-  });
+  }, 20_000);
 
   it("tries of a backend that stays down are spaced by the doubling backoff, capped at maxDelayMs", async () => {
     const { connector, storage, a, b } = replicas({
@@ -114,18 +117,20 @@ describe("SessionManager: a backend unreachable during a restore is retried", ()
     alpha.fail = new Error("connect ECONNREFUSED");
     await b.get(session.id);
     const first = connectsOf(connector, "alpha");
+    // At least 40 requests and at least 600 ms: a busy machine stretches the time, never the
+    // count, and the bound on tries follows the time that really passed.
     let requests = 0;
-    const until = performance.now() + 600;
-    while (performance.now() < until) {
+    const started = performance.now();
+    while (requests < 40 || performance.now() - started < 600) {
       await b.get(session.id);
       requests++;
       await sleep(2);
     }
+    const elapsed = performance.now() - started;
     const tries = connectsOf(connector, "alpha") - first;
-    // 600 ms at >= 32 ms (40 * 0.8) apart, most of them >= 64 ms: far fewer than the requests.
-    expect(requests).toBeGreaterThan(30);
+    // Tries are >= 32 ms (40 * 0.8) apart, most of them >= 64 ms; requests come every ~2 ms.
     expect(tries).toBeGreaterThanOrEqual(2);
-    expect(tries).toBeLessThanOrEqual(12);
+    expect(tries).toBeLessThanOrEqual(Math.ceil(elapsed / 32) + 1);
     // A brief outage never erases the backend from the stored record.
     expect(storage.records.get(session.id)?.metadata["vmcp.backend.ids"]).toBe("alpha,beta");
   });
@@ -141,7 +146,7 @@ describe("SessionManager: a backend unreachable during a restore is retried", ()
       expect(
         () =>
           new SessionManager({
-            storage: new MapStorage(),
+            storage: new RecordingStorage(),
             factory: new MultiSessionFactory({ backends: targets("alpha") }),
             backendRetry,
           }),

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { BackendConnectError, MultiSessionFactory } from "@vmcp/session-core";
 import {
   MetadataKeyBackendIds,
@@ -152,7 +153,7 @@ describe("makeSession backend session metadata (the Go task rc8: vmcp.backend.se
       async connect(...args: Parameters<FakeConnector["connect"]>) {
         inFlight++;
         peak = Math.max(peak, inFlight);
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
         inFlight--;
         return connector.connect(...args);
       },

@@ -1,21 +1,13 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { MultiSessionFactory, SessionManager } from "@vmcp/session-core";
+import { waitUntil } from "@vmcp/test-support";
 import { describe, expect, it } from "vitest";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(probe: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!probe()) {
-    if (performance.now() > deadline) throw new Error(`not met within ${timeoutMs} ms`);
-    await sleep(10);
-  }
-}
 
 function manager(idleTimeoutMs: number) {
   const connector = new FakeConnector();
-  const storage = new MapStorage();
+  const storage = new RecordingStorage();
   const m = new SessionManager({
     storage,
     factory: new MultiSessionFactory({ backends: targets("alpha"), connector }),
@@ -41,28 +33,35 @@ describe("SessionManager: idle sessions", () => {
   });
 
   it("requests keep a session live; one in flight past the idle time is not interrupted", async () => {
-    const { connector, m } = manager(100);
+    // Idle time 250 ms against requests 50 ms apart: 200 ms of slack for a late timer.
+    const { connector, m } = manager(250);
     const session = await m.create();
+    const first = connector.connections[0];
     for (let i = 0; i < 6; i++) {
-      await sleep(40);
+      await sleep(50);
       await (await m.get(session.id))?.listTools();
     }
     expect(m.isLive(session.id)).toBe(true);
-    // A call that takes 400 ms (four idle times): the session stays until it is done.
+    expect(connector.connections[0]).toBe(first); // never closed and restored meanwhile
+    expect(first?.closed).toBe(false);
+    // A call that takes 1,000 ms (four idle times): the session stays until it is done.
     const connection = connector.connections[0];
     if (connection === undefined) throw new Error("no connection");
     const original = connection.callTool.bind(connection);
+    let started = false;
     connection.callTool = async (name, args) => {
-      await sleep(400);
+      started = true;
+      await sleep(1_000);
       return original(name, args);
     };
     const live = await m.get(session.id);
     const call = live?.callTool("echo", {});
-    await sleep(300);
+    await waitUntil(() => started, 2_000, "the slow call started");
+    await sleep(600); // more than two idle times into the call
     expect(m.isLive(session.id)).toBe(true);
     expect(connection.closed).toBe(false);
     expect((await call)?.content).toEqual([{ type: "text", text: "alpha:echo:{}" }]);
-    await waitUntil(() => !m.isLive(session.id), 2_000);
+    await waitUntil(() => !m.isLive(session.id), 3_000);
     expect(connection.closed).toBe(true);
     await m.close();
   });

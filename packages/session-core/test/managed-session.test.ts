@@ -1,9 +1,9 @@
 import { MultiSessionFactory, SessionManager } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 
-function manager(storage: MapStorage, connector: FakeConnector) {
+function manager(storage: RecordingStorage, connector: FakeConnector) {
   return new SessionManager({
     storage,
     factory: new MultiSessionFactory({ backends: targets("alpha", "beta"), connector }),
@@ -12,7 +12,7 @@ function manager(storage: MapStorage, connector: FakeConnector) {
 
 describe("ManagedSession: letting go of a backend or of the session", () => {
   it("removeBackend removes the backend from the stored metadata as well as from the live session", async () => {
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     const a = manager(storage, new FakeConnector());
     const session = await a.create();
     await session.removeBackend("beta");
@@ -24,7 +24,7 @@ describe("ManagedSession: letting go of a backend or of the session", () => {
   });
 
   it("evict lets go of the session on this replica only: the record stays and the next get restores it", async () => {
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     const connector = new FakeConnector();
     const a = manager(storage, connector);
     const session = await a.create();

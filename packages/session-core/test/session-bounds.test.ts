@@ -10,7 +10,7 @@ import {
 import { describe, expect, it } from "vitest";
 // Internal names are imported from the built modules: the same instances as the package entry.
 import { checkMetadataSize, resolveSizeLimits } from "../dist/session-size.js";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 
 const alice: SessionOwner = { issuer: "https://idp.example", subject: "alice" };
@@ -24,7 +24,7 @@ function client(name: string, capabilities: Record<string, unknown> = {}): Clien
 describe("byte bounds on what a session stores and holds", () => {
   it("a 900 KB clientInfo is refused before any backend is contacted, and nothing is stored", async () => {
     const connector = new FakeConnector();
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     const manager = new SessionManager({
       storage,
       factory: new MultiSessionFactory({ backends: targets("alpha", "beta"), connector }),
@@ -39,7 +39,7 @@ describe("byte bounds on what a session stores and holds", () => {
     });
     expect((refused as SessionTooLargeError).bytes).toBeGreaterThan(DefaultMaxClientInfoBytes);
     expect(connector.calls).toHaveLength(0);
-    expect(storage.counts.create).toBe(0);
+    expect(storage.calls.create).toBe(0);
     expect(manager.liveCount).toBe(0);
     // A client at the bound is accepted.
     const fits = client("y".repeat(DefaultMaxClientInfoBytes - 200));
@@ -92,7 +92,7 @@ describe("byte bounds on what a session stores and holds", () => {
 describe("the TTL slides only after the owner check passes", () => {
   function setup(granularity?: number) {
     let now = Date.now();
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     const manager = new SessionManager({
       storage,
       factory: new MultiSessionFactory({
@@ -123,7 +123,7 @@ describe("the TTL slides only after the owner check passes", () => {
     await expect(manager.get(session.id, bob)).rejects.toBeInstanceOf(SessionOwnerMismatchError);
     await expect(manager.get(session.id)).rejects.toBeInstanceOf(SessionOwnerMismatchError);
     expect(storage.records.get(session.id)?.expiresAt).toBe(deadline);
-    expect(storage.counts.touch).toBe(0);
+    expect(storage.calls.touch).toBe(0);
     // The owner's own request does slide it.
     expect(await manager.get(session.id, alice)).toBeDefined();
     expect(storage.records.get(session.id)?.expiresAt).toBe((deadline ?? 0) + 20 * Minute);
@@ -138,13 +138,13 @@ describe("the TTL slides only after the owner check passes", () => {
       advance(1000); // 50 s in all: below the granularity
       expect(await manager.get(session.id, alice)).toBe(session);
     }
-    expect(storage.counts.touch).toBe(0);
+    expect(storage.calls.touch).toBe(0);
     expect(storage.records.get(session.id)?.expiresAt).toBe(created);
     advance(10_000); // 60 s since the last slide: due
     await manager.get(session.id, alice);
-    expect(storage.counts.touch).toBe(1);
+    expect(storage.calls.touch).toBe(1);
     expect(storage.records.get(session.id)?.expiresAt).toBe(now() + 30 * Minute);
-    expect(storage.counts.load).toBe(51);
+    expect(storage.calls.load).toBe(51);
     await manager.close();
   });
 
@@ -155,11 +155,13 @@ describe("the TTL slides only after the owner check passes", () => {
     await every.manager.get(session.id);
     every.advance(1);
     await every.manager.get(session.id);
-    expect(every.storage.counts.touch).toBe(2);
+    expect(every.storage.calls.touch).toBe(2);
     await every.manager.close();
 
-    let now = 0;
-    const storage = new MapStorage();
+    // A real store's clock: a deadline in 1970 would mean "gone" (create refuses it).
+    const start = Date.now();
+    let now = start;
+    const storage = new RecordingStorage();
     const short = new SessionManager({
       storage,
       factory: new MultiSessionFactory({ backends: [], connector: new FakeConnector() }),
@@ -167,13 +169,13 @@ describe("the TTL slides only after the owner check passes", () => {
       now: () => now,
     });
     const s = await short.create();
-    now = 999;
+    now = start + 999;
     await short.get(s.id);
-    expect(storage.counts.touch).toBe(0);
-    now = 1000; // a tenth of the 10 s TTL, although the default granularity is 60 s
+    expect(storage.calls.touch).toBe(0);
+    now = start + 1000; // a tenth of the 10 s TTL, although the default granularity is 60 s
     await short.get(s.id);
-    expect(storage.counts.touch).toBe(1);
-    expect(storage.records.get(s.id)?.expiresAt).toBe(11_000);
+    expect(storage.calls.touch).toBe(1);
+    expect(storage.records.get(s.id)?.expiresAt).toBe(start + 11_000);
     expect(
       () =>
         new SessionManager({

@@ -8,7 +8,7 @@ import {
   SessionOwnerMismatchError,
 } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 
 const alice: SessionOwner = { issuer: "https://idp.example", subject: "alice" };
@@ -21,7 +21,7 @@ function replicas(
   ids = ["alpha", "beta"],
   extra: { maxLiveSessions?: number; backendRecoveryAttempts?: number } = {},
 ) {
-  const storage = new MapStorage();
+  const storage = new RecordingStorage();
   const make = () =>
     new SessionManager({
       storage,
@@ -82,11 +82,11 @@ describe("SessionManager", () => {
     const connector = new FakeConnector();
     const { storage, a } = replicas(connector);
     const session = await a.create();
-    const loads = storage.counts.load;
+    const loads = storage.calls.load;
     const calls = connector.calls.length;
     expect(await a.get(session.id)).toBe(session);
-    expect(storage.counts.load - loads).toBe(1);
-    expect(storage.counts.touch).toBe(0);
+    expect(storage.calls.load - loads).toBe(1);
+    expect(storage.calls.touch).toBe(0);
     expect(connector.calls.length).toBe(calls);
   });
 
@@ -131,7 +131,7 @@ describe("SessionManager", () => {
 
   it("a replica with another binding secret refuses the owner (the secret must be shared)", async () => {
     const connector = new FakeConnector();
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     const factory = new MultiSessionFactory({ backends: targets("alpha"), connector });
     const a = new SessionManager({ storage, factory, bindingSecret: "one" });
     const b = new SessionManager({ storage, factory, bindingSecret: "two" });
@@ -144,7 +144,7 @@ describe("SessionManager", () => {
     const { storage, a, b } = replicas(connector);
     const session = await a.create();
     connector.expireSessions("alpha");
-    const creates = storage.counts.create;
+    const creates = storage.calls.create;
     const onB = await b.get(session.id);
     expect(onB?.backendIds).toEqual(["alpha", "beta"]);
     expect(connector.initializeCount("alpha")).toBe(2);
@@ -153,7 +153,7 @@ describe("SessionManager", () => {
       "alpha-s2",
     );
     expect(storage.records.get(session.id)?.metadata["vmcp.backend.session.beta"]).toBe("beta-s1");
-    expect(storage.counts.create).toBe(creates);
+    expect(storage.calls.create).toBe(creates);
   });
 
   it("a cached session is not evicted when another replica wrote a different per-backend session ID (no eviction storm)", async () => {
@@ -285,7 +285,7 @@ describe("SessionManager", () => {
       expect(
         () =>
           new SessionManager({
-            storage: new MapStorage(),
+            storage: new RecordingStorage(),
             factory: new MultiSessionFactory({ backends: targets("alpha") }),
             backendRecoveryAttempts: bad,
           }),
@@ -319,7 +319,7 @@ describe("SessionManager", () => {
 
   it("a stored backend that is no longer configured is dropped on restore, atomically", async () => {
     const connector = new FakeConnector();
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     const wide = new SessionManager({
       storage,
       factory: new MultiSessionFactory({ backends: targets("alpha", "beta"), connector }),

@@ -5,7 +5,7 @@ import {
   type SessionRecord,
 } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
-import { MapStorage } from "./map-storage.js";
+import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 
 function record(metadata: Record<string, string>): SessionRecord {
@@ -50,7 +50,7 @@ describe("restoreSession's backend change", () => {
 describe("SessionManager writes the restore's backend change back", () => {
   it("drops a stored backend that is no longer configured even when only its protocol key is left", async () => {
     const connector = new FakeConnector();
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     await storage.create({
       id: "stored-session",
       metadata: {
@@ -73,7 +73,7 @@ describe("SessionManager writes the restore's backend change back", () => {
   });
 
   it("refuses a session whose identity keys are incomplete with SessionDecodeError", async () => {
-    const storage = new MapStorage();
+    const storage = new RecordingStorage();
     await storage.create({
       id: "stored-session",
       metadata: { "vmcp.identity.binding": "h4sh", "vmcp.identity.issuer": "https://idp.example" },

@@ -1,5 +1,5 @@
 import type { SessionPatch, SessionRecord, UpdateOptions } from "@vmcp/session-core";
-import { ReferenceStorage } from "./reference-storage.js";
+import { ReferenceStorage } from "@vmcp/session-core/testing";
 
 /** Hands out the stored record itself instead of a copy. */
 export class SharingStorage extends ReferenceStorage {

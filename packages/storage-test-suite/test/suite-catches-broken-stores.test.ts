@@ -1,4 +1,5 @@
 import type { SessionStorage } from "@vmcp/session-core";
+import { ReferenceStorage } from "@vmcp/session-core/testing";
 import { describe, expect, it } from "vitest";
 import {
   DeadlineIgnoringStorage,
@@ -8,12 +9,13 @@ import {
   ResurrectingStorage,
   SharingStorage,
 } from "./broken-stores.js";
-import { ReferenceStorage } from "./reference-storage.js";
 import { runSuite } from "./run-suite.js";
 
 const run = (make: () => SessionStorage) => runSuite(async () => ({ storage: make() }));
 
-describe("the conformance suite", () => {
+// Each run below is the whole suite (its expiry cases wait out real deadlines, about 1 s each):
+// the runs wait on timers, not CPU, so they run side by side, each bounded at 60 s.
+describe("the conformance suite", { concurrent: true, timeout: 60_000 }, () => {
   it("passes a correct store on every one of its 50+ behaviours", async () => {
     const result = await run(() => new ReferenceStorage());
     expect(result.failed).toEqual([]);

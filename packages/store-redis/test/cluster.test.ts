@@ -93,7 +93,7 @@ describe("RedisStorage on a 3-primary Cluster", () => {
     for (const outcome of outcomes) {
       if (outcome.error !== undefined)
         expect(outcome.error).toBeInstanceOf(StorageUnavailableError);
-      expect(outcome.ms).toBeLessThan(800 + 250);
+      expect(outcome.ms).toBeLessThan(800 + 1_000); // the bound, with slack for a busy machine
     }
     await victim.restart();
     await cluster.waitForOk();

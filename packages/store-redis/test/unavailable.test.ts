@@ -78,8 +78,8 @@ async function expectAllUnavailable(storage: RedisStorage, boundMs: number): Pro
   );
   for (const outcome of outcomes) {
     expect(outcome.error, outcome.name).toBeInstanceOf(StorageUnavailableError);
-    // The bound plus a little event-loop lag on a busy machine; the default stays under 2 s.
-    expect(outcome.ms, `${outcome.name} took ${outcome.ms} ms`).toBeLessThan(boundMs + 400);
+    // The bound plus event-loop lag on a busy machine (1 s of slack); far below a hang.
+    expect(outcome.ms, `${outcome.name} took ${outcome.ms} ms`).toBeLessThan(boundMs + 1_000);
   }
 }
 
@@ -131,10 +131,11 @@ describe("with Redis unreachable", () => {
   });
 
   it("closes promptly while disconnected", async () => {
-    const storage = open(500);
+    // A 5 s call bound: closing within 2 s shows close does not wait for it (slack for load).
+    const storage = open(5_000);
     await server.stop();
     const { ms, error } = await timed(storage.close());
     expect(error).toBeUndefined();
-    expect(ms).toBeLessThan(500);
+    expect(ms).toBeLessThan(2_000);
   });
 });

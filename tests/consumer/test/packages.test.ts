@@ -15,6 +15,11 @@ const bin = (name: string) => join(workspaceRoot, "node_modules", ".bin", name);
 const rootLicense = readFileSync(join(workspaceRoot, "LICENSE"), "utf8");
 
 /** Peer dependencies a user brings, per package folder (and nothing else is a peer). */
+/** Entry points beyond the main one, by package folder. */
+const extraExports: Record<string, Record<string, unknown>> = {
+  "session-core": { "./testing": { types: "./dist/testing.d.ts", default: "./dist/testing.js" } },
+};
+
 const expectedPeers: Record<string, readonly string[]> = {
   "session-keys": [],
   "session-core": ["@modelcontextprotocol/sdk"],
@@ -86,6 +91,7 @@ describe.each(packed)("$name", (pkg) => {
     expect(manifest.sideEffects).toBe(false);
     expect(manifest.exports).toEqual({
       ".": { types: "./dist/index.d.ts", default: "./dist/index.js" },
+      ...(extraExports[pkg.folder] ?? {}),
       "./package.json": "./package.json",
     });
     expect(manifest.engines).toEqual({ node: ">=20.19" });

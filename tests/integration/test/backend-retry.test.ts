@@ -9,9 +9,8 @@ import {
 import { backendSessionKey, MetadataKeyBackendIds } from "@vmcp/session-keys";
 import { MemoryStorage } from "@vmcp/store-memory";
 import { RedisStorage } from "@vmcp/store-redis";
+import { startMcpBackend, type TestBackend, waitUntil } from "@vmcp/test-support";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startMcpBackend, type TestBackend } from "./fixtures/mcp-backend.js";
-import { waitUntil } from "./fixtures/processes.js";
 
 requireRedisServer();
 

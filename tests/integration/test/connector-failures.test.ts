@@ -6,8 +6,8 @@ import {
   McpBackendConnector,
   MultiSessionFactory,
 } from "@vmcp/session-core";
+import { startMcpBackend, type TestBackend } from "@vmcp/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMcpBackend, type TestBackend } from "./fixtures/mcp-backend.js";
 
 /** A port that refuses connections: a server that was started and closed. */
 async function closedPort(): Promise<number> {

@@ -1,10 +1,10 @@
-import { fileURLToPath } from "node:url";
 import { McpBackendConnector, MultiSessionFactory, SessionManager } from "@vmcp/session-core";
 import { MemoryStorage } from "@vmcp/store-memory";
+import { stdioBackendScript, waitUntil } from "@vmcp/test-support";
 import { afterEach, describe, expect, it } from "vitest";
-import { childPids, exists, waitUntil } from "./fixtures/processes.js";
+import { childPids, exists } from "./fixtures/processes.js";
 
-const script = fileURLToPath(new URL("./fixtures/stdio-server.mjs", import.meta.url));
+const script = stdioBackendScript;
 
 function text(result: { content: unknown }): string {
   return (result.content as Array<{ text?: string }>)[0]?.text ?? "";

@@ -1,10 +1,10 @@
-import { fileURLToPath } from "node:url";
 import { MultiSessionFactory, SessionManager } from "@vmcp/session-core";
 import { backendSessionKey } from "@vmcp/session-keys";
 import { MemoryStorage } from "@vmcp/store-memory";
+import { stdioBackendScript } from "@vmcp/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 
-const script = fileURLToPath(new URL("./fixtures/stdio-server.mjs", import.meta.url));
+const script = stdioBackendScript;
 
 function text(result: { content: unknown }): string {
   return (result.content as Array<{ text?: string }>)[0]?.text ?? "";

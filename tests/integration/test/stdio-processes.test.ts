@@ -1,13 +1,16 @@
-import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
 import { BackendConnectError, type BackendTarget, McpBackendConnector } from "@vmcp/session-core";
+import { stdioBackendScript } from "@vmcp/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { childPids, exists } from "./fixtures/processes.js";
 
-const server = fileURLToPath(new URL("./fixtures/stdio-server.mjs", import.meta.url));
-const stubborn = fileURLToPath(new URL("./fixtures/stdio-stubborn.mjs", import.meta.url));
+// The same test backend twice: calm (tagged, so `ps` tells the two apart) and stubborn.
+const server = `${stdioBackendScript} --tag calm`;
+const stubborn = `${stdioBackendScript} --stubborn`;
 
-function stdio(workloadId: string, script: string): BackendTarget {
-  return { workloadId, transport: { kind: "stdio", command: process.execPath, args: [script] } };
+function stdio(workloadId: string, commandLine: string): BackendTarget {
+  const args = commandLine.split(" ");
+  return { workloadId, transport: { kind: "stdio", command: process.execPath, args } };
 }
 
 describe("McpBackendConnector and its stdio processes", () => {
@@ -96,7 +99,7 @@ describe("McpBackendConnector and its stdio processes", () => {
     connector.killStdioProcesses();
     const deadline = performance.now() + 5_000;
     while (connector.stdioProcessIds.length > 0 && performance.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     expect(connector.stdioProcessIds).toEqual([]);
     expect(exists(pid as number)).toBe(false);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 
@@ -31,7 +32,7 @@ export function makeAlphaServer(): McpServer {
       inputSchema: { ms: z.number().int().min(0).max(10_000) },
     },
     async ({ ms }) => {
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await sleep(ms);
       return { content: [{ type: "text", text: `slept ${ms} ms` }] };
     },
   );

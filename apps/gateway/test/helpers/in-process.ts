@@ -1,4 +1,5 @@
 import { connect } from "node:net";
+import { waitUntil } from "@vmcp/test-support";
 import { validateGatewayConfig } from "../../dist/config/load-config.js";
 import { type RunningGateway, startGateway } from "../../dist/gateway.js";
 import { createLogger } from "../../dist/logger.js";
@@ -113,11 +114,7 @@ function parseResponse(text: string): Omit<RawExchange, "elapsedMs"> {
   return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, body };
 }
 
-/** Resolves once `check` holds, polling every 25 ms; rejects after `timeoutMs`. */
+/** Resolves once `check` holds, polling every 25 ms; rejects after `timeoutMs` (default 5,000). */
 export async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  await waitUntil(check, timeoutMs, what, 25);
 }

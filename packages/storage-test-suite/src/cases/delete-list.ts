@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { collect, inMs, newId, PastShortLifeMs, ShortLifeMs, sleep } from "../helpers.js";
+import { collect, newId, shortDeadline, waitPast } from "../helpers.js";
 import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
@@ -50,9 +50,10 @@ export function deleteAndListCases(t: TestApi, ctx: SuiteContext): void {
     const expired = newId();
     await ctx.storage().create({ id: kept });
     await ctx.storage().create({ id: deleted });
-    await ctx.storage().create({ id: expired, expiresAt: inMs(ShortLifeMs) });
+    const deadline = await shortDeadline(ctx.storage());
+    await ctx.storage().create({ id: expired, expiresAt: deadline });
     await ctx.storage().delete(deleted);
-    await sleep(PastShortLifeMs);
+    await waitPast(deadline);
     assert.deepEqual(await collect(ctx.storage().listIds()), [kept]);
   });
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { collect, inMs, newId, PastShortLifeMs, ShortLifeMs, sleep } from "../helpers.js";
+import { collect, inMs, newId, shortDeadline, waitPast } from "../helpers.js";
 import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
@@ -9,9 +9,10 @@ export function expiryCases(t: TestApi, ctx: SuiteContext): void {
     "a session is gone once its deadline passes: load, touch, delete and list agree",
     async () => {
       const id = newId();
-      await ctx.storage().create({ id, expiresAt: inMs(ShortLifeMs) });
+      const deadline = await shortDeadline(ctx.storage());
+      await ctx.storage().create({ id, expiresAt: deadline });
       assert.ok(await ctx.storage().load(id), "alive before the deadline");
-      await sleep(PastShortLifeMs);
+      await waitPast(deadline);
       assert.equal(await ctx.storage().load(id), undefined);
       assert.equal(await ctx.storage().touch(id, inMs(60_000)), false);
       assert.equal(await ctx.storage().delete(id), false);
@@ -21,8 +22,9 @@ export function expiryCases(t: TestApi, ctx: SuiteContext): void {
 
   t.it("an expired ID can be created again, starting over at version 1", async () => {
     const id = newId();
-    await ctx.storage().create({ id, metadata: { old: "1" }, expiresAt: inMs(ShortLifeMs) });
-    await sleep(PastShortLifeMs);
+    const deadline = await shortDeadline(ctx.storage());
+    await ctx.storage().create({ id, metadata: { old: "1" }, expiresAt: deadline });
+    await waitPast(deadline);
     assert.equal(await ctx.storage().create({ id, metadata: { new: "1" } }), true);
     const record = await ctx.storage().load(id);
     assert.deepEqual(record?.metadata, { new: "1" });
@@ -31,11 +33,12 @@ export function expiryCases(t: TestApi, ctx: SuiteContext): void {
 
   t.it("load with slideExpiresAt moves the deadline in the same call", async () => {
     const id = newId();
-    await ctx.storage().create({ id, expiresAt: inMs(ShortLifeMs) });
+    const deadline = await shortDeadline(ctx.storage());
+    await ctx.storage().create({ id, expiresAt: deadline });
     const slid = inMs(60_000);
     const record = await ctx.storage().load(id, { slideExpiresAt: slid });
     assert.equal(record?.expiresAt, slid);
-    await sleep(PastShortLifeMs);
+    await waitPast(deadline);
     assert.equal((await ctx.storage().load(id))?.expiresAt, slid, "it outlives the old deadline");
   });
 
@@ -57,10 +60,11 @@ export function expiryCases(t: TestApi, ctx: SuiteContext): void {
 
   t.it("touch moves the deadline without changing metadata or version", async () => {
     const id = newId();
-    await ctx.storage().create({ id, metadata: { a: "1" }, expiresAt: inMs(ShortLifeMs) });
+    const deadline = await shortDeadline(ctx.storage());
+    await ctx.storage().create({ id, metadata: { a: "1" }, expiresAt: deadline });
     const later = inMs(60_000);
     assert.equal(await ctx.storage().touch(id, later), true);
-    await sleep(PastShortLifeMs);
+    await waitPast(deadline);
     const record = await ctx.storage().load(id);
     assert.equal(record?.expiresAt, later);
     assert.deepEqual(record?.metadata, { a: "1" });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { SessionVersionConflictError } from "@vmcp/session-core";
-import { inMs, newId, PastShortLifeMs, ShortLifeMs, sleep } from "../helpers.js";
+import { inMs, newId, shortDeadline, waitPast } from "../helpers.js";
 import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
@@ -59,17 +59,19 @@ export function updateCases(t: TestApi, ctx: SuiteContext): void {
 
   t.it("update never resurrects an expired session", async () => {
     const id = newId();
-    await ctx.storage().create({ id, metadata: { a: "1" }, expiresAt: inMs(ShortLifeMs) });
-    await sleep(PastShortLifeMs);
+    const deadline = await shortDeadline(ctx.storage());
+    await ctx.storage().create({ id, metadata: { a: "1" }, expiresAt: deadline });
+    await waitPast(deadline);
     assert.equal(await ctx.storage().update(id, { set: { a: "2" } }), false);
     assert.equal(await ctx.storage().load(id), undefined);
   });
 
   t.it("update with expiresAt null removes the deadline", async () => {
     const id = newId();
-    await ctx.storage().create({ id, expiresAt: inMs(ShortLifeMs) });
+    const deadline = await shortDeadline(ctx.storage());
+    await ctx.storage().create({ id, expiresAt: deadline });
     await ctx.storage().update(id, { expiresAt: null });
-    await sleep(PastShortLifeMs);
+    await waitPast(deadline);
     const record = await ctx.storage().load(id);
     assert.ok(record, "the session outlives its old deadline");
     assert.equal(record.expiresAt, undefined);

@@ -1,29 +1,32 @@
-import {
-  assertValidSessionId,
-  checkDeadline,
-  checkNewSession,
-  checkPatch,
-  checkVersion,
-  type LoadOptions,
-  type NewSession,
-  type SessionPatch,
-  type SessionRecord,
-  type SessionStorage,
-  SessionVersionConflictError,
-  StorageClosedError,
-  type UpdateOptions,
-} from "@vmcp/session-core";
+import { SessionVersionConflictError, StorageClosedError } from "./errors.js";
+import { assertValidSessionId } from "./session-id.js";
+import type { NewSession, SessionPatch, SessionRecord } from "./session-record.js";
+import type { LoadOptions, SessionStorage, UpdateOptions } from "./session-storage.js";
+import { checkDeadline, checkNewSession, checkPatch, checkVersion } from "./storage-input.js";
 
 /**
- * The plainest correct `SessionStorage`: a Map of records. The suite's own tests run the suite
- * against it (everything must pass) and against subclasses that break one rule each (the suite
- * must notice). Real stores live in their own packages.
+ * The plainest contract-correct `SessionStorage`: an unbounded `Map` of records in this process,
+ * for unit tests (yours and ours). It checks every input as a real store does, honours absolute
+ * deadlines (epoch ms; a passed one means gone), never resurrects on update, hands out copies and
+ * refuses every call after `close()` with `StorageClosedError`. It passes the conformance suite
+ * of `@vmcp/storage-test-suite`. Not for production: nothing bounds it and nothing sweeps expired
+ * records until they are touched; use `@vmcp/store-memory` there.
+ *
+ * Subclasses may read and change {@link records} directly (to stage another replica's write),
+ * and override the public methods to count or delay calls: no public method calls another.
  */
 export class ReferenceStorage implements SessionStorage {
+  /** The stored records by session ID, including expired ones not yet looked at. */
   protected readonly records = new Map<string, SessionRecord>();
+  /**
+   * Calls made so far, by method (counted on entry, refused ones too), for tests that check how
+   * much storage work their code does.
+   */
+  readonly calls = { create: 0, update: 0, load: 0, touch: 0, delete: 0, listIds: 0 };
   #closed = false;
 
   async create(session: NewSession): Promise<boolean> {
+    this.calls.create++;
     this.checkOpen();
     const metadata = checkNewSession(session);
     const now = Date.now();
@@ -38,6 +41,7 @@ export class ReferenceStorage implements SessionStorage {
   }
 
   async update(id: string, patch: SessionPatch, options?: UpdateOptions): Promise<boolean> {
+    this.calls.update++;
     this.checkOpen();
     this.checkId(id);
     const change = checkPatch(patch);
@@ -58,31 +62,31 @@ export class ReferenceStorage implements SessionStorage {
   }
 
   async load(id: string, options?: LoadOptions): Promise<SessionRecord | undefined> {
+    this.calls.load++;
     this.checkOpen();
     this.checkId(id);
-    if (options?.slideExpiresAt !== undefined)
-      checkDeadline(options.slideExpiresAt, "slideExpiresAt");
+    const slide = options?.slideExpiresAt;
+    if (slide !== undefined) checkDeadline(slide, "slideExpiresAt");
     const record = this.live(id);
     if (record === undefined) return undefined;
-    if (options?.slideExpiresAt !== undefined) {
-      if (!(await this.touch(id, options.slideExpiresAt))) return undefined;
-      return this.load(id);
-    }
-    return this.copy(record);
+    if (slide === undefined) return this.copy(record);
+    if (!this.moveDeadline(id, record, slide)) return undefined;
+    return this.copy({ ...record, expiresAt: slide });
   }
 
   async touch(id: string, expiresAt: number): Promise<boolean> {
+    this.calls.touch++;
     this.checkOpen();
     this.checkId(id);
     checkDeadline(expiresAt, "expiresAt");
     const record = this.live(id);
     if (record === undefined) return false;
-    if (expiresAt <= Date.now()) this.records.delete(id);
-    else this.records.set(id, { ...record, expiresAt });
+    this.moveDeadline(id, record, expiresAt);
     return true;
   }
 
   async delete(id: string): Promise<boolean> {
+    this.calls.delete++;
     this.checkOpen();
     this.checkId(id);
     const existed = this.live(id) !== undefined;
@@ -91,6 +95,7 @@ export class ReferenceStorage implements SessionStorage {
   }
 
   async *listIds(): AsyncIterable<string> {
+    this.calls.listIds++;
     this.checkOpen();
     for (const id of [...this.records.keys()]) if (this.live(id) !== undefined) yield id;
   }
@@ -103,6 +108,7 @@ export class ReferenceStorage implements SessionStorage {
     this.#closed = true;
   }
 
+  /** The record of `id` if it exists and its deadline has not passed (an expired one is dropped). */
   protected live(id: string): SessionRecord | undefined {
     const record = this.records.get(id);
     if (record?.expiresAt !== undefined && record.expiresAt <= Date.now()) {
@@ -112,14 +118,27 @@ export class ReferenceStorage implements SessionStorage {
     return record;
   }
 
+  /** Sets a new deadline (epoch ms); a passed one deletes the record. Whether it still lives. */
+  protected moveDeadline(id: string, record: SessionRecord, expiresAt: number): boolean {
+    if (expiresAt <= Date.now()) {
+      this.records.delete(id);
+      return false;
+    }
+    this.records.set(id, { ...record, expiresAt });
+    return true;
+  }
+
+  /** A copy the caller may mutate without changing what is stored. */
   protected copy(record: SessionRecord): SessionRecord {
     return { ...record, metadata: { ...record.metadata } };
   }
 
+  /** Throws `InvalidSessionIdError` for an ID no store accepts. */
   protected checkId(id: string): void {
     assertValidSessionId(id);
   }
 
+  /** Throws `StorageClosedError` after {@link close}. */
   protected checkOpen(): void {
     if (this.#closed) throw new StorageClosedError();
   }

@@ -2,19 +2,29 @@ import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 
-/** Bench backends running in a child process (see backend-process.ts). */
-export interface RemoteBackends {
+/** JSON backends running in a child process, so a benchmark's process holds only the client side. */
+export interface RemoteJsonBackends {
+  /** Their Streamable HTTP endpoints. */
   readonly urls: readonly string[];
   /** JSON-RPC methods received so far, summed over the backends. */
   counts(): Promise<Record<string, number>>;
+  /** Closes the backends and waits for the child process to exit. */
   close(): Promise<void>;
 }
 
-const script = fileURLToPath(new URL("./backend-process.js", import.meta.url));
+const script = fileURLToPath(new URL("./json-backend-process.js", import.meta.url));
 
-/** Starts `count` backends, each delaying `initialize` by `delayMs`, in one child process. */
-export async function startRemoteBackends(count: number, delayMs: number): Promise<RemoteBackends> {
-  const child: ChildProcess = fork(script, [String(count), String(delayMs)], { stdio: "inherit" });
+/**
+ * Starts `count` JSON backends (see `startJsonBackend`), each delaying `initialize` by
+ * `initializeDelayMs` (ms, default 0), in one child process.
+ */
+export async function startRemoteJsonBackends(
+  count: number,
+  initializeDelayMs = 0,
+): Promise<RemoteJsonBackends> {
+  const child: ChildProcess = fork(script, [String(count), String(initializeDelayMs)], {
+    stdio: "inherit",
+  });
   const [ready] = (await once(child, "message")) as [{ urls: string[] }];
   return {
     urls: ready.urls,

@@ -1,16 +1,18 @@
 /**
- * Runs bench backends in their own process, so the benchmark measures the gateway side only
- * (as in production, where backends are other servers). Started with `fork`; argv: count,
- * initialize delay (ms), name prefix. Sends `{ urls }` when listening; answers `"counts"` with
- * `{ counts: { method: n } }` summed over its backends; exits on `"close"`.
+ * Process entry of {@link startRemoteJsonBackends}: runs JSON backends in their own process.
+ * Started with `fork`; argv: count, initialize delay (ms), name prefix. Sends `{ urls }` once
+ * listening; answers `"counts"` with `{ counts: { method: n } }` summed over its backends; closes
+ * them and exits on `"close"`.
  */
-import { startBenchBackend } from "./bench-backend.js";
+import { startJsonBackend } from "./json-backend.js";
 
 const count = Number(process.argv[2] ?? 1);
-const delayMs = Number(process.argv[3] ?? 0);
+const initializeDelayMs = Number(process.argv[3] ?? 0);
 const prefix = process.argv[4] ?? "b";
 const backends = await Promise.all(
-  Array.from({ length: count }, (_, i) => startBenchBackend(`${prefix}${i}`, delayMs)),
+  Array.from({ length: count }, (_, i) =>
+    startJsonBackend({ name: `${prefix}${i}`, initializeDelayMs }),
+  ),
 );
 process.send?.({ urls: backends.map((b) => b.url) });
 process.on("message", async (message: unknown) => {
