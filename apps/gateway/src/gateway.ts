@@ -9,6 +9,7 @@ import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
 import { startHttpServer } from "./http/gateway-server.js";
 import { McpEndpoint } from "./http/mcp-endpoint.js";
 import { CallerLimits } from "./http/request-limits.js";
+import { TransportRules } from "./http/transport-rules.js";
 import { createVerifier } from "./identity/create-verifier.js";
 import type { GatewayLogger } from "./logger.js";
 import { createStorage, describeStore } from "./store/create-storage.js";
@@ -109,6 +110,11 @@ export async function startGateway(
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxJsonDepth: config.maxJsonDepth,
     storeLabel: describeStore(config.store),
+    transportRules: new TransportRules({
+      listenHost: config.host,
+      ...(config.allowedHosts === undefined ? {} : { allowedHosts: config.allowedHosts }),
+      ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins }),
+    }),
     limits: {
       maxBatchLength: config.limits.maxBatchLength,
       callers: new CallerLimits({

@@ -25,6 +25,11 @@ import {
   type EndpointLimits,
 } from "./request-limits.js";
 import type { ServedSession, SessionService } from "./session-service.js";
+import {
+  checkInitializeWithoutSession,
+  checkPostAccept,
+  type TransportRules,
+} from "./transport-rules.js";
 
 /** The gateway's name and version, as sent in `serverInfo`. */
 export const GatewayServerInfo = { name: "vmcp-gateway", version: "0.1.0" } as const;
@@ -44,6 +49,8 @@ export interface McpEndpointOptions {
   readonly storeLabel?: string;
   /** Batch length and per-caller limits. Default: none enforced here (the session's own still hold). */
   readonly limits?: EndpointLimits;
+  /** Host and Origin checks (403). Default: none (the gateway passes its configured rules). */
+  readonly transportRules?: TransportRules;
 }
 
 interface RpcMessage {
@@ -70,6 +77,7 @@ export class McpEndpoint {
   /** Handles one HTTP request to `/mcp`. Never throws. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      this.#o.transportRules?.checkHostAndOrigin(req.headers);
       if (req.method === "POST") await this.#post(req, res);
       else if (req.method === "DELETE") await this.#delete(req, res);
       else {
@@ -88,6 +96,7 @@ export class McpEndpoint {
   }
 
   async #post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkPostAccept(req.headers.accept);
     if (!isJsonContentType(req.headers["content-type"])) {
       throw new HttpJsonRpcError(
         415,
@@ -120,6 +129,7 @@ export class McpEndpoint {
           "initialize must be a lone request",
         );
       }
+      checkInitializeWithoutSession(req.headers["mcp-session-id"]);
       await this.#initialize(init.id, init.params, owner, res, callerKey(owner, req));
       return;
     }
