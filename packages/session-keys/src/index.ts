@@ -12,6 +12,15 @@ export {
   parseBackendKey,
   parseBackendSessionKey,
 } from "./backend-keys.js";
+export {
+  MetadataKeyLoggingLevel,
+  MetadataKeySubscriptionPrefix,
+  MetadataKeyTaskRoutePrefix,
+  parseSubscriptionKey,
+  parseTaskRouteKey,
+  subscriptionKey,
+  taskRouteKey,
+} from "./capability-keys.js";
 export { InvalidBackendListError, InvalidWorkloadIdError } from "./errors.js";
 export {
   MetadataKeyBackendCapabilitiesPrefix,
