@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export type {
+  BackendConnectContext,
   BackendConnection,
   BackendConnector,
   BackendReattachHint,
@@ -31,6 +32,10 @@ export {
   DefaultBackendRetryWaitMs,
 } from "./backend-retry.js";
 export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
+export {
+  aggregateCapabilities,
+  combineInstructions,
+} from "./capabilities.js";
 export { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
 export {
   ConcurrencyLimit,
@@ -63,6 +68,7 @@ export { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js
 export type { ManagedSession } from "./managed-session.js";
 export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
 export {
+  type BackendInfo,
   DefaultMultiSession,
   type MultiSession,
   type MultiSessionInit,

@@ -11,7 +11,7 @@ import type { BackendConnection, BackendRequestOptions } from "./backend-connect
 import type { ClientInfoRecord } from "./client-info.js";
 import { BackendSessionExpiredError, BackendUnavailableError } from "./errors.js";
 import type { SessionOwner } from "./identity-binding.js";
-import type { MultiSession } from "./multi-session.js";
+import type { BackendInfo, MultiSession } from "./multi-session.js";
 import type { SessionMetadata } from "./session-record.js";
 
 /**
@@ -109,6 +109,19 @@ export class ManagedMultiSession implements ManagedSession {
     options?: BackendRequestOptions,
   ): Promise<GetPromptResult> {
     return this.#recovering(() => this.#inner.getPrompt(name, args, options));
+  }
+
+  backendInfo(): readonly BackendInfo[] {
+    return this.#inner.backendInfo();
+  }
+
+  request(
+    workloadId: string,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options?: BackendRequestOptions,
+  ): Promise<Record<string, unknown>> {
+    return this.#recovering(() => this.#inner.request(workloadId, method, params, options));
   }
 
   async replaceBackend(connection: BackendConnection): Promise<void> {

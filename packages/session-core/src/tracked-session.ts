@@ -11,6 +11,7 @@ import type { ClientInfoRecord } from "./client-info.js";
 import type { SessionOwner } from "./identity-binding.js";
 import { beginActivity, type SessionActivity } from "./idle-sweeper.js";
 import type { ManagedSession } from "./managed-session.js";
+import type { BackendInfo } from "./multi-session.js";
 
 /**
  * A {@link ManagedSession} that records its requests in a {@link SessionActivity}, so the idle
@@ -76,6 +77,19 @@ export class TrackedSession implements ManagedSession {
     options?: BackendRequestOptions,
   ): Promise<GetPromptResult> {
     return this.#track(() => this.#inner.getPrompt(name, args, options));
+  }
+
+  backendInfo(): readonly BackendInfo[] {
+    return this.#inner.backendInfo();
+  }
+
+  request(
+    workloadId: string,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options?: BackendRequestOptions,
+  ): Promise<Record<string, unknown>> {
+    return this.#track(() => this.#inner.request(workloadId, method, params, options));
   }
 
   replaceBackend(connection: BackendConnection): Promise<void> {

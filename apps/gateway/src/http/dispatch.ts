@@ -1,10 +1,7 @@
-import {
-  CallToolRequestParamsSchema,
-  GetPromptRequestParamsSchema,
-  ReadResourceRequestParamsSchema,
-} from "@modelcontextprotocol/sdk/types.js";
 import type { GatewayLogger } from "../logger.js";
+import { InvalidCursorError } from "./cursor.js";
 import { GatewayErrorCode, type JsonRpcErrorBody } from "./json-rpc.js";
+import { type RequestRouter, RouterRefusal } from "./router.js";
 import type { ServedSession } from "./session-service.js";
 
 /** The outcome of one JSON-RPC request: a result or a JSON-RPC error. */
@@ -15,11 +12,13 @@ export interface DispatchContext {
   readonly session: ServedSession;
   readonly signal: AbortSignal;
   readonly log: GatewayLogger;
+  /** Finds each request's backend (see {@link RequestRouter}). */
+  readonly router: RequestRouter;
 }
 
 /**
- * Serves one JSON-RPC request (other than `initialize`) from the session: `ping`, `tools/*`,
- * `resources/*`, `prompts/*`. Never throws: every failure becomes a JSON-RPC error. A backend
+ * Serves one JSON-RPC request (other than `initialize`) from the session through the
+ * {@link RequestRouter}: every request kind a backend may serve. Never throws: every failure becomes a JSON-RPC error. A backend
  * that fails is handled inside the session (session-core's `ManagedSession`): an expired backend
  * session is re-initialised, a backend gone for good leaves the session and its stored metadata,
  * and lists are served from the backends that remain.
@@ -37,36 +36,13 @@ export async function dispatchRequest(
 }
 
 async function route(method: string, params: unknown, ctx: DispatchContext): Promise<unknown> {
-  const { session } = ctx;
-  switch (method) {
-    case "ping":
-      return {};
-    case "tools/list":
-      return { tools: await session.listTools() };
-    case "tools/call": {
-      const p = plainCallToolParams(params) ?? parse(CallToolRequestParamsSchema, params);
-      return session.callTool(p.name, p.arguments, { signal: ctx.signal });
-    }
-    case "resources/list":
-      return { resources: await session.listResources() };
-    case "resources/templates/list":
-      return { resourceTemplates: [] };
-    case "resources/read": {
-      const p = parse(ReadResourceRequestParamsSchema, params);
-      return session.readResource(p.uri);
-    }
-    case "prompts/list":
-      return { prompts: await session.listPrompts() };
-    case "prompts/get": {
-      const p = parse(GetPromptRequestParamsSchema, params);
-      return session.getPrompt(p.name, p.arguments);
-    }
-    default:
-      throw new RpcFailure({
-        code: GatewayErrorCode.MethodNotFound,
-        message: `method not found: ${method}`,
-      });
+  if (!isPlainObject(params)) {
+    throw new RpcFailure({
+      code: GatewayErrorCode.InvalidParams,
+      message: "invalid params: params must be an object",
+    });
   }
+  return ctx.router.route(ctx.session, method, params, ctx.signal);
 }
 
 class RpcFailure extends Error {
@@ -77,44 +53,6 @@ class RpcFailure extends Error {
   }
 }
 
-interface SafeParser<T> {
-  safeParse(
-    value: unknown,
-  ): { success: true; data: T } | { success: false; error: { message: string } };
-}
-
-function parse<T>(schema: SafeParser<T>, params: unknown): T {
-  const parsed = schema.safeParse(params);
-  if (!parsed.success) {
-    throw new RpcFailure({
-      code: GatewayErrorCode.InvalidParams,
-      message: `invalid params: ${parsed.error.message}`,
-    });
-  }
-  return parsed.data;
-}
-
-/**
- * The params of a plain `tools/call` (`name`, and `arguments` when given, nothing else) without
- * running the SDK's zod schema, which accepts exactly these too: the common request skips the
- * schema's CPU. `undefined` for anything else, which the schema then parses (and refuses with
- * its own message).
- */
-function plainCallToolParams(
-  params: unknown,
-): { name: string; arguments?: Record<string, unknown> } | undefined {
-  if (!isPlainObject(params)) return undefined;
-  let keys = 0;
-  for (const key in params) {
-    if (key !== "name" && key !== "arguments") return undefined;
-    keys++;
-  }
-  const { name, arguments: args } = params;
-  if (typeof name !== "string") return undefined;
-  if (args === undefined) return keys === 1 ? { name } : undefined;
-  return isPlainObject(args) ? { name, arguments: args } : undefined;
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
@@ -123,6 +61,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function toRpcError(error: unknown, ctx: DispatchContext): JsonRpcErrorBody {
   if (error instanceof RpcFailure) return error.body;
+  if (error instanceof RouterRefusal) return { code: error.rpcCode, message: error.message };
+  if (error instanceof InvalidCursorError) {
+    return {
+      code: GatewayErrorCode.InvalidParams,
+      message: error.message,
+      data: { code: error.code },
+    };
+  }
   const code =
     typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
   const message = error instanceof Error ? error.message : String(error);

@@ -5,7 +5,7 @@ import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
-import { sessionIdProblem } from "@vmcp/session-core";
+import { aggregateCapabilities, combineInstructions, sessionIdProblem } from "@vmcp/session-core";
 import { UnauthenticatedError } from "../errors.js";
 import {
   bearerTokenOf,
@@ -24,6 +24,7 @@ import {
   countBatchEntries,
   type EndpointLimits,
 } from "./request-limits.js";
+import type { RequestRouter } from "./router.js";
 import type { ServedSession, SessionService } from "./session-service.js";
 import {
   checkInitializeWithoutSession,
@@ -33,6 +34,10 @@ import {
 
 /** The gateway's name and version, as sent in `serverInfo`. */
 export const GatewayServerInfo = { name: "vmcp-gateway", version: "0.1.0" } as const;
+
+/** The gateway's own line of the `instructions` it returns, before each backend's own. */
+export const GatewayInstructions =
+  "A virtual MCP server: the tools, resources and prompts of several backends in one session.";
 
 /** Options of {@link McpEndpoint}. */
 export interface McpEndpointOptions {
@@ -49,6 +54,8 @@ export interface McpEndpointOptions {
   readonly storeLabel?: string;
   /** Batch length and per-caller limits. Default: none enforced here (the session's own still hold). */
   readonly limits?: EndpointLimits;
+  /** Routes every request of a session to its backend (one per gateway). */
+  readonly router: RequestRouter;
   /** Host and Origin checks (403). Default: none (the gateway passes its configured rules). */
   readonly transportRules?: TransportRules;
 }
@@ -154,6 +161,7 @@ export class McpEndpoint {
           session,
           signal: controller.signal,
           log: this.#o.log,
+          router: this.#o.router,
         });
         return "error" in outcome
           ? errorResponse(id, outcome.error)
@@ -198,6 +206,8 @@ export class McpEndpoint {
       },
     });
     this.#o.limits?.callers.created(caller, session.id);
+    this.#o.router.adopt(session);
+    const backends = session.backendInfo();
     this.#o.log.info(
       { sessionId: session.id, owner, client: parsed.data.clientInfo },
       "session created",
@@ -207,10 +217,9 @@ export class McpEndpoint {
       200,
       resultResponse(id, {
         protocolVersion,
-        capabilities: { tools: {}, resources: {}, prompts: {} },
+        capabilities: aggregateCapabilities(backends),
         serverInfo: GatewayServerInfo,
-        instructions:
-          "A virtual MCP server: the tools, resources and prompts of several backends in one session.",
+        instructions: combineInstructions(backends, GatewayInstructions),
       }),
       { "mcp-session-id": session.id },
     );
