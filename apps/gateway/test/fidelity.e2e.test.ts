@@ -114,13 +114,13 @@ describe("everything a backend offers reaches the client (one gateway, memory st
     const atlasDirect = await allTools(direct.client);
     const viaGateway = await allTools(client);
     expect(atlasDirect.pages).toBe(3);
-    // atlas's 5 tools come in pages of 2 (its last page shares the gateway page with bravo's one page).
+    // atlas's 6 tools come in pages of 2 (its last page shares the gateway page with bravo's one page).
     expect(viaGateway.pages).toBe(3);
     const first = await client.listTools();
     expect(first.tools).toHaveLength(AtlasPageSize);
     expect(first.nextCursor).toBeTypeOf("string");
     expect(viaGateway.names.sort()).toEqual(
-      ["atlas__echo", "bravo__echo", "a1", "a2", "a3", "a4", "slow-sum"].sort(),
+      ["atlas__echo", "bravo__echo", "a1", "a2", "a3", "a4", "slow-sum", "wait"].sort(),
     );
     // a tool found on a later page is callable by its exposed name
     const called = await client.callTool({ name: "atlas__echo", arguments: { text: "hi" } });
@@ -152,7 +152,7 @@ describe("everything a backend offers reaches the client (one gateway, memory st
     expect(staleError.message).toMatch(/no longer in the session/);
     // the good cursor still works
     const second = await a.client.listTools({ cursor });
-    expect(second.tools.map((t) => t.name)).toEqual(["a2", "a3"]);
+    expect(second.tools.map((t) => t.name)).toEqual(["a1", "a2"]);
     await Promise.all([a.client.close(), b.client.close()]);
   });
 
@@ -276,6 +276,27 @@ describe("everything a backend offers reaches the client (one gateway, memory st
       client.request({ method: "tasks/get", params: { taskId: "nope" } }, ResultSchema),
     );
     expect(unknown.code).toBe(-32602);
+    await client.close();
+  });
+
+  it("notifications/cancelled from the client cancels the backend request it names", async () => {
+    const { client } = await connect(gw.url);
+    const before = atlas.state.events.length;
+    const abort = new AbortController();
+    const call = client.callTool({ name: "wait" }, undefined, { signal: abort.signal });
+    await waitUntil(
+      "the backend to start the call",
+      async () => atlas.state.events.slice(before).includes("wait:started"),
+      10_000,
+    );
+    abort.abort("enough");
+    await expect(call).rejects.toThrow();
+    await waitUntil(
+      "the backend to see the cancellation",
+      async () => atlas.state.events.slice(before).includes("wait:aborted"),
+      10_000,
+    );
+    expect(atlas.state.events.slice(before)).toEqual(["wait:started", "wait:aborted"]);
     await client.close();
   });
 

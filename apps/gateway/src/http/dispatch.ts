@@ -1,4 +1,5 @@
 import type { GatewayLogger } from "../logger.js";
+import { RequestCancelledError } from "./cancellations.js";
 import { InvalidCursorError } from "./cursor.js";
 import { GatewayErrorCode, type JsonRpcErrorBody } from "./json-rpc.js";
 import { type RequestRouter, RouterRefusal } from "./router.js";
@@ -62,6 +63,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function toRpcError(error: unknown, ctx: DispatchContext): JsonRpcErrorBody {
   if (error instanceof RpcFailure) return error.body;
   if (error instanceof RouterRefusal) return { code: error.rpcCode, message: error.message };
+  if (
+    error instanceof RequestCancelledError ||
+    ctx.signal.reason instanceof RequestCancelledError
+  ) {
+    const reason = ctx.signal.reason instanceof RequestCancelledError ? ctx.signal.reason : error;
+    return {
+      code: GatewayErrorCode.InternalError,
+      message: (reason as Error).message,
+      data: { code: "VMCP_REQUEST_CANCELLED" },
+    };
+  }
   if (error instanceof InvalidCursorError) {
     return {
       code: GatewayErrorCode.InvalidParams,

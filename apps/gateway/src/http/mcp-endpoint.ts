@@ -13,6 +13,7 @@ import {
   type IdentityVerifier,
 } from "../identity/identity-verifier.js";
 import type { GatewayLogger } from "../logger.js";
+import { Cancellations } from "./cancellations.js";
 import { dispatchRequest } from "./dispatch.js";
 import { logRequestFailure } from "./failure-log.js";
 import { isJsonContentType, parseJsonBody } from "./json-body.js";
@@ -76,6 +77,7 @@ interface RpcMessage {
  */
 export class McpEndpoint {
   readonly #o: McpEndpointOptions;
+  readonly #cancellations = new Cancellations();
 
   constructor(options: McpEndpointOptions) {
     this.#o = options;
@@ -143,6 +145,12 @@ export class McpEndpoint {
 
     this.#checkProtocolHeader(req);
     const session = await this.#session(req, owner);
+    for (const m of messages) {
+      if (m.method === "notifications/cancelled" && m.id === undefined) {
+        const p = (m.params ?? {}) as { requestId?: unknown; reason?: unknown };
+        this.#cancellations.cancel(session.id, p.requestId, p.reason);
+      }
+    }
     const requests = messages.filter((m) => m.method !== undefined && m.id !== undefined);
     if (requests.length === 0) {
       res.writeHead(202).end();
@@ -157,12 +165,13 @@ export class McpEndpoint {
     const responses = await Promise.all(
       requests.map(async (m) => {
         const id = m.id as string | number;
+        const request = this.#cancellations.begin(session.id, id, controller.signal);
         const outcome = await dispatchRequest(m.method as string, m.params, {
           session,
-          signal: controller.signal,
+          signal: request.signal,
           log: this.#o.log,
           router: this.#o.router,
-        });
+        }).finally(request.done);
         return "error" in outcome
           ? errorResponse(id, outcome.error)
           : resultResponse(id, outcome.result);

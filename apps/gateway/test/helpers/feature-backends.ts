@@ -23,6 +23,8 @@ export interface BackendState {
   readonly subscriptions: string[];
   /** The `_meta` of every `echo` call. */
   readonly metas: unknown[];
+  /** `wait:started` and `wait:aborted` (or `wait:timeout`) of every `wait` call. */
+  readonly events: string[];
 }
 
 /** A running feature backend. */
@@ -34,12 +36,12 @@ export interface FeatureBackend extends RunningBackend {
 export const AtlasPageSize = 2;
 
 function newState(): BackendState {
-  return { clientCapabilities: [], levels: [], subscriptions: [], metas: [] };
+  return { clientCapabilities: [], levels: [], subscriptions: [], metas: [], events: [] };
 }
 
 /**
  * "atlas": an SDK `McpServer` offering logging (levels recorded), completions (a prompt
- * argument and a template variable), resource templates, subscriptions (recorded), five tools
+ * argument and a template variable), resource templates, subscriptions (recorded), six tools
  * listed two per page, instructions, and an `echo` tool that records the request's `_meta`.
  */
 export async function startAtlas(): Promise<FeatureBackend> {
@@ -62,6 +64,24 @@ export async function startAtlas(): Promise<FeatureBackend> {
       async ({ text }, extra) => {
         state.metas.push(extra._meta);
         return { content: [{ type: "text", text: `atlas:${text}` }] };
+      },
+    );
+    server.registerTool(
+      "wait",
+      { description: "waits until cancelled (15 s at most)" },
+      (extra) => {
+        state.events.push("wait:started");
+        return new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            state.events.push("wait:timeout");
+            resolve({ content: [{ type: "text", text: "timeout" }] });
+          }, 15_000);
+          extra.signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            state.events.push("wait:aborted");
+            resolve({ content: [{ type: "text", text: "aborted" }] });
+          });
+        });
       },
     );
     for (const n of [1, 2, 3, 4]) {
@@ -116,6 +136,11 @@ export async function startAtlas(): Promise<FeatureBackend> {
           properties: { text: { type: "string" } },
           required: ["text"],
         },
+      },
+      {
+        name: "wait",
+        description: "waits until cancelled (15 s at most)",
+        inputSchema: { type: "object" },
       },
       ...[1, 2, 3, 4].map((n) => ({
         name: `a${n}`,
