@@ -1,8 +1,7 @@
 import type { GatewayLogger } from "../logger.js";
-import { RequestCancelledError } from "./cancellations.js";
-import { InvalidCursorError } from "./cursor.js";
+import { rpcErrorOf } from "./error-mapping.js";
 import { GatewayErrorCode, type JsonRpcErrorBody } from "./json-rpc.js";
-import { type RequestRouter, RouterRefusal } from "./router.js";
+import type { RequestRouter } from "./router.js";
 import type { ServedSession } from "./session-service.js";
 
 /** The outcome of one JSON-RPC request: a result or a JSON-RPC error. */
@@ -62,49 +61,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function toRpcError(error: unknown, ctx: DispatchContext): JsonRpcErrorBody {
   if (error instanceof RpcFailure) return error.body;
-  if (error instanceof RouterRefusal) return { code: error.rpcCode, message: error.message };
-  if (
-    error instanceof RequestCancelledError ||
-    ctx.signal.reason instanceof RequestCancelledError
-  ) {
-    const reason = ctx.signal.reason instanceof RequestCancelledError ? ctx.signal.reason : error;
-    return {
-      code: GatewayErrorCode.InternalError,
-      message: (reason as Error).message,
-      data: { code: "VMCP_REQUEST_CANCELLED" },
-    };
+  const { body, log } = rpcErrorOf(error, ctx.signal);
+  if (log === "warn") {
+    const workloadId = (error as { workloadId?: unknown }).workloadId;
+    ctx.log.warn({ sessionId: ctx.session.id, workloadId, err: error }, "backend failed");
+  } else if (log === "error") {
+    ctx.log.error({ sessionId: ctx.session.id, err: error }, "request failed");
   }
-  if (error instanceof InvalidCursorError) {
-    return {
-      code: GatewayErrorCode.InvalidParams,
-      message: error.message,
-      data: { code: error.code },
-    };
-  }
-  const code =
-    typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
-  switch (code) {
-    case "VMCP_UNKNOWN_TOOL":
-    case "VMCP_UNKNOWN_RESOURCE":
-    case "VMCP_UNKNOWN_PROMPT":
-      return { code: GatewayErrorCode.InvalidParams, message, data: { code } };
-    case "VMCP_BACKEND_UNAVAILABLE":
-    case "VMCP_BACKEND_SESSION_EXPIRED": {
-      const workloadId = (error as { workloadId?: unknown }).workloadId;
-      ctx.log.warn({ sessionId: ctx.session.id, workloadId, err: error }, "backend failed");
-      return { code: GatewayErrorCode.BackendUnavailable, message, data: { code, workloadId } };
-    }
-    case "VMCP_STORAGE_UNAVAILABLE":
-      return { code: GatewayErrorCode.StoreUnavailable, message, data: { code } };
-    case "VMCP_SESSION_BUSY":
-      return { code: GatewayErrorCode.LimitExceeded, message, data: { code } };
-  }
-  if (typeof code === "number" && Number.isInteger(code)) {
-    // A JSON-RPC error the backend returned (McpError): pass it through.
-    const data = (error as { data?: unknown }).data;
-    return data === undefined ? { code, message } : { code, message, data };
-  }
-  ctx.log.error({ sessionId: ctx.session.id, err: error }, "request failed");
-  return { code: GatewayErrorCode.InternalError, message };
+  return body;
 }

@@ -6,7 +6,6 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
 import { aggregateCapabilities, combineInstructions, sessionIdProblem } from "@vmcp/session-core";
-import { UnauthenticatedError } from "../errors.js";
 import {
   bearerTokenOf,
   type CallerIdentity,
@@ -15,6 +14,7 @@ import {
 import type { GatewayLogger } from "../logger.js";
 import { Cancellations } from "./cancellations.js";
 import { dispatchRequest } from "./dispatch.js";
+import { httpErrorOf } from "./error-mapping.js";
 import { logRequestFailure } from "./failure-log.js";
 import { isJsonContentType, parseJsonBody } from "./json-body.js";
 import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } from "./json-rpc.js";
@@ -268,7 +268,7 @@ export class McpEndpoint {
   }
 
   #fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    const { status, body, headers } = toHttpError(error);
+    const { status, body, headers } = httpErrorOf(error);
     logRequestFailure(this.#o.log, req.method, status, body.message, error, this.#o.storeLabel);
     if (res.headersSent) {
       res.destroy();
@@ -337,97 +337,6 @@ function notFound(id: string): HttpJsonRpcError {
     GatewayErrorCode.SessionNotFound,
     `session ${JSON.stringify(id)} not found (unknown, expired or terminated); initialize a new one`,
   );
-}
-
-function toHttpError(error: unknown): {
-  status: number;
-  body: { code: number; message: string; data?: unknown };
-  headers: Readonly<Record<string, string>>;
-} {
-  if (error instanceof HttpJsonRpcError) {
-    return {
-      status: error.status,
-      body: { code: error.rpcCode, message: error.message },
-      headers: error.headers,
-    };
-  }
-  if (error instanceof UnauthenticatedError) {
-    return {
-      status: 401,
-      body: {
-        code: GatewayErrorCode.Unauthenticated,
-        message: error.message,
-        data: { code: error.code },
-      },
-      headers: { "www-authenticate": 'Bearer realm="vmcp-gateway"' },
-    };
-  }
-  const code =
-    typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
-  switch (code) {
-    case "VMCP_SESSION_OWNER_MISMATCH":
-      return {
-        status: 403,
-        body: { code: GatewayErrorCode.Forbidden, message, data: { code } },
-        headers: {},
-      };
-    case "VMCP_STORAGE_UNAVAILABLE":
-    case "VMCP_STORAGE_CLOSED":
-      return {
-        status: 503,
-        body: {
-          code: GatewayErrorCode.StoreUnavailable,
-          message: `session store unavailable: ${message}`,
-          data: { code },
-        },
-        headers: { "retry-after": "1" },
-      };
-    case "VMCP_SESSION_DECODE":
-      return {
-        status: 500,
-        body: {
-          code: GatewayErrorCode.SessionCorrupt,
-          message: `${message}; initialize a new session`,
-          data: { code },
-        },
-        headers: {},
-      };
-    case "VMCP_TOKEN_TOO_LARGE":
-      return {
-        status: 431,
-        body: { code: GatewayErrorCode.Unauthenticated, message, data: { code } },
-        headers: { connection: "close" },
-      };
-    case "VMCP_INVALID_SESSION_ID":
-      return {
-        status: 400,
-        body: { code: GatewayErrorCode.InvalidRequest, message, data: { code } },
-        headers: {},
-      };
-    case "VMCP_BATCH_TOO_LONG":
-      return {
-        status: 400,
-        body: { code: GatewayErrorCode.InvalidRequest, message, data: { code } },
-        headers: {},
-      };
-    case "VMCP_SESSION_TOO_LARGE":
-      return {
-        status: 400,
-        body: { code: GatewayErrorCode.InvalidParams, message, data: { code } },
-        headers: {},
-      };
-    case "VMCP_INITIALIZE_RATE_LIMITED":
-    case "VMCP_TOO_MANY_SESSIONS": {
-      const retryAfter = (error as { retryAfterSec?: unknown }).retryAfterSec;
-      return {
-        status: 429,
-        body: { code: GatewayErrorCode.LimitExceeded, message, data: { code } },
-        headers: { "retry-after": String(retryAfter ?? 1) },
-      };
-    }
-  }
-  return { status: 500, body: { code: GatewayErrorCode.InternalError, message }, headers: {} };
 }
 
 /** Writes `body` as JSON with `status` and `headers`. */
