@@ -327,3 +327,59 @@ describe("everything a backend offers reaches the client (one gateway, memory st
     await client.close();
   });
 });
+
+describe("a gateway declares and serves nothing its backends lack", () => {
+  let bravo: FeatureBackend;
+  let gw: LoggedGateway;
+
+  beforeAll(async () => {
+    bravo = await startBravo();
+    gw = await startLoggedGateway({ backends: [{ workloadId: "bravo", url: bravo.url }] });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await bravo?.close();
+  });
+
+  it("no logging, completions, prompts or subscriptions are declared; asking for them is refused", async () => {
+    const { client } = await connect(gw.url);
+    expect(client.getServerCapabilities()).toEqual({
+      tools: {},
+      resources: {},
+      tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+    });
+    expect((await rpcError(client.setLoggingLevel("debug"))).code).toBe(-32601);
+    expect((await rpcError(client.subscribeResource({ uri: "bravo://status" }))).code).toBe(-32601);
+    const badRefs: unknown[] = [undefined, "x", { type: "ref/other" }, { type: "ref/prompt" }];
+    for (const ref of badRefs) {
+      const error = await rpcError(
+        client.request(
+          { method: "completion/complete", params: { ref, argument: { name: "a", value: "" } } },
+          ResultSchema,
+        ),
+      );
+      expect(error.code, JSON.stringify(ref)).toBe(-32602);
+    }
+    expect(bravo.state.levels).toEqual([]);
+    expect(bravo.state.subscriptions).toEqual([]);
+    await client.close();
+  });
+
+  it("a task of one session is unknown to another", async () => {
+    const one = await connect(gw.url);
+    const other = await connect(gw.url);
+    const created = await one.client.request(
+      {
+        method: "tools/call",
+        params: { name: "slow-sum", arguments: { a: 1, b: 1 }, task: { ttl: 60_000 } },
+      },
+      ResultSchema,
+    );
+    const taskId = (created.task as { taskId: string }).taskId;
+    const refused = await rpcError(
+      other.client.request({ method: "tasks/get", params: { taskId } }, ResultSchema),
+    );
+    expect(refused.code).toBe(-32602);
+    await Promise.all([one.client.close(), other.client.close()]);
+  });
+});
