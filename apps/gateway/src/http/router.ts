@@ -310,26 +310,31 @@ export class RequestRouter {
       // A name's exposed form depends on every backend's names: know them all first.
       await this.#buildNamed(session, spec.named);
     }
-    // One gateway page: the next page of the cursor's backend, then the first page of each
-    // following backend (asked in parallel), up to and including the first that has more pages.
-    const pages = await Promise.all(
-      backends.slice(index).map(async (workloadId, i) => {
-        const from = i === 0 ? backendCursor : undefined;
-        try {
-          const page = await session.request(
-            workloadId,
-            method,
-            from === undefined ? rest : { ...rest, cursor: from },
-            { signal },
-          );
-          return { workloadId, page };
-        } catch (error) {
-          // A backend that failed for good has left the session: list the others.
-          if (isBackendFailure(error) && !session.backendIds.includes(workloadId)) return undefined;
-          throw error;
-        }
-      }),
-    );
+    // One gateway page: the next page of the cursor's backend; when that ends the backend, the
+    // first page of each following backend (asked in parallel), up to and including the first
+    // that has more pages.
+    const fetchPage = async (workloadId: string, from: string | undefined) => {
+      try {
+        const page = await session.request(
+          workloadId,
+          method,
+          from === undefined ? rest : { ...rest, cursor: from },
+          { signal },
+        );
+        return { workloadId, page };
+      } catch (error) {
+        // A backend that failed for good has left the session: list the others.
+        if (isBackendFailure(error) && !session.backendIds.includes(workloadId)) return undefined;
+        throw error;
+      }
+    };
+    const pages =
+      index < backends.length ? [await fetchPage(backends[index] as string, backendCursor)] : [];
+    if (!hasMore(pages[0]?.page)) {
+      pages.push(
+        ...(await Promise.all(backends.slice(index + 1).map((w) => fetchPage(w, undefined)))),
+      );
+    }
     const shown: Params[] = [];
     let following: { workloadId: string; backendCursor?: string } | undefined;
     for (let i = 0; i < pages.length; i++) {
@@ -610,6 +615,10 @@ function objectParam(params: Params, name: string): void {
   ) {
     throw new RouterRefusal(InvalidParams, `invalid params: ${name} must be an object`);
   }
+}
+
+function hasMore(page: Record<string, unknown> | undefined): boolean {
+  return typeof page?.nextCursor === "string" && page.nextCursor !== "";
 }
 
 function isBackendFailure(error: unknown): boolean {
