@@ -230,6 +230,7 @@ export class MultiSessionFactory {
   /**
    * Opens a fresh backend session (`initialize`) to one configured backend, bounded by
    * `connectTimeoutMs`: what a session uses to replace a backend session that expired.
+   * `context` carries what to declare to the backend (the session's client capabilities).
    * @throws {BackendConnectError} when the backend is not configured, fails or times out.
    */
   connectBackend(workloadId: string, context?: BackendConnectContext): Promise<BackendConnection> {

@@ -1,5 +1,7 @@
+import { VmcpSessionError } from "@vmcp/session-core";
+
 /** The reason a request's signal is aborted with when the client cancels it. */
-export class RequestCancelledError extends Error {
+export class RequestCancelledError extends VmcpSessionError {
   readonly code = "VMCP_REQUEST_CANCELLED";
   constructor(reason: string | undefined) {
     super(`request cancelled by the client${reason === undefined ? "" : `: ${reason}`}`);

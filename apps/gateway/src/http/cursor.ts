@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { VmcpSessionError } from "@vmcp/session-core";
 
 /** What a gateway list cursor names: the list, the backend to continue with and its own cursor. */
 export interface CursorPosition {
@@ -11,7 +12,7 @@ export interface CursorPosition {
 }
 
 /** A cursor that was not made by this gateway for this session and list, or names a gone backend. */
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends VmcpSessionError {
   readonly code = "VMCP_INVALID_CURSOR";
   constructor(reason: string) {
     super(`invalid cursor: ${reason}`);

@@ -1,7 +1,8 @@
 import type { GatewayLogger } from "../logger.js";
 import { rpcErrorOf } from "./error-mapping.js";
-import { GatewayErrorCode, type JsonRpcErrorBody } from "./json-rpc.js";
+import type { JsonRpcErrorBody } from "./json-rpc.js";
 import type { RequestRouter } from "./router.js";
+import { InvalidRequestParamsError } from "./router-errors.js";
 import type { ServedSession } from "./session-service.js";
 
 /** The outcome of one JSON-RPC request: a result or a JSON-RPC error. */
@@ -18,8 +19,8 @@ export interface DispatchContext {
 
 /**
  * Serves one JSON-RPC request (other than `initialize`) from the session through the
- * {@link RequestRouter}: every request kind a backend may serve. Never throws: every failure becomes a JSON-RPC error. A backend
- * that fails is handled inside the session (session-core's `ManagedSession`): an expired backend
+ * {@link RequestRouter}: every request kind a backend may serve. Never throws: every failure
+ * becomes a JSON-RPC error (see `rpcErrorOf`). A backend that fails is handled inside the session (session-core's `ManagedSession`): an expired backend
  * session is re-initialised, a backend gone for good leaves the session and its stored metadata,
  * and lists are served from the backends that remain.
  */
@@ -37,20 +38,9 @@ export async function dispatchRequest(
 
 async function route(method: string, params: unknown, ctx: DispatchContext): Promise<unknown> {
   if (!isPlainObject(params)) {
-    throw new RpcFailure({
-      code: GatewayErrorCode.InvalidParams,
-      message: "invalid params: params must be an object",
-    });
+    throw new InvalidRequestParamsError("params must be an object");
   }
   return ctx.router.route(ctx.session, method, params, ctx.signal);
-}
-
-class RpcFailure extends Error {
-  readonly body: JsonRpcErrorBody;
-  constructor(body: JsonRpcErrorBody) {
-    super(body.message);
-    this.body = body;
-  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -60,7 +50,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function toRpcError(error: unknown, ctx: DispatchContext): JsonRpcErrorBody {
-  if (error instanceof RpcFailure) return error.body;
   const { body, log } = rpcErrorOf(error, ctx.signal);
   if (log === "warn") {
     const workloadId = (error as { workloadId?: unknown }).workloadId;

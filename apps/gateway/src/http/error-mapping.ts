@@ -1,7 +1,6 @@
 import { UnauthenticatedError } from "../errors.js";
 import { RequestCancelledError } from "./cancellations.js";
 import { GatewayErrorCode, HttpJsonRpcError, type JsonRpcErrorBody } from "./json-rpc.js";
-import { RouterRefusal } from "./router.js";
 
 /** How one typed error code is answered: the HTTP status (when it ends the request) and the JSON-RPC code. */
 interface Mapping {
@@ -60,6 +59,9 @@ const ErrorMappings: Readonly<Record<string, Mapping>> = {
   VMCP_UNKNOWN_RESOURCE: { status: 200, rpcCode: GatewayErrorCode.InvalidParams },
   VMCP_UNKNOWN_PROMPT: { status: 200, rpcCode: GatewayErrorCode.InvalidParams },
   VMCP_INVALID_CURSOR: { status: 200, rpcCode: GatewayErrorCode.InvalidParams },
+  VMCP_INVALID_REQUEST_PARAMS: { status: 200, rpcCode: GatewayErrorCode.InvalidParams },
+  VMCP_UNKNOWN_TASK: { status: 200, rpcCode: GatewayErrorCode.InvalidParams },
+  VMCP_UNSUPPORTED_REQUEST: { status: 200, rpcCode: GatewayErrorCode.MethodNotFound },
   VMCP_BACKEND_UNAVAILABLE: { status: 200, rpcCode: GatewayErrorCode.BackendUnavailable },
   VMCP_BACKEND_SESSION_EXPIRED: { status: 200, rpcCode: GatewayErrorCode.BackendUnavailable },
   VMCP_SESSION_BUSY: { status: 200, rpcCode: GatewayErrorCode.LimitExceeded },
@@ -118,15 +120,11 @@ export interface RpcErrorAnswer {
 }
 
 /**
- * One JSON-RPC request's error (inside a 200): the router's own refusals with their codes, a
- * request the client cancelled (`signal`'s reason), a typed error by the table (a backend
+ * One JSON-RPC request's error (inside a 200): a request the client cancelled (`signal`'s reason), a typed error by the table (a backend
  * failure names its `workloadId`), a backend's own JSON-RPC error passed through unchanged,
  * anything else -32603.
  */
 export function rpcErrorOf(error: unknown, signal?: AbortSignal): RpcErrorAnswer {
-  if (error instanceof RouterRefusal) {
-    return { body: { code: error.rpcCode, message: error.message } };
-  }
   const cancelled = signal?.reason instanceof RequestCancelledError ? signal.reason : error;
   const failure = cancelled instanceof RequestCancelledError ? cancelled : error;
   const code = codeOf(failure);

@@ -20,18 +20,12 @@ import {
   taskRouteKey,
 } from "@vmcp/session-keys";
 import { type CursorCodec, InvalidCursorError } from "./cursor.js";
+import {
+  InvalidRequestParamsError,
+  UnknownTaskError,
+  UnsupportedRequestError,
+} from "./router-errors.js";
 import type { ServedSession } from "./session-service.js";
-
-/** A request the router refuses itself, with its JSON-RPC code. */
-export class RouterRefusal extends Error {
-  /** The JSON-RPC error code (-32601 method not found, -32602 invalid params). */
-  readonly rpcCode: number;
-  constructor(rpcCode: number, message: string) {
-    super(message);
-    this.name = "RouterRefusal";
-    this.rpcCode = rpcCode;
-  }
-}
 
 /** Options of {@link RequestRouter}. */
 export interface RequestRouterOptions {
@@ -98,9 +92,6 @@ const Lists: Readonly<Record<string, ListSpec>> = {
 /** Longest pagination walk followed when building a route table, so a looping backend cannot hang it. */
 const MaxPages = 1_000;
 
-const MethodNotFound = -32601;
-const InvalidParams = -32602;
-
 /**
  * The gateway's one router: every request kind a client sends in a session goes through
  * {@link RequestRouter.route}, which finds the owning backend by one rule per kind of key:
@@ -132,7 +123,9 @@ export class RequestRouter {
 
   /**
    * Serves one request of `session`. Never handles `initialize`.
-   * @throws {RouterRefusal} for an unknown method (-32601) or params it cannot route (-32602).
+   * @throws {UnsupportedRequestError} for an unknown method or a capability no backend offers.
+   * @throws {InvalidRequestParamsError} for params it cannot route.
+   * @throws {UnknownTaskError} for a task ID this session has no route for.
    * @throws {InvalidCursorError} for a forged, foreign or stale cursor.
    */
   async route(
@@ -172,7 +165,7 @@ export class RequestRouter {
         return session.request(workloadId, method, params, opts);
       }
       default:
-        throw new RouterRefusal(MethodNotFound, `method not found: ${method}`);
+        throw new UnsupportedRequestError(method);
     }
   }
 
@@ -199,7 +192,7 @@ export class RequestRouter {
   async #complete(session: ServedSession, params: Params, signal: AbortSignal): Promise<unknown> {
     const ref = params.ref;
     if (typeof ref !== "object" || ref === null) {
-      throw new RouterRefusal(InvalidParams, "invalid params: ref is required");
+      throw new InvalidRequestParamsError("ref is required");
     }
     const r = ref as Params;
     if (r.type === "ref/prompt") {
@@ -221,17 +214,14 @@ export class RequestRouter {
       if (owner === undefined) throw new UnknownResourceError(uri);
       return session.request(owner, "completion/complete", params, { signal });
     }
-    throw new RouterRefusal(
-      InvalidParams,
-      "invalid params: ref.type must be ref/prompt or ref/resource",
-    );
+    throw new InvalidRequestParamsError("ref.type must be ref/prompt or ref/resource");
   }
 
   async #setLevel(session: ServedSession, params: Params, signal: AbortSignal): Promise<unknown> {
     const level = stringParam(params, "level");
     const targets = session.backendInfo().filter((b) => b.capabilities?.logging !== undefined);
     if (targets.length === 0) {
-      throw new RouterRefusal(MethodNotFound, "method not found: no backend offers logging");
+      throw new UnsupportedRequestError("logging/setLevel", "no backend offers logging");
     }
     await Promise.all(
       targets.map((b) => session.request(b.workloadId, "logging/setLevel", params, { signal })),
@@ -257,9 +247,9 @@ export class RequestRouter {
     owner ??= await this.#byUri(session, uri);
     const offers = session.backendInfo().find((b) => b.workloadId === owner)?.capabilities;
     if (offers?.resources?.subscribe !== true) {
-      throw new RouterRefusal(
-        MethodNotFound,
-        `method not found: the backend serving ${JSON.stringify(uri)} offers no subscriptions`,
+      throw new UnsupportedRequestError(
+        method,
+        `the backend serving ${JSON.stringify(uri)} offers no subscriptions`,
       );
     }
     await session.request(owner, method, params, { signal });
@@ -280,7 +270,7 @@ export class RequestRouter {
       session.getMetadata()[key] ??
       (await this.#o.storage.load(session.id))?.metadata[key];
     if (owner === undefined || !session.backendIds.includes(owner)) {
-      throw new RouterRefusal(InvalidParams, `unknown task ${JSON.stringify(taskId)}`);
+      throw new UnknownTaskError(taskId);
     }
     this.#tablesOf(session).tasks.set(taskId, owner);
     return owner;
@@ -601,7 +591,7 @@ function addTemplate(into: TemplateRoute[], workloadId: string, item: Params): v
 function stringParam(params: Params, name: string, label = name): string {
   const value = params[name];
   if (typeof value !== "string") {
-    throw new RouterRefusal(InvalidParams, `invalid params: ${label} must be a string`);
+    throw new InvalidRequestParamsError(`${label} must be a string`);
   }
   return value;
 }
@@ -613,7 +603,7 @@ function objectParam(params: Params, name: string): void {
     value !== undefined &&
     (typeof value !== "object" || value === null || Array.isArray(value))
   ) {
-    throw new RouterRefusal(InvalidParams, `invalid params: ${name} must be an object`);
+    throw new InvalidRequestParamsError(`${name} must be an object`);
   }
 }
 

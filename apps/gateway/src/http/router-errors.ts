@@ -1,0 +1,40 @@
+import { VmcpSessionError } from "@vmcp/session-core";
+
+/**
+ * A request the gateway cannot serve in this session: an unknown method, or a capability no
+ * connected backend (or not the owning one) offers. Answered -32601 (method not found).
+ */
+export class UnsupportedRequestError extends VmcpSessionError {
+  readonly code = "VMCP_UNSUPPORTED_REQUEST";
+  /** The JSON-RPC method asked for. */
+  readonly method: string;
+
+  constructor(method: string, reason?: string) {
+    super(`method not found: ${method}${reason === undefined ? "" : ` (${reason})`}`);
+    this.name = "UnsupportedRequestError";
+    this.method = method;
+  }
+}
+
+/** Params the router cannot route: a missing or mistyped field. Answered -32602. */
+export class InvalidRequestParamsError extends VmcpSessionError {
+  readonly code = "VMCP_INVALID_REQUEST_PARAMS";
+
+  constructor(reason: string) {
+    super(`invalid params: ${reason}`);
+    this.name = "InvalidRequestParamsError";
+  }
+}
+
+/** A task ID this session has no route for (never made in it, or its backend left). Answered -32602. */
+export class UnknownTaskError extends VmcpSessionError {
+  readonly code = "VMCP_UNKNOWN_TASK";
+  /** The task ID asked for. */
+  readonly taskId: string;
+
+  constructor(taskId: string) {
+    super(`unknown task ${JSON.stringify(taskId)}`);
+    this.name = "UnknownTaskError";
+    this.taskId = taskId;
+  }
+}
