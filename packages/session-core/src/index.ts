@@ -33,6 +33,7 @@ export {
 } from "./backend-retry.js";
 export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
 export {
+  type AggregateCapabilitiesOptions,
   aggregateCapabilities,
   combineInstructions,
 } from "./capabilities.js";
