@@ -73,7 +73,7 @@ describe("everything a backend offers, across two replicas sharing Redis, reques
       onOne = !onOne;
     }
     expect(names.sort()).toEqual(
-      ["atlas__echo", "bravo__echo", "a1", "a2", "a3", "a4", "slow-sum", "wait"].sort(),
+      ["atlas__echo", "bravo__echo", "a1", "a2", "a3", "a4", "slow-sum", "hold", "wait"].sort(),
     );
 
     // Completions and templated reads on either replica.

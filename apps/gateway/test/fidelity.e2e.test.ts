@@ -120,7 +120,7 @@ describe("everything a backend offers reaches the client (one gateway, memory st
     expect(first.tools).toHaveLength(AtlasPageSize);
     expect(first.nextCursor).toBeTypeOf("string");
     expect(viaGateway.names.sort()).toEqual(
-      ["atlas__echo", "bravo__echo", "a1", "a2", "a3", "a4", "slow-sum", "wait"].sort(),
+      ["atlas__echo", "bravo__echo", "a1", "a2", "a3", "a4", "slow-sum", "hold", "wait"].sort(),
     );
     // a tool found on a later page is callable by its exposed name
     const called = await client.callTool({ name: "atlas__echo", arguments: { text: "hi" } });
@@ -276,6 +276,23 @@ describe("everything a backend offers reaches the client (one gateway, memory st
       client.request({ method: "tasks/get", params: { taskId: "nope" } }, ResultSchema),
     );
     expect(unknown.code).toBe(-32602);
+    await client.close();
+  });
+
+  it("tasks/cancel goes to the task's backend", async () => {
+    const { client } = await connect(gw.url);
+    const created = await client.request(
+      { method: "tools/call", params: { name: "hold", task: { ttl: 60_000 } } },
+      ResultSchema,
+    );
+    const taskId = (created.task as { taskId: string }).taskId;
+    const cancelled = await client.request(
+      { method: "tasks/cancel", params: { taskId } },
+      ResultSchema,
+    );
+    expect(cancelled.status).toBe("cancelled");
+    const got = await client.request({ method: "tasks/get", params: { taskId } }, ResultSchema);
+    expect(got.status).toBe("cancelled");
     await client.close();
   });
 

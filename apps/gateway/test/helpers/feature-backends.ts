@@ -230,6 +230,29 @@ export async function startBravo(): Promise<FeatureBackend> {
           (await extra.taskStore.getTaskResult(extra.taskId)) as CallToolResult,
       },
     );
+    server.experimental.tasks.registerToolTask(
+      "hold",
+      {
+        description: "a task that runs until cancelled (10 s at most)",
+        execution: { taskSupport: "required" },
+      },
+      {
+        createTask: async (extra) => {
+          const task = await extra.taskStore.createTask({ ttl: 60_000 });
+          setTimeout(() => {
+            void extra.taskStore
+              .storeTaskResult(task.taskId, "completed", {
+                content: [{ type: "text", text: "held" }],
+              })
+              .catch(() => undefined);
+          }, 10_000).unref();
+          return { task };
+        },
+        getTask: async (extra) => extra.taskStore.getTask(extra.taskId),
+        getTaskResult: async (extra) =>
+          (await extra.taskStore.getTaskResult(extra.taskId)) as CallToolResult,
+      },
+    );
     server.registerResource("status", "bravo://status", {}, async (uri) => ({
       contents: [{ uri: uri.href, text: "bravo ok" }],
     }));
