@@ -6,9 +6,12 @@ import {
   type SessionStorage,
 } from "@vmcp/session-core";
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
+import { CursorCodec } from "./http/cursor.js";
 import { startHttpServer } from "./http/gateway-server.js";
 import { McpEndpoint } from "./http/mcp-endpoint.js";
 import { CallerLimits } from "./http/request-limits.js";
+import { RequestRouter } from "./http/router.js";
+import { TransportRules } from "./http/transport-rules.js";
 import { createVerifier } from "./identity/create-verifier.js";
 import type { GatewayLogger } from "./logger.js";
 import { createStorage, describeStore } from "./store/create-storage.js";
@@ -101,7 +104,14 @@ export async function startGateway(
     },
     ...(config.bindingSecret === undefined ? {} : { bindingSecret: config.bindingSecret }),
   });
+  const router = new RequestRouter({
+    cursors: new CursorCodec(config.bindingSecret),
+    storage,
+    naming: factory.toolNaming,
+    listRefreshIntervalMs: config.limits.listRefreshIntervalMs,
+  });
   const endpoint = new McpEndpoint({
+    router,
     sessions: manager,
     verifier,
     log,
@@ -109,6 +119,11 @@ export async function startGateway(
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxJsonDepth: config.maxJsonDepth,
     storeLabel: describeStore(config.store),
+    transportRules: new TransportRules({
+      listenHost: config.host,
+      ...(config.allowedHosts === undefined ? {} : { allowedHosts: config.allowedHosts }),
+      ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins }),
+    }),
     limits: {
       maxBatchLength: config.limits.maxBatchLength,
       callers: new CallerLimits({

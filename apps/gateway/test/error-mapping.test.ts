@@ -2,7 +2,10 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StorageScriptError, StorageUnavailableError } from "@vmcp/session-core";
+import { ReferenceStorage } from "@vmcp/session-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { CursorCodec } from "../src/http/cursor.js";
+import { RequestRouter } from "../src/http/router.js";
 import { AnonymousVerifier, createLogger, McpEndpoint, type SessionService } from "../src/index.js";
 
 const servers: Server[] = [];
@@ -26,6 +29,7 @@ async function endpointFailingWith(error: Error): Promise<string> {
     verifier: new AnonymousVerifier(),
     log: createLogger("silent"),
     maxBodyBytes: 65_536,
+    router: new RequestRouter({ cursors: new CursorCodec(), storage: new ReferenceStorage() }),
   });
   const server = createServer((req, res) => void endpoint.handle(req, res));
   servers.push(server);

@@ -11,7 +11,7 @@ const token = "edge-test-token";
 const auth = { authorization: `Bearer ${token}` };
 
 function requestHead(lines: string[]): string {
-  return `${["POST /mcp HTTP/1.1", "host: 127.0.0.1", ...lines].join("\r\n")}\r\n\r\n`;
+  return `${["POST /mcp HTTP/1.1", "host: 127.0.0.1", "accept: application/json, text/event-stream", ...lines].join("\r\n")}\r\n\r\n`;
 }
 
 describe("the HTTP edge: timeouts, header limits and refusals all answer with a JSON-RPC body", () => {

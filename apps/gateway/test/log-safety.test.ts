@@ -30,7 +30,7 @@ function leaks(value: unknown, needle: string): boolean {
 }
 
 function head(lines: string[]): string {
-  return `${["POST /mcp HTTP/1.1", "host: 127.0.0.1", ...lines].join("\r\n")}\r\n\r\n`;
+  return `${["POST /mcp HTTP/1.1", "host: 127.0.0.1", "accept: application/json, text/event-stream", ...lines].join("\r\n")}\r\n\r\n`;
 }
 
 describe("logs at debug level hold no token and no request bytes, and cut long values", () => {

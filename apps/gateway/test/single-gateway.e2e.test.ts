@@ -236,7 +236,11 @@ async function rawHttp(
         port: url.port,
         path: url.pathname,
         method,
-        headers: { "content-type": "application/json", ...headers },
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          ...headers,
+        },
         insecureHTTPParser: true,
       },
       (res) => {

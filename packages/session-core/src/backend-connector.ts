@@ -1,5 +1,6 @@
 import type {
   CallToolResult,
+  ClientCapabilities,
   GetPromptResult,
   Prompt,
   ReadResourceResult,
@@ -42,6 +43,18 @@ export interface BackendConnection {
   readonly protocolVersion: string | undefined;
   /** The server capabilities reported at `initialize` (or restored from the hint); `undefined` when unknown. */
   readonly capabilities: ServerCapabilities | undefined;
+  /** The `instructions` the backend sent at `initialize`; `undefined` when none or unknown (reattached). */
+  readonly instructions?: string | undefined;
+  /**
+   * Sends any request (`method`, `params` as given, `_meta` included) and resolves the backend's
+   * result unchanged: what the generic router uses for request kinds without a typed method here.
+   * Optional so that other connectors keep compiling; the router answers -32601 without it.
+   */
+  request?(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options?: BackendRequestOptions,
+  ): Promise<Record<string, unknown>>;
   /** Every tool the backend offers (all pages). */
   listTools(options?: BackendRequestOptions): Promise<Tool[]>;
   /** Calls one of the backend's tools by its own name. */
@@ -68,6 +81,16 @@ export interface BackendConnection {
   terminate(): Promise<void>;
 }
 
+/** What the connector declares to a backend at `initialize` on behalf of the session's client. */
+export interface BackendConnectContext {
+  /**
+   * The capabilities the client declared to the gateway (`sampling`, `elicitation`, `roots`...),
+   * declared to the backend as the gateway's own so it offers what this client can do.
+   * Default: none (`{}`).
+   */
+  readonly clientCapabilities?: ClientCapabilities;
+}
+
 /** Opens connections to backends. The default is `McpBackendConnector`; tests inject their own. */
 export interface BackendConnector {
   /**
@@ -78,11 +101,12 @@ export interface BackendConnector {
    *   `BackendSessionExpiredError` (the caller then connects fresh).
    *
    * `signal` bounds the whole connect; on abort the partial connection is closed and the promise
-   * rejects with `BackendConnectError`.
+   * rejects with `BackendConnectError`. `context` carries the client's capabilities to declare.
    */
   connect(
     target: BackendTarget,
     hint: BackendReattachHint | undefined,
     signal: AbortSignal,
+    context?: BackendConnectContext,
   ): Promise<BackendConnection>;
 }

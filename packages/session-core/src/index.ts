@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export type {
+  BackendConnectContext,
   BackendConnection,
   BackendConnector,
   BackendReattachHint,
@@ -18,6 +19,11 @@ export {
   DefaultBackendRetryWaitMs,
 } from "./backend-retry.js";
 export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
+export {
+  type AggregateCapabilitiesOptions,
+  aggregateCapabilities,
+  combineInstructions,
+} from "./capabilities.js";
 export type { ClientInfoRecord } from "./client-info.js";
 export {
   ConcurrencyLimit,
@@ -56,7 +62,12 @@ export { DefaultIdleTimeoutMs } from "./idle-sweeper.js";
 export { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
 export type { ManagedSession } from "./managed-session.js";
 export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
-export type { MultiSession, MultiSessionLimits, SessionOperations } from "./multi-session.js";
+export type {
+  BackendInfo,
+  MultiSession,
+  MultiSessionLimits,
+  SessionOperations,
+} from "./multi-session.js";
 export {
   DefaultConnectTimeoutMs,
   type MakeSessionOptions,
@@ -107,5 +118,5 @@ export {
   checkPatch,
   checkVersion,
 } from "./storage-input.js";
-export { ToolNameSeparator, type ToolNaming } from "./tool-naming.js";
+export { exposeNames, ToolNameSeparator, type ToolNaming } from "./tool-naming.js";
 export { DefaultTtlSlideGranularityMs } from "./ttl-slide.js";

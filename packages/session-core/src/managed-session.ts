@@ -12,7 +12,7 @@ import type { ClientInfoRecord } from "./client-info.js";
 import { BackendSessionExpiredError, BackendUnavailableError } from "./errors.js";
 import type { SessionOwner } from "./identity-binding.js";
 import { beginActivity, type SessionActivity } from "./idle-sweeper.js";
-import type { MultiSession, SessionOperations } from "./multi-session.js";
+import type { BackendInfo, MultiSession, SessionOperations } from "./multi-session.js";
 import type { SessionMetadata } from "./session-record.js";
 
 /**
@@ -152,6 +152,21 @@ export class ManagedMultiSession implements ManagedSession {
     options?: BackendRequestOptions,
   ): Promise<GetPromptResult> {
     return this.#recovering(() => this.#inner.getPrompt(name, args, options), {
+      whenBackendGone: "throw",
+    });
+  }
+
+  backendInfo(): readonly BackendInfo[] {
+    return this.#inner.backendInfo();
+  }
+
+  request(
+    workloadId: string,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options?: BackendRequestOptions,
+  ): Promise<Record<string, unknown>> {
+    return this.#recovering(() => this.#inner.request(workloadId, method, params, options), {
       whenBackendGone: "throw",
     });
   }

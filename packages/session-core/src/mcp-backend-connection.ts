@@ -25,6 +25,8 @@ export interface McpConnectionParts {
   readonly http: StreamableHTTPClientTransport | undefined;
   readonly protocolVersion: string | undefined;
   readonly capabilities: ServerCapabilities | undefined;
+  /** The backend's `initialize` instructions, when it sent any. */
+  readonly instructions?: string | undefined;
   /** A stdio backend's process: resolves once it has exited. `close()` waits for it. */
   readonly exited?: Promise<void> | undefined;
 }
@@ -38,6 +40,7 @@ export class McpBackendConnection implements BackendConnection {
   readonly sessionId: string;
   readonly protocolVersion: string | undefined;
   readonly capabilities: ServerCapabilities | undefined;
+  readonly instructions: string | undefined;
   readonly #parts: McpConnectionParts;
   #closed: Promise<void> | undefined;
 
@@ -47,6 +50,21 @@ export class McpBackendConnection implements BackendConnection {
     this.sessionId = parts.transport.sessionId ?? "";
     this.protocolVersion = parts.protocolVersion;
     this.capabilities = parts.capabilities;
+    this.instructions = parts.instructions;
+  }
+
+  request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: BackendRequestOptions = {},
+  ): Promise<Record<string, unknown>> {
+    return this.#run(() =>
+      this.#parts.client.request(
+        params === undefined ? { method } : { method, params },
+        this.#parts.sdk.types.ResultSchema,
+        requestOptions(options),
+      ),
+    );
   }
 
   listTools(options: BackendRequestOptions = {}): Promise<Tool[]> {

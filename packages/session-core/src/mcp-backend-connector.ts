@@ -4,6 +4,7 @@ import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/cl
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Implementation, JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type {
+  BackendConnectContext,
   BackendConnection,
   BackendConnector,
   BackendReattachHint,
@@ -129,11 +130,12 @@ export class McpBackendConnector implements BackendConnector {
     target: BackendTarget,
     hint: BackendReattachHint | undefined,
     signal: AbortSignal,
+    context: BackendConnectContext = {},
   ): Promise<BackendConnection> {
     if (this.#closed !== undefined) {
       return Promise.reject(new BackendConnectError(target.workloadId, "the connector is closed"));
     }
-    const attempt = this.#connect(target, hint, signal);
+    const attempt = this.#connect(target, hint, signal, context);
     this.#connecting.add(attempt);
     const forget = () => this.#connecting.delete(attempt);
     attempt.then(forget, forget);
@@ -144,6 +146,7 @@ export class McpBackendConnector implements BackendConnector {
     target: BackendTarget,
     hint: BackendReattachHint | undefined,
     signal: AbortSignal,
+    context: BackendConnectContext,
   ): Promise<BackendConnection> {
     const { workloadId } = target;
     const sdk = await loadSdkClient();
@@ -196,7 +199,8 @@ export class McpBackendConnector implements BackendConnector {
 
     this.#validator ??= new sdk.ajv.AjvJsonSchemaValidator();
     const client = new sdk.client.Client(this.#clientInfo, {
-      capabilities: {},
+      // The client's own declarations, so the backend offers what this client can do.
+      capabilities: { ...(context.clientCapabilities ?? {}) },
       jsonSchemaValidator: this.#validator,
     });
     const closeOnAbort = () => void client.close().catch(() => undefined);
@@ -224,6 +228,7 @@ export class McpBackendConnector implements BackendConnector {
       http,
       protocolVersion: negotiated ?? hint?.protocolVersion,
       capabilities: client.getServerCapabilities() ?? hint?.capabilities,
+      instructions: client.getInstructions(),
       exited,
     });
     if (this.#closed !== undefined) {

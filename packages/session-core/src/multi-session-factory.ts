@@ -5,6 +5,7 @@ import {
   planBackendChange,
 } from "@vmcp/session-keys";
 import type {
+  BackendConnectContext,
   BackendConnection,
   BackendConnector,
   BackendReattachHint,
@@ -141,10 +142,12 @@ export class MultiSessionFactory {
     if (options.client !== undefined) checkClientInfoSize(options.client, this.sizeLimits);
     const settled = await Promise.all(
       this.backends.map((target) =>
-        this.#connectBounded(target, undefined).catch((error: unknown) => {
-          this.#onConnectError(target.workloadId, error);
-          return undefined;
-        }),
+        this.#connectBounded(target, undefined, contextOf(options.client)).catch(
+          (error: unknown) => {
+            this.#onConnectError(target.workloadId, error);
+            return undefined;
+          },
+        ),
       ),
     );
     const connected = settled.filter((c): c is BackendConnection => c !== undefined);
@@ -187,7 +190,7 @@ export class MultiSessionFactory {
     const restorable = stored.filter((b) => this.#targets.has(b.workloadId));
     const results = await Promise.all(
       restorable.map((b) =>
-        this.#reattach(b).catch((error: unknown) => {
+        this.#reattach(b, contextOf(readClientInfo(record.metadata))).catch((error: unknown) => {
           this.#onConnectError(b.workloadId, error);
           return undefined;
         }),
@@ -215,14 +218,15 @@ export class MultiSessionFactory {
   /**
    * Opens a fresh backend session (`initialize`) to one configured backend, bounded by
    * `connectTimeoutMs`: what a session uses to replace a backend session that expired.
+   * `context` carries what to declare to the backend (the session's client capabilities).
    * @throws {BackendConnectError} when the backend is not configured, fails or times out.
    */
-  connectBackend(workloadId: string): Promise<BackendConnection> {
+  connectBackend(workloadId: string, context?: BackendConnectContext): Promise<BackendConnection> {
     const target = this.#targets.get(workloadId);
     if (target === undefined) {
       return Promise.reject(new BackendConnectError(workloadId, "it is not configured"));
     }
-    return this.#connectBounded(target, undefined);
+    return this.#connectBounded(target, undefined, context);
   }
 
   /**
@@ -245,7 +249,7 @@ export class MultiSessionFactory {
     if (stored === undefined) {
       return Promise.reject(new BackendConnectError(workloadId, "the session does not list it"));
     }
-    return this.#reattach(stored);
+    return this.#reattach(stored, contextOf(readClientInfo(record.metadata)));
   }
 
   /**
@@ -270,16 +274,19 @@ export class MultiSessionFactory {
     );
   }
 
-  async #reattach(stored: StoredBackend): Promise<BackendConnection> {
+  async #reattach(
+    stored: StoredBackend,
+    context: BackendConnectContext | undefined,
+  ): Promise<BackendConnection> {
     const target = this.#targets.get(stored.workloadId);
     if (target === undefined)
       throw new BackendConnectError(stored.workloadId, "it is not configured");
-    if (stored.hint === undefined) return this.#connectBounded(target, undefined);
+    if (stored.hint === undefined) return this.#connectBounded(target, undefined, context);
     try {
-      return await this.#connectBounded(target, stored.hint);
+      return await this.#connectBounded(target, stored.hint, context);
     } catch (error) {
       if (!(error instanceof BackendSessionExpiredError)) throw error;
-      return this.#connectBounded(target, undefined);
+      return this.#connectBounded(target, undefined, context);
     }
   }
 
@@ -290,6 +297,7 @@ export class MultiSessionFactory {
   #connectBounded(
     target: BackendTarget,
     hint: BackendReattachHint | undefined,
+    context?: BackendConnectContext,
   ): Promise<BackendConnection> {
     const controller = new AbortController();
     return new Promise<BackendConnection>((resolve, reject) => {
@@ -308,7 +316,7 @@ export class MultiSessionFactory {
       }, this.connectTimeoutMs);
       let attempt: Promise<BackendConnection>;
       try {
-        attempt = this.#connector.connect(target, hint, controller.signal);
+        attempt = this.#connector.connect(target, hint, controller.signal, context);
       } catch (error) {
         attempt = Promise.reject(error);
       }
@@ -325,6 +333,11 @@ export class MultiSessionFactory {
       );
     });
   }
+}
+
+/** What to declare to backends for `client`: its capabilities (none when unknown). */
+function contextOf(client: ClientInfoRecord | undefined): BackendConnectContext | undefined {
+  return client === undefined ? undefined : { clientCapabilities: client.capabilities };
 }
 
 function compare(a: string, b: string): number {

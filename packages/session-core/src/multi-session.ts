@@ -4,6 +4,7 @@ import type {
   Prompt,
   ReadResourceResult,
   Resource,
+  ServerCapabilities,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import { withBackend, withoutBackend } from "@vmcp/session-keys";
@@ -15,6 +16,7 @@ import {
   DefaultMaxQueuedBackendRequests,
 } from "./concurrency-limit.js";
 import {
+  BackendUnavailableError,
   SessionBusyError,
   SessionClosedError,
   UnknownPromptError,
@@ -75,6 +77,21 @@ export interface SessionOperations {
     args?: Record<string, string>,
     options?: BackendRequestOptions,
   ): Promise<GetPromptResult>;
+  /** What each connected backend declared at `initialize`, sorted by workload ID. */
+  backendInfo(): readonly BackendInfo[];
+  /**
+   * Sends one request (`method`, `params` unchanged, `_meta` included) to the connected backend
+   * `workloadId`, within the session's backend request limits, and resolves its result unchanged.
+   * @throws {BackendUnavailableError} when that backend is not connected, or its connector has no
+   *   generic requests.
+   * @throws {SessionBusyError} when the session's backend request slots and queue are full.
+   */
+  request(
+    workloadId: string,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options?: BackendRequestOptions,
+  ): Promise<Record<string, unknown>>;
   /**
    * Replaces (or adds) the live connection of one backend, closing the previous one locally,
    * and records its session ID (plus protocol and capabilities) in the session's metadata.
@@ -99,6 +116,16 @@ export interface MultiSession extends SessionOperations {
   close(): Promise<void>;
   /** Ends every backend session (HTTP DELETE), then closes. Idempotent; never throws for a backend already gone. */
   terminate(): Promise<void>;
+}
+
+/** What one connected backend declared at `initialize`. */
+export interface BackendInfo {
+  /** The backend's workload ID. */
+  readonly workloadId: string;
+  /** Its server capabilities; `undefined` when unknown. */
+  readonly capabilities: ServerCapabilities | undefined;
+  /** Its instructions; `undefined` when it sent none (or it was reattached without `initialize`). */
+  readonly instructions: string | undefined;
 }
 
 /** What {@link DefaultMultiSession} is built from. */
@@ -301,6 +328,30 @@ export class DefaultMultiSession implements MultiSession {
     if (route === undefined || connection === undefined) throw new UnknownPromptError(name);
     const backendName = route.name;
     return this.#limit.run(() => connection.getPrompt(backendName, args, options), options.signal);
+  }
+
+  backendInfo(): readonly BackendInfo[] {
+    return this.backendIds.map((workloadId) => {
+      const c = this.#connections.get(workloadId);
+      return { workloadId, capabilities: c?.capabilities, instructions: c?.instructions };
+    });
+  }
+
+  async request(
+    workloadId: string,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: BackendRequestOptions = {},
+  ): Promise<Record<string, unknown>> {
+    if (this.#state === "closed")
+      throw new SessionClosedError(`session ${JSON.stringify(this.id)}`);
+    const connection = this.#connections.get(workloadId);
+    if (connection === undefined)
+      throw new BackendUnavailableError(workloadId, "it is not connected to this session");
+    const send = connection.request?.bind(connection);
+    if (send === undefined)
+      throw new BackendUnavailableError(workloadId, "its connector sends no generic requests");
+    return this.#limit.run(() => send(method, params, options), options.signal);
   }
 
   async replaceBackend(connection: BackendConnection): Promise<void> {

@@ -450,7 +450,7 @@ export class SessionManager {
     let pending = this.#recovering.get(key);
     if (pending === undefined) {
       pending = (async () => {
-        const connection = await this.#connectWithRetries(workloadId);
+        const connection = await this.#connectWithRetries(workloadId, session.client);
         if (connection === undefined) {
           // Gone for good: every replica should see the shorter list. A manager closing
           // meanwhile leaves the stored list alone.
@@ -471,11 +471,17 @@ export class SessionManager {
    * doubling pause, within one `connectTimeoutMs` from the first try; `undefined` when every try
    * failed (the backend is gone for good) or the manager closed meanwhile.
    */
-  async #connectWithRetries(workloadId: string): Promise<BackendConnection | undefined> {
+  async #connectWithRetries(
+    workloadId: string,
+    client?: ClientInfoRecord,
+  ): Promise<BackendConnection | undefined> {
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#factory.connectBackend(workloadId);
+        return await this.#factory.connectBackend(
+          workloadId,
+          client === undefined ? undefined : { clientCapabilities: client.capabilities },
+        );
       } catch {
         const pause = BackendRecoveryBackoffMs * 2 ** (attempt - 1);
         const spent = performance.now() - started + pause;

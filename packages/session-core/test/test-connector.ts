@@ -1,4 +1,5 @@
 import type {
+  BackendConnectContext,
   BackendConnection,
   BackendConnector,
   BackendReattachHint,
@@ -26,6 +27,8 @@ export interface FakeBackendSpec {
 export interface ConnectCall {
   workloadId: string;
   hint: BackendReattachHint | undefined;
+  /** What the factory asked the connector to declare to the backend. */
+  context?: BackendConnectContext | undefined;
 }
 
 /** An injected `BackendConnector` with scripted backends and a log of what was asked of it. */
@@ -64,9 +67,10 @@ export class FakeConnector implements BackendConnector {
     target: BackendTarget,
     hint: BackendReattachHint | undefined,
     signal: AbortSignal,
+    context?: BackendConnectContext,
   ): Promise<BackendConnection> {
     const id = target.workloadId;
-    this.calls.push({ workloadId: id, hint });
+    this.calls.push({ workloadId: id, hint, context });
     let spec = this.specs.get(id);
     if (spec === undefined) {
       spec = {};

@@ -70,6 +70,16 @@ export const ErrorCode = {
   InitializeRateLimited: "VMCP_INITIALIZE_RATE_LIMITED",
   /** Gateway: a caller over its live session bound (HTTP 429). */
   TooManySessions: "VMCP_TOO_MANY_SESSIONS",
+  /** Gateway: a request kind no connected backend can serve. */
+  UnsupportedRequest: "VMCP_UNSUPPORTED_REQUEST",
+  /** Gateway: request params the router cannot route (a missing name, URI or task ID). */
+  InvalidRequestParams: "VMCP_INVALID_REQUEST_PARAMS",
+  /** Gateway: a task ID with no stored route in the session. */
+  UnknownTask: "VMCP_UNKNOWN_TASK",
+  /** Gateway: a list cursor that is forged, from another session or list, or stale. */
+  InvalidCursor: "VMCP_INVALID_CURSOR",
+  /** Gateway: a request the client cancelled with `notifications/cancelled`. */
+  RequestCancelled: "VMCP_REQUEST_CANCELLED",
   /** Gateway: the client closed the connection mid-request. */
   ClientClosed: "VMCP_CLIENT_CLOSED",
 } as const;

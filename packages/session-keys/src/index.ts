@@ -29,6 +29,15 @@ export {
   parseBackendSessionKey,
 } from "./backend-keys.js";
 export {
+  MetadataKeyLoggingLevel,
+  MetadataKeySubscriptionPrefix,
+  MetadataKeyTaskRoutePrefix,
+  parseSubscriptionKey,
+  parseTaskRouteKey,
+  subscriptionKey,
+  taskRouteKey,
+} from "./capability-keys.js";
+export {
   decodeClientInfo,
   encodeClientInfo,
   type StoredClientInfo,

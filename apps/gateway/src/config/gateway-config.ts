@@ -194,6 +194,10 @@ export const GatewayConfigSchema = z
     logLevel: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info"),
+    /** `Host` names allowed to reach `/mcp` (403 otherwise); default: loopback names when bound to loopback, else any. */
+    allowedHosts: z.array(z.string().min(1)).optional(),
+    /** `Origin` values allowed to reach `/mcp` (403 otherwise); default: loopback origins when bound to loopback, else any. */
+    allowedOrigins: z.array(z.string().min(1)).optional(),
     bindingSecret: z.string().min(16, "use a secret of at least 16 characters").optional(),
     store: StoreConfigSchema.default({ kind: "memory" }),
     backends: z.array(BackendConfigSchema).default([]),

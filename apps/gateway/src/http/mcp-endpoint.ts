@@ -5,11 +5,17 @@ import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "@modelcontextprotocol/sdk/types.js";
-import { ErrorCode, errorCodeOf, type SessionOwner, sessionIdProblem } from "@vmcp/session-core";
-import { UnauthenticatedError } from "../errors.js";
+import {
+  aggregateCapabilities,
+  combineInstructions,
+  type SessionOwner,
+  sessionIdProblem,
+} from "@vmcp/session-core";
 import { bearerTokenOf, type IdentityVerifier } from "../identity/identity-verifier.js";
 import type { GatewayLogger } from "../logger.js";
+import { Cancellations } from "./cancellations.js";
 import { dispatchRequest } from "./dispatch.js";
+import { httpErrorOf } from "./error-mapping.js";
 import { logRequestFailure } from "./failure-log.js";
 import { isJsonContentType, parseJsonBody } from "./json-body.js";
 import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } from "./json-rpc.js";
@@ -20,10 +26,20 @@ import {
   countBatchEntries,
   type EndpointLimits,
 } from "./request-limits.js";
+import type { RequestRouter } from "./router.js";
 import type { ServedSession, SessionService } from "./session-service.js";
+import {
+  checkInitializeWithoutSession,
+  checkPostAccept,
+  type TransportRules,
+} from "./transport-rules.js";
 
 /** The gateway's name and version, as sent in `serverInfo`. */
 export const GatewayServerInfo = { name: "vmcp-gateway", version: "0.1.0" } as const;
+
+/** The gateway's own line of the `instructions` it returns, before each backend's own. */
+export const GatewayInstructions =
+  "A virtual MCP server: the tools, resources and prompts of several backends in one session.";
 
 /** Options of {@link McpEndpoint}. */
 export interface McpEndpointOptions {
@@ -40,6 +56,10 @@ export interface McpEndpointOptions {
   readonly storeLabel?: string;
   /** Batch length and per-caller limits. Default: none enforced here (the session's own still hold). */
   readonly limits?: EndpointLimits;
+  /** Routes every request of a session to its backend (one per gateway). */
+  readonly router: RequestRouter;
+  /** Host and Origin checks (403). Default: none (the gateway passes its configured rules). */
+  readonly transportRules?: TransportRules;
 }
 
 interface RpcMessage {
@@ -58,6 +78,7 @@ interface RpcMessage {
  */
 export class McpEndpoint {
   readonly #o: McpEndpointOptions;
+  readonly #cancellations = new Cancellations();
 
   constructor(options: McpEndpointOptions) {
     this.#o = options;
@@ -66,6 +87,7 @@ export class McpEndpoint {
   /** Handles one HTTP request to `/mcp`. Never throws. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      this.#o.transportRules?.checkHostAndOrigin(req.headers);
       if (req.method === "POST") await this.#post(req, res);
       else if (req.method === "DELETE") await this.#delete(req, res);
       else {
@@ -84,6 +106,7 @@ export class McpEndpoint {
   }
 
   async #post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkPostAccept(req.headers.accept);
     if (!isJsonContentType(req.headers["content-type"])) {
       throw new HttpJsonRpcError(
         415,
@@ -116,12 +139,19 @@ export class McpEndpoint {
           "initialize must be a lone request",
         );
       }
+      checkInitializeWithoutSession(req.headers["mcp-session-id"]);
       await this.#initialize(init.id, init.params, owner, res, callerKey(owner, req));
       return;
     }
 
     this.#checkProtocolHeader(req);
     const session = await this.#session(req, owner);
+    for (const m of messages) {
+      if (m.method === "notifications/cancelled" && m.id === undefined) {
+        const p = (m.params ?? {}) as { requestId?: unknown; reason?: unknown };
+        this.#cancellations.cancel(session.id, p.requestId, p.reason);
+      }
+    }
     const requests = messages.filter((m) => m.method !== undefined && m.id !== undefined);
     if (requests.length === 0) {
       res.writeHead(202).end();
@@ -136,11 +166,13 @@ export class McpEndpoint {
     const responses = await Promise.all(
       requests.map(async (m) => {
         const id = m.id as string | number;
+        const request = this.#cancellations.begin(session.id, id, controller.signal);
         const outcome = await dispatchRequest(m.method as string, m.params, {
           session,
-          signal: controller.signal,
+          signal: request.signal,
           log: this.#o.log,
-        });
+          router: this.#o.router,
+        }).finally(request.done);
         return "error" in outcome
           ? errorResponse(id, outcome.error)
           : resultResponse(id, outcome.result);
@@ -184,6 +216,8 @@ export class McpEndpoint {
       },
     });
     this.#o.limits?.callers.created(caller, session.id);
+    this.#o.router.adopt(session);
+    const backends = session.backendInfo();
     this.#o.log.info(
       { sessionId: session.id, owner, client: parsed.data.clientInfo },
       "session created",
@@ -193,10 +227,9 @@ export class McpEndpoint {
       200,
       resultResponse(id, {
         protocolVersion,
-        capabilities: { tools: {}, resources: {}, prompts: {} },
+        capabilities: aggregateCapabilities(backends),
         serverInfo: GatewayServerInfo,
-        instructions:
-          "A virtual MCP server: the tools, resources and prompts of several backends in one session.",
+        instructions: combineInstructions(backends, GatewayInstructions),
       }),
       { "mcp-session-id": session.id },
     );
@@ -236,7 +269,7 @@ export class McpEndpoint {
   }
 
   #fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    const { status, body, headers } = toHttpError(error);
+    const { status, body, headers } = httpErrorOf(error);
     logRequestFailure(this.#o.log, req.method, status, body.message, error, this.#o.storeLabel);
     if (res.headersSent) {
       res.destroy();
@@ -305,103 +338,6 @@ function notFound(id: string): HttpJsonRpcError {
     GatewayErrorCode.SessionNotFound,
     `session ${JSON.stringify(id)} not found (unknown, expired or terminated); initialize a new one`,
   );
-}
-
-function toHttpError(error: unknown): {
-  status: number;
-  body: { code: number; message: string; data?: unknown };
-  headers: Readonly<Record<string, string>>;
-} {
-  if (error instanceof HttpJsonRpcError) {
-    return {
-      status: error.status,
-      body: { code: error.rpcCode, message: error.message },
-      headers: error.headers,
-    };
-  }
-  if (error instanceof UnauthenticatedError) {
-    return {
-      status: 401,
-      body: {
-        code: GatewayErrorCode.Unauthenticated,
-        message: error.message,
-        data: { code: error.code },
-      },
-      headers: { "www-authenticate": 'Bearer realm="vmcp-gateway"' },
-    };
-  }
-  const code = errorCodeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  switch (code) {
-    case ErrorCode.SessionOwnerMismatch:
-      return {
-        status: 403,
-        body: { code: GatewayErrorCode.Forbidden, message, data: { code } },
-        headers: {},
-      };
-    case ErrorCode.StorageUnavailable:
-    case ErrorCode.StorageClosed:
-      return {
-        status: 503,
-        body: {
-          code: GatewayErrorCode.StoreUnavailable,
-          message: `session store unavailable: ${message}`,
-          data: { code },
-        },
-        headers: { "retry-after": "1" },
-      };
-    case ErrorCode.StorageScript:
-      // A bug in the store, not an outage: no Retry-After, since retrying does not help.
-      return {
-        status: 500,
-        body: { code: GatewayErrorCode.InternalError, message, data: { code } },
-        headers: {},
-      };
-    case ErrorCode.SessionDecode:
-      return {
-        status: 500,
-        body: {
-          code: GatewayErrorCode.SessionCorrupt,
-          message: `${message}; initialize a new session`,
-          data: { code },
-        },
-        headers: {},
-      };
-    case ErrorCode.TokenTooLarge:
-      return {
-        status: 431,
-        body: { code: GatewayErrorCode.Unauthenticated, message, data: { code } },
-        headers: { connection: "close" },
-      };
-    case ErrorCode.InvalidSessionId:
-      return {
-        status: 400,
-        body: { code: GatewayErrorCode.InvalidRequest, message, data: { code } },
-        headers: {},
-      };
-    case ErrorCode.BatchTooLong:
-      return {
-        status: 400,
-        body: { code: GatewayErrorCode.InvalidRequest, message, data: { code } },
-        headers: {},
-      };
-    case ErrorCode.SessionTooLarge:
-      return {
-        status: 400,
-        body: { code: GatewayErrorCode.InvalidParams, message, data: { code } },
-        headers: {},
-      };
-    case ErrorCode.InitializeRateLimited:
-    case ErrorCode.TooManySessions: {
-      const retryAfter = (error as { retryAfterSec?: unknown }).retryAfterSec;
-      return {
-        status: 429,
-        body: { code: GatewayErrorCode.LimitExceeded, message, data: { code } },
-        headers: { "retry-after": String(retryAfter ?? 1) },
-      };
-    }
-  }
-  return { status: 500, body: { code: GatewayErrorCode.InternalError, message }, headers: {} };
 }
 
 /** Writes `body` as JSON with `status` and `headers`. */
