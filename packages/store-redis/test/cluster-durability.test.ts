@@ -46,9 +46,15 @@ function open(keyPrefix: string, durable: boolean): RedisStorage {
   return storage;
 }
 
+/** A primary and its replica. */
+interface Pair {
+  readonly primary: RedisServer;
+  readonly replica: RedisServer;
+}
+
 /** Each running primary with its replica whose link is up. */
-async function pairs(): Promise<Array<{ primary: RedisServer; replica: RedisServer }>> {
-  const found: Array<{ primary: RedisServer; replica: RedisServer }> = [];
+async function pairs(): Promise<Pair[]> {
+  const found: Pair[] = [];
   for (const replica of cluster.servers) {
     if (!replica.running) continue;
     const info = await replica.cli("INFO", "replication");
@@ -62,6 +68,22 @@ async function pairs(): Promise<Array<{ primary: RedisServer; replica: RedisServ
 
 async function role(server: RedisServer): Promise<string> {
   return (await server.cli("ROLE")).split("\n")[0] ?? "";
+}
+
+/**
+ * Applies `fault` to the first primary with an in-sync replica, then waits (up to 20 s) until
+ * that replica is a master; resolves the pair.
+ */
+async function failOver(fault: (pair: Pair) => Promise<void>): Promise<Pair> {
+  const [pair] = await pairs();
+  if (pair === undefined) throw new Error("no primary with a replica");
+  await fault(pair);
+  await waitUntil(
+    "the replica's promotion",
+    async () => (await role(pair.replica)) === "master",
+    20_000,
+  );
+  return pair;
 }
 
 /** The refusals in `rejections` that named a Cluster redirect. */
@@ -79,14 +101,9 @@ describe("Cluster (3 primaries, 3 replicas): acknowledged writes across a failov
     "CLUSTER FAILOVER: none lost with durability on",
     async () => {
       const { durable } = await streamThrough("CLUSTER FAILOVER", async () => {
-        const [pair] = await pairs();
-        if (pair === undefined) throw new Error("no primary with a replica");
-        await pair.replica.cli("CLUSTER", "FAILOVER");
-        await waitUntil(
-          "the replica's promotion",
-          async () => (await role(pair.replica)) === "master",
-          20_000,
-        );
+        await failOver(async ({ replica }) => {
+          await replica.cli("CLUSTER", "FAILOVER");
+        });
       });
       expectNone(durable.lost);
       // The old primary answers MOVED for its slots: durable writes (script and WAIT in one
@@ -100,17 +117,10 @@ describe("Cluster (3 primaries, 3 replicas): acknowledged writes across a failov
     "a killed primary: none lost with durability on",
     async () => {
       const { durable } = await streamThrough("killed primary", async () => {
-        const [pair] = await pairs();
-        if (pair === undefined) throw new Error("no primary with a replica");
-        await pair.primary.kill();
-        await waitUntil(
-          "the replica's promotion",
-          async () => (await role(pair.replica)) === "master",
-          20_000,
-        );
+        const { primary } = await failOver(({ primary }) => primary.kill());
         // Back (empty, with its nodes.conf) as a replica of the promoted one, so that shard
         // can confirm durable writes again.
-        await pair.primary.restart();
+        await primary.restart();
       });
       expectNone(durable.lost);
       expect(durable.rejected).toBeGreaterThan(0);
