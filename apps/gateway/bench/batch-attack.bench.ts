@@ -12,21 +12,18 @@
  * p99 against its p99 alone, its errors (aim: 0) and the gateway's peak RSS (aim: < 400 MB).
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { formatRatioTable, measure, median, percentile } from "@vmcp/bench-kit";
 import { spawnDemoBackend } from "../dist/demo-backends/spawn-backend.js";
+import { startGateway } from "./gateway-process.js";
 
 const VictimOps = Number(process.env.BENCH_ATTACK_OPS ?? 600);
 const Rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const AttackerAddress = "127.0.0.2";
-const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
 interface Posted {
   readonly status: number;
@@ -67,25 +64,6 @@ function post(url: string, body: string, sessionId?: string): Promise<Posted> {
     req.on("error", reject);
     req.end(body);
   });
-}
-
-async function startGateway(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [cli, "serve", "--port", "0", "--log-level", "error", ...args],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`gateway exited with ${String(code)}`)));
-    lines.on("line", (line) => {
-      const match = /listening on (\S+)\/mcp/.exec(line);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    });
-  });
-  return { url, child };
 }
 
 /** The resident set of `pid` now, MB (Linux `/proc`). */
@@ -162,12 +140,10 @@ interface Phase {
 async function main(): Promise<void> {
   const alpha = await spawnDemoBackend("alpha");
   const beta = await spawnDemoBackend("beta");
-  const gateway = await startGateway([
-    "--backend",
-    `alpha=${alpha.url}`,
-    "--backend",
-    `beta=${beta.url}`,
-  ]);
+  const gateway = await startGateway(
+    ["--backend", `alpha=${alpha.url}`, "--backend", `beta=${beta.url}`],
+    "error",
+  );
   const pid = gateway.child.pid ?? 0;
   // The victim never aborts a call. Without a signal, undici does not hang one abort listener per
   // call on the transport's single signal until GC (a listener warning per call, which slowed the

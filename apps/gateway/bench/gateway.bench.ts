@@ -4,38 +4,17 @@
  * gateway replicas sharing one Redis, requests round-robin. Every server is its own process
  * on loopback. Prints ratio tables (aim: throughput ratio >= 0.5).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { formatRatioTable, type Measurement, measure, median, percentile } from "@vmcp/bench-kit";
 import { startRedisServer } from "@vmcp/redis-harness";
 import { spawnDemoBackend } from "../dist/demo-backends/spawn-backend.js";
+import { startGateway } from "./gateway-process.js";
 
 const Clients = 32;
 const Ops = Number(process.env.BENCH_OPS ?? 3000);
 const Rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
-
-async function startGateway(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [cli, "serve", "--port", "0", "--log-level", "warn", ...args],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`gateway exited with ${String(code)}`)));
-    lines.on("line", (line) => {
-      const match = /listening on (\S+)\/mcp/.exec(line);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    });
-  });
-  return { url, child };
-}
 
 async function connect(
   url: string,
@@ -98,7 +77,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const transports: StreamableHTTPClientTransport[] = [];
   try {
-    const memory = await startGateway(["--backend", `alpha=${backend.url}`]);
+    const memory = await startGateway(["--backend", `alpha=${backend.url}`], "warn");
     const shared = [
       "--store",
       "redis",
@@ -107,8 +86,8 @@ async function main(): Promise<void> {
       "--backend",
       `alpha=${backend.url}`,
     ];
-    const replicaA = await startGateway(shared);
-    const replicaB = await startGateway(shared);
+    const replicaA = await startGateway(shared, "warn");
+    const replicaB = await startGateway(shared, "warn");
     children.push(memory.child, replicaA.child, replicaB.child);
 
     const direct = await Promise.all(Array.from({ length: Clients }, () => connect(backend.url)));

@@ -1,27 +1,27 @@
-import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
 import { waitUntil } from "@vmcp/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backendFlags, startDemoBackends } from "./helpers/demo-backends.js";
+import { backendFlags, type DemoBackends } from "./helpers/demo-backends.js";
 import { attachClient, connectClient, resultText } from "./helpers/mcp-client.js";
 import { type GatewayProcess, runCli, startGatewayProcess } from "./helpers/processes.js";
+import { type RedisWithBackends, startRedisWithBackends } from "./helpers/redis-backends.js";
 
 describe("a backend paused while another replica restores the session (Redis, two gateways)", () => {
-  let redis: RedisServer;
-  let backends: Awaited<ReturnType<typeof startDemoBackends>>;
+  let stack: RedisWithBackends;
+  let backends: DemoBackends;
   const gateways: GatewayProcess[] = [];
 
   beforeAll(async () => {
-    [redis, backends] = await Promise.all([startRedisServer(), startDemoBackends()]);
+    stack = await startRedisWithBackends();
+    backends = stack.backends;
   });
   afterAll(async () => {
     backends?.alpha.child.kill("SIGCONT");
     await Promise.all(gateways.map((g) => g.stop()));
-    await backends?.stop();
-    await redis?.close();
+    await stack?.stop();
   });
 
   it("comes back on that replica within seconds of resuming; both replicas list the same tools and the store never dropped it", async () => {
-    const storeFlags = ["--store", "redis", "--redis-url", redis.url];
+    const { storeFlags } = stack;
     const replica = async () => {
       const gateway = await startGatewayProcess([
         ...storeFlags,

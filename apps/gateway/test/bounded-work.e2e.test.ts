@@ -1,8 +1,9 @@
-import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
+import type { RedisServer } from "@vmcp/redis-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendFlags, startDemoBackends } from "./helpers/demo-backends.js";
 import { initializeBody, rawPost } from "./helpers/mcp-client.js";
 import { type GatewayProcess, startGatewayProcess } from "./helpers/processes.js";
+import { type RedisWithBackends, startRedisWithBackends } from "./helpers/redis-backends.js";
 
 const alice = { authorization: "Bearer tok-alice" };
 const bob = { authorization: "Bearer tok-bob" };
@@ -181,18 +182,16 @@ describe("bounded work per request, session and caller (gateway processes)", () 
 });
 
 describe("the TTL slides only after the owner check (gateway on Redis)", () => {
+  let stack: RedisWithBackends;
   let redis: RedisServer;
-  let backends: Awaited<ReturnType<typeof startDemoBackends>>;
   let gateway: GatewayProcess;
 
   beforeAll(async () => {
-    [redis, backends] = await Promise.all([startRedisServer(), startDemoBackends()]);
+    stack = await startRedisWithBackends();
+    redis = stack.redis;
     gateway = await startGatewayProcess([
-      "--store",
-      "redis",
-      "--redis-url",
-      redis.url,
-      ...backendFlags(backends.alpha),
+      ...stack.storeFlags,
+      ...backendFlags(stack.backends.alpha),
       ...tokens,
       "--binding-secret",
       "e2e-binding-secret-for-ttl-test",
@@ -201,8 +200,7 @@ describe("the TTL slides only after the owner check (gateway on Redis)", () => {
 
   afterAll(async () => {
     await gateway?.stop();
-    await backends?.stop();
-    await redis?.close();
+    await stack?.stop();
   });
 
   it("a 403 or 401 caller leaves the deadline where it was; the owner's request moves it", async () => {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
+import type { RedisServer } from "@vmcp/redis-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backendFlags, startDemoBackends } from "./helpers/demo-backends.js";
+import { backendFlags, type DemoBackends, startDemoBackends } from "./helpers/demo-backends.js";
 import {
   attachClient,
   connectClient,
@@ -10,6 +10,7 @@ import {
   resultText,
 } from "./helpers/mcp-client.js";
 import { type GatewayProcess, runCli, startGatewayProcess } from "./helpers/processes.js";
+import { type RedisWithBackends, startRedisWithBackends } from "./helpers/redis-backends.js";
 
 const tokens = ["--static-token", "tok-alice=alice", "--static-token", "tok-bob=bob"];
 const listBody = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/list" });
@@ -21,11 +22,12 @@ interface StoredView {
 }
 
 describe("gateway replicas sharing one Redis", () => {
+  let stack: RedisWithBackends;
   let redis: RedisServer;
-  let backends: Awaited<ReturnType<typeof startDemoBackends>>;
+  let backends: DemoBackends;
   const gateways: GatewayProcess[] = [];
 
-  const storeFlags = () => ["--store", "redis", "--redis-url", redis.url];
+  const storeFlags = () => stack.storeFlags;
   const startReplica = async (extra: string[] = []) => {
     const gateway = await startGatewayProcess([
       ...storeFlags(),
@@ -46,13 +48,13 @@ describe("gateway replicas sharing one Redis", () => {
   };
 
   beforeAll(async () => {
-    [redis, backends] = await Promise.all([startRedisServer(), startDemoBackends()]);
+    stack = await startRedisWithBackends();
+    ({ redis, backends } = stack);
   });
 
   afterAll(async () => {
     await Promise.all(gateways.map((g) => g.stop()));
-    await backends?.stop();
-    await redis?.close();
+    await stack?.stop();
   });
 
   it("serves one session alternately on two replicas, stores its metadata, survives losing the first, refuses another identity", async () => {

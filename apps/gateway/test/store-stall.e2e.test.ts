@@ -1,9 +1,10 @@
-import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
+import type { RedisServer } from "@vmcp/redis-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisStoreTimeoutMs } from "../dist/config/gateway-config.js";
-import { backendFlags, startDemoBackends } from "./helpers/demo-backends.js";
+import { backendFlags, type DemoBackends } from "./helpers/demo-backends.js";
 import { initializeBody, rawPost } from "./helpers/mcp-client.js";
 import { type GatewayProcess, startGatewayProcess } from "./helpers/processes.js";
+import { type RedisWithBackends, startRedisWithBackends } from "./helpers/redis-backends.js";
 
 const listBody = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
 
@@ -14,17 +15,16 @@ const listBody = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" })
 const SlackMs = 900;
 
 describe("a gateway whose Redis stalls (SIGSTOP)", () => {
+  let stack: RedisWithBackends;
   let redis: RedisServer;
-  let backends: Awaited<ReturnType<typeof startDemoBackends>>;
+  let backends: DemoBackends;
   let gateway: GatewayProcess;
 
   beforeAll(async () => {
-    [redis, backends] = await Promise.all([startRedisServer(), startDemoBackends()]);
+    stack = await startRedisWithBackends();
+    ({ redis, backends } = stack);
     gateway = await startGatewayProcess([
-      "--store",
-      "redis",
-      "--redis-url",
-      redis.url,
+      ...stack.storeFlags,
       ...backendFlags(backends.alpha, backends.beta),
     ]);
   });
@@ -32,8 +32,7 @@ describe("a gateway whose Redis stalls (SIGSTOP)", () => {
   afterAll(async () => {
     redis?.resume();
     await gateway?.stop();
-    await backends?.stop();
-    await redis?.close();
+    await stack?.stop();
   });
 
   it("answers every request 503 within the store's bound, auto-pipelining included", async () => {

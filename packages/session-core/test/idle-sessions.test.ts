@@ -1,18 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { MultiSessionFactory, SessionManager } from "@vmcp/session-core";
 import { waitUntil } from "@vmcp/test-support";
 import { describe, expect, it } from "vitest";
 import { RecordingStorage } from "./recording-storage.js";
-import { FakeConnector, targets } from "./test-connector.js";
+import { FakeConnector } from "./test-connector.js";
+import { managerOver } from "./test-manager.js";
 
 function manager(idleTimeoutMs: number) {
   const connector = new FakeConnector();
   const storage = new RecordingStorage();
-  const m = new SessionManager({
-    storage,
-    factory: new MultiSessionFactory({ backends: targets("alpha"), connector }),
-    idleTimeoutMs,
-  });
+  const m = managerOver(storage, connector, ["alpha"], { idleTimeoutMs });
   return { connector, storage, m };
 }
 

@@ -1,13 +1,10 @@
-import { MultiSessionFactory, SessionManager } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
 import { RecordingStorage } from "./recording-storage.js";
-import { FakeConnector, targets } from "./test-connector.js";
+import { FakeConnector } from "./test-connector.js";
+import { managerOver } from "./test-manager.js";
 
 function manager(storage: RecordingStorage, connector: FakeConnector) {
-  return new SessionManager({
-    storage,
-    factory: new MultiSessionFactory({ backends: targets("alpha", "beta"), connector }),
-  });
+  return managerOver(storage, connector, ["alpha", "beta"]);
 }
 
 describe("ManagedSession: letting go of a backend or of the session", () => {

@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { checkMetadataSize, resolveSizeLimits } from "../dist/session-size.js";
 import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
+import { managerOver } from "./test-manager.js";
 
 const alice: SessionOwner = { issuer: "https://idp.example", subject: "alice" };
 const bob: SessionOwner = { issuer: "https://idp.example", subject: "bob" };
@@ -25,10 +26,7 @@ describe("byte bounds on what a session stores and holds", () => {
   it("a 900 KB clientInfo is refused before any backend is contacted, and nothing is stored", async () => {
     const connector = new FakeConnector();
     const storage = new RecordingStorage();
-    const manager = new SessionManager({
-      storage,
-      factory: new MultiSessionFactory({ backends: targets("alpha", "beta"), connector }),
-    });
+    const manager = managerOver(storage, connector, ["alpha", "beta"]);
     const huge = client("x".repeat(900 * 1024));
     const refused = await manager.create({ client: huge }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(SessionTooLargeError);

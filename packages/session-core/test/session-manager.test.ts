@@ -10,6 +10,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
+import { managerOver } from "./test-manager.js";
 
 const alice: SessionOwner = { issuer: "https://idp.example", subject: "alice" };
 const bob: SessionOwner = { issuer: "https://idp.example", subject: "bob" };
@@ -22,13 +23,7 @@ function replicas(
   extra: { maxLiveSessions?: number; backendRecoveryAttempts?: number } = {},
 ) {
   const storage = new RecordingStorage();
-  const make = () =>
-    new SessionManager({
-      storage,
-      factory: new MultiSessionFactory({ backends: targets(...ids), connector }),
-      bindingSecret: secret,
-      ...extra,
-    });
+  const make = () => managerOver(storage, connector, ids, { bindingSecret: secret, ...extra });
   return { storage, a: make(), b: make() };
 }
 
@@ -320,14 +315,8 @@ describe("SessionManager", () => {
   it("a stored backend that is no longer configured is dropped on restore, atomically", async () => {
     const connector = new FakeConnector();
     const storage = new RecordingStorage();
-    const wide = new SessionManager({
-      storage,
-      factory: new MultiSessionFactory({ backends: targets("alpha", "beta"), connector }),
-    });
-    const narrow = new SessionManager({
-      storage,
-      factory: new MultiSessionFactory({ backends: targets("alpha"), connector }),
-    });
+    const wide = managerOver(storage, connector, ["alpha", "beta"]);
+    const narrow = managerOver(storage, connector, ["alpha"]);
     const session = await wide.create();
     const restored = await narrow.get(session.id);
     expect(restored?.backendIds).toEqual(["alpha"]);

@@ -7,6 +7,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
+import { managerOver } from "./test-manager.js";
 
 function record(metadata: Record<string, string>): SessionRecord {
   return { id: "stored-session", createdAt: 1, updatedAt: 1, version: 1, metadata };
@@ -59,10 +60,7 @@ describe("SessionManager writes the restore's backend change back", () => {
         "vmcp.backend.protocol.beta": "2025-11-25",
       },
     });
-    const manager = new SessionManager({
-      storage,
-      factory: new MultiSessionFactory({ backends: targets("alpha"), connector }),
-    });
+    const manager = managerOver(storage, connector, ["alpha"]);
     const session = await manager.get("stored-session");
     expect(session?.backendIds).toEqual(["alpha"]);
     const stored = storage.records.get("stored-session")?.metadata ?? {};

@@ -20,6 +20,7 @@ import {
 import { startRedisCluster } from "@vmcp/redis-harness";
 import { RedisStorage } from "@vmcp/store-redis";
 import { Cluster } from "ioredis";
+import { deadline, idOf } from "./sessions.js";
 
 const Concurrency = 64;
 const Sessions = 1_000;
@@ -27,9 +28,6 @@ const ThroughputOps = 20_000;
 const ListSessions = 20_000;
 const Rounds = 7;
 const Prefix = "bench:cluster:";
-
-const idOf = (i: number): string => `session-${String(i).padStart(8, "0")}`;
-const deadline = (): number => Date.now() + 30 * 60_000;
 
 const cluster = await startRedisCluster({ primaries: 3 });
 const open = (enableAutoPipelining: boolean): RedisStorage =>

@@ -22,15 +22,13 @@ import {
 import { startRedisServer, waitForReplicaAcks } from "@vmcp/redis-harness";
 import { RedisStorage } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
+import { deadline, idOf } from "./sessions.js";
 
 const Concurrency = 64;
 const Sessions = 1_000;
 const ThroughputOps = 20_000;
 const LatencyOps = 3_000;
 const Rounds = 7;
-
-const idOf = (i: number): string => `session-${String(i).padStart(8, "0")}`;
-const deadline = (): number => Date.now() + 30 * 60_000;
 
 const master = await startRedisServer();
 const replica = await startRedisServer({

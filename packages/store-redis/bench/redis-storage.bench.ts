@@ -23,6 +23,7 @@ import {
 import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
 import { RedisStorage } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
+import { deadline, idOf } from "./sessions.js";
 
 const Concurrency = 64;
 const Sessions = 1_000;
@@ -33,9 +34,7 @@ const Rounds = 7;
 const Prefix = "bench:session:";
 const skipLarge = process.argv.includes("--skip-large") || process.env.BENCH_SKIP_LARGE === "1";
 
-const idOf = (i: number): string => `session-${String(i).padStart(8, "0")}`;
 const rawKey = (i: number): string => `raw:${idOf(i)}`;
-const deadline = (): number => Date.now() + 30 * 60_000;
 
 /**
  * Writes sessions [from, to) straight into the storage's documented layout (README "Key layout")

@@ -7,15 +7,9 @@ import {
 } from "@vmcp/redis-harness";
 import { RedisStorage } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { uniquePrefix } from "./fixtures.js";
-import { type Acknowledged, until, WriteStream } from "./write-stream.js";
+import { durabilityOptions, expectNone, FaultTestMs, streamThroughFault } from "./fault-streams.js";
 
 requireRedisServer();
-
-/** The WAIT timeout of the durable stream, ms (below the default 1500 ms bound). */
-const WaitTimeoutMs = 500;
-/** The bound of each fault test, ms: a failover, a rejoin and 300 writes on a busy machine. */
-const FaultTestMs = 90_000;
 
 let cluster: RedisCluster;
 const opened: RedisStorage[] = [];
@@ -46,15 +40,21 @@ function open(keyPrefix: string, durable: boolean): RedisStorage {
   const storage = new RedisStorage({
     cluster: { nodes: [...cluster.nodes] },
     keyPrefix,
-    ...(durable ? { durability: { replicas: 1, timeoutMs: WaitTimeoutMs } } : {}),
+    ...durabilityOptions(durable),
   });
   opened.push(storage);
   return storage;
 }
 
+/** A primary and its replica. */
+interface Pair {
+  readonly primary: RedisServer;
+  readonly replica: RedisServer;
+}
+
 /** Each running primary with its replica whose link is up. */
-async function pairs(): Promise<Array<{ primary: RedisServer; replica: RedisServer }>> {
-  const found: Array<{ primary: RedisServer; replica: RedisServer }> = [];
+async function pairs(): Promise<Pair[]> {
+  const found: Pair[] = [];
   for (const replica of cluster.servers) {
     if (!replica.running) continue;
     const info = await replica.cli("INFO", "replication");
@@ -70,70 +70,30 @@ async function role(server: RedisServer): Promise<string> {
   return (await server.cli("ROLE")).split("\n")[0] ?? "";
 }
 
-interface StreamFigures {
-  acknowledged: number;
-  rejected: number;
-  /** The messages of the rejections that named a Cluster redirect. */
-  redirects: string[];
-  lost: Acknowledged[];
-}
-
 /**
- * Runs two streams of creates and updates over every slot, durability on and off, applies
- * `fault` (it resolves once the replica took over), keeps writing until both streams had 100
- * writes acknowledged after it, then reads every acknowledged write back through a fresh client.
+ * Applies `fault` to the first primary with an in-sync replica, then waits (up to 20 s) until
+ * that replica is a master; resolves the pair.
  */
-async function streamThrough(
-  name: string,
-  fault: () => Promise<void>,
-): Promise<{ durable: StreamFigures; plain: StreamFigures }> {
-  const prefixes = { durable: uniquePrefix(`${name}-on`), plain: uniquePrefix(`${name}-off`) };
-  const durable = new WriteStream(open(prefixes.durable, true));
-  const plain = new WriteStream(open(prefixes.plain, false));
-  const streams = [durable, plain];
-  await Promise.all(streams.map((stream) => stream.start()));
-  const healthy = () => streams.every((s) => s.unexpected.length === 0);
-  await until(
-    "200 writes acknowledged by each stream",
-    () => !healthy() || streams.every((s) => s.acknowledgedSince() >= 200),
+async function failOver(fault: (pair: Pair) => Promise<void>): Promise<Pair> {
+  const [pair] = await pairs();
+  if (pair === undefined) throw new Error("no primary with a replica");
+  await fault(pair);
+  await waitUntil(
+    "the replica's promotion",
+    async () => (await role(pair.replica)) === "master",
     20_000,
   );
-  await fault();
-  const switchedAt = Date.now();
-  await until(
-    "100 writes acknowledged by each stream after the fault",
-    () => !healthy() || streams.every((s) => s.acknowledgedSince(switchedAt) >= 100),
-    30_000,
-    () =>
-      streams
-        .map(
-          (s) => `${s.acknowledgedSince(switchedAt)} (last error: ${s.rejected.at(-1)?.message})`,
-        )
-        .join(", "),
-  );
-  await Promise.all(streams.map((stream) => stream.stop()));
-  for (const stream of streams) expect(stream.unexpected).toEqual([]);
-  const figures = async (stream: WriteStream, prefix: string): Promise<StreamFigures> => ({
-    acknowledged: stream.acknowledged.length,
-    rejected: stream.rejected.length,
-    redirects: stream.rejected.map((e) => e.message).filter((m) => /MOVED|ASK/.test(m)),
-    lost: await stream.missing(open(prefix, false)),
-  });
-  const result = {
-    durable: await figures(durable, prefixes.durable),
-    plain: await figures(plain, prefixes.plain),
-  };
-  console.log(
-    `Cluster ${name}: durability on: ${result.durable.acknowledged} acknowledged, ` +
-      `${result.durable.rejected} rejected, ${result.durable.lost.length} lost; ` +
-      `off: ${result.plain.acknowledged} acknowledged, ${result.plain.rejected} rejected, ` +
-      `${result.plain.lost.length} lost`,
-  );
-  return result;
+  return pair;
 }
 
-function expectNone(lost: readonly Acknowledged[]): void {
-  expect(lost.length, `lost: ${JSON.stringify(lost.slice(0, 3))}…`).toBe(0);
+/** The refusals in `rejections` that named a Cluster redirect. */
+function redirects(rejections: readonly string[]): string[] {
+  return rejections.filter((message) => /MOVED|ASK/.test(message));
+}
+
+/** {@link streamThroughFault} on this cluster, the log line naming it. */
+function streamThrough(name: string, fault: () => Promise<void>) {
+  return streamThroughFault({ name: `Cluster ${name}`, open, fault });
 }
 
 describe("Cluster (3 primaries, 3 replicas): acknowledged writes across a failover", () => {
@@ -141,19 +101,14 @@ describe("Cluster (3 primaries, 3 replicas): acknowledged writes across a failov
     "CLUSTER FAILOVER: none lost with durability on",
     async () => {
       const { durable } = await streamThrough("CLUSTER FAILOVER", async () => {
-        const [pair] = await pairs();
-        if (pair === undefined) throw new Error("no primary with a replica");
-        await pair.replica.cli("CLUSTER", "FAILOVER");
-        await waitUntil(
-          "the replica's promotion",
-          async () => (await role(pair.replica)) === "master",
-          20_000,
-        );
+        await failOver(async ({ replica }) => {
+          await replica.cli("CLUSTER", "FAILOVER");
+        });
       });
       expectNone(durable.lost);
       // The old primary answers MOVED for its slots: durable writes (script and WAIT in one
       // pipeline, which ioredis does not redirect) follow it to the new owner.
-      expect(durable.redirects).toEqual([]);
+      expect(redirects(durable.rejections)).toEqual([]);
     },
     FaultTestMs,
   );
@@ -162,17 +117,10 @@ describe("Cluster (3 primaries, 3 replicas): acknowledged writes across a failov
     "a killed primary: none lost with durability on",
     async () => {
       const { durable } = await streamThrough("killed primary", async () => {
-        const [pair] = await pairs();
-        if (pair === undefined) throw new Error("no primary with a replica");
-        await pair.primary.kill();
-        await waitUntil(
-          "the replica's promotion",
-          async () => (await role(pair.replica)) === "master",
-          20_000,
-        );
+        const { primary } = await failOver(({ primary }) => primary.kill());
         // Back (empty, with its nodes.conf) as a replica of the promoted one, so that shard
         // can confirm durable writes again.
-        await pair.primary.restart();
+        await primary.restart();
       });
       expectNone(durable.lost);
       expect(durable.rejected).toBeGreaterThan(0);

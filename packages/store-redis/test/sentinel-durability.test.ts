@@ -7,15 +7,18 @@ import {
 } from "@vmcp/redis-harness";
 import { RedisStorage } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  durabilityOptions,
+  expectNone,
+  FaultTestMs,
+  type StreamFigures,
+  streamThroughFault,
+} from "./fault-streams.js";
 import { uniquePrefix } from "./fixtures.js";
-import { type Acknowledged, sleep, until, WriteStream } from "./write-stream.js";
+import { type Acknowledged, sleep } from "./write-stream.js";
 
 requireRedisServer();
 
-/** The WAIT timeout of the durable stream, ms (below the default 1500 ms bound). */
-const WaitTimeoutMs = 500;
-/** The bound of each fault test, ms: a failover, a rejoin and 300 writes on a busy machine. */
-const FaultTestMs = 90_000;
 /** How long after Sentinel names the new master the storage may still write to the old one, ms. */
 const SwitchGraceMs = 1_000;
 
@@ -58,7 +61,7 @@ function open(keyPrefix: string, durable: boolean): RedisStorage {
   const storage = new RedisStorage({
     redis: { sentinels: [...group.sentinels], name: group.masterName },
     keyPrefix,
-    ...(durable ? { durability: { replicas: 1, timeoutMs: WaitTimeoutMs } } : {}),
+    ...durabilityOptions(durable),
   });
   opened.push(storage);
   return storage;
@@ -70,73 +73,27 @@ async function currentMasterServer(): Promise<RedisServer> {
   return port === group.master.port ? group.master : group.replica;
 }
 
-interface StreamFigures {
-  acknowledged: number;
-  rejected: number;
-  lost: Acknowledged[];
-}
-
 /**
- * Runs two streams of creates and updates at once, one with durability on and one without,
- * applies `fault` to the master mid-stream (it resolves once Sentinel named the new master),
- * keeps writing until both streams had 100 writes acknowledged after the switch, then reads
- * every acknowledged write back from the new master through a fresh storage.
+ * {@link streamThroughFault} with `fault` applied to the master of the moment, and
+ * `afterSwitch` given that old master.
  */
-async function streamThrough(
+function streamThrough(
   name: string,
   fault: (master: RedisServer) => Promise<void>,
   afterSwitch: (oldMaster: RedisServer) => Promise<void> = async () => undefined,
-): Promise<{ durable: StreamFigures; plain: StreamFigures; switchedAt: number }> {
-  const prefixes = { durable: uniquePrefix(`${name}-on`), plain: uniquePrefix(`${name}-off`) };
-  const durable = new WriteStream(open(prefixes.durable, true));
-  const plain = new WriteStream(open(prefixes.plain, false));
-  const streams = [durable, plain];
-  await Promise.all(streams.map((stream) => stream.start()));
-  const healthy = () => streams.every((s) => s.unexpected.length === 0);
-  await until(
-    "200 writes acknowledged by each stream",
-    () => !healthy() || streams.every((s) => s.acknowledgedSince() >= 200),
-    20_000,
-  );
-  const oldMaster = await currentMasterServer();
-  await fault(oldMaster);
-  const switchedAt = Date.now();
-  await afterSwitch(oldMaster);
-  await until(
-    "100 writes acknowledged by each stream after the switch",
-    () => !healthy() || streams.every((s) => s.acknowledgedSince(switchedAt) >= 100),
-    30_000,
-    () =>
-      streams
-        .map(
-          (s) => `${s.acknowledgedSince(switchedAt)} (last error: ${s.rejected.at(-1)?.message})`,
-        )
-        .join(", "),
-  );
-  await Promise.all(streams.map((stream) => stream.stop()));
-  for (const stream of streams) expect(stream.unexpected).toEqual([]);
-  const figures = async (stream: WriteStream, prefix: string): Promise<StreamFigures> => ({
-    acknowledged: stream.acknowledged.length,
-    rejected: stream.rejected.length,
-    lost: await stream.missing(open(prefix, false)),
+) {
+  let oldMaster: RedisServer | undefined;
+  return streamThroughFault({
+    name,
+    open,
+    fault: async () => {
+      oldMaster = await currentMasterServer();
+      await fault(oldMaster);
+    },
+    afterSwitch: async () => {
+      if (oldMaster !== undefined) await afterSwitch(oldMaster);
+    },
   });
-  const result = {
-    durable: await figures(durable, prefixes.durable),
-    plain: await figures(plain, prefixes.plain),
-    switchedAt,
-  };
-  console.log(
-    `${name}: durability on: ${result.durable.acknowledged} acknowledged, ` +
-      `${result.durable.rejected} rejected, ${result.durable.lost.length} lost; ` +
-      `off: ${result.plain.acknowledged} acknowledged, ${result.plain.rejected} rejected, ` +
-      `${result.plain.lost.length} lost`,
-  );
-  return result;
-}
-
-/** Asserts that no write is in `lost`, naming the first few otherwise. */
-function expectNone(lost: readonly Acknowledged[]): void {
-  expect(lost.length, `lost: ${JSON.stringify(lost.slice(0, 3))}…`).toBe(0);
 }
 
 /** The plain stream's lost writes that were acknowledged well after the switch (a stale master). */
@@ -159,44 +116,30 @@ describe("Sentinel: acknowledged writes across a failover", () => {
     FaultTestMs,
   );
 
-  it(
-    "SIGKILL of the master: none lost with durability on",
-    async () => {
-      const { durable, plain, switchedAt } = await streamThrough(
-        "SIGKILL",
-        async (master) => {
-          const before = await group.currentMaster();
-          await master.kill();
-          await group.waitForFailover(before.port);
-        },
-        // With its only replica gone, the new master cannot confirm durable writes until one joins.
-        (oldMaster) => group.rejoinAsReplica(oldMaster),
-      );
-      expectNone(durable.lost);
-      expectNone(lostAfterSwitch(plain, switchedAt));
-      expect(durable.rejected).toBeGreaterThan(0);
-    },
-    FaultTestMs,
-  );
-
-  it(
-    "SHUTDOWN of the master: none lost with durability on",
-    async () => {
-      const { durable, plain, switchedAt } = await streamThrough(
-        "SHUTDOWN",
-        async (master) => {
-          const before = await group.currentMaster();
-          await master.shutdown();
-          await group.waitForFailover(before.port);
-        },
-        (oldMaster) => group.rejoinAsReplica(oldMaster),
-      );
-      expectNone(durable.lost);
-      expectNone(lostAfterSwitch(plain, switchedAt));
-      expect(durable.rejected).toBeGreaterThan(0);
-    },
-    FaultTestMs,
-  );
+  for (const [stop, how] of [
+    ["SIGKILL", (master: RedisServer) => master.kill()],
+    ["SHUTDOWN", (master: RedisServer) => master.shutdown()],
+  ] as const) {
+    it(
+      `${stop} of the master: none lost with durability on`,
+      async () => {
+        const { durable, plain, switchedAt } = await streamThrough(
+          stop,
+          async (master) => {
+            const before = await group.currentMaster();
+            await how(master);
+            await group.waitForFailover(before.port);
+          },
+          // With its only replica gone, the new master cannot confirm durable writes until one joins.
+          (oldMaster) => group.rejoinAsReplica(oldMaster),
+        );
+        expectNone(durable.lost);
+        expectNone(lostAfterSwitch(plain, switchedAt));
+        expect(durable.rejected).toBeGreaterThan(0);
+      },
+      FaultTestMs,
+    );
+  }
 });
 
 describe("Sentinel: the failover detector's connections", () => {

@@ -1,11 +1,15 @@
 import { type SpawnedBackend, spawnDemoBackend } from "../../dist/demo-backends/spawn-backend.js";
 
-/** Starts both demo backends as separate processes. */
-export async function startDemoBackends(): Promise<{
-  alpha: SpawnedBackend;
-  beta: SpawnedBackend;
+/** Both demo backends, each its own process. */
+export interface DemoBackends {
+  readonly alpha: SpawnedBackend;
+  readonly beta: SpawnedBackend;
+  /** Stops both. */
   stop(): Promise<void>;
-}> {
+}
+
+/** Starts both demo backends as separate processes. */
+export async function startDemoBackends(): Promise<DemoBackends> {
   const [alpha, beta] = await Promise.all([spawnDemoBackend("alpha"), spawnDemoBackend("beta")]);
   return {
     alpha,

@@ -1,0 +1,33 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+/** The built CLI entry of the gateway. */
+const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+
+/**
+ * Starts `node dist/cli.js serve --port 0 --log-level <logLevel> <args>` (stderr inherited) and
+ * resolves its base URL (MCP at `${url}/mcp`) once it printed its listening line; rejects if it
+ * exits first. The caller kills `child`.
+ */
+export async function startGateway(
+  args: readonly string[],
+  logLevel: "warn" | "error",
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    [cli, "serve", "--port", "0", "--log-level", logLevel, ...args],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`gateway exited with ${String(code)}`)));
+    lines.on("line", (line) => {
+      const match = /listening on (\S+)\/mcp/.exec(line);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+  });
+  return { url, child };
+}
