@@ -77,8 +77,19 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const transports: StreamableHTTPClientTransport[] = [];
   try {
-    const memory = await startGateway(["--backend", `alpha=${backend.url}`], "warn");
+    // Every bench client connects from 127.0.0.1 as one anonymous caller: lift the per-caller
+    // initialize rate and session caps, which would refuse the 33rd client with 429.
+    const oneCaller = [
+      "--initialize-burst",
+      String(Clients * 2),
+      "--initialize-per-minute",
+      String(Clients * 60),
+      "--max-sessions-per-caller",
+      String(Clients * 2),
+    ];
+    const memory = await startGateway(["--backend", `alpha=${backend.url}`, ...oneCaller], "warn");
     const shared = [
+      ...oneCaller,
       "--store",
       "redis",
       "--redis-url",
