@@ -10,6 +10,13 @@ export const DefaultListBatchSize = 250;
 /** The largest SCAN `COUNT` `listIds` sends, whatever batch size is asked for. */
 export const MaxListBatchSize = 10_000;
 
+/**
+ * The pause before following a Cluster `MOVED` reply, ms, on a Cluster client the storage creates
+ * (ioredis's `retryDelayOnMoved`, default there 0); redirections are followed until the call's
+ * `timeoutMs` (`maxRedirections` = `timeoutMs` / this, at least 16).
+ */
+export const ClusterRedirectDelayMs = 10;
+
 /** The longest pause between reconnection attempts of a client the storage creates, ms. */
 export const MaxReconnectDelayMs = 500;
 
@@ -106,6 +113,13 @@ export function resolveClient(options: RedisStorageOptions, timeoutMs: number): 
       // Ready once the slot map is known, even while `cluster_state` is fail (a primary down):
       // calls to its slots still fail, bounded, and listing reaches the healthy slots.
       enableReadyCheck: false,
+      // While a failover settles, the old and new primary can answer MOVED back and forth, and
+      // the cluster can answer CLUSTERDOWN for a moment: follow redirections with a short pause
+      // for as long as the call's bound allows, instead of failing after 16 instant hops.
+      retryDelayOnMoved: clusterOptions.retryDelayOnMoved ?? ClusterRedirectDelayMs,
+      maxRedirections:
+        clusterOptions.maxRedirections ??
+        Math.max(16, Math.ceil(timeoutMs / ClusterRedirectDelayMs)),
       clusterRetryStrategy: (times) => Math.min(times * 100, MaxReconnectDelayMs),
       slotsRefreshTimeout: Math.min(clusterOptions.slotsRefreshTimeout ?? timeoutMs, timeoutMs),
       redisOptions: { ...clusterOptions.redisOptions, ...bounded },
