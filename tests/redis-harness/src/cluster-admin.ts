@@ -188,7 +188,8 @@ export async function beginSlotMigration(
 
 /**
  * Promotes `replica` with `CLUSTER FAILOVER` (the coordinated, lossless manual failover) and
- * resolves once every running node sees it as a primary and reports `cluster_state:ok`.
+ * resolves once every running node sees it as a primary, reports `cluster_state:ok`, and sees
+ * the former primary as a replica (or failing).
  */
 export async function manualFailover(
   cluster: RedisCluster,
@@ -197,6 +198,22 @@ export async function manualFailover(
 ): Promise<void> {
   await serverOf(replica).cli("CLUSTER", "FAILOVER");
   await waitForPrimary(cluster, replica.id, timeoutMs);
+  const former = replica.primaryId;
+  if (former === undefined) return;
+  // The promotion is seen before the demotion: wait until every running node also sees the
+  // former primary as a replica, so the failover is complete when this resolves.
+  await waitUntil(
+    `node ${former} to be a replica on every running node`,
+    async () => {
+      for (const server of cluster.servers) {
+        if (!server.running) continue;
+        const node = (await clusterTopology(cluster, server)).find((n) => n.id === former);
+        if (node !== undefined && node.role !== "replica" && !node.failing) return false;
+      }
+      return true;
+    },
+    timeoutMs,
+  );
 }
 
 /**

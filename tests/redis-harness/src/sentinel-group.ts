@@ -140,7 +140,18 @@ export async function startSentinelGroup(
       waitForFailover,
       async failover(timeoutMs = 20_000) {
         const previous = await currentMaster();
-        await sentinel.cli("SENTINEL", "FAILOVER", masterName);
+        // Sentinel refuses a manual failover (NOGOODSLAVE) until it has judged the replica fit
+        // from its periodic INFO, which a busy machine delays: ask until it accepts.
+        await waitUntil(
+          "Sentinel to accept a manual failover",
+          async () => {
+            const reply = await sentinel
+              .cli("SENTINEL", "FAILOVER", masterName)
+              .catch((error: Error) => error.message);
+            return reply === "OK" || reply.includes("INPROG");
+          },
+          timeoutMs,
+        );
         return waitForFailover(previous.port, timeoutMs);
       },
       async rejoinAsReplica(server, timeoutMs = 20_000) {
