@@ -80,9 +80,12 @@ export async function replicaOf(
 
 /** What {@link reshard} moves. */
 export interface ReshardOptions {
-  /** The node ID slots leave. */
+  /**
+   * The node ID slots leave. If that node has become a replica by the time the reshard starts
+   * (an automatic failover on a starved machine), its primary is used: the same shard.
+   */
   readonly from: string;
-  /** The node ID slots go to. */
+  /** The node ID slots go to; followed to its primary like {@link ReshardOptions.from}. */
   readonly to: string;
   /** How many slots move. */
   readonly slots: number;
@@ -92,13 +95,48 @@ export interface ReshardOptions {
   readonly timeoutMs?: number;
 }
 
+/** How many times {@link reshard} starts redis-cli again after it refused to begin. */
+const ReshardStarts = 5;
+
 /**
  * Moves `slots` slots with their keys from one primary to another with
  * `redis-cli --cluster reshard ... --cluster-yes` (the operator's tool), keys and all, while the
  * cluster keeps serving. Resolves when redis-cli has finished.
+ *
+ * redis-cli refuses to begin while the nodes disagree about the slot map ("Please fix your
+ * cluster problems"), which on a busy machine happens for a while after any topology change:
+ * the reshard then waits for agreement and starts again, up to 5 times. Nothing has moved when
+ * it refuses, so starting again is safe.
  * @throws {Error} with redis-cli's output when it fails or runs over its bound.
  */
-export function reshard(cluster: RedisCluster, options: ReshardOptions): Promise<void> {
+export async function reshard(cluster: RedisCluster, options: ReshardOptions): Promise<void> {
+  const deadline = performance.now() + (options.timeoutMs ?? 120_000);
+  for (let start = 1; ; start++) {
+    await waitForAgreement(cluster, Math.max(1, deadline - performance.now()));
+    const from = await shardPrimaryId(cluster, options.from);
+    const to = await shardPrimaryId(cluster, options.to);
+    const outcome = await runReshard(cluster, { ...options, from, to }, deadline);
+    if (outcome.ok) return;
+    const refusedToBegin = outcome.output.includes("Please fix your cluster problems");
+    if (!refusedToBegin || start >= ReshardStarts || performance.now() >= deadline) {
+      throw new Error(`redis-cli --cluster reshard failed:\n${outcome.output}`, {
+        cause: outcome.error,
+      });
+    }
+  }
+}
+
+/** The ID of the primary of node `id`'s shard: `id` itself, or its primary if it is a replica. */
+async function shardPrimaryId(cluster: RedisCluster, id: string): Promise<string> {
+  const node = (await clusterTopology(cluster)).find((candidate) => candidate.id === id);
+  return node?.role === "replica" && node.primaryId !== undefined ? node.primaryId : id;
+}
+
+function runReshard(
+  cluster: RedisCluster,
+  options: ReshardOptions,
+  deadline: number,
+): Promise<{ ok: boolean; output: string; error: Error | null }> {
   const entry = cluster.servers.find((server) => server.running);
   if (entry === undefined) return Promise.reject(new Error("no cluster server is running"));
   const { redisCli } = requireRedisServer();
@@ -116,21 +154,15 @@ export function reshard(cluster: RedisCluster, options: ReshardOptions): Promise
     String(options.pipeline ?? 10),
     "--cluster-yes",
   ];
-  return new Promise((resolve, reject) => {
+  const timeout = Math.max(1, Math.round(deadline - performance.now()));
+  return new Promise((resolve) => {
     execFile(
       redisCli,
       args,
-      { encoding: "utf8", timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+      { encoding: "utf8", timeout, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
-        if (error !== null || /\[ERR\]/.test(stdout)) {
-          reject(
-            new Error(`redis-cli --cluster reshard failed:\n${stdout.slice(-4_000)}\n${stderr}`, {
-              cause: error,
-            }),
-          );
-        } else {
-          resolve();
-        }
+        const failed = error !== null || /\[ERR\]/.test(stdout);
+        resolve({ ok: !failed, output: `${stdout.slice(-4_000)}\n${stderr}`, error });
       },
     );
   });
