@@ -97,6 +97,42 @@ export class StorageClosedError extends VmcpSessionError {
   }
 }
 
+/**
+ * The message bus cannot be reached or did not answer within its bound. Raised within a bounded
+ * time, never a hang; a publish may or may not have reached its subscribers.
+ */
+export class BusUnavailableError extends VmcpSessionError {
+  readonly code = ErrorCode.BusUnavailable;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** A call on a message bus after its `close()`. */
+export class BusClosedError extends VmcpSessionError {
+  readonly code = ErrorCode.BusClosed;
+
+  constructor() {
+    super("the session message bus is closed");
+  }
+}
+
+/** A bus message over the bus's byte bound, refused before any I/O. */
+export class BusMessageTooLargeError extends VmcpSessionError {
+  readonly code = ErrorCode.BusMessageTooLarge;
+  /** The message's size, UTF-8 bytes. */
+  readonly bytes: number;
+  /** The bound it went over, UTF-8 bytes. */
+  readonly limitBytes: number;
+
+  constructor(bytes: number, limitBytes: number) {
+    super(`a bus message of ${bytes} bytes is over the bound of ${limitBytes} bytes`);
+    this.bytes = bytes;
+    this.limitBytes = limitBytes;
+  }
+}
+
 /** A conditional update whose expected version no longer matches the stored one. Reload and retry. */
 export class SessionVersionConflictError extends VmcpSessionError {
   readonly code = ErrorCode.SessionVersionConflict;

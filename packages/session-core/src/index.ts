@@ -34,6 +34,9 @@ export {
   BackendConnectError,
   BackendSessionExpiredError,
   BackendUnavailableError,
+  BusClosedError,
+  BusMessageTooLargeError,
+  BusUnavailableError,
   ErrorCode,
   errorCodeOf,
   InvalidSessionIdError,
@@ -91,6 +94,13 @@ export {
   SessionManager,
   type SessionManagerOptions,
 } from "./session-manager.js";
+export {
+  type BusMessageHandler,
+  type BusSubscription,
+  DefaultBusTimeoutMs,
+  DefaultMaxBusMessageBytes,
+  type SessionMessageBus,
+} from "./session-message-bus.js";
 export type {
   NewSession,
   SessionMetadata,

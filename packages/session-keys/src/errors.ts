@@ -42,6 +42,12 @@ export const ErrorCode = {
   SessionClosed: "VMCP_SESSION_CLOSED",
   /** `SessionTooLargeError`: client info or metadata over its byte bound. */
   SessionTooLarge: "VMCP_SESSION_TOO_LARGE",
+  /** `BusUnavailableError`: the message bus is unreachable or did not answer in time. */
+  BusUnavailable: "VMCP_BUS_UNAVAILABLE",
+  /** `BusClosedError`: a call after the message bus's `close()`. */
+  BusClosed: "VMCP_BUS_CLOSED",
+  /** `BusMessageTooLargeError`: a bus message over its byte bound. */
+  BusMessageTooLarge: "VMCP_BUS_MESSAGE_TOO_LARGE",
   /** `SessionBusyError`: a session's backend request queue is full. */
   SessionBusy: "VMCP_SESSION_BUSY",
   /** `BackendConnectError`: a backend could not be connected. */
