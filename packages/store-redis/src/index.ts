@@ -1,14 +1,22 @@
 /**
  * @vmcp/store-redis: a `SessionStorage` on Redis through ioredis, for many gateway replicas
- * sharing sessions. Standalone, Sentinel and Cluster; native TTL; one round trip per operation;
- * typed, bounded failures.
+ * sharing sessions, and the `SessionMessageBus` beside it (pub/sub; sharded pub/sub on Cluster).
+ * Standalone, Sentinel and Cluster; native TTL; one round trip per operation; typed, bounded
+ * failures.
  * @packageDocumentation
  */
+
+export { BusChannelSuffix } from "./bus-channel.js";
 export {
   type DurabilityOptions,
   WriteNotReplicatedError,
 } from "./durability.js";
 export { DefaultKeyPrefix } from "./key-layout.js";
+export {
+  DefaultMaxPendingPublishes,
+  RedisMessageBus,
+  type RedisMessageBusOptions,
+} from "./redis-message-bus.js";
 export {
   DefaultListBatchSize,
   DefaultTimeoutMs,
