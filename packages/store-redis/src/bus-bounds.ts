@@ -45,31 +45,55 @@ export function toBusError(error: unknown, what: string): Error {
 }
 
 /**
- * One shared wait for a client's `ready` event: every caller waiting while the client connects
- * gets the same promise, so an outage adds one listener, not one per call. Callers bound their
- * own wait (see {@link beforeDeadline}).
+ * Waits for a client's `ready` event with one listener for all callers, each wait bounded by
+ * its own deadline: a wait that runs out is dropped at once, so an outage holds no more waiters
+ * than calls in flight.
  */
 export class ReadyGate {
   readonly #client: Redis | Cluster;
-  #ready: Promise<void> | undefined;
+  readonly #waiters = new Set<() => void>();
+  #listening = false;
+  readonly #onReady = (): void => {
+    for (const wake of [...this.#waiters]) wake();
+  };
 
   constructor(client: Redis | Cluster) {
     this.#client = client;
   }
 
-  /** Resolves once the client is ready, connecting it if it waits for a first `connect()`. */
-  wait(): Promise<void> {
+  /**
+   * Resolves once the client is ready, connecting it if it waits for a first `connect()`.
+   * @throws {BusUnavailableError} when it is not ready by `deadline` (`performance.now()` ms).
+   */
+  wait(deadline: number): Promise<void> {
     const client = this.#client;
     if (client.status === "ready") return Promise.resolve();
-    if (this.#ready === undefined) {
-      this.#ready = new Promise<void>((resolve) => {
-        client.once("ready", () => {
-          this.#ready = undefined;
-          resolve();
-        });
-      });
+    if (!this.#listening) {
+      this.#listening = true;
+      client.on("ready", this.#onReady);
     }
+    const waiting = new Promise<void>((resolve, reject) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(
+        () => {
+          this.#waiters.delete(wake);
+          reject(new BusUnavailableError("the Redis connection was not ready in time"));
+        },
+        Math.max(0, deadline - performance.now()),
+      );
+      this.#waiters.add(wake);
+    });
     if (client.status === "wait") client.connect().catch(() => undefined);
-    return this.#ready;
+    return waiting;
+  }
+
+  /** Removes the gate's listener from the client. */
+  close(): void {
+    this.#client.off("ready", this.#onReady);
+    this.#listening = false;
   }
 }

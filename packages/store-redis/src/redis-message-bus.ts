@@ -12,7 +12,7 @@ import {
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { beforeDeadline, ReadyGate } from "./bus-bounds.js";
 import { BusChannels } from "./bus-channel.js";
-import { resendReasonOf } from "./cluster-redirects.js";
+import { ClusterPublisher } from "./cluster-publisher.js";
 import { resolveClient } from "./redis-options.js";
 import { reviveOnEnd } from "./revive.js";
 import { ShardedSubscriberLink } from "./sharded-subscriber-link.js";
@@ -91,9 +91,11 @@ interface ChannelEntry {
  * (following `+switch-master`), sharded pub/sub (`SPUBLISH`/`SSUBSCRIBE`) on a Cluster, where a
  * session's channel `<prefix>{<id>}:bus` lives in the slot of the session's keys.
  *
- * Publishing goes through one client (ordered per session); subscriptions go through dedicated
- * subscriber connections, one Redis subscription per channel however many local subscriptions
- * share it, and every lost connection is subscribed again on its own. Every call is bounded by
+ * Publishing goes through one client, or on a Cluster through one connection of the bus's own per
+ * primary (ordered per session either way, and never resent after the caller was told it failed);
+ * subscriptions go through dedicated subscriber connections, one Redis subscription per channel
+ * however many local subscriptions share it, and every lost connection is subscribed again on its
+ * own. Every call is bounded by
  * `timeoutMs`; an unreachable Redis gives `BusUnavailableError`, and connection `error` events
  * never reach the process. Delivery is at most once: a message published while a subscriber
  * connection is down is lost for it.
@@ -103,6 +105,8 @@ export class RedisMessageBus implements SessionMessageBus {
   readonly #owned: boolean;
   readonly #gate: ReadyGate;
   readonly #link: SubscriberLink;
+  /** On a Cluster: sends each `SPUBLISH` to the slot's primary (see `ClusterPublisher`). */
+  readonly #clusterPublisher: ClusterPublisher | undefined;
   readonly #channels: BusChannels;
   readonly #timeoutMs: number;
   readonly #maxMessageBytes: number;
@@ -155,6 +159,9 @@ export class RedisMessageBus implements SessionMessageBus {
     this.#link = isCluster(client)
       ? new ShardedSubscriberLink(client, timeoutMs, events)
       : new NodeSubscriberLink(client, events);
+    this.#clusterPublisher = isCluster(client)
+      ? new ClusterPublisher(client, timeoutMs, this.#onError)
+      : undefined;
   }
 
   /** The channel prefix in use (a session's channel is `<prefix>{<id>}:bus`). */
@@ -186,7 +193,7 @@ export class RedisMessageBus implements SessionMessageBus {
       if (!isCluster(this.#client)) {
         // One connection, no offline queue, no resend: Redis receives them in call order.
         await beforeDeadline(
-          this.#send(channel, message),
+          this.#send(channel, message, deadline),
           deadline,
           "publish",
           () => this.#lastError,
@@ -194,7 +201,12 @@ export class RedisMessageBus implements SessionMessageBus {
         return;
       }
       await this.#publishInTurn(channel, () =>
-        beforeDeadline(this.#send(channel, message), deadline, "publish", () => this.#lastError),
+        beforeDeadline(
+          this.#send(channel, message, deadline),
+          deadline,
+          "publish",
+          () => this.#lastError,
+        ),
       );
     } finally {
       this.#pending--;
@@ -277,7 +289,9 @@ export class RedisMessageBus implements SessionMessageBus {
     }
     this.#entries.clear();
     for (const stop of this.#stopReviving) stop();
+    this.#gate.close();
     this.#link.close();
+    this.#clusterPublisher?.close();
     if (this.#owned) {
       // Our error listener stays on the dead client: a late socket error cannot crash the process.
       this.#client.disconnect();
@@ -286,25 +300,18 @@ export class RedisMessageBus implements SessionMessageBus {
     }
   }
 
-  /** Sends one publish once the client is ready (no offline queue): `SPUBLISH` on a Cluster. */
-  async #send(channel: string, message: string): Promise<void> {
-    const client = this.#client;
-    await this.#gate.wait();
-    this.#checkOpen();
-    if (!isCluster(client)) {
-      await client.publish(channel, message);
+  /**
+   * Sends one publish: `PUBLISH` through the client once it is ready (no offline queue), or on a
+   * Cluster `SPUBLISH` through the bus's own connection to the slot's primary.
+   */
+  async #send(channel: string, message: string, deadline: number): Promise<void> {
+    if (this.#clusterPublisher !== undefined) {
+      await this.#clusterPublisher.publish(channel, message, deadline);
       return;
     }
-    try {
-      await client.spublish(channel, message);
-    } catch (error) {
-      // With auto-pipelining, a redirected SPUBLISH can come back as the raw MOVED/ASK text:
-      // it was not run, so sending it once more on a fresh slot map cannot deliver it twice.
-      const reason = resendReasonOf(error);
-      if (reason === undefined) throw error;
-      if (reason === "MOVED") client.refreshSlotsCache();
-      await client.spublish(channel, message);
-    }
+    await this.#gate.wait(deadline);
+    this.#checkOpen();
+    await (this.#client as Redis).publish(channel, message);
   }
 
   /** Hands a message to every live subscriber of its channel, each in its own try. */

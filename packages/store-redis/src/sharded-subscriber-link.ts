@@ -1,19 +1,19 @@
 import { BusUnavailableError } from "@vmcp/session-core";
-import { type Cluster, Redis, type RedisOptions } from "ioredis";
+import type { Cluster } from "ioredis";
 import { beforeDeadline, ReadyGate } from "./bus-bounds.js";
 import { hashSlot } from "./bus-channel.js";
-import { MaxReconnectDelayMs } from "./redis-options.js";
+import {
+  dropNodeConnection,
+  type NodeConnection,
+  openNodeConnection,
+  pauseBefore,
+  refreshSlots,
+} from "./cluster-node-connection.js";
+import { ClusterRedirectDelayMs, MaxReconnectDelayMs } from "./redis-options.js";
 import type { SubscriberLink, SubscriberLinkEvents } from "./subscriber-link.js";
 
 /** The first pause before a repair tries again, ms; it grows by this much per attempt. */
 const RepairStepMs = 100;
-
-/** One subscriber connection to a shard's primary, and what it is known to hold. */
-interface ShardConnection {
-  readonly node: string;
-  readonly redis: Redis;
-  readonly gate: ReadyGate;
-}
 
 /** Where a wanted channel is subscribed now (`undefined`: nowhere yet, or lost). */
 interface Placement {
@@ -43,7 +43,7 @@ export class ShardedSubscriberLink implements SubscriberLink {
   readonly #gate: ReadyGate;
   readonly #timeoutMs: number;
   readonly #events: SubscriberLinkEvents;
-  readonly #connections = new Map<string, ShardConnection>();
+  readonly #connections = new Map<string, NodeConnection>();
   readonly #wanted = new Map<string, Placement>();
   #repairTimer: NodeJS.Timeout | undefined;
   #repairing = false;
@@ -101,8 +101,9 @@ export class ShardedSubscriberLink implements SubscriberLink {
     this.#closed = true;
     clearTimeout(this.#repairTimer);
     this.#cluster.off("refresh", this.#onRefresh);
-    for (const connection of this.#connections.values()) connection.redis.disconnect();
+    for (const connection of this.#connections.values()) dropNodeConnection(connection);
     this.#connections.clear();
+    this.#gate.close();
     this.#wanted.clear();
   }
 
@@ -113,26 +114,29 @@ export class ShardedSubscriberLink implements SubscriberLink {
   async #place(channel: string, deadline: number): Promise<void> {
     for (;;) {
       if (this.#closed) throw new BusUnavailableError("the Redis message bus is closing");
-      await this.#gate.wait();
+      await this.#gate.wait(deadline);
       const placement = this.#wanted.get(channel);
       if (placement === undefined) return;
       const owner = this.#cluster.slots[placement.slot]?.[0];
       if (owner === undefined) {
+        // No owner known (the slot map is empty or the slot uncovered): refresh and look again.
         await this.#refreshSlots(deadline);
+        await pauseBefore(deadline, ClusterRedirectDelayMs);
         continue;
       }
       const connection = this.#connectionTo(owner);
       try {
-        await connection.gate.wait();
+        await connection.gate.wait(deadline);
         await connection.redis.ssubscribe(channel);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (!message.startsWith("MOVED ") || performance.now() >= deadline) throw error;
         await this.#refreshSlots(deadline);
+        await pauseBefore(deadline, ClusterRedirectDelayMs);
         continue;
       }
       const now = this.#wanted.get(channel);
-      if (now === undefined) {
+      if (now === undefined || this.#closed) {
         // Unsubscribed meanwhile: undo.
         connection.redis.sunsubscribe(channel).catch(() => undefined);
         return;
@@ -148,41 +152,29 @@ export class ShardedSubscriberLink implements SubscriberLink {
     }
   }
 
-  /** The connection to `node` (`host:port`), opened on first use. */
-  #connectionTo(node: string): ShardConnection {
+  /** The subscriber connection to `node` (`host:port`), opened on first use. */
+  #connectionTo(node: string): NodeConnection {
     const existing = this.#connections.get(node);
     if (existing !== undefined) return existing;
-    const separator = node.lastIndexOf(":");
-    const host = node.slice(0, separator);
-    const port = Number(node.slice(separator + 1));
-    // The Cluster client's node options (TLS, credentials, bounds), reply mapping aside.
-    const { replyMapping: _mapping, ...inherited } = this.#cluster.options.redisOptions ?? {};
-    const options = {
-      ...inherited,
-      host,
-      port,
-      lazyConnect: true,
-      // The link subscribes every channel again itself, on the owner the slot map names then.
-      autoResubscribe: false,
-      enableOfflineQueue: false,
-      enableReadyCheck: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: this.#timeoutMs,
-      connectTimeout: this.#timeoutMs,
-      retryStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
-    } satisfies RedisOptions;
-    const redis = new Redis(options);
-    const connection: ShardConnection = { node, redis, gate: new ReadyGate(redis) };
+    const connection = openNodeConnection(this.#cluster, node, this.#timeoutMs);
+    const redis = connection.redis;
     redis.on("error", (error: Error) => {
+      // Also after the connection is dropped: a late socket error must not crash the process.
       this.#lastError = error;
     });
     redis.on("smessage", (channel: string, message: string) => {
       // Only the connection a channel is placed on counts: never twice, never from a stale node.
       if (this.#wanted.get(channel)?.node === node) this.#events.onMessage(channel, message);
     });
-    redis.on("close", () => this.#lost(node));
-    redis.on("moved", () => this.#suspect(node));
-    redis.on("ready", () => this.#events.onReconnected());
+    redis.on("close", () => {
+      if (!connection.dropped) this.#lost(node);
+    });
+    redis.on("moved", () => {
+      if (!connection.dropped) this.#suspect(node);
+    });
+    redis.on("ready", () => {
+      if (!connection.dropped) this.#events.onReconnected();
+    });
     this.#connections.set(node, connection);
     return connection;
   }
@@ -265,15 +257,17 @@ export class ShardedSubscriberLink implements SubscriberLink {
     for (const [node, connection] of this.#connections) {
       if (used.has(node)) continue;
       this.#connections.delete(node);
-      connection.redis.disconnect();
+      dropNodeConnection(connection);
     }
   }
 
   /** Asks the Cluster client for a fresh slot map, bounded by `deadline`. */
   #refreshSlots(deadline: number): Promise<void> {
-    const refreshed = new Promise<void>((resolve, reject) => {
-      this.#cluster.refreshSlotsCache((error) => (error ? reject(error) : resolve()));
-    });
-    return beforeDeadline(refreshed, deadline, "slot map refresh", () => this.#lastError);
+    return beforeDeadline(
+      refreshSlots(this.#cluster),
+      deadline,
+      "slot map refresh",
+      () => this.#lastError,
+    );
   }
 }

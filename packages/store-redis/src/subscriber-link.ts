@@ -70,7 +70,7 @@ export class NodeSubscriberLink implements SubscriberLink {
   async subscribe(channel: string, deadline: number): Promise<void> {
     const connection = this.#connection;
     await beforeDeadline(
-      this.#gate.wait().then(() => connection.subscribe(channel)),
+      this.#gate.wait(deadline).then(() => connection.subscribe(channel)),
       deadline,
       "subscribe",
       () => this.#lastError,
@@ -96,6 +96,7 @@ export class NodeSubscriberLink implements SubscriberLink {
 
   close(): void {
     this.#stopReviving();
+    this.#gate.close();
     this.#connection.disconnect();
   }
 }

@@ -85,18 +85,21 @@ async function acrossFault(
   const [onA, onB] = [new Inbox(), new Inbox()];
   await a.subscribe(id, onA.handler);
   await b.subscribe(id, onB.handler);
+  // A bus that only listens: it learns of the change from its own connections alone.
+  const onD = new Inbox();
+  await openBus(keyPrefix).subscribe(id, onD.handler);
   const fromA = startPublishing(a, id, "a");
   const fromB = startPublishing(b, id, "b");
   await onB.receivedAfter("a", 5);
   await onA.receivedAfter("b", 5);
   await fault();
   const [aAfter, bAfter] = [fromA.next, fromB.next];
-  for (const inbox of [onA, onB]) {
+  for (const inbox of [onA, onB, onD]) {
     await inbox.receivedAfter("a", aAfter);
     await inbox.receivedAfter("b", bAfter);
   }
   const [streamA, streamB] = [await fromA.stop(), await fromB.stop()];
-  for (const inbox of [onA, onB]) {
+  for (const inbox of [onA, onB, onD]) {
     expectAtMostOnceInOrder(inbox, "a");
     expectAtMostOnceInOrder(inbox, "b");
   }

@@ -47,18 +47,21 @@ async function acrossFault(sentinel: SentinelGroup, fault: () => Promise<void>):
   const [onA, onB] = [new Inbox(), new Inbox()];
   await a.subscribe(id, onA.handler);
   await b.subscribe(id, onB.handler);
+  // A bus that only listens: it learns of the change from its own connections alone.
+  const onD = new Inbox();
+  await openBus(sentinel, keyPrefix).subscribe(id, onD.handler);
   const fromA = startPublishing(a, id, "a");
   const fromB = startPublishing(b, id, "b");
   await onB.receivedAfter("a", 5);
   await onA.receivedAfter("b", 5);
   await fault();
   const [aAtSwitch, bAtSwitch] = [fromA.next, fromB.next];
-  for (const inbox of [onA, onB]) {
+  for (const inbox of [onA, onB, onD]) {
     await inbox.receivedAfter("a", aAtSwitch);
     await inbox.receivedAfter("b", bAtSwitch);
   }
   const [streamA, streamB] = [await fromA.stop(), await fromB.stop()];
-  for (const inbox of [onA, onB]) {
+  for (const inbox of [onA, onB, onD]) {
     expectAtMostOnceInOrder(inbox, "a");
     expectAtMostOnceInOrder(inbox, "b");
   }
