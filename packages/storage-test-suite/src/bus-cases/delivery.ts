@@ -52,6 +52,29 @@ export function deliveryCases(t: TestApi, ctx: BusSuiteContext, maxMessageBytes:
   });
 
   t.it(
+    "sessions whose IDs differ only in braces, escapes or glob characters never share a message",
+    async () => {
+      const bus = ctx.bus();
+      const suffix = newId().slice(0, 8);
+      const ids = ["{a}", "%7Ba%7D", "%257Ba%257D", "a*", "a?", "a[b]", "a\\b", "a:bus"].map(
+        (id) => `${id}-${suffix}`,
+      );
+      const inboxes = await Promise.all(ids.map((id) => listen(bus, id)));
+      for (const id of ids) await bus.publish(id, id);
+      for (const [i, id] of ids.entries()) {
+        const { inbox } = inboxes[i] as Awaited<ReturnType<typeof listen>>;
+        await inbox.received(id);
+        await flush(bus, id, inbox);
+        assert.deepEqual(
+          inbox.messages.filter((m) => !m.startsWith("marker:")),
+          [id],
+          `session ${JSON.stringify(id)} got another session's message`,
+        );
+      }
+    },
+  );
+
+  t.it(
     "a message published before the subscription resolved is not delivered to it later",
     async () => {
       const bus = ctx.bus();
