@@ -158,7 +158,7 @@ export class RedisMessageBus implements SessionMessageBus {
     };
     this.#link = isCluster(client)
       ? new ShardedSubscriberLink(client, timeoutMs, events)
-      : new NodeSubscriberLink(client, events);
+      : new NodeSubscriberLink(client, timeoutMs, events);
     this.#clusterPublisher = isCluster(client)
       ? new ClusterPublisher(client, timeoutMs, this.#onError)
       : undefined;

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { beforeDeadline, ReadyGate } from "./bus-bounds.js";
+import { MaxReconnectDelayMs } from "./redis-options.js";
 import { reviveOnEnd } from "./revive.js";
 
 /** What a subscriber link tells the bus. */
@@ -39,8 +40,9 @@ export interface SubscriberLink {
 /**
  * A {@link SubscriberLink} on one dedicated connection (a connection in subscriber mode can run
  * nothing else): plain `SUBSCRIBE`, for a standalone server or a Sentinel-managed master. The
- * connection is a duplicate of the publishing client (same address, Sentinel, TLS and bounds),
- * opened at the first subscribe. ioredis subscribes it again to every channel after a reconnect
+ * connection is a duplicate of the publishing client (same address, Sentinel and TLS) with the
+ * bus's bounds (no offline queue, no resend, `timeoutMs` per command and connect, reconnection
+ * every 100 to 500 ms), opened at the first subscribe. ioredis subscribes it again to every channel after a reconnect
  * (`autoResubscribe`), including a reconnect to a new master after Sentinel's `+switch-master`
  * (the failover detector); an `end` the link did not ask for is followed by a new connect.
  */
@@ -50,8 +52,18 @@ export class NodeSubscriberLink implements SubscriberLink {
   readonly #stopReviving: () => void;
   #lastError: Error | undefined;
 
-  constructor(publisher: Redis, events: SubscriberLinkEvents) {
-    this.#connection = publisher.duplicate({ lazyConnect: true, autoResubscribe: true });
+  constructor(publisher: Redis, timeoutMs: number, events: SubscriberLinkEvents) {
+    // Bounded like every connection the bus makes, even when the publisher is a client handed
+    // in with other settings: a subscribe is sent now or refused, never queued for later.
+    this.#connection = publisher.duplicate({
+      lazyConnect: true,
+      autoResubscribe: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: timeoutMs,
+      connectTimeout: timeoutMs,
+      retryStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
+    });
     this.#gate = new ReadyGate(this.#connection);
     this.#connection.on("error", (error: Error) => {
       // Surfaces as rejected or late calls; the event must not crash the process.
