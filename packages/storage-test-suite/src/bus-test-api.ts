@@ -55,7 +55,9 @@ export interface BusConformanceOptions {
   /**
    * Whether the bus has a server the suite can take away (see {@link BusFaults}): declares the
    * fault cases (reconnect resubscribes, an unreachable server gives a typed error in bounded
-   * time). Default `false`: those cases are not declared, so they neither run nor count.
+   * time). Default `false`: those cases are not declared, so they neither run nor count. Each
+   * fault case takes a few seconds (up to 20 s for a bus that is slow to reconnect): give the
+   * runner a test timeout of about 30 s for them.
    */
   readonly faults?: boolean;
   /**

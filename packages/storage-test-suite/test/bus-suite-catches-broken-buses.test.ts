@@ -2,6 +2,8 @@ import type { SessionMessageBus } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
 import {
   DoublingBus,
+  FaultyServerBus,
+  HangingBus,
   LingeringBus,
   NeverClosingBus,
   ReferenceBus,
@@ -36,6 +38,49 @@ describe("the bus conformance suite", { concurrent: true, timeout: 60_000 }, () 
     const faultCases = result.tests.filter((name) => name.includes("> faults >"));
     expect(faultCases.length).toBe(2);
     expect(result.failed).toEqual(faultCases);
+  });
+
+  /** Runs the suite with fault cases on a bus whose "server" the fixture controls. */
+  const runWithFaults = (make: () => FaultyServerBus, forgets: boolean) =>
+    runBusSuite({
+      maxMessageBytes: TestMaxMessageBytes,
+      faults: true,
+      timeoutMs: 100,
+      setup: async () => {
+        const bus = make();
+        return {
+          bus,
+          faults: {
+            dropConnections: async () => {
+              if (forgets) bus.forgetSubscriptions();
+            },
+            makeUnreachable: async () => {
+              bus.down = true;
+            },
+            restore: async () => {
+              bus.down = false;
+            },
+          },
+        };
+      },
+    });
+  const faultCase = (start: string) => (name: string) =>
+    name.startsWith(group(`faults > ${start}`));
+
+  it("passes a bus that keeps its subscriptions and fails typed while its server is down", async () => {
+    const result = await runWithFaults(() => new FaultyServerBus(), false);
+    expect(result.tests.filter(faultCase("")).length).toBe(2);
+    expect(result.failed).toEqual([]);
+  });
+
+  it("fails a bus that loses its subscriptions with its connection, on the reconnect case", async () => {
+    const result = await runWithFaults(() => new FaultyServerBus(), true);
+    expect(result.failed.filter(faultCase("after its connections are cut")).length).toBe(1);
+  });
+
+  it("fails a bus whose calls hang while its server is down, on the unreachable case, without hanging", async () => {
+    const result = await runWithFaults(() => new HangingBus(), false);
+    expect(result.failed.filter(faultCase("with the server unreachable")).length).toBe(1);
   });
 
   it.each([

@@ -4,6 +4,7 @@ import {
   type BusMessageHandler,
   BusMessageTooLargeError,
   type BusSubscription,
+  BusUnavailableError,
   type SessionMessageBus,
 } from "@vmcp/session-core";
 
@@ -138,4 +139,32 @@ export class UnboundedBus extends ReferenceBus {
 /** Works on after close. */
 export class NeverClosingBus extends ReferenceBus {
   override async close(): Promise<void> {}
+}
+
+/** A bus "server" the fault cases can take away: calls reject typed while it is down. */
+export class FaultyServerBus extends ReferenceBus {
+  down = false;
+  override async publish(sessionId: string, message: string): Promise<void> {
+    if (this.down) throw new BusUnavailableError("down");
+    await super.publish(sessionId, message);
+  }
+  override async subscribe(
+    sessionId: string,
+    onMessage: BusMessageHandler,
+  ): Promise<BusSubscription> {
+    if (this.down) throw new BusUnavailableError("down");
+    return super.subscribe(sessionId, onMessage);
+  }
+  /** Loses every subscription, as a lost connection would. */
+  forgetSubscriptions(): void {
+    this.sessions.clear();
+  }
+}
+
+/** Hangs every call while its "server" is down, instead of rejecting in bounded time. */
+export class HangingBus extends FaultyServerBus {
+  override async publish(sessionId: string, message: string): Promise<void> {
+    if (this.down) return new Promise(() => {});
+    return super.publish(sessionId, message);
+  }
 }
