@@ -82,6 +82,8 @@ interface ChannelEntry {
   readonly subscribers: Set<Subscriber>;
   joining: number;
   onServer: boolean;
+  /** When the server last confirmed a `SUBSCRIBE` of the channel (`performance.now()` ms). */
+  confirmedAt: number;
   chain: Promise<void>;
 }
 
@@ -95,9 +97,8 @@ interface ChannelEntry {
  * primary (ordered per session either way, and never resent after the caller was told it failed);
  * subscriptions go through dedicated subscriber connections, one Redis subscription per channel
  * however many local subscriptions share it, and every lost connection is subscribed again on its
- * own. Every call is bounded by
- * `timeoutMs`; an unreachable Redis gives `BusUnavailableError`, and connection `error` events
- * never reach the process. Delivery is at most once: a message published while a subscriber
+ * own. Every call is bounded by `timeoutMs`; an unreachable Redis gives `BusUnavailableError`,
+ * and connection `error` events never reach the process. Delivery is at most once: a message published while a subscriber
  * connection is down is lost for it.
  */
 export class RedisMessageBus implements SessionMessageBus {
@@ -214,10 +215,10 @@ export class RedisMessageBus implements SessionMessageBus {
   }
 
   /**
-   * On a Cluster, sends one channel's publishes one after the other: ioredis delays a command
-   * that meets a node connection not yet (or no longer) ready and sends it again later, on
-   * another path, so two publishes in flight at once could reach the shard in either order. Each
-   * waits for the previous one to settle or reach its own bound, whichever comes first.
+   * On a Cluster, sends one channel's publishes one after the other: a publish can be routed
+   * more than once (a `MOVED` or `ASK` reply, a slot map refresh, a connection to a new primary),
+   * so two in flight at once could reach the shard in either order. Each waits for the previous
+   * one to settle or reach its own bound, whichever comes first.
    */
   async #publishInTurn(channel: string, send: () => Promise<void>): Promise<void> {
     const previous = this.#publishTurns.get(channel) ?? Promise.resolve();
@@ -234,7 +235,8 @@ export class RedisMessageBus implements SessionMessageBus {
   async subscribe(sessionId: string, onMessage: BusMessageHandler): Promise<BusSubscription> {
     assertValidSessionId(sessionId);
     this.#checkOpen();
-    const deadline = performance.now() + this.#timeoutMs;
+    const calledAt = performance.now();
+    const deadline = calledAt + this.#timeoutMs;
     const channel = this.#channels.channelOf(sessionId);
     let entry = this.#entries.get(channel);
     if (entry === undefined) {
@@ -244,6 +246,7 @@ export class RedisMessageBus implements SessionMessageBus {
         subscribers: new Set(),
         joining: 0,
         onServer: false,
+        confirmedAt: Number.NEGATIVE_INFINITY,
         chain: Promise.resolve(),
       };
       this.#entries.set(channel, entry);
@@ -253,16 +256,19 @@ export class RedisMessageBus implements SessionMessageBus {
     try {
       await this.#serially(joined, async () => {
         this.#checkOpen();
-        // Sent for every subscription, even when the channel is already subscribed (Redis
-        // ignores the repeat): the caller learns that the server is reachable now, within its
-        // bound. Whatever happens next, the server may hold the subscription: a later release
-        // sends UNSUBSCRIBE even when this one times out.
+        // A SUBSCRIBE confirmed since this call began (concurrent subscribes to one session
+        // share it) proves the subscription and the server's reachability now. Otherwise it is
+        // sent, even when the channel is already subscribed (Redis ignores the repeat), so the
+        // caller learns within its bound whether the server answers. Whatever happens next, the
+        // server may hold the subscription: a later release sends UNSUBSCRIBE even on a timeout.
+        if (joined.onServer && joined.confirmedAt >= calledAt) return;
         joined.onServer = true;
         await this.#link.subscribe(channel, deadline);
+        joined.confirmedAt = performance.now();
       });
     } catch (error) {
       joined.joining--;
-      this.#releaseIfUnused(joined);
+      void this.#releaseIfUnused(joined);
       throw error;
     }
     joined.joining--;

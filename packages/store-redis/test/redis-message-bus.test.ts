@@ -58,6 +58,12 @@ async function subscribers(channel: string): Promise<number> {
   return Number(reply.split("\n")[1]);
 }
 
+/** How many SUBSCRIBE commands the server ran since the last `CONFIG RESETSTAT`. */
+async function subscribeCalls(): Promise<number> {
+  const stats = await server.cli("INFO", "commandstats");
+  return Number(/cmdstat_subscribe:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
 /** Resolves with the next message `bus` delivers for `id` after `publish` ran. */
 async function nextMessage(bus: RedisMessageBus, id: string, publish: () => Promise<void>) {
   let resolve: (message: string) => void = () => {};
@@ -102,6 +108,21 @@ describe("RedisMessageBus", () => {
       async () => (await subscribers(channel)) === 0,
       5_000,
     );
+  });
+
+  it("shares one SUBSCRIBE among concurrent subscribes to one session, and sends one for a later subscribe", async () => {
+    const bus = open();
+    const id = generateSessionId();
+    await bus.publish(id, "warm");
+    await server.cli("CONFIG", "RESETSTAT");
+    const subscriptions = await Promise.all(
+      Array.from({ length: 50 }, () => bus.subscribe(id, () => {})),
+    );
+    expect(subscriptions).toHaveLength(50);
+    // The first goes alone; the 49 queued behind it were made before its reply: they share it.
+    expect(await subscribeCalls()).toBe(1);
+    await bus.subscribe(id, () => {});
+    expect(await subscribeCalls()).toBe(2);
   });
 
   it("resolves an unsubscribe Redis cannot hear, stops delivering at once, and unsubscribes after the reconnect", async () => {
