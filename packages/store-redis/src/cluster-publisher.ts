@@ -12,6 +12,12 @@ import { resendReasonOf } from "./cluster-redirects.js";
 import { ClusterRedirectDelayMs } from "./redis-options.js";
 
 /**
+ * How long a publish waits for a connection to the slot's primary before it refreshes the slot
+ * map and routes again, ms; also the least time between two refreshes it asks for.
+ */
+const NodeWaitMs = 250;
+
+/**
  * Sends `SPUBLISH` on a Cluster to the primary that owns the channel's slot, on a connection of
  * its own per primary (see `openNodeConnection`): a publish is sent once, now, or refused,
  * never queued and resent after a reconnect the way ioredis's Cluster client does (which, under
@@ -26,6 +32,8 @@ export class ClusterPublisher {
   readonly #connections = new Map<string, NodeConnection>();
   readonly #onError: (error: Error) => void;
   readonly #onRefresh = (): void => this.#dropStale();
+  /** When the last slot map refresh was asked for (`performance.now()` ms). */
+  #lastRefresh = Number.NEGATIVE_INFINITY;
 
   /** `onError` hears every connection error (for messages; the events never reach the process). */
   constructor(cluster: Cluster, timeoutMs: number, onError: (error: Error) => void) {
@@ -48,12 +56,20 @@ export class ClusterPublisher {
       await this.#gate.wait(deadline);
       const node = asking ?? this.#cluster.slots[slot]?.[0];
       if (node === undefined) {
-        await beforeDeadline(refreshSlots(this.#cluster), deadline, "slot map refresh");
-        await pauseBefore(deadline, ClusterRedirectDelayMs);
+        await this.#refresh(deadline);
         continue;
       }
       const connection = this.#connectionTo(node);
-      await connection.gate.wait(deadline);
+      try {
+        // Not ready within a short wait: the primary may be gone, and the slot map (which only a
+        // refresh updates) may name a new one by now; look again rather than wait it out.
+        await connection.gate.wait(Math.min(deadline, performance.now() + NodeWaitMs));
+      } catch (error) {
+        if (performance.now() >= deadline) throw error;
+        asking = undefined;
+        await this.#refresh(deadline);
+        continue;
+      }
       try {
         if (asking === undefined) {
           await connection.redis.spublish(channel, message);
@@ -70,6 +86,8 @@ export class ClusterPublisher {
       } catch (error) {
         const reason = resendReasonOf(error);
         if (reason === undefined || reason === "REGROUPED" || performance.now() >= deadline) {
+          // A lost connection or a timeout: the next publish should find the slot's new owner.
+          void this.#refresh(deadline).catch(() => undefined);
           throw error;
         }
         const target = (error as Error).message.split(" ")[2];
@@ -78,8 +96,7 @@ export class ClusterPublisher {
           continue;
         }
         asking = undefined;
-        await beforeDeadline(refreshSlots(this.#cluster), deadline, "slot map refresh");
-        await pauseBefore(deadline, ClusterRedirectDelayMs);
+        await this.#refresh(deadline);
       }
     }
   }
@@ -92,11 +109,30 @@ export class ClusterPublisher {
     this.#connections.clear();
   }
 
+  /**
+   * Refreshes the Cluster client's slot map (at most one refresh per {@link NodeWaitMs}; ioredis
+   * joins concurrent ones), then pauses a moment before the caller routes again.
+   */
+  async #refresh(deadline: number): Promise<void> {
+    const now = performance.now();
+    if (now - this.#lastRefresh >= NodeWaitMs) {
+      this.#lastRefresh = now;
+      await beforeDeadline(refreshSlots(this.#cluster), deadline, "slot map refresh").catch(
+        () => undefined,
+      );
+    }
+    await pauseBefore(deadline, ClusterRedirectDelayMs);
+  }
+
   #connectionTo(node: string): NodeConnection {
     const existing = this.#connections.get(node);
     if (existing !== undefined) return existing;
     const connection = openNodeConnection(this.#cluster, node, this.#timeoutMs);
     connection.redis.on("error", this.#onError);
+    // A connection that closes may be to a primary that is gone: learn the new slot map early.
+    connection.redis.on("close", () => {
+      if (!connection.dropped) void this.#refresh(performance.now() + this.#timeoutMs);
+    });
     this.#connections.set(node, connection);
     return connection;
   }

@@ -91,20 +91,22 @@ async function acrossFault(
   await openBus(keyPrefix).subscribe(id, onD.handler);
   const fromA = startPublishing(a, id, "a");
   const fromB = startPublishing(b, id, "b");
+  // A bus that only publishes: it holds no subscription whose repair could route it.
+  const fromE = startPublishing(openBus(keyPrefix), id, "e");
   await onB.receivedAfter("a", 5);
   await onA.receivedAfter("b", 5);
   await fault();
-  const [aAfter, bAfter] = [fromA.next, fromB.next];
+  const [aAfter, bAfter, eAfter] = [fromA.next, fromB.next, fromE.next];
   for (const inbox of [onA, onB, onD]) {
     await inbox.receivedAfter("a", aAfter);
     await inbox.receivedAfter("b", bAfter);
+    await inbox.receivedAfter("e", eAfter);
   }
-  const [streamA, streamB] = [await fromA.stop(), await fromB.stop()];
+  const streams = [await fromA.stop(), await fromB.stop(), await fromE.stop()];
   for (const inbox of [onA, onB, onD]) {
-    expectAtMostOnceInOrder(inbox, "a");
-    expectAtMostOnceInOrder(inbox, "b");
+    for (const label of ["a", "b", "e"]) expectAtMostOnceInOrder(inbox, label);
   }
-  expectOnlyUnavailable([...streamA.errors, ...streamB.errors]);
+  expectOnlyUnavailable(streams.flatMap((stream) => stream.errors));
   const c = openBus(keyPrefix);
   const onC = new Inbox();
   await c.subscribe(id, onC.handler);

@@ -52,20 +52,22 @@ async function acrossFault(sentinel: SentinelGroup, fault: () => Promise<void>):
   await openBus(sentinel, keyPrefix).subscribe(id, onD.handler);
   const fromA = startPublishing(a, id, "a");
   const fromB = startPublishing(b, id, "b");
+  // A bus that only publishes: it holds no subscription whose repair could route it.
+  const fromE = startPublishing(openBus(sentinel, keyPrefix), id, "e");
   await onB.receivedAfter("a", 5);
   await onA.receivedAfter("b", 5);
   await fault();
-  const [aAtSwitch, bAtSwitch] = [fromA.next, fromB.next];
+  const [aAtSwitch, bAtSwitch, eAfter] = [fromA.next, fromB.next, fromE.next];
   for (const inbox of [onA, onB, onD]) {
     await inbox.receivedAfter("a", aAtSwitch);
     await inbox.receivedAfter("b", bAtSwitch);
+    await inbox.receivedAfter("e", eAfter);
   }
-  const [streamA, streamB] = [await fromA.stop(), await fromB.stop()];
+  const streams = [await fromA.stop(), await fromB.stop(), await fromE.stop()];
   for (const inbox of [onA, onB, onD]) {
-    expectAtMostOnceInOrder(inbox, "a");
-    expectAtMostOnceInOrder(inbox, "b");
+    for (const label of ["a", "b", "e"]) expectAtMostOnceInOrder(inbox, label);
   }
-  expectOnlyUnavailable([...streamA.errors, ...streamB.errors]);
+  expectOnlyUnavailable(streams.flatMap((stream) => stream.errors));
   // A bus opened now talks to the new master: the old ones must have followed it.
   const c = openBus(sentinel, keyPrefix);
   const onC = new Inbox();
