@@ -21,13 +21,14 @@ import {
 } from "@vmcp/redis-harness";
 import { generateSessionId } from "@vmcp/session-core";
 import { RedisMessageBus } from "@vmcp/store-redis";
-import { afterAll, afterEach, beforeAll, describe, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   expectAtMostOnceInOrder,
   expectOnlyUnavailable,
   Inbox,
   startPublishing,
 } from "./bus-streams.js";
+import { useBusInChild } from "./bus-exit.js";
 import { keySlot, uniquePrefix } from "./fixtures.js";
 
 requireRedisServer();
@@ -116,6 +117,13 @@ async function acrossFault(
   await onA.receivedAfter("from-c", -1);
   await onB.receivedAfter("from-c", -1);
 }
+
+describe("RedisMessageBus on a Cluster", () => {
+  it("leaves nothing behind: a process that used and closed it exits on its own", async () => {
+    const options = { cluster: { nodes: [...cluster.nodes] }, keyPrefix: uniquePrefix("exit") };
+    expect(await useBusInChild(options)).toBe("hello");
+  });
+});
 
 describe("RedisMessageBus when a session's slot changes owner", () => {
   it("follows the slot to another primary (a slot migration, 1 s half done): delivery resumes, at most once, in order", async () => {

@@ -16,6 +16,7 @@ import { BusUnavailableError, generateSessionId } from "@vmcp/session-core";
 import { RedisMessageBus, type RedisMessageBusOptions } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { useBusInChild } from "./bus-exit.js";
 import { uniquePrefix } from "./fixtures.js";
 
 requireRedisServer();
@@ -222,6 +223,10 @@ describe("RedisMessageBus", () => {
     } finally {
       releasePort(port);
     }
+  });
+
+  it("leaves nothing behind: a process that used and closed it exits on its own", async () => {
+    expect(await useBusInChild({ url: server.url, keyPrefix: uniquePrefix("exit") })).toBe("hello");
   });
 
   it("refuses ambiguous or unsafe configuration", () => {
