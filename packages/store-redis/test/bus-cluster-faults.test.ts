@@ -22,13 +22,13 @@ import {
 import { generateSessionId } from "@vmcp/session-core";
 import { RedisMessageBus } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { useBusInChild } from "./bus-exit.js";
 import {
   expectAtMostOnceInOrder,
   expectOnlyUnavailable,
   Inbox,
   startPublishing,
 } from "./bus-streams.js";
-import { useBusInChild } from "./bus-exit.js";
 import { keySlot, uniquePrefix } from "./fixtures.js";
 
 requireRedisServer();
