@@ -15,6 +15,9 @@ import type { SubscriberLink, SubscriberLinkEvents } from "./subscriber-link.js"
 /** The first pause before a repair tries again, ms; it grows by this much per attempt. */
 const RepairStepMs = 100;
 
+/** How long a placement waits for a connection to the slot's owner before it looks again, ms. */
+const NodeWaitMs = 250;
+
 /** Where a wanted channel is subscribed now (`undefined`: nowhere yet, or lost). */
 interface Placement {
   readonly slot: number;
@@ -126,7 +129,16 @@ export class ShardedSubscriberLink implements SubscriberLink {
       }
       const connection = this.#connectionTo(owner);
       try {
-        await connection.gate.wait(deadline);
+        // Not ready within a short wait: the primary may be gone and a replica promoted; look
+        // at a fresh slot map rather than wait it out.
+        await connection.gate.wait(Math.min(deadline, performance.now() + NodeWaitMs));
+      } catch (error) {
+        if (performance.now() >= deadline) throw error;
+        await this.#refreshSlots(deadline).catch(() => undefined);
+        await pauseBefore(deadline, ClusterRedirectDelayMs);
+        continue;
+      }
+      try {
         await connection.redis.ssubscribe(channel);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
