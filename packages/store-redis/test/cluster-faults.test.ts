@@ -103,7 +103,7 @@ for (const autoPipelining of [true, false]) {
       );
       expect(describeFailures(load.failures)).toEqual([]);
       expect(await load.missingAcknowledged(storage)).toBe(0);
-    }, 90_000);
+    }, 180_000);
 
     it("fails no operation through a manual CLUSTER FAILOVER", async () => {
       const { storage, load } = await loaded(autoPipelining, `failover-${autoPipelining}`);
@@ -119,7 +119,7 @@ for (const autoPipelining of [true, false]) {
       );
       expect(describeFailures(load.failures)).toEqual([]);
       expect(await load.missingAcknowledged(storage)).toBe(0);
-    }, 60_000);
+    }, 120_000);
 
     it("fails only typed, and only until the replica of a killed primary is promoted", async () => {
       const { storage, load } = await loaded(autoPipelining, `kill-${autoPipelining}`, TimeoutMs);
@@ -158,6 +158,6 @@ for (const autoPipelining of [true, false]) {
 
       await victim.server.restart();
       await waitForAgreement(cluster);
-    }, 60_000);
+    }, 120_000);
   });
 }
