@@ -35,6 +35,7 @@ import {
   resolveSizeLimits,
   type SessionSizeLimits,
 } from "./session-size.js";
+import { errorType, sessionInstruments } from "./telemetry.js";
 import type { ToolNaming } from "./tool-naming.js";
 
 /** The default bound on one backend connect: 10,000 ms. */
@@ -122,7 +123,14 @@ export class MultiSessionFactory {
     this.connectTimeoutMs = timeout;
     this.toolNaming = options.toolNaming ?? "prefix-on-conflict";
     this.#connector = options.connector ?? new McpBackendConnector();
-    this.#onConnectError = options.onConnectError ?? (() => undefined);
+    const onConnectError = options.onConnectError;
+    this.#onConnectError = (workloadId, error) => {
+      sessionInstruments().backendConnectFailures.add(1, {
+        "vmcp.workload.id": workloadId,
+        "error.type": errorType(error),
+      });
+      onConnectError?.(workloadId, error);
+    };
     this.#sessionLimits = resolveMultiSessionLimits(options.sessionLimits);
     this.sizeLimits = resolveSizeLimits(options.sizeLimits);
     // A workload ID configured twice: the last configuration is the one restores use.
