@@ -99,7 +99,19 @@ describe("with tracing and metrics on", () => {
   let gateway: RunningGateway;
 
   beforeAll(async () => {
-    gateway = await start({ tracing: true, metrics: true, maxLiveSessions: 1 }, spans);
+    gateway = await start(
+      {
+        tracing: true,
+        metrics: true,
+        maxLiveSessions: 1,
+        // Nothing listens there: every session connects without it, and counts the failure.
+        backends: [
+          { workloadId: "probe", url: backend.url },
+          { workloadId: "dead", url: "http://127.0.0.1:9/mcp" },
+        ],
+      },
+      spans,
+    );
   });
   afterAll(async () => {
     await gateway?.close();
@@ -243,6 +255,12 @@ describe("with tracing and metrics on", () => {
     );
     expect(text).toMatch(
       /vmcp_storage_operation_duration_seconds_count\{[^}]*vmcp_storage_operation="load"/,
+    );
+    expect(text).toMatch(
+      /vmcp_backend_connect_failures_total\{[^}]*vmcp_workload_id="dead"[^}]*\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /vmcp_sessions_evicted_total\{[^}]*vmcp_eviction_reason="capacity"[^}]*\} [1-9]/,
     );
     // The conventions' buckets, in seconds.
     expect(text).toMatch(/mcp_server_operation_duration_seconds_bucket\{[^}]*le="0.01"/);
