@@ -324,6 +324,22 @@ describe("the command line", () => {
     expect(() => parseCommandLine(["serve", "--json=yes"])).toThrow(/--json: takes no value/);
   });
 
+  it("reads a boolean flag given alone as true: last, or before another flag", () => {
+    const parsed = parseCommandLine(["serve", "--tracing", "--metrics"]);
+    expect(parsed.flags).toEqual({ tracing: "true", metrics: "true" });
+    expect(parsed.positionals).toEqual(["serve"]);
+    expect(parseCommandLine(["--metrics", "false", "--tracing", "--port", "1", "serve"])).toEqual(
+      expect.objectContaining({
+        flags: { metrics: "false", tracing: "true", port: "1" },
+        positionals: ["serve"],
+      }),
+    );
+    // A flag that takes a number still needs its value.
+    expect(() => parseCommandLine(["serve", "--port", "--tracing"])).toThrow(
+      /--port: needs a value/,
+    );
+  });
+
   it("--help lists every flag with its env variable and default", () => {
     const text = usage();
     expect(Math.max(...text.split("\n").map((l) => l.length))).toBeLessThanOrEqual(100);

@@ -196,6 +196,13 @@ describe("with tracing and metrics on", () => {
       .getFinishedSpans()
       .find((s) => s.kind === SpanKind.SERVER && s.name === "initialize");
     expect(initialize?.spanContext().traceId).toBe(headerTrace);
+    // Each backend connect is a child of initialize (the dead backend's failed).
+    const connects = spans.getFinishedSpans().filter((s) => s.name === "vmcp.backend.connect");
+    expect(connects.map((s) => s.attributes["vmcp.workload.id"]).sort()).toEqual(["dead", "probe"]);
+    for (const c of connects) expect(parentIdOf(c)).toBe(initialize?.spanContext().spanId);
+    expect(connects.find((c) => c.attributes["vmcp.workload.id"] === "dead")?.status.code).toBe(
+      SpanStatusCode.ERROR,
+    );
     expect(spans.getFinishedSpans().some((s) => s.name === "vmcp.storage.create")).toBe(true);
     await client.close();
   });

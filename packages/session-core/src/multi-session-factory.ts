@@ -35,7 +35,7 @@ import {
   resolveSizeLimits,
   type SessionSizeLimits,
 } from "./session-size.js";
-import { errorType, sessionInstruments } from "./telemetry.js";
+import { errorType, inSpan, sessionInstruments } from "./telemetry.js";
 import type { ToolNaming } from "./tool-naming.js";
 
 /** The default bound on one backend connect: 10,000 ms. */
@@ -303,6 +303,21 @@ export class MultiSessionFactory {
    * then even if the connector ignores the signal (a late connection is closed).
    */
   #connectBounded(
+    target: BackendTarget,
+    hint: BackendReattachHint | undefined,
+    context?: BackendConnectContext,
+  ): Promise<BackendConnection> {
+    const attributes = {
+      "vmcp.workload.id": target.workloadId,
+      "vmcp.backend.reattach": hint !== undefined,
+    };
+    // The connect's span is the active context of its HTTP requests (initialize included).
+    return inSpan("vmcp.backend.connect", attributes, () =>
+      this.#connectWithin(target, hint, context),
+    );
+  }
+
+  #connectWithin(
     target: BackendTarget,
     hint: BackendReattachHint | undefined,
     context?: BackendConnectContext,
