@@ -140,7 +140,11 @@ async function main(): Promise<void> {
     /** The gateway process's CPU ms per call in each run: steadier than throughput on a busy box. */
     const cpu = new Map<string, number[]>(variants.map((v) => [v.name, []]));
     for (let round = 0; round < Rounds; round++) {
-      for (const v of variants) {
+      // The order turns every round: the traced gateway's batched exports run on after its own
+      // run, and would otherwise always slow the same variant (the next one) down.
+      const order = variants.map((_, i) => variants[(i + round) % variants.length]);
+      for (const v of order) {
+        if (v === undefined) continue;
         const before = cpuMs(v.pid);
         runs.get(v.name)?.push(await run(clients.get(v.name) ?? []));
         // The run's warm-up calls count too.

@@ -261,7 +261,9 @@ export async function traceBackendCall<T>(
     if (info.backendSessionId !== "") span.setAttribute("mcp.session.id", info.backendSessionId);
   }
   const active = trace.setSpan(parent, span);
-  const params = recording ? withPropagatedMeta(active, info.params) : info.params;
+  // Injected even when the span is not recorded (sampled out): the backend then learns the
+  // sampling decision, as the HTTP headers tell it. Without an SDK nothing is injected.
+  const params = withPropagatedMeta(active, info.params);
   const started = performance.now();
   let failure: string | undefined;
   try {
