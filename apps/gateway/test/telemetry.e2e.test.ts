@@ -275,6 +275,32 @@ describe("with tracing and metrics on", () => {
   });
 });
 
+describe("with tracing on and OTEL_TRACES_EXPORTER=none", () => {
+  it("records nothing, yet the client's trace reaches the backend in _meta and in the HTTP headers", async () => {
+    const previous = process.env.OTEL_TRACES_EXPORTER;
+    process.env.OTEL_TRACES_EXPORTER = "none";
+    const gateway = await start({ tracing: true });
+    try {
+      expect(trace.getTracer("probe").startSpan("probe").isRecording()).toBe(false);
+      const { client } = await connect(gateway);
+      seen.length = 0;
+      await client.callTool({
+        name: "probe",
+        arguments: {},
+        _meta: { traceparent: ClientTraceparent },
+      });
+      const got = seen[0] as Seen;
+      expect(parseTraceparent(got.meta?.traceparent).traceId).toBe(ClientTraceId);
+      expect(parseTraceparent(got.traceparentHeader).traceId).toBe(ClientTraceId);
+      await client.close();
+    } finally {
+      await gateway.close();
+      if (previous === undefined) delete process.env.OTEL_TRACES_EXPORTER;
+      else process.env.OTEL_TRACES_EXPORTER = previous;
+    }
+  });
+});
+
 describe("with tracing and metrics off (the default)", () => {
   it("registers no SDK, passes the client's _meta unchanged, adds no traceparent header and serves no /metrics", async () => {
     const gateway = await start({});
