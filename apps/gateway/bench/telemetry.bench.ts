@@ -15,6 +15,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { context } from "@opentelemetry/api";
 import {
   formatRatioTable,
   type Measurement,
@@ -23,7 +24,12 @@ import {
   percentile,
   type RatioRow,
 } from "@vmcp/bench-kit";
+import { instrumentStorage } from "@vmcp/session-core";
+import { MemoryStorage } from "@vmcp/store-memory";
+// session-core's internal client-span wrapper (not exported): the bench measures it from the build.
+import { traceBackendCall } from "../../../packages/session-core/dist/telemetry.js";
 import { spawnDemoBackend } from "../dist/demo-backends/spawn-backend.js";
+import { traceServerRequest } from "../dist/telemetry/server-span.js";
 import { startGateway } from "./gateway-process.js";
 
 const Clients = 32;
@@ -50,6 +56,44 @@ function run(clients: readonly Client[]): Promise<Measurement> {
     },
     { concurrency: Clients, recordLatency: true, warmupOps: Math.ceil(Ops / 5) },
   );
+}
+
+/**
+ * What the telemetry wrappers add to one request with no SDK registered, in this process: a
+ * memory-store `load` alone against the same `load` inside a server span, a client span (with its
+ * `_meta` injection) and the storage wrapper. Microseconds per request, medians of 5 rounds.
+ */
+async function noSdkOverhead(): Promise<{ bare: number; wrapped: number }> {
+  const n = 100_000;
+  const params = { name: "add", arguments: { a: 1, b: 2 }, _meta: { progressToken: 1 } };
+  const headers = { "mcp-protocol-version": "2025-11-25" };
+  const raw = new MemoryStorage();
+  await raw.create({ id: "s1", metadata: {} });
+  const storage = instrumentStorage(raw);
+  const bare = () => raw.load("s1");
+  const wrapped = () =>
+    traceServerRequest({ method: "tools/call", params, id: 1, sessionId: "s1", headers }, () =>
+      traceBackendCall(
+        {
+          workloadId: "alpha",
+          method: "tools/call",
+          params,
+          backendSessionId: "b1",
+          protocolVersion: "2025-11-25",
+        },
+        context.active(),
+        () => storage.load("s1"),
+      ),
+    );
+  const time = async (fn: () => Promise<unknown>) => {
+    const started = performance.now();
+    for (let i = 0; i < n; i++) await fn();
+    return ((performance.now() - started) * 1000) / n;
+  };
+  const rounds: Array<[number, number]> = [];
+  for (let r = 0; r < 5; r++) rounds.push([await time(bare), await time(wrapped)]);
+  await raw.close();
+  return { bare: median(rounds.map((x) => x[0])), wrapped: median(rounds.map((x) => x[1])) };
 }
 
 /** CPU time (user + system) the process `pid` has used so far, ms (Linux `/proc`, 10 ms ticks). */
@@ -89,6 +133,10 @@ async function startOtlpSink(): Promise<{
 }
 
 async function main(): Promise<void> {
+  const overhead = await noSdkOverhead();
+  process.stdout.write(
+    `no SDK registered: a memory-store load ${overhead.bare.toFixed(2)} us, the same inside the server span, the client span and the storage wrapper ${overhead.wrapped.toFixed(2)} us: ${(overhead.wrapped - overhead.bare).toFixed(2)} us added per request\n\n`,
+  );
   const backend = await spawnDemoBackend("alpha");
   const sink = await startOtlpSink();
   const children: ChildProcess[] = [];
@@ -105,7 +153,10 @@ async function main(): Promise<void> {
       String(Clients * 2),
     ];
     const variants: Array<{ name: string; url: string; pid: number | undefined }> = [];
+    // BENCH_VARIANTS=off,base runs only those (default: every variant).
+    const only = process.env.BENCH_VARIANTS?.split(",");
     const add = async (name: string, extra: string[], options = {}) => {
+      if (only !== undefined && !only.includes(name)) return;
       const started = await startGateway([...args, ...extra], "warn", options);
       children.push(started.child);
       variants.push({ name, url: started.url, pid: started.child.pid });
@@ -180,24 +231,30 @@ async function main(): Promise<void> {
         },
       ];
     };
-    if (baseline !== undefined) {
+    const has = (name: string) => variants.some((v) => v.name === name);
+    if (has("base")) {
       process.stdout.write(
         `${formatRatioTable("telemetry off vs the build before telemetry", compare("off vs base", "off", "base", 0.95))}\n\n`,
       );
     }
-    process.stdout.write(
-      `${formatRatioTable("tracing on, exporter none, vs off", compare("none vs off", "none", "off", 0.9))}\n\n`,
-    );
-    process.stdout.write(
-      `${formatRatioTable("tracing (OTLP/HTTP batches) and metrics on vs off", compare("on vs off", "on", "off", 0.7))}\n\n`,
-    );
-    // Let the batch span processor's 5 s timer flush once so the sink shows the export worked.
-    await new Promise((resolve) => setTimeout(resolve, 5_500));
-    const scraped = await fetch(`${variants.find((v) => v.name === "on")?.url}/metrics`);
-    const text = await scraped.text();
-    process.stdout.write(
-      `OTLP sink: ${sink.stats.requests} export requests, ${sink.stats.bytes} bytes; /metrics: ${scraped.status}, ${text.length} chars\n`,
-    );
+    if (has("none")) {
+      process.stdout.write(
+        `${formatRatioTable("tracing on, exporter none, vs off", compare("none vs off", "none", "off", 0.9))}\n\n`,
+      );
+    }
+    const on = variants.find((v) => v.name === "on");
+    if (on !== undefined) {
+      process.stdout.write(
+        `${formatRatioTable("tracing (OTLP/HTTP batches) and metrics on vs off", compare("on vs off", "on", "off", 0.7))}\n\n`,
+      );
+      // Let the batch span processor's 5 s timer flush once so the sink shows the export worked.
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+      const scraped = await fetch(`${on.url}/metrics`);
+      const text = await scraped.text();
+      process.stdout.write(
+        `OTLP sink: ${sink.stats.requests} export requests, ${sink.stats.bytes} bytes; /metrics: ${scraped.status}, ${text.length} chars\n`,
+      );
+    }
   } finally {
     await Promise.all(transports.map((t) => t.close().catch(() => undefined)));
     for (const child of children) child.kill("SIGTERM");
