@@ -1,5 +1,6 @@
 import {
   type BackendTarget,
+  instrumentStorage,
   McpBackendConnector,
   MultiSessionFactory,
   SessionManager,
@@ -15,6 +16,7 @@ import { TransportRules } from "./http/transport-rules.js";
 import { createVerifier } from "./identity/create-verifier.js";
 import type { GatewayLogger } from "./logger.js";
 import { createStorage, describeStore } from "./store/create-storage.js";
+import { startTelemetry, type TelemetryOptions } from "./telemetry/start-telemetry.js";
 
 /** A running gateway. */
 export interface RunningGateway {
@@ -34,6 +36,15 @@ export interface RunningGateway {
    * that must exit at once (a second signal, an `exit` handler) without a graceful `close()`.
    */
   killBackendProcesses(): void;
+}
+
+/** What {@link startGateway} takes from code besides the configuration. */
+export interface StartGatewayOptions {
+  /**
+   * Span processors and metric readers for the OpenTelemetry SDK the gateway registers when
+   * `tracing` or `metrics` is on (tests pass in-memory ones); default: those `OTEL_*` choose.
+   */
+  readonly telemetry?: Pick<TelemetryOptions, "spanProcessors" | "metricReaders">;
 }
 
 /** The session-core backend target of a configured backend. */
@@ -68,9 +79,17 @@ export function backendTarget(backend: BackendConfig): BackendTarget {
 export async function startGateway(
   config: GatewayConfig,
   log: GatewayLogger,
+  options: StartGatewayOptions = {},
 ): Promise<RunningGateway> {
   const verifier = await createVerifier(config.identity, { maxTokenBytes: config.maxTokenBytes });
-  const storage = await createStorage(config.store);
+  // Every store's operations are observed here, once: the manager and the router share it.
+  const storage = instrumentStorage(await createStorage(config.store));
+  // Registered before anything makes instruments (the session manager's live-session count).
+  const telemetry = startTelemetry({
+    tracing: config.tracing,
+    metrics: config.metrics,
+    ...options.telemetry,
+  });
   // Each line a stdio backend writes to stderr becomes one log record naming the backend.
   const connector = new McpBackendConnector({
     onStderrLine: (workloadId, line) => log.info({ workloadId, stderr: line }, "backend stderr"),
@@ -146,11 +165,13 @@ export async function startGateway(
       headersTimeoutMs: config.headersTimeoutMs,
       bodyTimeoutMs: config.bodyTimeoutMs,
       maxHeaderBytes: config.maxHeaderBytes,
+      ...(telemetry?.metricsHandler === undefined ? {} : { metrics: telemetry.metricsHandler }),
     });
   } catch (error) {
     await manager.close().catch(() => undefined);
     await connector.close().catch(() => undefined);
     await storage.close().catch(() => undefined);
+    await telemetry?.shutdown().catch(() => undefined);
     throw error;
   }
   log.info(
@@ -159,6 +180,8 @@ export async function startGateway(
       store: describeStore(config.store),
       backends: config.backends.map((b) => b.workloadId),
       identity: verifier.kind,
+      tracing: config.tracing,
+      metrics: config.metrics,
     },
     "gateway listening",
   );
@@ -178,6 +201,9 @@ export async function startGateway(
         await storage
           .close()
           .catch((error: unknown) => log.error({ err: error }, "closing the store failed"));
+        await telemetry
+          ?.shutdown()
+          .catch((error: unknown) => log.error({ err: error }, "stopping telemetry failed"));
         log.info("shut down");
       })();
       return closing;

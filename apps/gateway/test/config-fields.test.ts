@@ -20,6 +20,8 @@ const portFile = await file({ port: 1234 });
 const redisFile = await file({ store: { kind: "redis", url: "redis://127.0.0.1:1" } });
 const jwtFile = await file({ identity: { kind: "jwt", secret } });
 const requireExpFile = await file({ identity: { kind: "jwt", secret, requireExp: "no" } });
+const tracingFile = await file({ tracing: "yes" });
+const metricsFile = await file({ metrics: "yes" });
 
 type Text = string | readonly string[];
 /** A value for one field, the value expected at `at` (default: the field's path), and other flags it needs. */
@@ -47,6 +49,8 @@ const samples: Record<string, Sample> = {
   "max-json-depth": { value: "16", expected: 16 },
   "log-level": { value: "debug", expected: "debug" },
   "log-max-value-chars": { value: "256", expected: 256 },
+  tracing: { value: "true", expected: true },
+  metrics: { value: "true", expected: true },
   "binding-secret": { value: "0123456789abcdef", expected: "0123456789abcdef" },
   backend: {
     value: ["a=http://127.0.0.1:1/mcp", "b=stdio:node server.js --stdio"],
@@ -159,6 +163,8 @@ const badSamples: Record<string, Omit<Sample, "expected">> = {
   "jwt-jwks-refresh-ms": { value: "-1", with: { "jwt-secret": secret } },
   // true and false are both valid, so the bad value comes from the file; the hint names the flag.
   "jwt-require-exp": { value: [], with: { config: requireExpFile } },
+  tracing: { value: [], with: { config: tracingFile } },
+  metrics: { value: [], with: { config: metricsFile } },
   "jwt-issuer": { value: "", with: { "jwt-secret": secret } },
   "jwt-audience": { value: "", with: { "jwt-secret": secret } },
 };
@@ -316,6 +322,22 @@ describe("the command line", () => {
       /--idle-timeout-ms: needs a value .*--idle-timeout-ms=VALUE/,
     );
     expect(() => parseCommandLine(["serve", "--json=yes"])).toThrow(/--json: takes no value/);
+  });
+
+  it("reads a boolean flag given alone as true: last, or before another flag", () => {
+    const parsed = parseCommandLine(["serve", "--tracing", "--metrics"]);
+    expect(parsed.flags).toEqual({ tracing: "true", metrics: "true" });
+    expect(parsed.positionals).toEqual(["serve"]);
+    expect(parseCommandLine(["--metrics", "false", "--tracing", "--port", "1", "serve"])).toEqual(
+      expect.objectContaining({
+        flags: { metrics: "false", tracing: "true", port: "1" },
+        positionals: ["serve"],
+      }),
+    );
+    // A flag that takes a number still needs its value.
+    expect(() => parseCommandLine(["serve", "--port", "--tracing"])).toThrow(
+      /--port: needs a value/,
+    );
   });
 
   it("--help lists every flag with its env variable and default", () => {

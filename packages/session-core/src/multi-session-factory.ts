@@ -35,6 +35,7 @@ import {
   resolveSizeLimits,
   type SessionSizeLimits,
 } from "./session-size.js";
+import { errorType, inSpan, sessionInstruments } from "./telemetry.js";
 import type { ToolNaming } from "./tool-naming.js";
 
 /** The default bound on one backend connect: 10,000 ms. */
@@ -122,7 +123,14 @@ export class MultiSessionFactory {
     this.connectTimeoutMs = timeout;
     this.toolNaming = options.toolNaming ?? "prefix-on-conflict";
     this.#connector = options.connector ?? new McpBackendConnector();
-    this.#onConnectError = options.onConnectError ?? (() => undefined);
+    const onConnectError = options.onConnectError;
+    this.#onConnectError = (workloadId, error) => {
+      sessionInstruments().backendConnectFailures.add(1, {
+        "vmcp.workload.id": workloadId,
+        "error.type": errorType(error),
+      });
+      onConnectError?.(workloadId, error);
+    };
     this.#sessionLimits = resolveMultiSessionLimits(options.sessionLimits);
     this.sizeLimits = resolveSizeLimits(options.sizeLimits);
     // A workload ID configured twice: the last configuration is the one restores use.
@@ -295,6 +303,21 @@ export class MultiSessionFactory {
    * then even if the connector ignores the signal (a late connection is closed).
    */
   #connectBounded(
+    target: BackendTarget,
+    hint: BackendReattachHint | undefined,
+    context?: BackendConnectContext,
+  ): Promise<BackendConnection> {
+    const attributes = {
+      "vmcp.workload.id": target.workloadId,
+      "vmcp.backend.reattach": hint !== undefined,
+    };
+    // The connect's span is the active context of its HTTP requests (initialize included).
+    return inSpan("vmcp.backend.connect", attributes, () =>
+      this.#connectWithin(target, hint, context),
+    );
+  }
+
+  #connectWithin(
     target: BackendTarget,
     hint: BackendReattachHint | undefined,
     context?: BackendConnectContext,

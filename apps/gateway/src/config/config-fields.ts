@@ -169,6 +169,22 @@ export const ConfigFields = [
     defaultShown: "1024",
   },
   {
+    path: "tracing",
+    flag: "tracing",
+    env: "VMCP_TRACING",
+    kind: "boolean",
+    help: "register the OpenTelemetry Node SDK for traces, configured by the OTEL_* variables",
+    defaultShown: "false",
+  },
+  {
+    path: "metrics",
+    flag: "metrics",
+    env: "VMCP_METRICS",
+    kind: "boolean",
+    help: "serve GET /metrics (Prometheus text of the OpenTelemetry instruments)",
+    defaultShown: "false",
+  },
+  {
     path: "bindingSecret",
     flag: "binding-secret",
     env: "VMCP_BINDING_SECRET",

@@ -13,6 +13,7 @@ import {
 } from "@vmcp/session-core";
 import { bearerTokenOf, type IdentityVerifier } from "../identity/identity-verifier.js";
 import type { GatewayLogger } from "../logger.js";
+import { inHeaderContext, traceServerRequest } from "../telemetry/server-span.js";
 import { Cancellations } from "./cancellations.js";
 import { dispatchRequest } from "./dispatch.js";
 import { httpErrorOf } from "./error-mapping.js";
@@ -88,9 +89,11 @@ export class McpEndpoint {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       this.#o.transportRules?.checkHostAndOrigin(req.headers);
-      if (req.method === "POST") await this.#post(req, res);
-      else if (req.method === "DELETE") await this.#delete(req, res);
-      else {
+      // Session lookups, restores and deletes join the trace of the HTTP headers, if any.
+      if (req.method === "POST") await inHeaderContext(req.headers, () => this.#post(req, res));
+      else if (req.method === "DELETE") {
+        await inHeaderContext(req.headers, () => this.#delete(req, res));
+      } else {
         throw new HttpJsonRpcError(
           405,
           GatewayErrorCode.InvalidRequest,
@@ -140,7 +143,17 @@ export class McpEndpoint {
         );
       }
       checkInitializeWithoutSession(req.headers["mcp-session-id"]);
-      await this.#initialize(init.id, init.params, owner, res, callerKey(owner, req));
+      const id = init.id;
+      await traceServerRequest(
+        {
+          method: "initialize",
+          params: init.params,
+          id,
+          headers: req.headers,
+          httpVersion: req.httpVersion,
+        },
+        () => this.#initialize(id, init.params, owner, res, callerKey(owner, req)),
+      );
       return;
     }
 
@@ -167,12 +180,24 @@ export class McpEndpoint {
       requests.map(async (m) => {
         const id = m.id as string | number;
         const request = this.#cancellations.begin(session.id, id, controller.signal);
-        const outcome = await dispatchRequest(m.method as string, m.params, {
-          session,
-          signal: request.signal,
-          log: this.#o.log,
-          router: this.#o.router,
-        }).finally(request.done);
+        const method = m.method as string;
+        const outcome = await traceServerRequest(
+          {
+            method,
+            params: m.params,
+            id,
+            sessionId: session.id,
+            headers: req.headers,
+            httpVersion: req.httpVersion,
+          },
+          () =>
+            dispatchRequest(method, m.params, {
+              session,
+              signal: request.signal,
+              log: this.#o.log,
+              router: this.#o.router,
+            }),
+        ).finally(request.done);
         return "error" in outcome
           ? errorResponse(id, outcome.error)
           : resultResponse(id, outcome.result);
