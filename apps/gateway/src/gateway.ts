@@ -3,14 +3,17 @@ import {
   McpBackendConnector,
   MultiSessionFactory,
   SessionManager,
+  type SessionMessageBus,
   type SessionStorage,
 } from "@vmcp/session-core";
+import { InProcessMessageBus } from "@vmcp/store-memory";
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
 import { CursorCodec } from "./http/cursor.js";
 import { startHttpServer } from "./http/gateway-server.js";
 import { McpEndpoint } from "./http/mcp-endpoint.js";
 import { CallerLimits } from "./http/request-limits.js";
 import { RequestRouter } from "./http/router.js";
+import { SessionRelay } from "./http/session-relay.js";
 import { TransportRules } from "./http/transport-rules.js";
 import { createVerifier } from "./identity/create-verifier.js";
 import type { GatewayLogger } from "./logger.js";
@@ -34,6 +37,21 @@ export interface RunningGateway {
    * that must exit at once (a second signal, an `exit` handler) without a graceful `close()`.
    */
   killBackendProcesses(): void;
+}
+
+/** What {@link startGateway} may be given besides the configuration. */
+export interface StartGatewayOptions {
+  /**
+   * The session message bus that carries the client's answers, cancellations and GET-stream
+   * notifications between replicas. Default: a new `InProcessMessageBus` (one replica), closed
+   * with the gateway; a bus given here is left open for its owner to close.
+   */
+  readonly bus?: SessionMessageBus;
+  /**
+   * The session store, instead of the one `config.store` describes (e.g. one in-process store
+   * shared by two gateways in a test). Left open for its owner to close.
+   */
+  readonly storage?: SessionStorage;
 }
 
 /** The session-core backend target of a configured backend. */
@@ -68,13 +86,29 @@ export function backendTarget(backend: BackendConfig): BackendTarget {
 export async function startGateway(
   config: GatewayConfig,
   log: GatewayLogger,
+  options: StartGatewayOptions = {},
 ): Promise<RunningGateway> {
   const verifier = await createVerifier(config.identity, { maxTokenBytes: config.maxTokenBytes });
-  const storage = await createStorage(config.store);
+  const ownsStorage = options.storage === undefined;
+  const storage = options.storage ?? (await createStorage(config.store));
+  const bus = options.bus ?? new InProcessMessageBus();
+  const ownsBus = options.bus === undefined;
+  let router: RequestRouter | undefined;
+  const relay = new SessionRelay({
+    bus,
+    log,
+    serverRequestTimeoutMs: config.limits.serverRequestTimeoutMs,
+    answerAckTimeoutMs: config.limits.answerAckTimeoutMs,
+    maxPendingServerRequests: config.limits.maxPendingServerRequests,
+    heartbeatMs: config.limits.streamHeartbeatMs,
+    maxStreamBufferBytes: config.limits.maxStreamBufferBytes,
+    onListChanged: (session, kind) => router?.forgetList(session, kind),
+  });
   // Each line a stdio backend writes to stderr becomes one log record naming the backend.
   const connector = new McpBackendConnector({
     onStderrLine: (workloadId, line) => log.info({ workloadId, stderr: line }, "backend stderr"),
     stdioStopGraceMs: config.stdioStopGraceMs,
+    messages: relay,
   });
   const factory = new MultiSessionFactory({
     backends: config.backends.map(backendTarget),
@@ -104,7 +138,7 @@ export async function startGateway(
     },
     ...(config.bindingSecret === undefined ? {} : { bindingSecret: config.bindingSecret }),
   });
-  const router = new RequestRouter({
+  router = new RequestRouter({
     cursors: new CursorCodec(config.bindingSecret),
     storage,
     naming: factory.toolNaming,
@@ -112,6 +146,7 @@ export async function startGateway(
   });
   const endpoint = new McpEndpoint({
     router,
+    relay,
     sessions: manager,
     verifier,
     log,
@@ -150,7 +185,9 @@ export async function startGateway(
   } catch (error) {
     await manager.close().catch(() => undefined);
     await connector.close().catch(() => undefined);
-    await storage.close().catch(() => undefined);
+    await relay.close();
+    if (ownsBus) await bus.close().catch(() => undefined);
+    if (ownsStorage) await storage.close().catch(() => undefined);
     throw error;
   }
   log.info(
@@ -168,16 +205,24 @@ export async function startGateway(
     storage,
     close: () => {
       closing ??= (async () => {
-        log.info({ inFlight: http.inFlight() }, "shutting down");
+        // An open GET stream is no request in flight: counted apart.
+        const streams = relay.openStreams();
+        log.info({ inFlight: http.inFlight() - streams, streams }, "shutting down");
+        // GET streams never finish on their own: end them so they do not hold the drain up.
+        relay.endStreams();
         await http.close(config.shutdownTimeoutMs);
+        await relay.close();
         await manager
           .close()
           .catch((error: unknown) => log.error({ err: error }, "closing sessions failed"));
         // Stops the stdio processes nothing closed (connects that finished late) and waits.
         await connector.close();
-        await storage
-          .close()
-          .catch((error: unknown) => log.error({ err: error }, "closing the store failed"));
+        if (ownsBus) await bus.close().catch(() => undefined);
+        if (ownsStorage) {
+          await storage
+            .close()
+            .catch((error: unknown) => log.error({ err: error }, "closing the store failed"));
+        }
         log.info("shut down");
       })();
       return closing;

@@ -89,6 +89,12 @@ export interface BackendConnectContext {
    * Default: none (`{}`).
    */
   readonly clientCapabilities?: ClientCapabilities;
+  /**
+   * The client session the connection belongs to, named in the origin of every message the
+   * backend sends on its own (see `McpBackendConnectorOptions.messages`). Default: none (those
+   * messages are then not relayed).
+   */
+  readonly sessionId?: string;
 }
 
 /** Opens connections to backends. The default is `McpBackendConnector`; tests inject their own. */

@@ -83,6 +83,14 @@ const ErrorMappings: Readonly<Partial<Record<ErrorCode, Mapping>>> = {
   },
   [ErrorCode.SessionBusy]: { status: 200, rpcCode: GatewayErrorCode.LimitExceeded },
   [ErrorCode.RequestCancelled]: { status: 200, rpcCode: GatewayErrorCode.InternalError },
+  // Sent to the backend that made a server-to-client request, as its JSON-RPC error.
+  [ErrorCode.ServerRequestTimeout]: { status: 200, rpcCode: GatewayErrorCode.InternalError },
+  [ErrorCode.NoClientStream]: { status: 200, rpcCode: GatewayErrorCode.InternalError },
+  [ErrorCode.TooManyServerRequests]: { status: 200, rpcCode: GatewayErrorCode.LimitExceeded },
+  [ErrorCode.ServerRequestAbandoned]: { status: 200, rpcCode: GatewayErrorCode.InternalError },
+  // A POSTed answer that cannot be accepted: an HTTP error status, as the spec asks.
+  [ErrorCode.AnswerUnclaimed]: { status: 400, rpcCode: GatewayErrorCode.InvalidParams },
+  [ErrorCode.StreamConflict]: { status: 409, rpcCode: GatewayErrorCode.InvalidRequest },
 };
 
 /** An HTTP refusal: status, JSON-RPC error body and extra headers. */

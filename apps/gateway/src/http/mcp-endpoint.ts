@@ -11,14 +11,15 @@ import {
   type SessionOwner,
   sessionIdProblem,
 } from "@vmcp/session-core";
+import { InProcessMessageBus } from "@vmcp/store-memory";
 import { bearerTokenOf, type IdentityVerifier } from "../identity/identity-verifier.js";
 import type { GatewayLogger } from "../logger.js";
-import { Cancellations } from "./cancellations.js";
 import { dispatchRequest } from "./dispatch.js";
 import { httpErrorOf } from "./error-mapping.js";
 import { logRequestFailure } from "./failure-log.js";
 import { isJsonContentType, parseJsonBody } from "./json-body.js";
 import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } from "./json-rpc.js";
+import { PostResponse } from "./post-response.js";
 import { readBody } from "./read-body.js";
 import {
   BatchTooLongError,
@@ -27,8 +28,10 @@ import {
   type EndpointLimits,
 } from "./request-limits.js";
 import type { RequestRouter } from "./router.js";
+import { SessionRelay } from "./session-relay.js";
 import type { ServedSession, SessionService } from "./session-service.js";
 import {
+  checkGetAccept,
   checkInitializeWithoutSession,
   checkPostAccept,
   type TransportRules,
@@ -60,6 +63,13 @@ export interface McpEndpointOptions {
   readonly router: RequestRouter;
   /** Host and Origin checks (403). Default: none (the gateway passes its configured rules). */
   readonly transportRules?: TransportRules;
+  /**
+   * Relays what backends send on their own (progress, log messages, server-to-client requests,
+   * unsolicited notifications) and routes the client's answers and cancellations across
+   * replicas; also the `messages` handler of the gateway's backend connector. Default: one on a
+   * new in-process message bus (one replica).
+   */
+  readonly relay?: SessionRelay;
 }
 
 interface RpcMessage {
@@ -73,15 +83,18 @@ interface RpcMessage {
  * The Streamable HTTP MCP endpoint (`/mcp`). The gateway owns the `Mcp-Session-Id` lifecycle:
  * POST `initialize` creates a session through the `SessionService` and returns its ID; every
  * other POST needs a valid ID (400 missing or not visible ASCII, 404 unknown/expired/terminated,
- * 403 another identity, 503 store unreachable); DELETE terminates; GET is 405 (no server-initiated
- * stream). Responses are `application/json`; every refusal has a JSON-RPC error body.
+ * 403 another identity, 503 store unreachable); DELETE terminates; GET opens the session's
+ * standalone SSE stream (one per session). A POST's response is `application/json`, or an SSE
+ * stream once a backend sends something for its requests; every refusal has a JSON-RPC error body.
  */
 export class McpEndpoint {
   readonly #o: McpEndpointOptions;
-  readonly #cancellations = new Cancellations();
+  readonly #relay: SessionRelay;
 
   constructor(options: McpEndpointOptions) {
     this.#o = options;
+    this.#relay =
+      options.relay ?? new SessionRelay({ bus: new InProcessMessageBus(), log: options.log });
   }
 
   /** Handles one HTTP request to `/mcp`. Never throws. */
@@ -90,13 +103,14 @@ export class McpEndpoint {
       this.#o.transportRules?.checkHostAndOrigin(req.headers);
       if (req.method === "POST") await this.#post(req, res);
       else if (req.method === "DELETE") await this.#delete(req, res);
+      else if (req.method === "GET") await this.#get(req, res);
       else {
         throw new HttpJsonRpcError(
           405,
           GatewayErrorCode.InvalidRequest,
           `method ${req.method ?? ""} not allowed`,
           {
-            allow: "POST, DELETE",
+            allow: "GET, POST, DELETE",
           },
         );
       }
@@ -149,9 +163,13 @@ export class McpEndpoint {
     for (const m of messages) {
       if (m.method === "notifications/cancelled" && m.id === undefined) {
         const p = (m.params ?? {}) as { requestId?: unknown; reason?: unknown };
-        this.#cancellations.cancel(session.id, p.requestId, p.reason);
+        await this.#relay.cancel(session.id, p.requestId, p.reason);
       }
     }
+    // The client's answers to server-to-client requests: to their waiters, on any replica.
+    await Promise.all(
+      messages.filter((m) => m.method === undefined).map((m) => this.#relay.answer(session.id, m)),
+    );
     const requests = messages.filter((m) => m.method !== undefined && m.id !== undefined);
     if (requests.length === 0) {
       res.writeHead(202).end();
@@ -163,24 +181,40 @@ export class McpEndpoint {
     res.once("close", () => {
       if (!res.writableFinished) controller.abort();
     });
+    const response = new PostResponse(res, { "mcp-session-id": session.id });
     const responses = await Promise.all(
       requests.map(async (m) => {
         const id = m.id as string | number;
-        const request = this.#cancellations.begin(session.id, id, controller.signal);
-        const outcome = await dispatchRequest(m.method as string, m.params, {
-          session,
-          signal: request.signal,
-          log: this.#o.log,
-          router: this.#o.router,
-        }).finally(request.done);
+        const request = this.#relay.cancellations.begin(session.id, id, controller.signal);
+        const inFlight = this.#relay.begin(session, m.params, response);
+        const outcome = await this.#relay
+          .run(inFlight, () =>
+            dispatchRequest(m.method as string, m.params, {
+              session,
+              signal: request.signal,
+              log: this.#o.log,
+              router: this.#o.router,
+            }),
+          )
+          .finally(() => {
+            request.done();
+            this.#relay.end(inFlight);
+          });
         return "error" in outcome
           ? errorResponse(id, outcome.error)
           : resultResponse(id, outcome.result);
       }),
     );
-    sendJson(res, 200, Array.isArray(body) ? responses : responses[0], {
-      "mcp-session-id": session.id,
-    });
+    response.finish(Array.isArray(body) ? responses : responses[0]);
+  }
+
+  /** `GET /mcp`: the session's standalone SSE stream (409 when this replica already holds one). */
+  async #get(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkGetAccept(req.headers.accept);
+    const owner = await this.#identify(req);
+    this.#checkProtocolHeader(req);
+    const session = await this.#session(req, owner);
+    await this.#relay.openStream(session, res, { "mcp-session-id": session.id });
   }
 
   async #initialize(
@@ -227,7 +261,7 @@ export class McpEndpoint {
       200,
       resultResponse(id, {
         protocolVersion,
-        capabilities: aggregateCapabilities(backends),
+        capabilities: aggregateCapabilities(backends, { listChanged: true }),
         serverInfo: GatewayServerInfo,
         instructions: combineInstructions(backends, GatewayInstructions),
       }),
@@ -240,6 +274,7 @@ export class McpEndpoint {
     const id = sessionIdOf(req);
     const existed = await this.#o.sessions.terminate(id, owner);
     this.#o.limits?.callers.ended(id);
+    await this.#relay.terminated(id);
     if (!existed) throw notFound(id);
     this.#o.log.info({ sessionId: id }, "session terminated");
     res.writeHead(200).end();

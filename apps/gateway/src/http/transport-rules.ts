@@ -99,6 +99,20 @@ export function checkPostAccept(accept: string | undefined): void {
 }
 
 /**
+ * Refuses a GET whose `Accept` does not list `text/event-stream` (the standalone stream is SSE).
+ * @throws {HttpJsonRpcError} 406 (-32600).
+ */
+export function checkGetAccept(accept: string | undefined): void {
+  if (!acceptedTypes(accept).has("text/event-stream")) {
+    throw new HttpJsonRpcError(
+      406,
+      GatewayErrorCode.InvalidRequest,
+      "Not Acceptable: a GET must accept text/event-stream",
+    );
+  }
+}
+
+/**
  * Refuses an `initialize` POST that carries an `Mcp-Session-Id` header: a session is made by
  * `initialize` alone, never re-initialised in place.
  * @throws {HttpJsonRpcError} 400 (-32600).
