@@ -7,7 +7,7 @@
 export type { GatewayConfig } from "./config/gateway-config.js";
 export { loadGatewayConfig, validateGatewayConfig } from "./config/load-config.js";
 export { GatewayConfigError, UnauthenticatedError } from "./errors.js";
-export { type RunningGateway, startGateway } from "./gateway.js";
+export { type RunningGateway, type StartGatewayOptions, startGateway } from "./gateway.js";
 export { McpEndpoint, type McpEndpointOptions } from "./http/mcp-endpoint.js";
 export type { ServedSession, SessionService } from "./http/session-service.js";
 export { AnonymousVerifier } from "./identity/anonymous-verifier.js";
