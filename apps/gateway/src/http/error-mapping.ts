@@ -26,6 +26,13 @@ const storeDown: Mapping = {
   message: (m) => `session store unavailable: ${m}`,
 };
 
+const busDown: Mapping = {
+  status: 503,
+  rpcCode: GatewayErrorCode.StoreUnavailable,
+  headers: () => ({ "retry-after": "1" }),
+  message: (m) => `session message bus unavailable: ${m}`,
+};
+
 /**
  * The one table of typed error codes (`error.code`) to HTTP statuses and JSON-RPC codes, used both
  * for a refusal of the whole HTTP request ({@link httpErrorOf}) and for one JSON-RPC request's
@@ -91,6 +98,10 @@ const ErrorMappings: Readonly<Partial<Record<ErrorCode, Mapping>>> = {
   // A POSTed answer that cannot be accepted: an HTTP error status, as the spec asks.
   [ErrorCode.AnswerUnclaimed]: { status: 400, rpcCode: GatewayErrorCode.InvalidParams },
   [ErrorCode.StreamConflict]: { status: 409, rpcCode: GatewayErrorCode.InvalidRequest },
+  // The session message bus could not carry an answer to the replica that waits for it.
+  [ErrorCode.BusUnavailable]: busDown,
+  [ErrorCode.BusClosed]: busDown,
+  [ErrorCode.BusMessageTooLarge]: { status: 413, rpcCode: GatewayErrorCode.InvalidRequest },
 };
 
 /** An HTTP refusal: status, JSON-RPC error body and extra headers. */
