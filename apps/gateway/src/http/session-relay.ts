@@ -1,12 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import type {
-  BackendMessage,
-  BackendMessageHandler,
-  BackendMessageOrigin,
-  BusSubscription,
-  SessionMessageBus,
+import {
+  type BackendMessage,
+  type BackendMessageHandler,
+  type BackendMessageOrigin,
+  type BusSubscription,
+  BusUnavailableError,
+  type SessionMessageBus,
 } from "@vmcp/session-core";
 import type { GatewayLogger } from "../logger.js";
 import { type BusEnvelope, parseEnvelope } from "./bus-envelope.js";
@@ -31,6 +32,13 @@ export const DefaultServerRequestTimeoutMs = 60_000;
 export const DefaultAnswerAckTimeoutMs = 2_000;
 /** Default most server-to-client requests of one session waiting for answers on one replica: 32. */
 export const DefaultMaxPendingServerRequests = 32;
+
+/**
+ * How long a session's bus subscription outlives its last use, ms: a session with one request
+ * after another keeps one subscription instead of subscribing again for each (a round trip to a
+ * Redis bus).
+ */
+export const SubscriptionLingerMs = 5_000;
 
 /** The kind of list a `list_changed` names. */
 export type ListKind = "tools" | "prompts" | "resources";
@@ -84,6 +92,8 @@ interface Entry {
   subscription: Promise<BusSubscription | undefined>;
   subscribeError?: unknown;
   stream?: StandaloneStream | undefined;
+  /** Set while the entry is unused and waits {@link SubscriptionLingerMs} before unsubscribing. */
+  linger?: NodeJS.Timeout | undefined;
 }
 
 /** Something that carries a message to the client. */
@@ -229,7 +239,9 @@ export class SessionRelay implements BackendMessageHandler {
     const ack = randomUUID();
     let timer: NodeJS.Timeout | undefined;
     try {
-      if ((await entry.subscription) === undefined) throw entry.subscribeError;
+      if ((await entry.subscription) === undefined) {
+        throw entry.subscribeError ?? new BusUnavailableError("the subscription failed");
+      }
       const acked = new Promise<boolean>((resolve) => {
         entry.acks.set(ack, () => resolve(true));
         timer = setTimeout(() => resolve(false), this.#ackMs);
@@ -331,6 +343,7 @@ export class SessionRelay implements BackendMessageHandler {
       }
       subscriptions.push(entry.subscription);
     }
+    for (const entry of this.#entries.values()) clearTimeout(entry.linger);
     this.#entries.clear();
     await Promise.all(subscriptions.map(async (s) => (await s)?.unsubscribe()));
   }
@@ -468,18 +481,28 @@ export class SessionRelay implements BackendMessageHandler {
         acks: new Map(),
         subscription: Promise.resolve(undefined),
       };
-      created.subscription = this.#o.bus
-        .subscribe(sessionId, (text) => this.#onBus(sessionId, created, text))
-        .catch((error: unknown) => {
-          created.subscribeError = error;
-          this.#o.log.warn({ sessionId, err: error }, "could not subscribe to the message bus");
-          return undefined;
-        });
+      created.subscription = this.#subscribe(sessionId, created);
       this.#entries.set(sessionId, created);
       entry = created;
+    } else if (entry.subscribeError !== undefined) {
+      // The last try failed (the bus was down): try again rather than keep failing.
+      entry.subscribeError = undefined;
+      entry.subscription = this.#subscribe(sessionId, entry);
     }
+    clearTimeout(entry.linger);
+    entry.linger = undefined;
     entry.refs++;
     return entry;
+  }
+
+  #subscribe(sessionId: string, entry: Entry): Promise<BusSubscription | undefined> {
+    return this.#o.bus
+      .subscribe(sessionId, (text) => this.#onBus(sessionId, entry, text))
+      .catch((error: unknown) => {
+        entry.subscribeError = error;
+        this.#o.log.warn({ sessionId, err: error }, "could not subscribe to the message bus");
+        return undefined;
+      });
   }
 
   #release(sessionId: string): void {
@@ -487,8 +510,13 @@ export class SessionRelay implements BackendMessageHandler {
     if (entry === undefined) return;
     entry.refs--;
     if (entry.refs > 0) return;
-    this.#entries.delete(sessionId);
-    void entry.subscription.then((s) => s?.unsubscribe());
+    clearTimeout(entry.linger);
+    entry.linger = setTimeout(() => {
+      if (this.#entries.get(sessionId) !== entry || entry.refs > 0) return;
+      this.#entries.delete(sessionId);
+      void entry.subscription.then((s) => s?.unsubscribe());
+    }, SubscriptionLingerMs);
+    entry.linger.unref();
   }
 
   #remember(session: ServedSession): void {
