@@ -1,4 +1,4 @@
-import { once } from "node:events";
+import { EventEmitter, once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BusUnavailableError, type SessionMessageBus } from "@vmcp/session-core";
@@ -39,6 +39,30 @@ function fakeResponse() {
   return { response: response as unknown as PostResponse, delivered };
 }
 
+/** Enough of a `ServerResponse` for an SSE stream: what was written, and `close()`. */
+function fakeStreamResponse() {
+  const res = Object.assign(new EventEmitter(), {
+    written: "",
+    destroyed: false,
+    writableEnded: false,
+    writableLength: 0,
+    writeHead: () => res,
+    write: (chunk: string) => {
+      res.written += chunk;
+      return true;
+    },
+    end: () => {
+      res.writableEnded = true;
+      res.emit("close");
+    },
+    destroy: () => {
+      res.destroyed = true;
+      res.emit("close");
+    },
+  });
+  return res;
+}
+
 /** The JSON-RPC error a relayed server request rejected with. */
 async function rejection(promise: Promise<unknown>) {
   try {
@@ -64,9 +88,13 @@ afterEach(async () => {
 });
 
 describe("SessionRelay (server-to-client requests, answers and cancellations)", () => {
-  it("a server request with no client stream is refused at once with a typed error for the backend", async () => {
+  it("a server request with no client stream anywhere is refused within the ack bound with a typed error for the backend", async () => {
     const error = await rejection(
-      relay().request(origin, { method: "roots/list" }, new AbortController().signal),
+      relay({ answerAckTimeoutMs: 200 }).request(
+        origin,
+        { method: "roots/list" },
+        new AbortController().signal,
+      ),
     );
     expect(error.code).toBe(-32603);
     expect(error.data?.code).toBe("VMCP_NO_CLIENT_STREAM");
@@ -233,5 +261,19 @@ describe("SessionRelay (server-to-client requests, answers and cancellations)", 
       server.close();
       await once(server, "close");
     }
+  });
+
+  it("a server request of no client request reaches the GET stream on another replica, and its answer comes back", async () => {
+    const bus = new InProcessMessageBus();
+    const holder = relay({ bus });
+    const streamReplica = relay({ bus });
+    const res = fakeStreamResponse();
+    await streamReplica.openStream(session, res as never, {});
+    const pending = holder.request(origin, { method: "roots/list" }, new AbortController().signal);
+    await expect.poll(() => res.written.includes('"method":"roots/list"')).toBe(true);
+    const id = /"id":"(vmcp:[^"]+)"/.exec(res.written)?.[1];
+    await streamReplica.answer(sessionId, { id, result: { roots: [{ uri: "file:///a" }] } });
+    await expect(pending).resolves.toEqual({ roots: [{ uri: "file:///a" }] });
+    res.destroy();
   });
 });

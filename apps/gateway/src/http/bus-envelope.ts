@@ -6,6 +6,8 @@ import type { JsonRpcErrorBody } from "./json-rpc.js";
  *   which replies `answer-ack` with the same `ack` nonce;
  * - `cancel`: a client's `notifications/cancelled` for a request another replica may hold;
  * - `notify`: a message for the session's `GET /mcp` stream, wherever it is open;
+ * - `deliver`: a server-to-client request for that stream, which its holder acknowledges with
+ *   `answer-ack` once written (no acknowledgement: no stream anywhere);
  * - `stream-open`: a replica opened the session's GET stream (an older one elsewhere ends);
  * - `terminated`: the session was deleted (GET streams end).
  */
@@ -20,10 +22,19 @@ export type BusEnvelope =
   | { readonly kind: "answer-ack"; readonly ack: string }
   | { readonly kind: "cancel"; readonly requestId: string | number; readonly reason?: string }
   | { readonly kind: "notify"; readonly message: { method: string; params?: unknown } }
+  | { readonly kind: "deliver"; readonly message: Record<string, unknown>; readonly ack: string }
   | { readonly kind: "stream-open"; readonly holder: string }
   | { readonly kind: "terminated" };
 
-const kinds = new Set(["answer", "answer-ack", "cancel", "notify", "stream-open", "terminated"]);
+const kinds = new Set([
+  "answer",
+  "answer-ack",
+  "cancel",
+  "notify",
+  "deliver",
+  "stream-open",
+  "terminated",
+]);
 
 /** Parses a bus message; `undefined` for anything that is not one of the gateway's envelopes. */
 export function parseEnvelope(text: string): BusEnvelope | undefined {

@@ -236,6 +236,34 @@ export class SessionRelay implements BackendMessageHandler {
       throw new AnswerUnclaimedError(id, "the gateway sent no request with this ID");
     }
     const entry = this.#retain(sessionId);
+    try {
+      const claimed = await this.#publishAcked(sessionId, entry, (ack) => ({
+        kind: "answer",
+        id,
+        ...outcome,
+        ack,
+      }));
+      if (!claimed) {
+        throw new AnswerUnclaimedError(
+          id,
+          `no replica claimed it within ${this.#ackMs} ms (its request ended, timed out, or its replica is gone)`,
+        );
+      }
+    } finally {
+      this.#release(sessionId);
+    }
+  }
+
+  /**
+   * Publishes the envelope `make(ack)` and waits up to `answerAckTimeoutMs` for an `answer-ack`
+   * with that nonce: `true` when one came. `entry` must be retained by the caller.
+   * @throws {BusUnavailableError} when the bus cannot carry it.
+   */
+  async #publishAcked(
+    sessionId: string,
+    entry: Entry,
+    make: (ack: string) => BusEnvelope,
+  ): Promise<boolean> {
     const ack = randomUUID();
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -246,17 +274,11 @@ export class SessionRelay implements BackendMessageHandler {
         entry.acks.set(ack, () => resolve(true));
         timer = setTimeout(() => resolve(false), this.#ackMs);
       });
-      await this.#publish(sessionId, { kind: "answer", id, ...outcome, ack } as BusEnvelope);
-      if (!(await acked)) {
-        throw new AnswerUnclaimedError(
-          id,
-          `no replica claimed it within ${this.#ackMs} ms (its request ended, timed out, or its replica is gone)`,
-        );
-      }
+      await this.#publish(sessionId, make(ack));
+      return await acked;
     } finally {
       clearTimeout(timer);
       entry.acks.delete(ack);
-      this.#release(sessionId);
     }
   }
 
@@ -356,9 +378,9 @@ export class SessionRelay implements BackendMessageHandler {
     if (this.#closed) throw new ServerRequestAbandonedError("the gateway replica is closing");
     const owner = this.#attributed(origin.sessionId);
     const stream = this.#entries.get(origin.sessionId)?.stream;
-    const target: Target | undefined =
+    // No request stream and no GET stream here: the GET stream may be open on another replica.
+    const local: Target | undefined =
       owner?.response.live === true ? owner.response : stream?.live === true ? stream : undefined;
-    if (target === undefined) throw new NoClientStreamError(message.method);
     const entry = this.#retain(origin.sessionId);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -376,23 +398,30 @@ export class SessionRelay implements BackendMessageHandler {
       owner?.waiters.add(w);
       // An answer may reach another replica: the subscription must be live before the client sees the request.
       await entry.subscription;
-      const sent = target.deliver({
+      const request = {
         jsonrpc: "2.0",
         id,
         method: message.method,
         ...(message.params === undefined ? {} : { params: message.params }),
-      });
+      };
+      const sent =
+        local !== undefined
+          ? local.deliver(request)
+          : await this.#publishAcked(origin.sessionId, entry, (ack) => ({
+              kind: "deliver",
+              message: request,
+              ack,
+            })).catch(() => false);
       if (!sent) throw new NoClientStreamError(message.method);
       timer = setTimeout(
         () => w.settle({ fail: new ServerRequestTimeoutError(message.method, this.#timeoutMs) }),
         this.#timeoutMs,
       );
       onAbort = () => {
-        target.deliver({
-          jsonrpc: "2.0",
-          method: "notifications/cancelled",
-          params: { requestId: id, reason: "the backend cancelled the request" },
-        });
+        const params = { requestId: id, reason: "the backend cancelled the request" };
+        if (local !== undefined)
+          local.deliver({ jsonrpc: "2.0", method: "notifications/cancelled", params });
+        else this.#notifyStream(origin.sessionId, { method: "notifications/cancelled", params });
         w.settle({ fail: new ServerRequestAbandonedError("the backend cancelled the request") });
       };
       if (signal.aborted) onAbort();
@@ -458,6 +487,13 @@ export class SessionRelay implements BackendMessageHandler {
         return;
       case "notify":
         entry.stream?.notify(envelope.message);
+        return;
+      case "deliver":
+        if (entry.stream?.deliver(envelope.message) === true) {
+          void this.#publish(sessionId, { kind: "answer-ack", ack: envelope.ack }).catch(
+            () => undefined,
+          );
+        }
         return;
       case "stream-open":
         if (entry.stream !== undefined && entry.stream.holder !== envelope.holder) {
