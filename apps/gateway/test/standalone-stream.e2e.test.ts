@@ -249,4 +249,32 @@ describe("GET /mcp: the standalone stream", () => {
       await shared.storage.close();
     }
   });
+
+  it("a replica shutting down ends its GET streams first, so they do not hold up the drain", async () => {
+    const shared = { bus: new InProcessMessageBus(), storage: new MemoryStorage() };
+    // A drain bound far beyond this test's own timeout: only ending the streams lets close() finish.
+    const replica = await startReplica(
+      { backends: [{ workloadId: "hb1", url: hb1.url }], shutdownTimeoutMs: 300_000 },
+      shared,
+    );
+    try {
+      const { client, transport } = await connectListener([replica.url]);
+      const sessionId = transport.sessionId as string;
+      await client.close();
+      let stream = await rawStream(replica.url, sessionId);
+      for (let i = 0; stream.status === 409 && i < 50; i++) {
+        await stream.close();
+        await settle(100);
+        stream = await rawStream(replica.url, sessionId);
+      }
+      expect(stream.status).toBe(200);
+      await replica.close();
+      await waitFor("the stream ended", () => stream.ended());
+      await stream.close();
+    } finally {
+      await replica.close();
+      await shared.bus.close();
+      await shared.storage.close();
+    }
+  }, 30_000);
 });
