@@ -27,6 +27,9 @@ function fakeResponse() {
     get live() {
       return live;
     },
+    get streamable() {
+      return live;
+    },
     deliver: (message: Record<string, unknown>) => {
       if (!live) return false;
       delivered.push(message);

@@ -131,6 +131,27 @@ describe("streamed responses through one gateway (HTTP and stdio backends)", () 
     await client.close();
   });
 
+  it("a client that accepts only JSON gets plain JSON even when the backend sends progress", async () => {
+    const { transport, client } = await connectUser(gateway.url);
+    const response = await fetch(`${gateway.url}/mcp`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        "mcp-session-id": transport.sessionId as string,
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "hb__slow", arguments: { ms: 50 }, _meta: { progressToken: "p" } },
+      }),
+    });
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(await response.json()).toMatchObject({ id: 1, result: { content: [{ text: "done" }] } });
+    await client.close();
+  });
+
   it("a batch streams all of its responses after the messages of its requests", async () => {
     const { transport, client } = await connectUser(gateway.url);
     const sessionId = transport.sessionId as string;

@@ -120,7 +120,7 @@ export class McpEndpoint {
   }
 
   async #post(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    checkPostAccept(req.headers.accept);
+    const accepts = checkPostAccept(req.headers.accept);
     if (!isJsonContentType(req.headers["content-type"])) {
       throw new HttpJsonRpcError(
         415,
@@ -181,7 +181,7 @@ export class McpEndpoint {
     res.once("close", () => {
       if (!res.writableFinished) controller.abort();
     });
-    const response = new PostResponse(res, { "mcp-session-id": session.id });
+    const response = new PostResponse(res, { "mcp-session-id": session.id }, accepts.stream);
     const responses = await Promise.all(
       requests.map(async (m) => {
         const id = m.id as string | number;

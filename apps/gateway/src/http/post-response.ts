@@ -6,20 +6,24 @@ import { SseWriter } from "./sse-writer.js";
  * The response of one POST carrying requests: plain JSON unless a backend sends a request-scoped
  * message (progress, a log message, a server-to-client request) before the responses are ready;
  * then it becomes an SSE stream carrying those messages in order and then every response of the
- * POST (each entry of a batch as its own event), and ends.
+ * POST (each entry of a batch as its own event), and ends. A client that does not accept
+ * `text/event-stream` always gets JSON: nothing is delivered ahead of it.
  */
 export class PostResponse {
   readonly #res: ServerResponse;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #maxBufferedBytes: number | undefined;
+  readonly #canStream: boolean;
   #sse: SseWriter | undefined;
   #finished = false;
 
   constructor(
     res: ServerResponse,
     headers: Readonly<Record<string, string>>,
+    canStream: boolean,
     maxBufferedBytes?: number,
   ) {
+    this.#canStream = canStream;
     this.#res = res;
     this.#headers = headers;
     this.#maxBufferedBytes = maxBufferedBytes;
@@ -30,6 +34,11 @@ export class PostResponse {
     return !this.#finished && !this.#res.destroyed && (this.#sse?.open ?? true);
   }
 
+  /** Whether a message sent ahead of the responses would reach the client (the client accepts SSE). */
+  get streamable(): boolean {
+    return this.#canStream && this.live;
+  }
+
   /** Whether the response turned into an SSE stream. */
   get streaming(): boolean {
     return this.#sse !== undefined;
@@ -37,7 +46,7 @@ export class PostResponse {
 
   /** Sends one message ahead of the responses, switching to SSE; `false` when it cannot be delivered. */
   deliver(message: unknown): boolean {
-    if (!this.live) return false;
+    if (!this.streamable) return false;
     this.#sse ??= new SseWriter(this.#res, {
       headers: this.#headers,
       ...(this.#maxBufferedBytes === undefined ? {} : { maxBufferedBytes: this.#maxBufferedBytes }),

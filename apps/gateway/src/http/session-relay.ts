@@ -380,7 +380,11 @@ export class SessionRelay implements BackendMessageHandler {
     const stream = this.#entries.get(origin.sessionId)?.stream;
     // No request stream and no GET stream here: the GET stream may be open on another replica.
     const local: Target | undefined =
-      owner?.response.live === true ? owner.response : stream?.live === true ? stream : undefined;
+      owner?.response.streamable === true
+        ? owner.response
+        : stream?.live === true
+          ? stream
+          : undefined;
     const entry = this.#retain(origin.sessionId);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
