@@ -262,8 +262,7 @@ export class McpBackendConnector implements BackendConnector {
       if (hint !== undefined) await client.ping({ signal });
       if (hint !== undefined && http !== undefined && scope !== undefined) {
         // The SDK opens the standalone stream only after `initialize`, which a reattach skips.
-        // Refused (405: none offered, 409: another replica's connection holds it) is fine.
-        void http.resumeStream("").catch(() => undefined);
+        openStandaloneStream(sdk, http, client);
       }
     } catch (error) {
       await client.close().catch(() => undefined);
@@ -296,6 +295,30 @@ export class McpBackendConnector implements BackendConnector {
     }
     return connection;
   }
+}
+
+/** Longest pause between two tries to open a reattached connection's standalone stream, ms. */
+const StandaloneRetryMaxMs = 30_000;
+
+/**
+ * Opens the backend's standalone GET stream for a reattached connection. A backend offering none
+ * (405) is left alone. One that refuses with 409 has it open to another connection to the same
+ * backend session (another replica's): tried again, with a doubling pause up to
+ * {@link StandaloneRetryMaxMs}, while this connection is open, so the stream comes here once that
+ * replica lets go of it (closed, evicted the session, died).
+ */
+function openStandaloneStream(
+  sdk: McpSdkClientModules,
+  http: StreamableHTTPClientTransport,
+  client: { readonly transport: Transport | undefined },
+  attempt = 0,
+): void {
+  if (client.transport === undefined) return; // closed
+  http.resumeStream("").catch((error: unknown) => {
+    if (!(error instanceof sdk.http.StreamableHTTPError) || error.code !== 409) return;
+    const pause = Math.min(StandaloneRetryMaxMs, 1_000 * 2 ** attempt);
+    setTimeout(() => openStandaloneStream(sdk, http, client, attempt + 1), pause).unref();
+  });
 }
 
 function initializeProtocolVersion(message: JSONRPCMessage): string | undefined {

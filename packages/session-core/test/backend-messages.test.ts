@@ -212,4 +212,36 @@ describe("a connector's messages handler (real SDK server over Streamable HTTP)"
     );
     expect(seen[0]?.origin).toEqual({ sessionId: "session-3", workloadId: "w" });
   });
+
+  it("a reattached connection whose backend stream is held elsewhere takes it over once the holder lets go", async () => {
+    const scope = new AsyncLocalStorage<string>();
+    const { handler, seen } = recordingHandler(scope, async () => ({}));
+    // The holder: a fresh connection, which opened the backend session's one GET stream.
+    const { connection: holder } = await connect(undefined, "session-4");
+    const sessionId = holder.sessionId;
+    const connector = new McpBackendConnector({ messages: handler });
+    const follower = await connector.connect(
+      target,
+      {
+        sessionId,
+        ...(holder.protocolVersion === undefined
+          ? {}
+          : { protocolVersion: holder.protocolVersion }),
+      },
+      AbortSignal.timeout(5_000),
+      { sessionId: "session-4" },
+    );
+    connections.push(follower);
+    await holder.close(); // e.g. the replica that created the session evicted it
+    const server = backend.servers.get(sessionId);
+    await waitUntil(
+      () => {
+        server?.sendToolListChanged();
+        return seen.some((s) => s.message.method === "notifications/tools/list_changed");
+      },
+      15_000,
+      "list_changed on the follower once the holder let go",
+      200,
+    );
+  }, 30_000);
 });
