@@ -277,4 +277,29 @@ describe("GET /mcp: the standalone stream", () => {
       await shared.storage.close();
     }
   }, 30_000);
+
+  it("an open GET stream keeps its session live: a listener that sends no request is not evicted as idle and keeps its notifications", async () => {
+    const shared = { bus: new InProcessMessageBus(), storage: new MemoryStorage() };
+    const replica = await startReplica(
+      {
+        backends: [{ workloadId: "hb1", url: hb1.url }],
+        idleTimeoutMs: 400,
+        limits: { streamHeartbeatMs: 100 },
+      },
+      shared,
+    );
+    try {
+      const { client, notes } = await connectListener([replica.url]);
+      await settle(1_500); // several idle timeouts, no request
+      await backendsChange([hb1]);
+      await waitFor("list_changed reached the listener", () =>
+        notes.methods.includes("notifications/tools/list_changed"),
+      );
+      await client.close();
+    } finally {
+      await replica.close();
+      await shared.bus.close();
+      await shared.storage.close();
+    }
+  });
 });

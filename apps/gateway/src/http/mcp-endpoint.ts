@@ -214,7 +214,10 @@ export class McpEndpoint {
     const owner = await this.#identify(req);
     this.#checkProtocolHeader(req);
     const session = await this.#session(req, owner);
-    await this.#relay.openStream(session, res, { "mcp-session-id": session.id });
+    // Each heartbeat uses the session: not evicted as idle, its stored TTL slides, and a session
+    // deleted or expired meanwhile ends the stream.
+    const keepAlive = async () => (await this.#o.sessions.get(session.id, owner)) !== undefined;
+    await this.#relay.openStream(session, res, { "mcp-session-id": session.id }, keepAlive);
   }
 
   async #initialize(

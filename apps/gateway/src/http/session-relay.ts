@@ -300,13 +300,16 @@ export class SessionRelay implements BackendMessageHandler {
 
   /**
    * Opens the session's `GET /mcp` stream on `res`. A newer stream on another replica ends this
-   * one (and this one ends an older one there).
+   * one (and this one ends an older one there). `keepAlive` runs at each heartbeat: it should
+   * use the session (so it is neither evicted as idle nor let expire while its client listens)
+   * and resolve `false` when the session is gone, which ends the stream.
    * @throws {StreamConflictError} when this replica already holds a live stream for the session.
    */
   async openStream(
     session: ServedSession,
     res: ServerResponse,
     headers: Readonly<Record<string, string>>,
+    keepAlive?: () => Promise<boolean>,
   ): Promise<void> {
     this.#remember(session);
     const existing = this.#entries.get(session.id)?.stream;
@@ -319,6 +322,18 @@ export class SessionRelay implements BackendMessageHandler {
       ...(this.#o.maxStreamBufferBytes === undefined
         ? {}
         : { maxBufferedBytes: this.#o.maxStreamBufferBytes }),
+      ...(keepAlive === undefined
+        ? {}
+        : {
+            onHeartbeat: () => {
+              keepAlive().then(
+                (alive) => {
+                  if (!alive) stream.end();
+                },
+                () => undefined, // a store outage is not the session's end
+              );
+            },
+          }),
       onEnd: () => {
         if (entry.stream === stream) entry.stream = undefined;
         if (!released) {

@@ -31,6 +31,8 @@ export interface StandaloneStreamOptions {
   readonly maxBufferedBytes?: number;
   /** Called once when the stream ends, for whatever reason. */
   readonly onEnd: () => void;
+  /** Called after each heartbeat (e.g. to keep the session alive while the stream is open). */
+  readonly onHeartbeat?: () => void;
 }
 
 /**
@@ -59,6 +61,7 @@ export class StandaloneStream {
     });
     this.#heartbeat = setInterval(() => {
       if (!this.#writer.comment("heartbeat")) this.end();
+      else options.onHeartbeat?.();
     }, options.heartbeatMs);
     this.#heartbeat.unref();
     res.once("close", () => this.end());
