@@ -186,9 +186,7 @@ export class SessionRelay implements BackendMessageHandler {
       return;
     }
     if (isListChanged(message.method)) {
-      const session = this.#sessions.get(origin.sessionId)?.deref();
-      const kind = message.method.split("/")[1] as ListKind;
-      if (session !== undefined) this.#o.onListChanged?.(session, kind);
+      this.#listChanged(origin.sessionId, message.method);
       this.#notifyStream(origin.sessionId, message);
       return;
     }
@@ -465,6 +463,13 @@ export class SessionRelay implements BackendMessageHandler {
     }
   }
 
+  /** Drops this replica's route tables of the kind a `list_changed` names (every subscribed replica does). */
+  #listChanged(sessionId: string, method: string): void {
+    const session = this.#sessions.get(sessionId)?.deref();
+    const kind = method.split("/")[1] as ListKind;
+    if (session !== undefined) this.#o.onListChanged?.(session, kind);
+  }
+
   /** The open request of `sessionId` whose context this runs in, if any. */
   #attributed(sessionId: string): InFlightRequest | undefined {
     const request = this.#scope.getStore();
@@ -505,6 +510,8 @@ export class SessionRelay implements BackendMessageHandler {
         this.cancellations.cancel(sessionId, envelope.requestId, envelope.reason);
         return;
       case "notify":
+        if (isListChanged(envelope.message.method))
+          this.#listChanged(sessionId, envelope.message.method);
         entry.stream?.notify(envelope.message);
         return;
       case "deliver":
