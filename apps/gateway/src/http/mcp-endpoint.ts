@@ -187,6 +187,7 @@ export class McpEndpoint {
         const id = m.id as string | number;
         const request = this.#relay.cancellations.begin(session.id, id, controller.signal);
         const inFlight = this.#relay.begin(session, m.params, response);
+        await this.#relay.ready(inFlight);
         const outcome = await this.#relay
           .run(inFlight, () =>
             dispatchRequest(m.method as string, m.params, {

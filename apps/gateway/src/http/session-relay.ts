@@ -40,6 +40,13 @@ export const DefaultMaxPendingServerRequests = 32;
  */
 export const SubscriptionLingerMs = 5_000;
 
+/**
+ * Longest a request waits, before it is dispatched, for its session's bus subscription to be live
+ * (ms), so that a cancellation published by another replica right after reaches it; beyond, it
+ * goes on without (a slow or unreachable bus does not hold requests up).
+ */
+export const SubscribeWaitMs = 250;
+
 /** The kind of list a `list_changed` names. */
 export type ListKind = "tools" | "prompts" | "resources";
 
@@ -150,6 +157,23 @@ export class SessionRelay implements BackendMessageHandler {
     entry.inFlight.add(request);
     if (request.tokenKey !== undefined) entry.byToken.set(request.tokenKey, request);
     return request;
+  }
+
+  /**
+   * Resolves once the session's bus subscription is live, or after {@link SubscribeWaitMs}: await
+   * it before dispatching `request`, so another replica's cancellation finds it. Never rejects.
+   */
+  async ready(request: InFlightRequest): Promise<void> {
+    const entry = this.#entries.get(request.sessionId);
+    if (entry === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      entry.subscription,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, SubscribeWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Runs `work` as `request`: what backends send in its context goes to its response. */
