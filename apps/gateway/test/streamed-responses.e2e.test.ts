@@ -38,7 +38,13 @@ async function connectUser(
   });
   const client = new Client(
     { name: "streamed-user", version: "1.0.0" },
-    { capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} } },
+    {
+      capabilities: {
+        sampling: {},
+        elicitation: { form: {}, url: {} },
+        roots: { listChanged: true },
+      },
+    },
   );
   client.setRequestHandler(CreateMessageRequestSchema, async (request, extra) => {
     seen.serverRequestIds.push(String(extra.requestId));
@@ -218,6 +224,20 @@ describe("streamed responses through one gateway (HTTP and stdio backends)", () 
       await client.close();
     });
   }
+
+  it("the client's notifications/roots/list_changed reaches every backend", async () => {
+    const { client } = await connectUser(gateway.url);
+    const stdioBefore = gateway.lines().filter((l) => l.includes("event roots:changed")).length;
+    const httpBefore = http.events.filter((e) => e === "roots:changed").length;
+    await client.sendRootsListChanged();
+    await waitFor(
+      "both backends heard of it",
+      () =>
+        http.events.filter((e) => e === "roots:changed").length > httpBefore &&
+        gateway.lines().filter((l) => l.includes("event roots:changed")).length > stdioBefore,
+    );
+    await client.close();
+  });
 
   it("a server-to-client request the client never answers ends at the configured timeout with a typed error for the backend", async () => {
     const { client } = await connectUser(gateway.url, { silentSampling: true });

@@ -55,6 +55,11 @@ export interface BackendConnection {
     params: Record<string, unknown> | undefined,
     options?: BackendRequestOptions,
   ): Promise<Record<string, unknown>>;
+  /**
+   * Sends the backend a notification (`method`, `params` unchanged), e.g. the client's
+   * `notifications/roots/list_changed`. Optional so that other connectors keep compiling.
+   */
+  notify?(method: string, params?: Record<string, unknown>): Promise<void>;
   /** Every tool the backend offers (all pages). */
   listTools(options?: BackendRequestOptions): Promise<Tool[]>;
   /** Calls one of the backend's tools by its own name. */

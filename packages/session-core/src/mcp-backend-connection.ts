@@ -71,6 +71,12 @@ export class McpBackendConnection implements BackendConnection {
     return this.#run(() => (scope === undefined ? send() : scope.track(send)));
   }
 
+  notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    return this.#run(() =>
+      this.#parts.client.notification(params === undefined ? { method } : { method, params }),
+    );
+  }
+
   listTools(options: BackendRequestOptions = {}): Promise<Tool[]> {
     return this.#run(() =>
       allPages(async (cursor) => {

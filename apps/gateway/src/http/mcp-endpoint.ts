@@ -164,6 +164,15 @@ export class McpEndpoint {
       if (m.method === "notifications/cancelled" && m.id === undefined) {
         const p = (m.params ?? {}) as { requestId?: unknown; reason?: unknown };
         await this.#relay.cancel(session.id, p.requestId, p.reason);
+      } else if (m.method === "notifications/roots/list_changed" && m.id === undefined) {
+        // The client's roots changed: every backend was told it may ask (roots.listChanged).
+        const params = m.params;
+        await session.notifyBackends(
+          m.method,
+          typeof params === "object" && params !== null && !Array.isArray(params)
+            ? (params as Record<string, unknown>)
+            : undefined,
+        );
       }
     }
     // The client's answers to server-to-client requests: to their waiters, on any replica.
