@@ -200,6 +200,11 @@ export class SessionRelay implements BackendMessageHandler {
     this.#release(request.sessionId);
   }
 
+  /**
+   * A backend notification: progress to the request that sent its token, `list_changed` and
+   * resource updates to the GET stream (after dropping route tables), anything else to the
+   * request it belongs to or else the GET stream. Never throws.
+   */
   notification(origin: BackendMessageOrigin, message: BackendMessage): void {
     if (this.#closed) return;
     const note = { jsonrpc: "2.0", ...message };
@@ -221,6 +226,12 @@ export class SessionRelay implements BackendMessageHandler {
     this.#notifyStream(origin.sessionId, message);
   }
 
+  /**
+   * A backend's server-to-client request: relayed under a gateway ID to the stream of the request
+   * it belongs to (else a GET stream, on any replica); resolves the client's answer, or rejects
+   * with a JSON-RPC error (`code`, `message`, `data.code`) for the backend within
+   * `serverRequestTimeoutMs`.
+   */
   async request(
     origin: BackendMessageOrigin,
     message: BackendMessage,
