@@ -12,6 +12,12 @@ export type {
   BackendReattachHint,
   BackendRequestOptions,
 } from "./backend-connector.js";
+export type {
+  BackendMessage,
+  BackendMessageHandler,
+  BackendMessageOrigin,
+  BackendProgress,
+} from "./backend-messages.js";
 export {
   type BackendRetryOptions,
   DefaultBackendRetryInitialDelayMs,

@@ -150,7 +150,7 @@ export class MultiSessionFactory {
     if (options.client !== undefined) checkClientInfoSize(options.client, this.sizeLimits);
     const settled = await Promise.all(
       this.backends.map((target) =>
-        this.#connectBounded(target, undefined, contextOf(options.client)).catch(
+        this.#connectBounded(target, undefined, contextOf(id, options.client)).catch(
           (error: unknown) => {
             this.#onConnectError(target.workloadId, error);
             return undefined;
@@ -198,10 +198,12 @@ export class MultiSessionFactory {
     const restorable = stored.filter((b) => this.#targets.has(b.workloadId));
     const results = await Promise.all(
       restorable.map((b) =>
-        this.#reattach(b, contextOf(readClientInfo(record.metadata))).catch((error: unknown) => {
-          this.#onConnectError(b.workloadId, error);
-          return undefined;
-        }),
+        this.#reattach(b, contextOf(record.id, readClientInfo(record.metadata))).catch(
+          (error: unknown) => {
+            this.#onConnectError(b.workloadId, error);
+            return undefined;
+          },
+        ),
       ),
     );
     const connections = results.filter((c): c is BackendConnection => c !== undefined);
@@ -257,7 +259,7 @@ export class MultiSessionFactory {
     if (stored === undefined) {
       return Promise.reject(new BackendConnectError(workloadId, "the session does not list it"));
     }
-    return this.#reattach(stored, contextOf(readClientInfo(record.metadata)));
+    return this.#reattach(stored, contextOf(record.id, readClientInfo(record.metadata)));
   }
 
   /**
@@ -358,9 +360,11 @@ export class MultiSessionFactory {
   }
 }
 
-/** What to declare to backends for `client`: its capabilities (none when unknown). */
-function contextOf(client: ClientInfoRecord | undefined): BackendConnectContext | undefined {
-  return client === undefined ? undefined : { clientCapabilities: client.capabilities };
+/** What to declare to backends for `client` (its capabilities, none when unknown), and the session. */
+function contextOf(sessionId: string, client: ClientInfoRecord | undefined): BackendConnectContext {
+  return client === undefined
+    ? { sessionId }
+    : { sessionId, clientCapabilities: client.capabilities };
 }
 
 function compare(a: string, b: string): number {

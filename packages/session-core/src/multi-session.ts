@@ -82,6 +82,12 @@ export interface SessionOperations {
   /** What each connected backend declared at `initialize`, sorted by workload ID. */
   backendInfo(): readonly BackendInfo[];
   /**
+   * Sends a notification from the client (e.g. `notifications/roots/list_changed`) to every
+   * backend connected here, unchanged. Best effort: a backend that cannot be reached is skipped;
+   * never rejects.
+   */
+  notifyBackends(method: string, params?: Record<string, unknown>): Promise<void>;
+  /**
    * Sends one request (`method`, `params` unchanged, `_meta` included) to the connected backend
    * `workloadId`, within the session's backend request limits, and resolves its result unchanged.
    * When an OpenTelemetry SDK is registered, the request runs in an MCP client span whose context
@@ -339,6 +345,13 @@ export class DefaultMultiSession implements MultiSession {
       const c = this.#connections.get(workloadId);
       return { workloadId, capabilities: c?.capabilities, instructions: c?.instructions };
     });
+  }
+
+  async notifyBackends(method: string, params?: Record<string, unknown>): Promise<void> {
+    if (this.#state === "closed") return;
+    await Promise.allSettled(
+      [...this.#connections.values()].map((c) => c.notify?.(method, params)),
+    );
   }
 
   async request(

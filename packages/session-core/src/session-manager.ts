@@ -509,7 +509,7 @@ export class SessionManager {
     let pending = this.#recovering.get(key);
     if (pending === undefined) {
       pending = (async () => {
-        const connection = await this.#connectWithRetries(workloadId, session.client);
+        const connection = await this.#connectWithRetries(workloadId, session.id, session.client);
         if (connection === undefined) {
           // Gone for good: every replica should see the shorter list. A manager closing
           // meanwhile leaves the stored list alone.
@@ -532,6 +532,7 @@ export class SessionManager {
    */
   async #connectWithRetries(
     workloadId: string,
+    sessionId: string,
     client?: ClientInfoRecord,
   ): Promise<BackendConnection | undefined> {
     const started = performance.now();
@@ -539,7 +540,9 @@ export class SessionManager {
       try {
         return await this.#factory.connectBackend(
           workloadId,
-          client === undefined ? undefined : { clientCapabilities: client.capabilities },
+          client === undefined
+            ? { sessionId }
+            : { sessionId, clientCapabilities: client.capabilities },
         );
       } catch {
         const pause = BackendRecoveryBackoffMs * 2 ** (attempt - 1);
