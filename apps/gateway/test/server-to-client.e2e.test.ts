@@ -5,7 +5,6 @@
  * stdio backend, and a cancellation reaches the backend's tool. The "direct" rows run the same
  * client code and the same checks against the backends themselves: they prove the checks.
  */
-import { waitUntil } from "@vmcp/test-support";
 import { afterAll, afterEach, beforeAll, describe, it } from "vitest";
 import { type LoggedGateway, startLoggedGateway } from "./helpers/in-process.js";
 import {
@@ -13,6 +12,8 @@ import {
   checkEverything,
   checkListChanged,
   checkResourceUpdated,
+  newBackendSessionStreaming,
+  type Target,
   waitForGetStream,
 } from "./helpers/server-to-client-checks.js";
 import {
@@ -25,39 +26,13 @@ import {
   streamingStdioBackend,
 } from "./helpers/streaming-backends.js";
 
-/** How one row reaches a streaming backend. */
-interface Target {
-  readonly backend: StreamingBackend;
-  /** The name the client calls for the backend's tool `name`. */
-  tool(name: string): string;
-  /** Connects a recording client. */
-  open(): Promise<RecordingClient>;
-  /** Resolves once unsolicited notifications can flow to `rc` (every GET stream open). */
-  ready(rc: RecordingClient): Promise<void>;
-}
-
-/** Waits until the HTTP backend holds a GET stream for a session it did not hold before. */
-async function newBackendSessionStreaming(
-  http: StreamingHttpBackend,
-  before: ReadonlySet<string>,
-): Promise<void> {
-  try {
-    await waitUntil(
-      () =>
-        http.backend.sessionIds.some((id) => !before.has(id) && http.backend.openGetStreams.has(id)),
-      10_000,
-      "backend GET stream",
-      25,
-    );
-  } catch {
-    throw new Error(
-      `backend ${http.tag} never got a GET /mcp stream for the new session within 10000 ms (so it cannot send list_changed or resources/updated)`,
-    );
-  }
-}
-
 function rows(targets: () => Record<string, Target>) {
-  for (const row of ["direct HTTP", "direct stdio", "gateway, HTTP backend", "gateway, stdio backend"]) {
+  for (const row of [
+    "direct HTTP",
+    "direct stdio",
+    "gateway, HTTP backend",
+    "gateway, stdio backend",
+  ]) {
     describe(row, () => {
       const target = () => targets()[row] as Target;
       let rc: RecordingClient | undefined;

@@ -1,8 +1,8 @@
 import {
   Agent,
   createServer,
-  type IncomingMessage,
   request as httpRequest,
+  type IncomingMessage,
   type Server,
   type ServerResponse,
 } from "node:http";
@@ -65,7 +65,9 @@ function summarize(body: Buffer): { rpc: string; id?: string | number } {
   }
   const messages = (Array.isArray(parsed) ? parsed : [parsed]) as Array<Record<string, unknown>>;
   const rpc = messages
-    .map((m) => (typeof m.method === "string" ? m.method : "result" in m || "error" in m ? "response" : "?"))
+    .map((m) =>
+      typeof m.method === "string" ? m.method : "result" in m || "error" in m ? "response" : "?",
+    )
     .join(",");
   const first = messages[0];
   const id = messages.length === 1 ? first?.id : undefined;

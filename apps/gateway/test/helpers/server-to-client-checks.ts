@@ -7,6 +7,7 @@ import {
   expectedEverythingAnswers,
   type RecordingClient,
   type StreamingBackend,
+  type StreamingHttpBackend,
   waitForEvent,
 } from "./streaming-backends.js";
 
@@ -18,8 +19,8 @@ export function newKey(label: string): string {
   return `${label}-${randomUUID().slice(0, 8)}`;
 }
 
-function resultText(result: { content?: unknown }): string {
-  const content = (result.content ?? []) as Array<{ text?: string }>;
+function resultText(result: object): string {
+  const content = ("content" in result ? result.content : []) as Array<{ text?: string }>;
   return content.map((c) => c.text ?? "").join("");
 }
 
@@ -53,10 +54,9 @@ export async function checkEverything(rc: RecordingClient, tool: string, tag: st
     { timeout: CallTimeoutMs, onprogress: rc.onprogress },
   );
   expect(result.isError, `${tool} failed: ${resultText(result)}`).not.toBe(true);
-  expect(
-    rc.received.slice(before),
-    `the server-to-client messages of ${tool}, in order`,
-  ).toEqual(expectedEverything(tag, key));
+  expect(rc.received.slice(before), `the server-to-client messages of ${tool}, in order`).toEqual(
+    expectedEverything(tag, key),
+  );
   let answers: unknown = resultText(result);
   try {
     answers = JSON.parse(resultText(result));
@@ -169,4 +169,37 @@ export async function checkResourceUpdated(rc: RecordingClient, tool: string, ta
   await waitForReceived(rc, `notifications/resources/updated for ${uri}`, (r) =>
     r.slice(before).includes(`updated:${uri}`),
   );
+}
+
+/** How one row reaches a streaming backend. */
+export interface Target {
+  readonly backend: StreamingBackend;
+  /** The name the client calls for the backend's tool `name`. */
+  tool(name: string): string;
+  /** Connects a recording client. */
+  open(): Promise<RecordingClient>;
+  /** Resolves once unsolicited notifications can flow to `rc` (every GET stream open). */
+  ready(rc: RecordingClient): Promise<void>;
+}
+
+/** Waits until the HTTP backend holds a GET stream for a session it did not hold before. */
+export async function newBackendSessionStreaming(
+  http: StreamingHttpBackend,
+  before: ReadonlySet<string>,
+): Promise<void> {
+  try {
+    await waitUntil(
+      () =>
+        http.backend.sessionIds.some(
+          (id) => !before.has(id) && http.backend.openGetStreams.has(id),
+        ),
+      10_000,
+      "backend GET stream",
+      25,
+    );
+  } catch {
+    throw new Error(
+      `backend ${http.tag} never got a GET /mcp stream for the new session within 10000 ms (so it cannot send list_changed or resources/updated)`,
+    );
+  }
 }

@@ -164,7 +164,11 @@ export interface RecordingClient {
   /** Whether the client's standalone `GET /mcp` stream is open (a 200 event stream came back). */
   getStreamOpen(): boolean;
   /** Progress notifications of one call go here: pass as `onprogress` of `callTool`. */
-  onprogress(progress: { progress: number; total?: number; message?: string }): void;
+  onprogress(progress: {
+    progress: number;
+    total?: number | undefined;
+    message?: string | undefined;
+  }): void;
   close(): Promise<void>;
 }
 
@@ -173,9 +177,7 @@ function rpcOf(body: unknown): string {
   try {
     const parsed = JSON.parse(body) as unknown;
     const messages = (Array.isArray(parsed) ? parsed : [parsed]) as Array<Record<string, unknown>>;
-    return messages
-      .map((m) => (typeof m.method === "string" ? m.method : "response"))
-      .join(",");
+    return messages.map((m) => (typeof m.method === "string" ? m.method : "response")).join(",");
   } catch {
     return "?";
   }
