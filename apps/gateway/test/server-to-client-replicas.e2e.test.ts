@@ -246,112 +246,145 @@ describe("server-to-client messages across two replicas on Redis, behind a round
   }
 });
 
-describe("a replica killed while a sampling request it relays is outstanding", () => {
-  let redis: RedisServer;
-  let web: StreamingHttpBackend;
-  let replicas: GatewayProcess[] = [];
-  let proxy: RoundRobinProxy;
-  let rc: RecordingClient | undefined;
+for (const kind of ["HTTP", "stdio"] as const) {
+  describe(`a replica killed while a sampling request it relays is outstanding (${kind} backend)`, () => {
+    let redis: RedisServer;
+    let web: StreamingHttpBackend;
+    let pipe: StreamingStdioBackend;
+    let replicas: GatewayProcess[] = [];
+    let proxy: RoundRobinProxy;
+    let rc: RecordingClient | undefined;
+    const backend = (): StreamingBackend => (kind === "HTTP" ? web : pipe);
 
-  beforeAll(async () => {
-    [redis, web] = await Promise.all([startRedisServer(), startStreamingHttpBackend("web")]);
-    const prefix = `vmcp:s2c-kill:${process.pid}:`;
-    replicas = await Promise.all([
-      startReplica(redis, prefix, [`web=${web.url}`]),
-      startReplica(redis, prefix, [`web=${web.url}`]),
-    ]);
-    proxy = await startRoundRobinProxy(replicas.map((r) => r.url));
-  });
-  afterAll(async () => {
-    await rc?.close().catch(() => undefined);
-    await proxy?.close();
-    await Promise.all(replicas.map((r) => r.kill()));
-    await web?.close();
-    await redis?.close();
-  });
-
-  it("the client's answer, posted to the survivor, gets a JSON-RPC error within a bound; the session keeps working there", async () => {
-    rc = await connectRecordingClient({ url: proxy.url });
-    const client = rc;
-    // Touch the session on both replicas first, so the survivor knows it already.
-    await client.client.listTools();
-    await client.client.listTools();
-    proxy.setRouter(answersElsewhere(0));
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
+    beforeAll(async () => {
+      [redis, web] = await Promise.all([startRedisServer(), startStreamingHttpBackend("web")]);
+      pipe = streamingStdioBackend("pipe");
+      const prefix = `vmcp:s2c-kill-${kind}:${process.pid}:`;
+      const flag = kind === "HTTP" ? `web=${web.url}` : pipe.backendFlag;
+      replicas = await Promise.all([
+        startReplica(redis, prefix, [flag]),
+        startReplica(redis, prefix, [flag]),
+      ]);
+      proxy = await startRoundRobinProxy(replicas.map((r) => r.url));
     });
-    client.setSamplingGate(() => released);
-    const key = newKey("kill");
-    // Its response stream dies with replica 0; how the call ends is not what this test is about.
-    void client.client
-      .callTool(
-        { name: "sample", arguments: { key, prompt: "before the kill" } },
+    afterAll(async () => {
+      await rc?.close().catch(() => undefined);
+      await proxy?.close();
+      await Promise.all(replicas.map((r) => r.kill()));
+      await Promise.all([web?.close(), pipe?.close()]);
+      await redis?.close();
+    });
+
+    it("the client's answer, posted to the survivor, gets a JSON-RPC error within a bound; the session keeps working there, notifications included", async () => {
+      const tag = backend().tag;
+      rc = await connectRecordingClient({ url: proxy.url });
+      const client = rc;
+      // Touch the session on both replicas first, so the survivor knows it already.
+      await client.client.listTools();
+      await client.client.listTools();
+      proxy.setRouter(answersElsewhere(0));
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      client.setSamplingGate(() => released);
+      const key = newKey("kill");
+      // Its response stream dies with replica 0; how the call ends is not what this test is about.
+      void client.client
+        .callTool(
+          { name: "sample", arguments: { key, prompt: "before the kill" } },
+          CallToolResultSchema,
+          { timeout: CallTimeoutMs },
+        )
+        .catch(() => undefined);
+      await waitForEvent(backend(), "sample-asked", key);
+      await waitForReceived(client, "the sampling request relayed by replica 0", (r) =>
+        r.includes("sampling:before the kill"),
+      );
+      expect(
+        proxy.requests.filter((r) => r.rpc === "tools/call").at(-1)?.replica,
+        "the sampling call is held by replica 0",
+      ).toBe(0);
+
+      await replicas[0]?.kill();
+      proxy.setDown(0, true);
+      const from = proxy.requests.length;
+      release();
+
+      let answer: ProxiedRequest | undefined;
+      try {
+        await waitUntil(
+          () => {
+            answer = since(proxy, from).find((r) => r.rpc === "response" && r.status !== 0);
+            return answer !== undefined;
+          },
+          10_000,
+          "the answer's HTTP status",
+          25,
+        );
+      } catch {
+        throw new Error(
+          `the client's sampling answer, posted to the survivor, got no HTTP answer within 10000 ms (a hang); proxy saw: ${JSON.stringify(since(proxy, from))}`,
+        );
+      }
+      expect(answer?.replica, "the answer went to the surviving replica").toBe(1);
+      expect(
+        answer?.status,
+        "the survivor refuses an answer nobody waits for",
+      ).toBeGreaterThanOrEqual(400);
+      expect(answer?.body, "the refusal carries a JSON-RPC error").toMatchObject({
+        jsonrpc: "2.0",
+        error: { code: expect.any(Number), message: expect.any(String) },
+      });
+
+      // The session goes on, on the survivor: a plain call, then a whole sampling round trip.
+      client.setSamplingGate(undefined);
+      const who = await client.client.callTool({ name: "whoami" }, CallToolResultSchema, {
+        timeout: CallTimeoutMs,
+      });
+      expect(resultText(who), "whoami through the survivor").toMatch(new RegExp(`^${tag}:\\d+$`));
+      const again = newKey("after-kill");
+      const sampled = await client.client.callTool(
+        { name: "sample", arguments: { key: again, prompt: "after the kill" } },
         CallToolResultSchema,
         { timeout: CallTimeoutMs },
-      )
-      .catch(() => undefined);
-    await waitForEvent(web, "sample-asked", key);
-    await waitForReceived(client, "the sampling request relayed by replica 0", (r) =>
-      r.includes("sampling:before the kill"),
-    );
-    expect(
-      proxy.requests.filter((r) => r.rpc === "tools/call").at(-1)?.replica,
-      "the sampling call is held by replica 0",
-    ).toBe(0);
+      );
+      expect(resultText(sampled), "a sampling round trip on the survivor").toBe(
+        "sampled: after the kill",
+      );
+      expect((await waitForEvent(backend(), "sample-answered", again)).detail).toBe(
+        "sampled: after the kill",
+      );
 
-    await replicas[0]?.kill();
-    proxy.setDown(0, true);
-    const from = proxy.requests.length;
-    release();
-
-    let answer: ProxiedRequest | undefined;
-    try {
+      // Unsolicited notifications keep flowing: the client's GET stream comes back on the
+      // survivor, and (HTTP) the survivor holds the backend's GET stream, which replica 0 held
+      // or shared, so list_changed is not lost (ToolHive #5748).
       await waitUntil(
-        () => {
-          answer = since(proxy, from).find((r) => r.rpc === "response" && r.status !== 0);
-          return answer !== undefined;
-        },
-        10_000,
-        "the answer's HTTP status",
+        () =>
+          since(proxy, from).some(
+            (r) => r.httpMethod === "GET" && r.replica === 1 && r.status === 200,
+          ),
+        15_000,
+        "the client's GET stream reopened on the survivor",
         25,
-      );
-    } catch {
-      throw new Error(
-        `the client's sampling answer, posted to the survivor, got no HTTP answer within 10000 ms (a hang); proxy saw: ${JSON.stringify(since(proxy, from))}`,
-      );
-    }
-    expect(answer?.replica, "the answer went to the surviving replica").toBe(1);
-    expect(
-      answer?.status,
-      "the survivor refuses an answer nobody waits for",
-    ).toBeGreaterThanOrEqual(400);
-    expect(answer?.body, "the refusal carries a JSON-RPC error").toMatchObject({
-      jsonrpc: "2.0",
-      error: { code: expect.any(Number), message: expect.any(String) },
+      ).catch(() => {
+        throw new Error(
+          `the client's GET /mcp stream did not reopen on the survivor within 15000 ms; proxy saw: ${JSON.stringify(since(proxy, from).filter((r) => r.httpMethod === "GET"))}`,
+        );
+      });
+      if (kind === "HTTP") {
+        await waitUntil(() => web.backend.openGetStreams.size > 0, 10_000, "", 25).catch(() => {
+          throw new Error(
+            "after replica 0 died, no replica held the HTTP backend's GET stream within 10000 ms: the backend's list_changed and resources/updated would be lost",
+          );
+        });
+      }
+      await checkListChanged(client, "change-lists", tag);
+      await checkResourceUpdated(client, "touch", tag);
+      expect(
+        since(proxy, from).every((r) => r.replica === 1),
+        "everything after the kill was served by the survivor",
+      ).toBe(true);
     });
-
-    // The session goes on, on the survivor: a plain call, then a whole sampling round trip.
-    client.setSamplingGate(undefined);
-    const who = await client.client.callTool({ name: "whoami" }, CallToolResultSchema, {
-      timeout: CallTimeoutMs,
-    });
-    expect(resultText(who), "whoami through the survivor").toBe(`web:${process.pid}`);
-    const again = newKey("after-kill");
-    const sampled = await client.client.callTool(
-      { name: "sample", arguments: { key: again, prompt: "after the kill" } },
-      CallToolResultSchema,
-      { timeout: CallTimeoutMs },
-    );
-    expect(resultText(sampled), "a sampling round trip on the survivor").toBe(
-      "sampled: after the kill",
-    );
-    expect((await waitForEvent(web, "sample-answered", again)).detail).toBe(
-      "sampled: after the kill",
-    );
-    expect(
-      since(proxy, from).every((r) => r.replica === 1),
-      "everything after the kill was served by the survivor",
-    ).toBe(true);
   });
-});
+}
