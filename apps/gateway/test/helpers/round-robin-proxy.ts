@@ -32,6 +32,8 @@ export interface ProxiedRequest {
   body?: unknown;
   /** When the response's headers came back (performance.now() ms). */
   headersAt?: number;
+  /** Whether the exchange is over (the response ended, or either side closed). */
+  closed: boolean;
 }
 
 /** Picks the replica for one request; `undefined` leaves it to strict alternation. */
@@ -115,6 +117,7 @@ export async function startRoundRobinProxy(replicas: readonly string[]): Promise
       ...what,
       status: 0,
       contentType: "",
+      closed: false,
     };
     requests.push(record);
     const target = targets[replica] as URL;
@@ -157,6 +160,7 @@ export async function startRoundRobinProxy(replicas: readonly string[]): Promise
       },
     );
     res.on("close", () => {
+      record.closed = true;
       if (!res.writableFinished) upstream.destroy();
     });
     upstream.on("error", (error) => {
