@@ -61,8 +61,8 @@ function errorText(error: unknown): string {
  * prefixes what it sends, so two of them are told apart). Tools:
  * - `everything` (`{ key }`): {@link StreamingProgressSteps} progress notifications with the
  *   caller's `progressToken`, {@link StreamingLogCount} log messages, then in turn
- *   `sampling/createMessage`, `elicitation/create` in form mode, in URL mode, and `roots/list`,
- *   all related to the call (so they travel on its response stream); answers one JSON text
+ *   `sampling/createMessage`, `elicitation/create` in form mode, in URL mode (then, once
+ *   accepted, `notifications/elicitation/complete`), and `roots/list`, all related to the call (so they travel on its response stream); answers one JSON text
  *   `{sampling, form, url, roots}` with what the client answered each (or `error ...`);
  * - `progress` (`{ steps, key? }`): `steps` progress notifications, then `done <steps>`;
  * - `sample` (`{ key, prompt }`): one sampling request; answers the sampled text;
@@ -201,6 +201,13 @@ export function makeStreamingServer(
           ask,
         );
         answers.url = { action: url.action };
+        if (url.action === "accept") {
+          // The out-of-band step is done at once: say so, as a URL-mode server does.
+          await extra.sendNotification({
+            method: "notifications/elicitation/complete",
+            params: { elicitationId: `${tag}-${key}` },
+          });
+        }
       } catch (error) {
         answers.url = errorText(error);
       }

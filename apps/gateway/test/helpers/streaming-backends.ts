@@ -9,6 +9,7 @@ import {
   type ClientCapabilities,
   CreateMessageRequestSchema,
   type CreateMessageResult,
+  ElicitationCompleteNotificationSchema,
   ElicitRequestSchema,
   type ElicitResult,
   ListRootsRequestSchema,
@@ -151,7 +152,7 @@ export interface RecordingClient {
   /**
    * Everything received, in order, as comparable text: `progress:<n>/<total>:<message>`,
    * `log:<level>:<logger>:<data>`, `sampling:<text>`, `elicit-form:<message>`,
-   * `elicit-url:<message>:<url>:<elicitationId>`, `roots`, `tools/list_changed`,
+   * `elicit-url:<message>:<url>:<elicitationId>`, `elicit-complete:<elicitationId>`, `roots`, `tools/list_changed`,
    * `prompts/list_changed`, `resources/list_changed`, `updated:<uri>`.
    */
   readonly received: string[];
@@ -227,6 +228,9 @@ export async function connectRecordingClient(target: ClientTarget): Promise<Reco
   client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
     received.push(`log:${n.params.level}:${n.params.logger ?? ""}:${String(n.params.data)}`);
   });
+  client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => {
+    received.push(`elicit-complete:${n.params.elicitationId}`);
+  });
   client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
     received.push("tools/list_changed");
   });
@@ -300,6 +304,7 @@ export function expectedEverything(tag: string, key: string): string[] {
     `sampling:${tag} asks`,
     `elicit-form:${tag} form`,
     `elicit-url:${tag} url:https://consent.example.com/${tag}:${tag}-${key}`,
+    `elicit-complete:${tag}-${key}`,
     "roots",
   ];
 }
