@@ -8,6 +8,7 @@
  * keeps working on the survivor. The "direct" rows put the same proxy in front of the backend
  * itself (both "replicas" are the backend): they prove the proxy, the client and the checks.
  */
+import { readFileSync } from "node:fs";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
 import { waitUntil } from "@vmcp/test-support";
@@ -275,7 +276,19 @@ for (const kind of ["HTTP", "stdio"] as const) {
     afterAll(async () => {
       await rc?.close().catch(() => undefined);
       await proxy?.close();
-      await Promise.all(replicas.map((r) => r.kill()));
+      // The survivor stops its own stdio backends; the killed replica's one is killed here.
+      await Promise.all(replicas.map((r) => r.stop()));
+      for (const pid of new Set(pipe?.events().map((e) => e.pid))) {
+        try {
+          // Only this suite's own backend process (a pid may have been reused since).
+          const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+          if (pipe !== undefined && cmdline.includes(pipe.args.at(-1) ?? "")) {
+            process.kill(pid, "SIGKILL");
+          }
+        } catch {
+          // already gone
+        }
+      }
       await Promise.all([web?.close(), pipe?.close()]);
       await redis?.close();
     });
