@@ -25,6 +25,7 @@ export {
   DefaultBackendRetryWaitMs,
 } from "./backend-retry.js";
 export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
+export { checkBusMessage, warnBusHandlerError } from "./bus-input.js";
 export {
   type AggregateCapabilitiesOptions,
   aggregateCapabilities,

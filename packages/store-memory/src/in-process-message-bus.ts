@@ -2,11 +2,12 @@ import {
   assertValidSessionId,
   BusClosedError,
   type BusMessageHandler,
-  BusMessageTooLargeError,
   type BusSubscription,
   BusUnavailableError,
+  checkBusMessage,
   DefaultMaxBusMessageBytes,
   type SessionMessageBus,
+  warnBusHandlerError,
 } from "@vmcp/session-core";
 
 /** The default bound on messages published but not yet delivered: 10,000. */
@@ -63,20 +64,13 @@ export class InProcessMessageBus implements SessionMessageBus {
       "maxPendingMessages",
       options.maxPendingMessages ?? DefaultMaxPendingMessages,
     );
-    this.#onHandlerError =
-      options.onHandlerError ??
-      ((error, sessionId) =>
-        process.emitWarning(
-          `a message bus handler for session ${JSON.stringify(sessionId)} threw: ${String(error)}`,
-        ));
+    this.#onHandlerError = options.onHandlerError ?? warnBusHandlerError;
   }
 
   async publish(sessionId: string, message: string): Promise<void> {
     assertValidSessionId(sessionId);
     if (this.#closed) throw new BusClosedError();
-    const bytes = Buffer.byteLength(message, "utf8");
-    if (bytes > this.#maxMessageBytes)
-      throw new BusMessageTooLargeError(bytes, this.#maxMessageBytes);
+    checkBusMessage(message, this.#maxMessageBytes);
     const subscribers = this.#subscribers.get(sessionId);
     if (subscribers === undefined) return;
     if (this.#pending.length + subscribers.size > this.#maxPending) {

@@ -2,12 +2,13 @@ import {
   assertValidSessionId,
   BusClosedError,
   type BusMessageHandler,
-  BusMessageTooLargeError,
   type BusSubscription,
   BusUnavailableError,
+  checkBusMessage,
   DefaultBusTimeoutMs,
   DefaultMaxBusMessageBytes,
   type SessionMessageBus,
+  warnBusHandlerError,
 } from "@vmcp/session-core";
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { beforeDeadline, ReadyGate } from "./bus-bounds.js";
@@ -141,12 +142,7 @@ export class RedisMessageBus implements SessionMessageBus {
       options.maxPendingPublishes ?? DefaultMaxPendingPublishes,
     );
     this.#channels = new BusChannels(options.keyPrefix);
-    this.#onHandlerError =
-      options.onHandlerError ??
-      ((error, sessionId) =>
-        process.emitWarning(
-          `a message bus handler for session ${JSON.stringify(sessionId)} threw: ${String(error)}`,
-        ));
+    this.#onHandlerError = options.onHandlerError ?? warnBusHandlerError;
     const { client, owned } = resolveClient(options, timeoutMs);
     this.#client = client;
     this.#owned = owned;
@@ -178,10 +174,7 @@ export class RedisMessageBus implements SessionMessageBus {
   async publish(sessionId: string, message: string): Promise<void> {
     assertValidSessionId(sessionId);
     this.#checkOpen();
-    const bytes = Buffer.byteLength(message, "utf8");
-    if (bytes > this.#maxMessageBytes) {
-      throw new BusMessageTooLargeError(bytes, this.#maxMessageBytes);
-    }
+    checkBusMessage(message, this.#maxMessageBytes);
     if (this.#pending >= this.#maxPending) {
       throw new BusUnavailableError(
         `the Redis message bus has ${this.#pending} publishes waiting for Redis (bound ${this.#maxPending})`,
