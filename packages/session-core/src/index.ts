@@ -142,6 +142,6 @@ export {
   mcpTarget,
   SessionInstrumentNames,
   TelemetryScope,
-} from "./telemetry.js";
+} from "./telemetry-names.js";
 export { exposeNames, ToolNameSeparator, type ToolNaming } from "./tool-naming.js";
 export { DefaultTtlSlideGranularityMs } from "./ttl-slide.js";

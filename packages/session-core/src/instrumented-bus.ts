@@ -1,4 +1,4 @@
-import { context, SpanKind, trace } from "@opentelemetry/api";
+import { context, SpanKind, trace } from "./otel-api.js";
 import type {
   BusMessageHandler,
   BusSubscription,

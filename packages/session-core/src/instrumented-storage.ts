@@ -1,4 +1,5 @@
-import { type Attributes, context, SpanKind, trace } from "@opentelemetry/api";
+import type { Attributes } from "@opentelemetry/api";
+import { context, SpanKind, trace } from "./otel-api.js";
 import type { NewSession, SessionPatch, SessionRecord } from "./session-record.js";
 import type { ListOptions, LoadOptions, SessionStorage, UpdateOptions } from "./session-storage.js";
 import { errorType, failSpan, sessionInstruments, sessionTracer } from "./telemetry.js";

@@ -7,7 +7,6 @@ import type {
   ServerCapabilities,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import { context } from "@opentelemetry/api";
 import { withBackend, withoutBackend } from "@vmcp/session-keys";
 import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
 import type { ClientInfoRecord } from "./client-info.js";
@@ -25,6 +24,7 @@ import {
   UnknownToolError,
 } from "./errors.js";
 import { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
+import { context } from "./otel-api.js";
 import type { SessionMetadata } from "./session-record.js";
 import { traceBackendCall } from "./telemetry.js";
 import { exposeNames, type ToolNaming } from "./tool-naming.js";

@@ -1,65 +1,45 @@
-import {
-  type Attributes,
-  type Context,
-  type Counter,
-  context,
-  type Histogram,
-  type Meter,
-  type MeterProvider,
-  metrics,
-  type ObservableUpDownCounter,
-  propagation,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type Tracer,
-  trace,
+import type {
+  Attributes,
+  Context,
+  Counter,
+  Histogram,
+  ObservableUpDownCounter,
+  Span,
 } from "@opentelemetry/api";
 import { errorCodeOf } from "@vmcp/session-keys";
+import {
+  context,
+  metrics,
+  propagation,
+  type SessionMeter,
+  type SessionMeterProvider,
+  type SessionTracer,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "./otel-api.js";
+import {
+  McpDurationBucketsSeconds,
+  mcpTarget,
+  SessionInstrumentNames,
+  TelemetryScope,
+} from "./telemetry-names.js";
 
 /**
- * Tracing and metrics of the session layer, on `@opentelemetry/api` only: every call here is a
- * no-op until the application registers an OpenTelemetry SDK (the gateway does with `--tracing`
- * and `--metrics`). Internal except for the names re-exported from `index.ts`.
+ * Tracing and metrics of the session layer, on `@opentelemetry/api` only (through `otel-api.ts`,
+ * which stands in a no-op when the optional API is not installed): every call here is a no-op
+ * until the application registers an OpenTelemetry SDK (the gateway does with `--tracing` and
+ * `--metrics`). Internal; the public names are in `telemetry-names.ts`.
  */
-
-/** The instrumentation scope of every span and instrument session-core makes. */
-export const TelemetryScope = "@vmcp/session-core";
-
-/**
- * Bucket boundaries, seconds, that the OpenTelemetry MCP semantic conventions give for
- * `mcp.*.operation.duration` and `mcp.*.session.duration`; used for every duration histogram here.
- */
-export const McpDurationBucketsSeconds: readonly number[] = [
-  0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300,
-];
 
 /** Storage operations get a finer start: a Redis round trip is well under 10 ms. */
 const StorageBucketsSeconds: readonly number[] = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
-/** The name of every instrument session-core records (see the session-core README). */
-export const SessionInstrumentNames = {
-  clientOperationDuration: "mcp.client.operation.duration",
-  serverSessionDuration: "mcp.server.session.duration",
-  sessionsCreated: "vmcp.sessions.created",
-  sessionsRestored: "vmcp.sessions.restored",
-  sessionsEvicted: "vmcp.sessions.evicted",
-  sessionsTerminated: "vmcp.sessions.terminated",
-  sessionsLive: "vmcp.sessions.live",
-  restoreDuration: "vmcp.session.restore.duration",
-  storageDuration: "vmcp.storage.operation.duration",
-  storageErrors: "vmcp.storage.errors",
-  backendConnectFailures: "vmcp.backend.connect.failures",
-  busPublished: "vmcp.bus.messages.published",
-  busDelivered: "vmcp.bus.messages.delivered",
-  busErrors: "vmcp.bus.errors",
-} as const;
-
 /** The instruments, made from the meter provider registered when they were first asked for. */
 export interface SessionInstruments {
-  readonly meter: Meter;
+  readonly meter: SessionMeter;
   readonly clientOperationDuration: Histogram;
   readonly serverSessionDuration: Histogram;
   readonly sessionsCreated: Counter;
@@ -76,7 +56,7 @@ export interface SessionInstruments {
   readonly busErrors: Counter;
 }
 
-let cached: { provider: MeterProvider; instruments: SessionInstruments } | undefined;
+let cached: { provider: SessionMeterProvider; instruments: SessionInstruments } | undefined;
 
 /**
  * The session-layer instruments of the meter provider registered now. A provider registered
@@ -90,7 +70,7 @@ export function sessionInstruments(): SessionInstruments {
   return cached.instruments;
 }
 
-function makeInstruments(meter: Meter): SessionInstruments {
+function makeInstruments(meter: SessionMeter): SessionInstruments {
   const n = SessionInstrumentNames;
   const seconds = (name: string, description: string, buckets = McpDurationBucketsSeconds) =>
     meter.createHistogram(name, {
@@ -151,7 +131,7 @@ function makeInstruments(meter: Meter): SessionInstruments {
 }
 
 /** The tracer of session-core (a no-op until an SDK registers a tracer provider). */
-export function sessionTracer(): Tracer {
+export function sessionTracer(): SessionTracer {
   return trace.getTracer(TelemetryScope);
 }
 
@@ -212,18 +192,6 @@ export interface BackendCallInfo {
 
 /** The three context keys the MCP conventions carry unprefixed in `params._meta`. */
 const MetaPropagationKeys = ["traceparent", "tracestate", "baggage"] as const;
-
-/** The low-cardinality target of a request (a tool or prompt name), if it has one. */
-export function mcpTarget(
-  method: string,
-  params: Record<string, unknown> | undefined,
-): { attribute: "gen_ai.tool.name" | "gen_ai.prompt.name"; name: string } | undefined {
-  const name = params?.name;
-  if (typeof name !== "string") return undefined;
-  if (method === "tools/call") return { attribute: "gen_ai.tool.name", name };
-  if (method === "prompts/get") return { attribute: "gen_ai.prompt.name", name };
-  return undefined;
-}
 
 /**
  * Sends one backend request inside an MCP client span (`{mcp.method.name} {target}`, kind
