@@ -26,7 +26,9 @@ export interface ConsumerProject {
 /**
  * Creates a project in `dir` (which must lie outside the workspace) that depends on every packed
  * package by its tarball, on the peers a user brings (`ioredis`, and the optional
- * `@modelcontextprotocol/sdk` for `McpBackendConnector`), on `@types/node` and on every
+ * `@modelcontextprotocol/sdk` for `McpBackendConnector` and `@opentelemetry/api` for tracing: this
+ * project is an application that traces; the install-weight test covers one without), on
+ * `@types/node` and on every
  * third-party package a README example imports (at the workspace's ranges); installs it with
  * plain `npm install` from the tarballs and the registry; writes the README examples to
  * src/readme/ and compiles everything with the workspace's `tsc`.
@@ -44,7 +46,12 @@ export async function createConsumerProject(
   }
   const dependencies: Record<string, string> = {};
   for (const pkg of packed) dependencies[pkg.manifest.name] = `file:${pkg.tarball}`;
-  const thirdParty = new Set(["ioredis", "@modelcontextprotocol/sdk", "@types/node"]);
+  const thirdParty = new Set([
+    "ioredis",
+    "@modelcontextprotocol/sdk",
+    "@opentelemetry/api",
+    "@types/node",
+  ]);
   for (const example of examples) {
     for (const name of importedPackages(example.code)) {
       if (!name.startsWith("@vmcp/")) thirdParty.add(name);

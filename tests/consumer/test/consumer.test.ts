@@ -103,6 +103,20 @@ describe("@vmcp/store-memory on its own", () => {
   });
 });
 
+describe("an application with @opentelemetry/api installed (session-core's optional peer)", () => {
+  it("session-core records its spans into the tracer provider the application registers", async () => {
+    // Without NODE_PATH (pnpm's bin shims point it at the workspace): only the project resolves.
+    const { stdout, loaded } = await runLogged(["dist/traced.js"], { NODE_PATH: "" });
+    expect(lastJsonLine(stdout)).toEqual({
+      spans: ["vmcp.storage.create", "vmcp.storage.load", "vmcp.storage.delete"],
+    });
+    // One copy of the API, the one the application installed.
+    const api = loaded.filter((path) => path.includes("/@opentelemetry/api/"));
+    expect(api.length).toBeGreaterThan(0);
+    expect(api.filter((path) => !path.startsWith(installed("@opentelemetry/api")))).toEqual([]);
+  });
+});
+
 describe("a program that swaps the store by configuration", () => {
   it("VMCP_STORE=memory: keeps the session in the process, loads neither ioredis nor the SDK", async () => {
     const id = `swap-memory-${randomUUID()}`;

@@ -1,10 +1,11 @@
 /**
  * What a user of the storage contract and the memory store installs: `npm i @vmcp/session-core
  * @vmcp/store-memory` (here from the packed tarballs, with the session-keys tarball standing in
- * for the registry copy) brings those, `@vmcp/session-keys`, `lru-cache` and `@opentelemetry/api`
- * (no dependencies of its own; tracing and metrics are no-ops until an application registers an
- * SDK), nothing else: the MCP SDK is an optional peer of session-core, so no HTTP framework, no
- * validator, no zod. The connector, used without the SDK, says which package to install.
+ * for the registry copy) brings those, `@vmcp/session-keys` and `lru-cache`, nothing else: the MCP
+ * SDK and `@opentelemetry/api` are optional peers of session-core, so no HTTP framework, no
+ * validator, no zod, no tracing API. Sessions work there (tracing is a no-op stand-in), the
+ * declarations name no OpenTelemetry type, and the connector, used without the SDK, says which
+ * package to install.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -66,9 +67,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("a contract-plus-memory-store install", () => {
-  it("installs exactly session-core, session-keys, store-memory, lru-cache and @opentelemetry/api", () => {
-    expect(installedPackages(join(dir, "node_modules"))).toEqual([
-      "@opentelemetry/api",
+  it("installs exactly session-core, session-keys, store-memory and lru-cache", () => {
+    const installed = installedPackages(join(dir, "node_modules"));
+    expect(installed).not.toContain("@opentelemetry/api");
+    expect(installed).toEqual([
       "@vmcp/session-core",
       "@vmcp/session-keys",
       "@vmcp/store-memory",
@@ -106,7 +108,41 @@ console.log(JSON.stringify({ loaded, code: errorCodeOf(error), name: error?.name
     });
   });
 
-  it("type-checks a contract-plus-memory-store program with skipLibCheck; without it only the SDK's types are missing", async () => {
+  it("runs a session manager over the memory store without @opentelemetry/api", async () => {
+    writeFileSync(
+      join(dir, "manager.mjs"),
+      `import { createRequire } from "node:module";
+import { instrumentBus, MultiSessionFactory, SessionManager } from "@vmcp/session-core";
+import { MemoryStorage } from "@vmcp/store-memory";
+const manager = new SessionManager({
+  storage: new MemoryStorage(),
+  factory: new MultiSessionFactory({ backends: [] }),
+});
+const session = await manager.create();
+const found = (await manager.get(session.id))?.id === session.id;
+const terminated = await manager.terminate(session.id);
+await manager.close();
+const bus = instrumentBus({ publish: async () => {}, subscribe: async () => ({ unsubscribe: async () => {} }), close: async () => {} });
+await bus.publish(session.id, "{}");
+const loaded = Object.keys(createRequire(import.meta.url).cache).filter((file) => file.includes("@opentelemetry"));
+console.log(JSON.stringify({ found, terminated, loaded }));
+`,
+    );
+    // Without NODE_PATH: pnpm's bin shims (vitest's among them) point it at the workspace's
+    // hoisted packages, where require() (unlike import) would find the workspace's API copy.
+    const { stdout } = await runCommand(process.execPath, ["manager.mjs"], {
+      cwd: dir,
+      timeoutMs: 30_000,
+      env: { NODE_PATH: "" },
+    });
+    expect(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}")).toEqual({
+      found: true,
+      terminated: true,
+      loaded: [],
+    });
+  });
+
+  it("type-checks a contract-plus-memory-store program with skipLibCheck; without it only the SDK's types are missing (none of @opentelemetry/api)", async () => {
     mkdirSync(join(dir, "src"), { recursive: true });
     writeFileSync(
       join(dir, "src", "store.ts"),

@@ -22,7 +22,7 @@ const extraExports: Record<string, Record<string, unknown>> = {
 
 const expectedPeers: Record<string, readonly string[]> = {
   "session-keys": [],
-  "session-core": ["@modelcontextprotocol/sdk"],
+  "session-core": ["@modelcontextprotocol/sdk", "@opentelemetry/api"],
   "store-memory": ["@vmcp/session-core"],
   "store-redis": ["@vmcp/session-core", "ioredis"],
   "storage-test-suite": ["@vmcp/session-core"],
