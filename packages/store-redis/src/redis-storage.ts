@@ -39,6 +39,7 @@ import {
   TouchScript,
   UpdateScript,
 } from "./scripts.js";
+import { WriteCoalescer } from "./write-coalescing.js";
 
 /** The script commands the storage defines on its client (one EVALSHA each). */
 interface SessionScripts {
@@ -106,6 +107,8 @@ export class RedisStorage implements SessionStorage {
   };
   #ready: Promise<void> | undefined;
   #closed = false;
+  /** Sends the commands of one event-loop turn in one socket write. */
+  readonly #coalescer = new WriteCoalescer();
   /** Stops reconnecting the owned standalone or Sentinel clients after an unexpected `end`. */
   readonly #stopReviving: Array<() => void> = [];
 
@@ -374,6 +377,7 @@ export class RedisStorage implements SessionStorage {
       // (commandTimeout, no offline queue, no resend): no second timer needed.
       let sent: Promise<R>;
       try {
+        this.#holdWrites(client);
         sent = send(client);
       } catch (error) {
         return Promise.reject(toStorageError(error, operation, sessionId));
@@ -395,10 +399,10 @@ export class RedisStorage implements SessionStorage {
     const client = this.#client;
     const attempt =
       client.status === "ready"
-        ? send(client)
+        ? this.#sendCoalesced(client, send)
         : this.#whenReady().then(() => {
             this.#checkOpen();
-            return send(client);
+            return this.#sendCoalesced(client, send);
           });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -417,6 +421,23 @@ export class RedisStorage implements SessionStorage {
       clearTimeout(timer);
     }
     return decode === undefined ? (reply as unknown as T) : decode(reply);
+  }
+
+  #sendCoalesced<R>(
+    client: ScriptedClient,
+    send: (client: ScriptedClient) => Promise<R>,
+  ): Promise<R> {
+    this.#holdWrites(client);
+    return send(client);
+  }
+
+  /**
+   * Holds a standalone or Sentinel client's socket writes for the rest of this turn, so the
+   * commands of many callers leave a few at a time (see {@link WriteCoalescer}). A Cluster
+   * client writes to one socket per node and is left as it is (its auto-pipelining batches).
+   */
+  #holdWrites(client: ScriptedClient): void {
+    if (!isCluster(client)) this.#coalescer.hold(client.stream);
   }
 
   /** Resolves when the client is ready; the caller's bound limits the wait. */

@@ -87,6 +87,45 @@ describe("key layout and native TTL", () => {
   });
 });
 
+describe("socket writes", () => {
+  it("sends the commands of many callers in one turn in a few socket writes, each its own request", async () => {
+    const client = new Redis(server.url);
+    const storage = new RedisStorage({ client, keyPrefix: uniquePrefix("coalesce") });
+    try {
+      const ids = Array.from({ length: 32 }, (_, i) => `s${i}`);
+      for (const id of ids) await storage.create({ id, metadata: { id } });
+      // Count what reaches the socket: one _write or _writev call per system call's worth.
+      const stream = client.stream as unknown as {
+        _write: (...args: unknown[]) => unknown;
+        _writev?: (...args: unknown[]) => unknown;
+      };
+      let writes = 0;
+      const write = stream._write;
+      const writev = stream._writev;
+      stream._write = function (this: unknown, ...args: unknown[]) {
+        writes++;
+        return write.apply(this, args);
+      };
+      if (writev !== undefined) {
+        stream._writev = function (this: unknown, ...args: unknown[]) {
+          writes++;
+          return writev.apply(this, args);
+        };
+      }
+      const records = await Promise.all(ids.map((id) => storage.load(id)));
+      stream._write = write;
+      if (writev !== undefined) stream._writev = writev;
+      expect(records.map((record) => record?.metadata)).toEqual(ids.map((id) => ({ id })));
+      // 32 loads made in one turn: at most 8 commands per write, not one write per command.
+      expect(writes).toBeGreaterThanOrEqual(4);
+      expect(writes).toBeLessThanOrEqual(5);
+    } finally {
+      await storage.close();
+      client.disconnect();
+    }
+  });
+});
+
 describe("one round trip per operation", () => {
   /** Commands the scripts run inside Redis (counted by commandstats too, but not sent by us). */
   const insideScripts = new Set([
