@@ -1,5 +1,5 @@
 /**
- * @vmcp/store-redis: a `SessionStorage` on Redis through ioredis, for many gateway replicas
+ * @vmcp/store-redis: a `SessionStorage` on Redis through ioredis or node-redis, for many gateway replicas
  * sharing sessions. Standalone, Sentinel and Cluster; native TTL; one round trip per operation;
  * typed, bounded failures.
  * @packageDocumentation
@@ -9,6 +9,13 @@ export {
   WriteNotReplicatedError,
 } from "./durability.js";
 export { DefaultKeyPrefix } from "./key-layout.js";
+export type {
+  NodeRedisClient,
+  NodeRedisCluster,
+  NodeRedisConnection,
+  NodeRedisSentinel,
+} from "./node-redis-client.js";
+export { RedisClientMissingError } from "./redis-client-missing.js";
 export {
   DefaultListBatchSize,
   DefaultTimeoutMs,
