@@ -99,6 +99,11 @@ async function throughputRows(server: RedisServer): Promise<{ ops: RatioRow[]; c
   await nodeRedis.connect();
   const keyv = createKeyv(server.url);
   const storage = new RedisStorage({ url: server.url, keyPrefix: Prefix });
+  // The same storage over a node-redis client of its own (the application's, as a user passes it).
+  const nodeRedisOwn = createClient({ url: server.url });
+  nodeRedisOwn.on("error", () => undefined);
+  await nodeRedisOwn.connect();
+  const storageNodeRedis = new RedisStorage({ client: nodeRedisOwn, keyPrefix: Prefix });
   try {
     for (let i = 0; i < Sessions; i++) {
       const metadata = sampleSessionMetadata(i);
@@ -112,6 +117,7 @@ async function throughputRows(server: RedisServer): Promise<{ ops: RatioRow[]; c
     const loads = await measureContenders(
       [
         { name: "storage", op: (i) => storage.load(idOf(n(i))) },
+        { name: "storage (node-redis)", op: (i) => storageNodeRedis.load(idOf(n(i))) },
         { name: "keyv", op: (i) => keyv.get(rawKey(n(i))) },
         {
           name: "node-redis",
@@ -137,6 +143,10 @@ async function throughputRows(server: RedisServer): Promise<{ ops: RatioRow[]; c
         {
           name: "storage",
           op: (i) => storage.update(idOf(n(i)), { set: sampleSessionMetadata(n(i)) }),
+        },
+        {
+          name: "storage (node-redis)",
+          op: (i) => storageNodeRedis.update(idOf(n(i)), { set: sampleSessionMetadata(n(i)) }),
         },
         {
           name: "keyv",
@@ -171,18 +181,24 @@ async function throughputRows(server: RedisServer): Promise<{ ops: RatioRow[]; c
       ["load", loads, "RedisStorage.load"],
       ["update", updates, "RedisStorage.update"],
     ] as const) {
-      const subject = results.get("storage");
-      for (const [peer, loadName, updateName, aim] of peers) {
-        const baseline = results.get(peer);
-        const name = `${operation}, ${Concurrency} callers (${verb} vs ${operation === "load" ? loadName : updateName})`;
-        ops.push({
-          name,
-          value: subject?.opsPerSec ?? Number.NaN,
-          baseline: baseline?.opsPerSec ?? Number.NaN,
-          unit: "ops/s",
-          aim: { atLeast: aim },
-        });
-        cpu.push({ name, value: cpuOf(subject), baseline: cpuOf(baseline), unit: "µs/op" });
+      for (const [subjectName, client, peerNames] of [
+        ["storage (node-redis)", "node-redis", ["keyv", "node-redis"]],
+        ["storage", "ioredis", ["keyv", "ioredis"]],
+      ] as const) {
+        const subject = results.get(subjectName);
+        for (const [peer, loadName, updateName, aim] of peers) {
+          if (!(peerNames as readonly string[]).includes(peer)) continue;
+          const baseline = results.get(peer);
+          const name = `${operation}, ${Concurrency} callers (${verb} on ${client} vs ${operation === "load" ? loadName : updateName})`;
+          ops.push({
+            name,
+            value: subject?.opsPerSec ?? Number.NaN,
+            baseline: baseline?.opsPerSec ?? Number.NaN,
+            unit: "ops/s",
+            aim: { atLeast: aim },
+          });
+          cpu.push({ name, value: cpuOf(subject), baseline: cpuOf(baseline), unit: "µs/op" });
+        }
       }
     }
     for (const [operation, results] of [
@@ -202,6 +218,8 @@ async function throughputRows(server: RedisServer): Promise<{ ops: RatioRow[]; c
     nodeRedis.destroy();
     await keyv.disconnect();
     await storage.close();
+    await storageNodeRedis.close();
+    nodeRedisOwn.destroy();
   }
 }
 

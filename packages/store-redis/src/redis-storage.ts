@@ -15,6 +15,7 @@ import {
   StorageClosedError,
   type UpdateOptions,
 } from "@vmcp/session-core";
+import { CallDeadlines } from "./call-deadlines.js";
 import { listClusterKeys } from "./cluster-listing.js";
 import { resolveDurability } from "./durability.js";
 import { KeyLayout } from "./key-layout.js";
@@ -57,6 +58,8 @@ export class RedisStorage implements SessionStorage {
     this.#lastError = error;
   };
   #closed = false;
+  /** The bound of calls the client does not bound itself. */
+  readonly #deadlines: CallDeadlines;
 
   /**
    * @throws {TypeError} when not exactly one connection source is given, or the key prefix holds
@@ -71,6 +74,7 @@ export class RedisStorage implements SessionStorage {
     }
     this.#layout = new KeyLayout(options.keyPrefix);
     this.#timeoutMs = timeoutMs;
+    this.#deadlines = new CallDeadlines(timeoutMs);
     this.#now = options.now ?? Date.now;
     const durability = resolveDurability(options.durability, timeoutMs);
     this.#durable = durability !== undefined;
@@ -283,8 +287,11 @@ export class RedisStorage implements SessionStorage {
     return this.#runBounded(operation, sessionId, send, decode);
   }
 
-  /** {@link #run} with its own timer: waiting for a connection, or a client that is not ours. */
-  async #runBounded<R, T>(
+  /**
+   * {@link #run} with the storage's own bound (one timer per turn, see {@link CallDeadlines}):
+   * waiting for a connection, a client that is not ours, node-redis, or auto-pipelining.
+   */
+  #runBounded<R, T>(
     operation: string,
     sessionId: string | undefined,
     send: (client: StoreClient) => Promise<R>,
@@ -301,25 +308,35 @@ export class RedisStorage implements SessionStorage {
             return send(client);
           });
     } catch (error) {
-      throw toStorageError(error, operation, sessionId);
+      return Promise.reject(toStorageError(error, operation, sessionId));
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(timeoutError(operation, this.#timeoutMs, this.#lastError)),
-        this.#timeoutMs,
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const cancel = this.#deadlines.watch(() => {
+        if (settled) return;
+        settled = true;
+        // A late settlement of the attempt is absorbed below.
+        reject(timeoutError(operation, this.#timeoutMs, this.#lastError));
+      });
+      attempt.then(
+        (reply) => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          try {
+            resolve(decode === undefined ? (reply as unknown as T) : decode(reply));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          reject(toStorageError(error, operation, sessionId));
+        },
       );
     });
-    let reply: R;
-    try {
-      reply = await Promise.race([attempt, timeout]);
-    } catch (error) {
-      attempt.catch(() => undefined);
-      throw toStorageError(error, operation, sessionId);
-    } finally {
-      clearTimeout(timer);
-    }
-    return decode === undefined ? (reply as unknown as T) : decode(reply);
   }
 
   #checkOpen(): void {
