@@ -169,6 +169,10 @@ export class IoredisStoreClient implements StoreClient {
     return ioredisClusterNodes(this.#client);
   }
 
+  noteUnavailable(): void {
+    // ioredis refreshes a Cluster's slot map itself when a node's connection closes.
+  }
+
   close(): void {
     for (const stop of this.#stopReviving) stop();
     this.#writer?.disconnect();

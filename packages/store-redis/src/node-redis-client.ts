@@ -65,6 +65,12 @@ export type NodeRedisConnection = NodeRedisClient | NodeRedisSentinel | NodeRedi
 /** How often the storage looks again whether a node-redis Sentinel or Cluster is ready, ms. */
 const ReadyPollMs = 20;
 
+/**
+ * The shortest time between two slot map refreshes the storage asks of a node-redis Cluster
+ * after calls failed as unavailable, ms.
+ */
+export const ClusterRefreshIntervalMs = 500;
+
 const Scripts: Record<ScriptName, { readonly lua: string; readonly sha: string }> = {
   create: writeScript(CreateScript),
   update: writeScript(UpdateScript),
@@ -98,6 +104,8 @@ export class NodeRedisStoreClient implements StoreClient {
   readonly #onError: (error: Error) => void;
   readonly #timeoutMs: number;
   #ready: Promise<void> | undefined;
+  /** When the storage last asked a Cluster for its slot map (`performance.now()`, ms). */
+  #refreshedAt = Number.NEGATIVE_INFINITY;
 
   /**
    * @throws {TypeError} when `setup.durability` is set: durable writes need an ioredis client.
@@ -199,6 +207,22 @@ export class NodeRedisStoreClient implements StoreClient {
     return nodeRedisClusterNodes(client);
   }
 
+  /**
+   * node-redis reads a Cluster's slot map again on `MOVED`, but not when a primary dies: its
+   * slots stay routed to the dead node (every call to them fails) even after the replica was
+   * promoted. So after a call failed as unavailable, the storage asks for the slot map again, at
+   * most every {@link ClusterRefreshIntervalMs}.
+   */
+  noteUnavailable(): void {
+    if (!this.isCluster) return;
+    const now = performance.now();
+    if (now - this.#refreshedAt < ClusterRefreshIntervalMs) return;
+    this.#refreshedAt = now;
+    this.clusterNodes()
+      .refresh()
+      .catch(() => undefined);
+  }
+
   close(): void {
     this.#client.off("error", this.#onError);
   }
@@ -218,13 +242,15 @@ function nodeRedisClusterNodes(cluster: NodeRedisCluster): ClusterNodes {
       return client.sendCommand(["EVAL", script, "0", ...args]);
     },
     refresh: async () => {
-      // node-redis reads the slot map again on MOVED by itself; its rediscovery is not public
-      // API, so it is used only where present.
+      // node-redis's rediscovery is not public API, so it is used only where present. It asks
+      // the node it is given first (only that client's options are read), then the root nodes.
       const slots = (cluster as { _slots?: { rediscover?: (client: unknown) => Promise<void> } })
         ._slots;
-      const first = cluster.masters[0];
-      if (slots?.rediscover === undefined || first === undefined) return;
-      await slots.rediscover(await cluster.nodeClient(first as never));
+      const startWith = cluster.masters
+        .map((node) => (node as { client?: unknown }).client)
+        .find((client) => client !== undefined);
+      if (slots?.rediscover === undefined || startWith === undefined) return;
+      await slots.rediscover(startWith);
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   type SessionStorage,
   SessionVersionConflictError,
   StorageClosedError,
+  StorageUnavailableError,
   type UpdateOptions,
 } from "@vmcp/session-core";
 import { CallDeadlines } from "./call-deadlines.js";
@@ -316,6 +317,7 @@ export class RedisStorage implements SessionStorage {
         if (settled) return;
         settled = true;
         // A late settlement of the attempt is absorbed below.
+        client.noteUnavailable();
         reject(timeoutError(operation, this.#timeoutMs, this.#lastError));
       });
       attempt.then(
@@ -333,7 +335,9 @@ export class RedisStorage implements SessionStorage {
           if (settled) return;
           settled = true;
           cancel();
-          reject(toStorageError(error, operation, sessionId));
+          const mapped = toStorageError(error, operation, sessionId);
+          if (mapped instanceof StorageUnavailableError) client.noteUnavailable();
+          reject(mapped);
         },
       );
     });

@@ -67,6 +67,11 @@ export interface StoreClient {
   ping(): Promise<unknown>;
   /** The Cluster's nodes for listing (Cluster clients only). */
   clusterNodes(): ClusterNodes;
+  /**
+   * Told when a call failed as unavailable (timed out, or lost its connection), so a client that
+   * does not notice a dead node by itself can look at the topology again.
+   */
+  noteUnavailable(): void;
   /** Releases what the storage set up on the client, and closes it when the storage owns it. */
   close(): void;
 }
