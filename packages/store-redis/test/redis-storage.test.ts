@@ -10,12 +10,14 @@ import { RedisStorage } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { collect, uniquePrefix } from "./fixtures.js";
+import { nodeRedisClient, type OpenNodeRedis } from "./node-redis.js";
 
 requireRedisServer();
 
 let server: RedisServer;
 let admin: Redis;
 const opened: RedisStorage[] = [];
+const connections: OpenNodeRedis[] = [];
 
 function open(prefix: string, extra: { timeoutMs?: number } = {}): RedisStorage {
   const storage = new RedisStorage({ url: server.url, keyPrefix: prefix, ...extra });
@@ -30,6 +32,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const storage of opened.splice(0)) await storage.close();
+  for (const connection of connections.splice(0)) await connection.close();
 });
 
 afterAll(async () => {
@@ -160,60 +163,75 @@ describe("one round trip per operation", () => {
     return moved;
   }
 
-  it("sends exactly one command per create, update, load, touch and delete (INFO commandstats and MONITOR)", async () => {
-    const storage = open(uniquePrefix("rtt"));
-    // Warm up: the first use of each script on a connection is an EVAL, later ones EVALSHA.
-    await storage.create({ id: "warm", metadata: { a: "1" } });
-    await storage.update("warm", { set: { b: "2" } });
-    await storage.load("warm");
-    await storage.load("warm", { slideExpiresAt: Date.now() + 60_000 });
-    await storage.touch("warm", Date.now() + 60_000);
-    await storage.delete("warm");
-
-    const monitor = await admin.duplicate().monitor();
-    const fromClients: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[], source: string) => {
-      if (source !== "lua" && args[0]?.toLowerCase() !== "info") fromClients.push(args[0] ?? "");
-    });
-    try {
-      const operations: Array<[string, string, () => Promise<unknown>]> = [
-        [
-          "create",
-          "evalsha",
-          () => storage.create({ id: "s", metadata: { a: "1" }, expiresAt: Date.now() + 60_000 }),
-        ],
-        [
-          "update",
-          "evalsha",
-          () => storage.update("s", { set: { b: "2" }, remove: ["a"] }, { ifVersion: 1 }),
-        ],
-        ["load", "evalsha", () => storage.load("s")],
-        [
-          "load with slide",
-          "evalsha",
-          () => storage.load("s", { slideExpiresAt: Date.now() + 90_000 }),
-        ],
-        ["touch", "evalsha", () => storage.touch("s", Date.now() + 120_000)],
-        ["delete", "evalsha", () => storage.delete("s")],
-      ];
-      for (const [name, entry, run] of operations) {
-        const before = await commandCalls();
-        fromClients.length = 0;
-        await run();
-        const after = await commandCalls();
-        const moved = delta(before, after);
-        expect(moved.get(entry), `${name}: ${entry} calls`).toBe(1);
-        for (const [command, count] of moved) {
-          if (command === entry) continue;
-          // Anything else that moved was run by the script inside Redis, never sent by us.
-          expect(insideScripts.has(command), `${name}: unexpected ${command} x${count}`).toBe(true);
-        }
-        expect(fromClients.filter((command) => command.toLowerCase() !== "info")).toEqual([entry]);
+  for (const library of ["ioredis", "node-redis"] as const) {
+    it(`sends exactly one command per create, update, load, touch and delete, on ${library} (INFO commandstats and MONITOR)`, async () => {
+      let storage: RedisStorage;
+      if (library === "ioredis") {
+        storage = open(uniquePrefix("rtt"));
+      } else {
+        const connection = await nodeRedisClient(server.url);
+        connections.push(connection);
+        storage = new RedisStorage({ client: connection.client, keyPrefix: uniquePrefix("rtt") });
+        opened.push(storage);
       }
-    } finally {
-      monitor.disconnect();
-    }
-  });
+      // Warm up: the first use of each script on a connection is an EVAL, later ones EVALSHA.
+      await storage.create({ id: "warm", metadata: { a: "1" } });
+      await storage.update("warm", { set: { b: "2" } });
+      await storage.load("warm");
+      await storage.load("warm", { slideExpiresAt: Date.now() + 60_000 });
+      await storage.touch("warm", Date.now() + 60_000);
+      await storage.delete("warm");
+
+      const monitor = await admin.duplicate().monitor();
+      const fromClients: string[] = [];
+      monitor.on("monitor", (_time: string, args: string[], source: string) => {
+        if (source !== "lua" && args[0]?.toLowerCase() !== "info")
+          fromClients.push((args[0] ?? "").toLowerCase());
+      });
+      try {
+        const operations: Array<[string, string, () => Promise<unknown>]> = [
+          [
+            "create",
+            "evalsha",
+            () => storage.create({ id: "s", metadata: { a: "1" }, expiresAt: Date.now() + 60_000 }),
+          ],
+          [
+            "update",
+            "evalsha",
+            () => storage.update("s", { set: { b: "2" }, remove: ["a"] }, { ifVersion: 1 }),
+          ],
+          ["load", "evalsha", () => storage.load("s")],
+          [
+            "load with slide",
+            "evalsha",
+            () => storage.load("s", { slideExpiresAt: Date.now() + 90_000 }),
+          ],
+          ["touch", "evalsha", () => storage.touch("s", Date.now() + 120_000)],
+          ["delete", "evalsha", () => storage.delete("s")],
+        ];
+        for (const [name, entry, run] of operations) {
+          const before = await commandCalls();
+          fromClients.length = 0;
+          await run();
+          const after = await commandCalls();
+          const moved = delta(before, after);
+          expect(moved.get(entry), `${name}: ${entry} calls`).toBe(1);
+          for (const [command, count] of moved) {
+            if (command === entry) continue;
+            // Anything else that moved was run by the script inside Redis, never sent by us.
+            expect(insideScripts.has(command), `${name}: unexpected ${command} x${count}`).toBe(
+              true,
+            );
+          }
+          expect(fromClients.filter((command) => command.toLowerCase() !== "info")).toEqual([
+            entry,
+          ]);
+        }
+      } finally {
+        monitor.disconnect();
+      }
+    });
+  }
 });
 
 describe("concurrent writers", () => {
