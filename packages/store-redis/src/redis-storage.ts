@@ -368,9 +368,10 @@ function batchSize(requested: number | undefined): number {
  */
 function decodeLoaded(id: string, reply: unknown, now: number): SessionRecord | undefined {
   if (reply === null || reply === undefined) return undefined;
-  const hash = parseJsonReply(id, reply);
-  // cjson writes an empty table (no such key) as {}.
-  if (!Array.isArray(hash)) return undefined;
+  // The load script's JSON, or (node-redis) a plain HGETALL's flat field/value array.
+  const hash = Array.isArray(reply) ? reply : parseJsonReply(id, reply);
+  // cjson writes an empty table (no such key) as {}; HGETALL answers an empty array.
+  if (!Array.isArray(hash) || hash.length === 0) return undefined;
   const record = decodeRecord(id, hash);
   return isPastDeadline(record, now) ? undefined : record;
 }
