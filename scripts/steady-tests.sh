@@ -23,7 +23,8 @@ stop_load() {
   for pid in "${loaders[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait "${loaders[@]}" 2>/dev/null || true
 }
-trap stop_load EXIT INT TERM
+trap stop_load EXIT
+trap 'exit 130' INT TERM # exit on a signal (the EXIT trap then stops the load), not carry on
 for _ in $(seq "$load"); do
   yes >/dev/null &
   loaders+=("$!")

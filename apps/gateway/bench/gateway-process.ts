@@ -6,19 +6,22 @@ import { fileURLToPath } from "node:url";
 const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
 /**
- * Starts `node dist/cli.js serve --port 0 --log-level <logLevel> <args>` (stderr inherited) and
+ * Starts `node dist/cli.js serve --port 0 --log-level <logLevel> <args>` (stderr inherited; another
+ * build's CLI with `options.cli`, extra environment variables with `options.env`) and
  * resolves its base URL (MCP at `${url}/mcp`) once it printed its listening line; rejects if it
  * exits first. The caller kills `child`.
  */
 export async function startGateway(
   args: readonly string[],
   logLevel: "warn" | "error",
+  options: { cli?: string; env?: Readonly<Record<string, string>> } = {},
 ): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    [cli, "serve", "--port", "0", "--log-level", logLevel, ...args],
+    [options.cli ?? cli, "serve", "--port", "0", "--log-level", logLevel, ...args],
     {
       stdio: ["ignore", "pipe", "inherit"],
+      ...(options.env === undefined ? {} : { env: { ...process.env, ...options.env } }),
     },
   );
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });

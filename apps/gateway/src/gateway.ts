@@ -1,8 +1,11 @@
 import {
   type BackendTarget,
+  instrumentBus,
+  instrumentStorage,
   McpBackendConnector,
   MultiSessionFactory,
   SessionManager,
+  type SessionMessageBus,
   type SessionStorage,
 } from "@vmcp/session-core";
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
@@ -11,10 +14,13 @@ import { startHttpServer } from "./http/gateway-server.js";
 import { McpEndpoint } from "./http/mcp-endpoint.js";
 import { CallerLimits } from "./http/request-limits.js";
 import { RequestRouter } from "./http/router.js";
+import { SessionRelay } from "./http/session-relay.js";
 import { TransportRules } from "./http/transport-rules.js";
 import { createVerifier } from "./identity/create-verifier.js";
 import type { GatewayLogger } from "./logger.js";
+import { createMessageBus } from "./store/create-message-bus.js";
 import { createStorage, describeStore } from "./store/create-storage.js";
+import { startTelemetry, type TelemetryOptions } from "./telemetry/start-telemetry.js";
 
 /** A running gateway. */
 export interface RunningGateway {
@@ -34,6 +40,27 @@ export interface RunningGateway {
    * that must exit at once (a second signal, an `exit` handler) without a graceful `close()`.
    */
   killBackendProcesses(): void;
+}
+
+/** What {@link startGateway} may be given besides the configuration. */
+export interface StartGatewayOptions {
+  /**
+   * Span processors and metric readers for the OpenTelemetry SDK the gateway registers when
+   * `tracing` or `metrics` is on (tests pass in-memory ones); default: those `OTEL_*` choose.
+   */
+  readonly telemetry?: Pick<TelemetryOptions, "spanProcessors" | "metricReaders">;
+  /**
+   * The session message bus that carries the client's answers, cancellations and GET-stream
+   * notifications between replicas. Default: the bus of the configured store (in-process for
+   * `memory`, Redis pub/sub for `redis`), closed with the gateway; a bus given here is left open
+   * for its owner to close.
+   */
+  readonly bus?: SessionMessageBus;
+  /**
+   * The session store, instead of the one `config.store` describes (e.g. one in-process store
+   * shared by two gateways in a test). Left open for its owner to close.
+   */
+  readonly storage?: SessionStorage;
 }
 
 /** The session-core backend target of a configured backend. */
@@ -68,13 +95,36 @@ export function backendTarget(backend: BackendConfig): BackendTarget {
 export async function startGateway(
   config: GatewayConfig,
   log: GatewayLogger,
+  options: StartGatewayOptions = {},
 ): Promise<RunningGateway> {
   const verifier = await createVerifier(config.identity, { maxTokenBytes: config.maxTokenBytes });
-  const storage = await createStorage(config.store);
+  // Registered before anything makes instruments (the session manager's live-session count).
+  const telemetry = startTelemetry({
+    tracing: config.tracing,
+    metrics: config.metrics,
+    ...options.telemetry,
+  });
+  const ownsStorage = options.storage === undefined;
+  // Every store's operations are observed here, once: the manager and the router share it.
+  const storage = instrumentStorage(options.storage ?? (await createStorage(config.store)));
+  const ownsBus = options.bus === undefined;
+  const bus = instrumentBus(options.bus ?? (await createMessageBus(config.store)));
+  let router: RequestRouter | undefined;
+  const relay = new SessionRelay({
+    bus,
+    log,
+    serverRequestTimeoutMs: config.limits.serverRequestTimeoutMs,
+    answerAckTimeoutMs: config.limits.answerAckTimeoutMs,
+    maxPendingServerRequests: config.limits.maxPendingServerRequests,
+    heartbeatMs: config.limits.streamHeartbeatMs,
+    maxStreamBufferBytes: config.limits.maxStreamBufferBytes,
+    onListChanged: (session, kind) => router?.forgetList(session, kind),
+  });
   // Each line a stdio backend writes to stderr becomes one log record naming the backend.
   const connector = new McpBackendConnector({
     onStderrLine: (workloadId, line) => log.info({ workloadId, stderr: line }, "backend stderr"),
     stdioStopGraceMs: config.stdioStopGraceMs,
+    messages: relay,
   });
   const factory = new MultiSessionFactory({
     backends: config.backends.map(backendTarget),
@@ -104,7 +154,7 @@ export async function startGateway(
     },
     ...(config.bindingSecret === undefined ? {} : { bindingSecret: config.bindingSecret }),
   });
-  const router = new RequestRouter({
+  router = new RequestRouter({
     cursors: new CursorCodec(config.bindingSecret),
     storage,
     naming: factory.toolNaming,
@@ -112,6 +162,7 @@ export async function startGateway(
   });
   const endpoint = new McpEndpoint({
     router,
+    relay,
     sessions: manager,
     verifier,
     log,
@@ -146,11 +197,15 @@ export async function startGateway(
       headersTimeoutMs: config.headersTimeoutMs,
       bodyTimeoutMs: config.bodyTimeoutMs,
       maxHeaderBytes: config.maxHeaderBytes,
+      ...(telemetry?.metricsHandler === undefined ? {} : { metrics: telemetry.metricsHandler }),
     });
   } catch (error) {
     await manager.close().catch(() => undefined);
     await connector.close().catch(() => undefined);
-    await storage.close().catch(() => undefined);
+    await relay.close();
+    if (ownsBus) await bus.close().catch(() => undefined);
+    if (ownsStorage) await storage.close().catch(() => undefined);
+    await telemetry?.shutdown().catch(() => undefined);
     throw error;
   }
   log.info(
@@ -159,6 +214,8 @@ export async function startGateway(
       store: describeStore(config.store),
       backends: config.backends.map((b) => b.workloadId),
       identity: verifier.kind,
+      tracing: config.tracing,
+      metrics: config.metrics,
     },
     "gateway listening",
   );
@@ -168,16 +225,27 @@ export async function startGateway(
     storage,
     close: () => {
       closing ??= (async () => {
-        log.info({ inFlight: http.inFlight() }, "shutting down");
+        // An open GET stream is no request in flight: counted apart.
+        const streams = relay.openStreams();
+        log.info({ inFlight: http.inFlight() - streams, streams }, "shutting down");
+        // GET streams never finish on their own: end them so they do not hold the drain up.
+        relay.endStreams();
         await http.close(config.shutdownTimeoutMs);
+        await relay.close();
         await manager
           .close()
           .catch((error: unknown) => log.error({ err: error }, "closing sessions failed"));
         // Stops the stdio processes nothing closed (connects that finished late) and waits.
         await connector.close();
-        await storage
-          .close()
-          .catch((error: unknown) => log.error({ err: error }, "closing the store failed"));
+        if (ownsBus) await bus.close().catch(() => undefined);
+        if (ownsStorage) {
+          await storage
+            .close()
+            .catch((error: unknown) => log.error({ err: error }, "closing the store failed"));
+        }
+        await telemetry
+          ?.shutdown()
+          .catch((error: unknown) => log.error({ err: error }, "stopping telemetry failed"));
         log.info("shut down");
       })();
       return closing;

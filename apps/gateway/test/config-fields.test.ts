@@ -20,6 +20,8 @@ const portFile = await file({ port: 1234 });
 const redisFile = await file({ store: { kind: "redis", url: "redis://127.0.0.1:1" } });
 const jwtFile = await file({ identity: { kind: "jwt", secret } });
 const requireExpFile = await file({ identity: { kind: "jwt", secret, requireExp: "no" } });
+const tracingFile = await file({ tracing: "yes" });
+const metricsFile = await file({ metrics: "yes" });
 
 type Text = string | readonly string[];
 /** A value for one field, the value expected at `at` (default: the field's path), and other flags it needs. */
@@ -47,6 +49,8 @@ const samples: Record<string, Sample> = {
   "max-json-depth": { value: "16", expected: 16 },
   "log-level": { value: "debug", expected: "debug" },
   "log-max-value-chars": { value: "256", expected: 256 },
+  tracing: { value: "true", expected: true },
+  metrics: { value: "true", expected: true },
   "binding-secret": { value: "0123456789abcdef", expected: "0123456789abcdef" },
   backend: {
     value: ["a=http://127.0.0.1:1/mcp", "b=stdio:node server.js --stdio"],
@@ -130,6 +134,11 @@ const samples: Record<string, Sample> = {
   "max-concurrent-backend-requests": { value: "4", expected: 4 },
   "max-queued-backend-requests": { value: "0", expected: 0 },
   "list-refresh-interval-ms": { value: "0", expected: 0 },
+  "server-request-timeout-ms": { value: "500", expected: 500 },
+  "answer-ack-timeout-ms": { value: "300", expected: 300 },
+  "max-pending-server-requests": { value: "4", expected: 4 },
+  "stream-heartbeat-ms": { value: "1000", expected: 1000 },
+  "max-stream-buffer-bytes": { value: "65536", expected: 65536 },
   "max-sessions-per-caller": { value: "3", expected: 3 },
   "initialize-per-minute": { value: "5", expected: 5 },
   "initialize-burst": { value: "2", expected: 2 },
@@ -159,6 +168,8 @@ const badSamples: Record<string, Omit<Sample, "expected">> = {
   "jwt-jwks-refresh-ms": { value: "-1", with: { "jwt-secret": secret } },
   // true and false are both valid, so the bad value comes from the file; the hint names the flag.
   "jwt-require-exp": { value: [], with: { config: requireExpFile } },
+  tracing: { value: [], with: { config: tracingFile } },
+  metrics: { value: [], with: { config: metricsFile } },
   "jwt-issuer": { value: "", with: { "jwt-secret": secret } },
   "jwt-audience": { value: "", with: { "jwt-secret": secret } },
 };
@@ -316,6 +327,22 @@ describe("the command line", () => {
       /--idle-timeout-ms: needs a value .*--idle-timeout-ms=VALUE/,
     );
     expect(() => parseCommandLine(["serve", "--json=yes"])).toThrow(/--json: takes no value/);
+  });
+
+  it("reads a boolean flag given alone as true: last, or before another flag", () => {
+    const parsed = parseCommandLine(["serve", "--tracing", "--metrics"]);
+    expect(parsed.flags).toEqual({ tracing: "true", metrics: "true" });
+    expect(parsed.positionals).toEqual(["serve"]);
+    expect(parseCommandLine(["--metrics", "false", "--tracing", "--port", "1", "serve"])).toEqual(
+      expect.objectContaining({
+        flags: { metrics: "false", tracing: "true", port: "1" },
+        positionals: ["serve"],
+      }),
+    );
+    // A flag that takes a number still needs its value.
+    expect(() => parseCommandLine(["serve", "--port", "--tracing"])).toThrow(
+      /--port: needs a value/,
+    );
   });
 
   it("--help lists every flag with its env variable and default", () => {

@@ -91,10 +91,11 @@ describe("everything a backend offers reaches the client (one gateway, memory st
   it("initialize declares the backends' capabilities, keeps each one's instructions and declares the client's capabilities to them", async () => {
     const before = atlas.state.clientCapabilities.length;
     const { client } = await connect(gw.url);
+    // listChanged where a backend declares it: the gateway relays it on the GET stream.
     expect(client.getServerCapabilities()).toEqual({
-      tools: {},
-      prompts: {},
-      resources: { subscribe: true },
+      tools: { listChanged: true },
+      prompts: { listChanged: true },
+      resources: { subscribe: true, listChanged: true },
       logging: {},
       completions: {},
       tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
@@ -361,8 +362,8 @@ describe("a gateway declares and serves nothing its backends lack", () => {
   it("no logging, completions, prompts or subscriptions are declared; asking for them is refused", async () => {
     const { client } = await connect(gw.url);
     expect(client.getServerCapabilities()).toEqual({
-      tools: {},
-      resources: {},
+      tools: { listChanged: true },
+      resources: { listChanged: true },
       tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
     });
     expect((await rpcError(client.setLoggingLevel("debug"))).code).toBe(-32601);

@@ -15,6 +15,11 @@ describe("the limits section of the configuration", () => {
       maxClientInfoBytes: 16384,
       maxMetadataValueBytes: 16384,
       maxMetadataBytes: 65536,
+      serverRequestTimeoutMs: 60000,
+      answerAckTimeoutMs: 2000,
+      maxPendingServerRequests: 32,
+      streamHeartbeatMs: 15000,
+      maxStreamBufferBytes: 1048576,
     });
   });
 

@@ -45,7 +45,13 @@ describe("sessions list on a Redis Cluster", () => {
       nodeTimeoutMs: 1_000,
       requireFullCoverage: false,
     });
-    storage = new RedisStorage({ cluster: { nodes: [...cluster.nodes] }, keyPrefix: KeyPrefix });
+    // The fixture's own writes get a patient bound: the CLI's listing is under test, not this
+    // setup, which on a loaded machine took over the default 1,500 ms for a create.
+    storage = new RedisStorage({
+      cluster: { nodes: [...cluster.nodes] },
+      keyPrefix: KeyPrefix,
+      timeoutMs: 10_000,
+    });
     ids = Array.from({ length: Sessions }, (_, i) => `cli-${i}`);
     await Promise.all(ids.map((id) => storage.create({ id, metadata: { n: id } })));
   });

@@ -164,7 +164,7 @@ describe("one gateway process on the memory store", () => {
     expect(wrongType.status).toBe(415);
 
     const get = await fetch(`${gateway.url}/mcp`, { headers: auth });
-    expect(get.status).toBe(405);
+    expect(get.status).toBe(406);
 
     const badInit = await rawPost(
       gateway.url,

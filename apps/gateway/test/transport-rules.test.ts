@@ -69,8 +69,8 @@ describe("transport rules on a gateway bound to loopback with the defaults", () 
     await gw?.close();
   });
 
-  it("a POST whose Accept lacks text/event-stream or application/json is 406 with a JSON-RPC body", async () => {
-    for (const accept of [undefined, "application/json", "text/event-stream", "*/*"]) {
+  it("a POST whose Accept lacks application/json is 406 with a JSON-RPC body", async () => {
+    for (const accept of [undefined, "text/event-stream", "*/*"]) {
       const headers: Record<string, string> = { host: hostHeader };
       if (accept !== undefined) headers.accept = accept;
       const reply = await post(gw.url, headers);
@@ -79,9 +79,15 @@ describe("transport rules on a gateway bound to loopback with the defaults", () 
     }
     const refusedByQ = await post(gw.url, {
       host: hostHeader,
-      accept: "application/json, text/event-stream;q=0",
+      accept: "application/json;q=0, text/event-stream",
     });
     expect(refusedByQ.status).toBe(406);
+  });
+
+  it("a POST that accepts only application/json is served, in plain JSON", async () => {
+    const reply = await post(gw.url, { host: hostHeader, accept: "application/json" });
+    expect(reply.status).toBe(200);
+    expect(reply.headers["content-type"]).toBe("application/json");
   });
 
   it("a POST that accepts both (in any order, with parameters) is served", async () => {

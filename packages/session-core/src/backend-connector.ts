@@ -55,6 +55,11 @@ export interface BackendConnection {
     params: Record<string, unknown> | undefined,
     options?: BackendRequestOptions,
   ): Promise<Record<string, unknown>>;
+  /**
+   * Sends the backend a notification (`method`, `params` unchanged), e.g. the client's
+   * `notifications/roots/list_changed`. Optional so that other connectors keep compiling.
+   */
+  notify?(method: string, params?: Record<string, unknown>): Promise<void>;
   /** Every tool the backend offers (all pages). */
   listTools(options?: BackendRequestOptions): Promise<Tool[]>;
   /** Calls one of the backend's tools by its own name. */
@@ -89,6 +94,12 @@ export interface BackendConnectContext {
    * Default: none (`{}`).
    */
   readonly clientCapabilities?: ClientCapabilities;
+  /**
+   * The client session the connection belongs to, named in the origin of every message the
+   * backend sends on its own (see `McpBackendConnectorOptions.messages`). Default: none (those
+   * messages are then not relayed).
+   */
+  readonly sessionId?: string;
 }
 
 /** Opens connections to backends. The default is `McpBackendConnector`; tests inject their own. */

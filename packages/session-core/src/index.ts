@@ -12,6 +12,12 @@ export type {
   BackendReattachHint,
   BackendRequestOptions,
 } from "./backend-connector.js";
+export type {
+  BackendMessage,
+  BackendMessageHandler,
+  BackendMessageOrigin,
+  BackendProgress,
+} from "./backend-messages.js";
 export {
   type BackendRetryOptions,
   DefaultBackendRetryInitialDelayMs,
@@ -62,6 +68,8 @@ export {
 } from "./errors.js";
 export type { SessionOwner } from "./identity-binding.js";
 export { DefaultIdleTimeoutMs } from "./idle-sweeper.js";
+export { instrumentBus } from "./instrumented-bus.js";
+export { instrumentStorage } from "./instrumented-storage.js";
 export { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
 export type { ManagedSession } from "./managed-session.js";
 export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
@@ -128,5 +136,11 @@ export {
   checkPatch,
   checkVersion,
 } from "./storage-input.js";
+export {
+  McpDurationBucketsSeconds,
+  mcpTarget,
+  SessionInstrumentNames,
+  TelemetryScope,
+} from "./telemetry.js";
 export { exposeNames, ToolNameSeparator, type ToolNaming } from "./tool-naming.js";
 export { DefaultTtlSlideGranularityMs } from "./ttl-slide.js";

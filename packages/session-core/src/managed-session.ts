@@ -156,6 +156,10 @@ export class ManagedMultiSession implements ManagedSession {
     });
   }
 
+  notifyBackends(method: string, params?: Record<string, unknown>): Promise<void> {
+    return this.#inner.notifyBackends(method, params);
+  }
+
   backendInfo(): readonly BackendInfo[] {
     return this.#inner.backendInfo();
   }

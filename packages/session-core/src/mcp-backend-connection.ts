@@ -11,6 +11,7 @@ import type {
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
+import type { BackendMessageScope } from "./backend-message-scope.js";
 import { BackendSessionExpiredError, BackendUnavailableError } from "./errors.js";
 import type { McpSdkClientModules } from "./mcp-sdk-loader.js";
 import { settleWithin } from "./stdio-processes.js";
@@ -29,6 +30,8 @@ export interface McpConnectionParts {
   readonly instructions?: string | undefined;
   /** A stdio backend's process: resolves once it has exited. `close()` waits for it. */
   readonly exited?: Promise<void> | undefined;
+  /** Where the backend's own messages go (progress included), when the gateway relays them. */
+  readonly messages?: BackendMessageScope | undefined;
 }
 
 /** How long `close()` waits for a stdio process to be gone after the SDK's own stop sequence, ms. */
@@ -58,12 +61,19 @@ export class McpBackendConnection implements BackendConnection {
     params: Record<string, unknown> | undefined,
     options: BackendRequestOptions = {},
   ): Promise<Record<string, unknown>> {
-    return this.#run(() =>
+    const scope = this.#parts.messages;
+    const send = () =>
       this.#parts.client.request(
         params === undefined ? { method } : { method, params },
         this.#parts.sdk.types.ResultSchema,
         requestOptions(options),
-      ),
+      );
+    return this.#run(() => (scope === undefined ? send() : scope.track(send)));
+  }
+
+  notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    return this.#run(() =>
+      this.#parts.client.notification(params === undefined ? { method } : { method, params }),
     );
   }
 

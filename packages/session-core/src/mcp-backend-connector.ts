@@ -9,6 +9,8 @@ import type {
   BackendConnector,
   BackendReattachHint,
 } from "./backend-connector.js";
+import { BackendMessageScope } from "./backend-message-scope.js";
+import type { BackendMessageHandler, BackendProgress } from "./backend-messages.js";
 import type { BackendTarget } from "./backend-target.js";
 import { BackendConnectError, BackendSessionExpiredError } from "./errors.js";
 import { McpBackendConnection, mapBackendError } from "./mcp-backend-connection.js";
@@ -43,6 +45,14 @@ export interface McpBackendConnectorOptions {
    * SIGKILL, ms. Default {@link DefaultStdioStopGraceMs} (2,000).
    */
   readonly stdioStopGraceMs?: number;
+  /**
+   * Receives what backends send on their own (notifications, progress under the client's token,
+   * server-to-client requests such as `sampling/createMessage`), for connections whose connect
+   * context names a `sessionId`. A reattached Streamable HTTP connection then also opens its
+   * standalone GET stream to the backend (the SDK opens it only after `initialize`). Default:
+   * none (a backend's server-to-client request is answered "Method not found").
+   */
+  readonly messages?: BackendMessageHandler;
 }
 
 /**
@@ -76,6 +86,7 @@ export class McpBackendConnector implements BackendConnector {
   readonly #onStderrLine: ((workloadId: string, line: string) => void) | undefined;
   readonly #maxLine: number;
   readonly #stopGraceMs: number;
+  readonly #messages: BackendMessageHandler | undefined;
   readonly #processes = new StdioProcesses();
   readonly #connecting = new Set<Promise<unknown>>();
   #closed: Promise<void> | undefined;
@@ -87,6 +98,7 @@ export class McpBackendConnector implements BackendConnector {
     this.#stderr = this.#onStderrLine === undefined ? (options.stdioStderr ?? "inherit") : "pipe";
     this.#maxLine = options.stderrMaxLineLength ?? DefaultStderrMaxLineLength;
     this.#stopGraceMs = options.stdioStopGraceMs ?? DefaultStdioStopGraceMs;
+    this.#messages = options.messages;
     if (!Number.isSafeInteger(this.#maxLine) || this.#maxLine < 1) {
       throw new RangeError(
         `stderrMaxLineLength must be a positive integer, got ${String(this.#maxLine)}`,
@@ -193,8 +205,22 @@ export class McpBackendConnector implements BackendConnector {
     // Protocol.connect keeps a handler already on the transport and calls it first: the public
     // way to see the negotiated protocol version, which the Client does not expose.
     let negotiated: string | undefined;
+    // Progress is relayed from here, under the token the client sent (the gateway passes `_meta`
+    // unchanged, so the backend uses the client's own token); the SDK, which never issued it,
+    // drops it afterwards. The scope is made below, before any request is sent.
+    let scope: BackendMessageScope | undefined;
     transport.onmessage = (message: JSONRPCMessage) => {
       if (negotiated === undefined) negotiated = initializeProtocolVersion(message);
+      if (
+        scope !== undefined &&
+        "method" in message &&
+        message.method === "notifications/progress"
+      ) {
+        const { progressToken, ...progress } = (message.params ?? {}) as Record<string, unknown>;
+        if (typeof progressToken === "string" || typeof progressToken === "number") {
+          scope.progress(progressToken, progress as unknown as BackendProgress);
+        }
+      }
     };
 
     this.#validator ??= new sdk.ajv.AjvJsonSchemaValidator();
@@ -203,11 +229,41 @@ export class McpBackendConnector implements BackendConnector {
       capabilities: { ...(context.clientCapabilities ?? {}) },
       jsonSchemaValidator: this.#validator,
     });
+    scope =
+      this.#messages === undefined || context.sessionId === undefined
+        ? undefined
+        : new BackendMessageScope(
+            { sessionId: context.sessionId, workloadId },
+            this.#messages,
+            stdio !== undefined,
+          );
+    if (scope !== undefined) {
+      client.fallbackNotificationHandler = async (notification) => {
+        scope.notification(
+          notification.params === undefined
+            ? { method: notification.method }
+            : { method: notification.method, params: notification.params },
+        );
+      };
+      // Every server-to-client request the SDK has no handler of its own for (sampling,
+      // elicitation, roots...) goes to the gateway, which relays it to the client.
+      client.fallbackRequestHandler = (request, extra) =>
+        scope.request(
+          request.params === undefined
+            ? { method: request.method }
+            : { method: request.method, params: request.params },
+          extra.signal,
+        ) as never;
+    }
     const closeOnAbort = () => void client.close().catch(() => undefined);
     signal.addEventListener("abort", closeOnAbort, { once: true });
     try {
       await client.connect(transport, { signal });
       if (hint !== undefined) await client.ping({ signal });
+      if (hint !== undefined && http !== undefined && scope !== undefined) {
+        // The SDK opens the standalone stream only after `initialize`, which a reattach skips.
+        openStandaloneStream(sdk, http, client);
+      }
     } catch (error) {
       await client.close().catch(() => undefined);
       if (signal.aborted) throw abortError(workloadId, signal);
@@ -230,6 +286,7 @@ export class McpBackendConnector implements BackendConnector {
       capabilities: client.getServerCapabilities() ?? hint?.capabilities,
       instructions: client.getInstructions(),
       exited,
+      messages: scope,
     });
     if (this.#closed !== undefined) {
       // Closed while connecting: nothing may keep a process the connector no longer stops.
@@ -238,6 +295,30 @@ export class McpBackendConnector implements BackendConnector {
     }
     return connection;
   }
+}
+
+/** Longest pause between two tries to open a reattached connection's standalone stream, ms. */
+const StandaloneRetryMaxMs = 30_000;
+
+/**
+ * Opens the backend's standalone GET stream for a reattached connection. A backend offering none
+ * (405) is left alone. One that refuses with 409 has it open to another connection to the same
+ * backend session (another replica's): tried again, with a doubling pause up to
+ * {@link StandaloneRetryMaxMs}, while this connection is open, so the stream comes here once that
+ * replica lets go of it (closed, evicted the session, died).
+ */
+function openStandaloneStream(
+  sdk: McpSdkClientModules,
+  http: StreamableHTTPClientTransport,
+  client: { readonly transport: Transport | undefined },
+  attempt = 0,
+): void {
+  if (client.transport === undefined) return; // closed
+  http.resumeStream("").catch((error: unknown) => {
+    if (!(error instanceof sdk.http.StreamableHTTPError) || error.code !== 409) return;
+    const pause = Math.min(StandaloneRetryMaxMs, 1_000 * 2 ** attempt);
+    setTimeout(() => openStandaloneStream(sdk, http, client, attempt + 1), pause).unref();
+  });
 }
 
 function initializeProtocolVersion(message: JSONRPCMessage): string | undefined {

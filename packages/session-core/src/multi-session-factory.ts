@@ -35,6 +35,7 @@ import {
   resolveSizeLimits,
   type SessionSizeLimits,
 } from "./session-size.js";
+import { errorType, inSpan, sessionInstruments } from "./telemetry.js";
 import type { ToolNaming } from "./tool-naming.js";
 
 /** The default bound on one backend connect: 10,000 ms. */
@@ -122,7 +123,14 @@ export class MultiSessionFactory {
     this.connectTimeoutMs = timeout;
     this.toolNaming = options.toolNaming ?? "prefix-on-conflict";
     this.#connector = options.connector ?? new McpBackendConnector();
-    this.#onConnectError = options.onConnectError ?? (() => undefined);
+    const onConnectError = options.onConnectError;
+    this.#onConnectError = (workloadId, error) => {
+      sessionInstruments().backendConnectFailures.add(1, {
+        "vmcp.workload.id": workloadId,
+        "error.type": errorType(error),
+      });
+      onConnectError?.(workloadId, error);
+    };
     this.#sessionLimits = resolveMultiSessionLimits(options.sessionLimits);
     this.sizeLimits = resolveSizeLimits(options.sizeLimits);
     // A workload ID configured twice: the last configuration is the one restores use.
@@ -142,7 +150,7 @@ export class MultiSessionFactory {
     if (options.client !== undefined) checkClientInfoSize(options.client, this.sizeLimits);
     const settled = await Promise.all(
       this.backends.map((target) =>
-        this.#connectBounded(target, undefined, contextOf(options.client)).catch(
+        this.#connectBounded(target, undefined, contextOf(id, options.client)).catch(
           (error: unknown) => {
             this.#onConnectError(target.workloadId, error);
             return undefined;
@@ -190,10 +198,12 @@ export class MultiSessionFactory {
     const restorable = stored.filter((b) => this.#targets.has(b.workloadId));
     const results = await Promise.all(
       restorable.map((b) =>
-        this.#reattach(b, contextOf(readClientInfo(record.metadata))).catch((error: unknown) => {
-          this.#onConnectError(b.workloadId, error);
-          return undefined;
-        }),
+        this.#reattach(b, contextOf(record.id, readClientInfo(record.metadata))).catch(
+          (error: unknown) => {
+            this.#onConnectError(b.workloadId, error);
+            return undefined;
+          },
+        ),
       ),
     );
     const connections = results.filter((c): c is BackendConnection => c !== undefined);
@@ -249,7 +259,7 @@ export class MultiSessionFactory {
     if (stored === undefined) {
       return Promise.reject(new BackendConnectError(workloadId, "the session does not list it"));
     }
-    return this.#reattach(stored, contextOf(readClientInfo(record.metadata)));
+    return this.#reattach(stored, contextOf(record.id, readClientInfo(record.metadata)));
   }
 
   /**
@@ -299,6 +309,21 @@ export class MultiSessionFactory {
     hint: BackendReattachHint | undefined,
     context?: BackendConnectContext,
   ): Promise<BackendConnection> {
+    const attributes = {
+      "vmcp.workload.id": target.workloadId,
+      "vmcp.backend.reattach": hint !== undefined,
+    };
+    // The connect's span is the active context of its HTTP requests (initialize included).
+    return inSpan("vmcp.backend.connect", attributes, () =>
+      this.#connectWithin(target, hint, context),
+    );
+  }
+
+  #connectWithin(
+    target: BackendTarget,
+    hint: BackendReattachHint | undefined,
+    context?: BackendConnectContext,
+  ): Promise<BackendConnection> {
     const controller = new AbortController();
     return new Promise<BackendConnection>((resolve, reject) => {
       let done = false;
@@ -335,9 +360,11 @@ export class MultiSessionFactory {
   }
 }
 
-/** What to declare to backends for `client`: its capabilities (none when unknown). */
-function contextOf(client: ClientInfoRecord | undefined): BackendConnectContext | undefined {
-  return client === undefined ? undefined : { clientCapabilities: client.capabilities };
+/** What to declare to backends for `client` (its capabilities, none when unknown), and the session. */
+function contextOf(sessionId: string, client: ClientInfoRecord | undefined): BackendConnectContext {
+  return client === undefined
+    ? { sessionId }
+    : { sessionId, clientCapabilities: client.capabilities };
 }
 
 function compare(a: string, b: string): number {

@@ -7,6 +7,7 @@ import type {
   ServerCapabilities,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
+import { context } from "@opentelemetry/api";
 import { withBackend, withoutBackend } from "@vmcp/session-keys";
 import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
 import type { ClientInfoRecord } from "./client-info.js";
@@ -25,6 +26,7 @@ import {
 } from "./errors.js";
 import { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
 import type { SessionMetadata } from "./session-record.js";
+import { traceBackendCall } from "./telemetry.js";
 import { exposeNames, type ToolNaming } from "./tool-naming.js";
 
 /**
@@ -80,8 +82,16 @@ export interface SessionOperations {
   /** What each connected backend declared at `initialize`, sorted by workload ID. */
   backendInfo(): readonly BackendInfo[];
   /**
+   * Sends a notification from the client (e.g. `notifications/roots/list_changed`) to every
+   * backend connected here, unchanged. Best effort: a backend that cannot be reached is skipped;
+   * never rejects.
+   */
+  notifyBackends(method: string, params?: Record<string, unknown>): Promise<void>;
+  /**
    * Sends one request (`method`, `params` unchanged, `_meta` included) to the connected backend
    * `workloadId`, within the session's backend request limits, and resolves its result unchanged.
+   * When an OpenTelemetry SDK is registered, the request runs in an MCP client span whose context
+   * replaces `traceparent`, `tracestate` and `baggage` in `_meta` (see the README's tracing).
    * @throws {BackendUnavailableError} when that backend is not connected, or its connector has no
    *   generic requests.
    * @throws {SessionBusyError} when the session's backend request slots and queue are full.
@@ -337,6 +347,13 @@ export class DefaultMultiSession implements MultiSession {
     });
   }
 
+  async notifyBackends(method: string, params?: Record<string, unknown>): Promise<void> {
+    if (this.#state === "closed") return;
+    await Promise.allSettled(
+      [...this.#connections.values()].map((c) => c.notify?.(method, params)),
+    );
+  }
+
   async request(
     workloadId: string,
     method: string,
@@ -351,7 +368,20 @@ export class DefaultMultiSession implements MultiSession {
     const send = connection.request?.bind(connection);
     if (send === undefined)
       throw new BackendUnavailableError(workloadId, "its connector sends no generic requests");
-    return this.#limit.run(() => send(method, params, options), options.signal);
+    // The caller's context, taken before waiting for a slot: a queued call runs later from
+    // another request's turn, and its client span must still be this request's child.
+    const parent = context.active();
+    const info = {
+      workloadId,
+      method,
+      params,
+      backendSessionId: connection.sessionId,
+      protocolVersion: connection.protocolVersion,
+    };
+    return this.#limit.run(
+      () => traceBackendCall(info, parent, (sent) => send(method, sent, options)),
+      options.signal,
+    );
   }
 
   async replaceBackend(connection: BackendConnection): Promise<void> {

@@ -3,6 +3,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { Readable, type Transform } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import { withPropagatedHeaders } from "./telemetry.js";
 
 /** The fetch signature the MCP SDK's transports accept (the SDK's `FetchLike`). */
 export type FetchFunction = (url: string | URL, init?: RequestInit) => Promise<Response>;
@@ -90,7 +91,8 @@ function send(
   return new Promise<Response>((resolve, reject) => {
     const request = (secure ? httpsRequest : httpRequest)(url, {
       method: init.method ?? "GET",
-      headers: headerRecord(init.headers),
+      // The active trace context (a backend call's client span) goes into the headers.
+      headers: withPropagatedHeaders(headerRecord(init.headers)),
       agent,
     });
     let settled = false;

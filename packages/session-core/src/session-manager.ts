@@ -1,3 +1,4 @@
+import type { Attributes, ObservableResult } from "@opentelemetry/api";
 import { decodeBackendIds, MetadataKeyBackendIds } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
 import type { BackendConnection } from "./backend-connector.js";
@@ -9,7 +10,7 @@ import {
   backendRetryPolicy,
   MissingBackends,
 } from "./backend-retry.js";
-import type { ClientInfoRecord } from "./client-info.js";
+import { type ClientInfoRecord, readClientInfo } from "./client-info.js";
 import { SessionClosedError, SessionDecodeError, SessionExistsError } from "./errors.js";
 import { IdentityBinder, type SessionOwner } from "./identity-binding.js";
 import {
@@ -18,6 +19,7 @@ import {
   newActivity,
   type SessionActivity,
 } from "./idle-sweeper.js";
+import { instrumentStorage } from "./instrumented-storage.js";
 import {
   ManagedMultiSession,
   type ManagedSession,
@@ -28,6 +30,7 @@ import type { MultiSessionFactory } from "./multi-session-factory.js";
 import { isValidSessionId } from "./session-id.js";
 import type { SessionMetadata, SessionRecord } from "./session-record.js";
 import type { SessionStorage } from "./session-storage.js";
+import { errorType, inSpan, type SessionInstruments, sessionInstruments } from "./telemetry.js";
 import { DefaultTtlSlideGranularityMs, effectiveSlideGranularity, slideDue } from "./ttl-slide.js";
 
 /** The default session TTL: 30 minutes (1,800,000 ms), slid by the owner's `get`s. */
@@ -127,6 +130,8 @@ interface Entry {
   missing?: MissingBackends;
   /** When it was last used and how many requests it has in flight, for the idle sweeper. */
   readonly activity: SessionActivity;
+  /** Set when the idle sweeper lets it go (counted as an eviction). */
+  idle?: boolean;
 }
 
 /**
@@ -158,6 +163,8 @@ export class SessionManager {
   readonly #host: ManagedSessionHost;
   readonly #slideGranularityMs: number;
   #closed = false;
+  /** The instruments live-session reports go to (those of the provider at construction). */
+  readonly #instruments: SessionInstruments;
 
   /** @throws {RangeError} for a non-positive `ttlMs` or `maxLiveSessions`, an empty `bindingSecret`, a bad `backendRetry` or a negative `idleTimeoutMs`. */
   constructor(options: SessionManagerOptions) {
@@ -186,14 +193,21 @@ export class SessionManager {
       options.ttlSlideGranularityMs ?? DefaultTtlSlideGranularityMs,
     );
     this.ttlMs = ttl;
-    this.#storage = options.storage;
+    this.#storage = instrumentStorage(options.storage);
     this.#factory = options.factory;
     this.#binder = new IdentityBinder(options.bindingSecret);
     this.#now = options.now ?? Date.now;
     this.#live = new LRUCache<string, Entry>({
       max,
-      dispose: (entry) => {
-        if (!entry.detached) void entry.session.close();
+      dispose: (entry, _id, reason) => {
+        if (entry.detached) return;
+        // A session replaced in place, or dropped because its record changed, is not counted.
+        if (reason === "evict" || entry.idle === true) {
+          sessionInstruments().sessionsEvicted.add(1, {
+            "vmcp.eviction.reason": reason === "evict" ? "capacity" : "idle",
+          });
+        }
+        void entry.session.close();
       },
     });
     this.#host = {
@@ -206,7 +220,14 @@ export class SessionManager {
       terminateOwned: (id) => this.#terminate(id, { kind: "held" }),
     };
     this.#sweeper = new IdleSweeper(idle, (isIdle) => this.#closeIdle(isIdle));
+    this.#instruments = sessionInstruments();
+    this.#instruments.sessionsLive.addCallback(this.#observeLive);
   }
+
+  /** Reports `vmcp.sessions.live` (this manager's share) when the metric reader collects. */
+  readonly #observeLive = (result: ObservableResult): void => {
+    result.observe(this.#live.size);
+  };
 
   /** How many live sessions this manager holds now. */
   get liveCount(): number {
@@ -251,6 +272,7 @@ export class SessionManager {
     }
     const entry = this.#entry(session, metadata[MetadataKeyBackendIds], identity);
     this.#live.set(session.id, entry);
+    sessionInstruments().sessionsCreated.add(1);
     return entry.managed;
   }
 
@@ -284,7 +306,7 @@ export class SessionManager {
     if (cached !== undefined && (await this.#reconcile(id, cached, record))) return cached.managed;
     let pending = this.#restoring.get(id);
     if (pending === undefined) {
-      pending = this.#restore(record).finally(() => this.#restoring.delete(id));
+      pending = this.#tracedRestore(record).finally(() => this.#restoring.delete(id));
       this.#restoring.set(id, pending);
     }
     return (await pending)?.managed;
@@ -326,6 +348,7 @@ export class SessionManager {
     if (this.#closed) return;
     this.#closed = true;
     this.#sweeper.stop();
+    this.#instruments.sessionsLive.removeCallback(this.#observeLive);
     await Promise.allSettled([...this.#restoring.values()]);
     const sessions = [...this.#live.values()].map((e) => e.session);
     for (const entry of this.#live.values()) entry.detached = true;
@@ -341,6 +364,15 @@ export class SessionManager {
       this.#binder.verify(id, record.metadata, access.owner);
     }
     const deleted = record === undefined ? false : await this.#storage.delete(id);
+    if (deleted && record !== undefined) {
+      const instruments = sessionInstruments();
+      instruments.sessionsTerminated.add(1);
+      const protocol = readClientInfo(record.metadata)?.protocolVersion;
+      instruments.serverSessionDuration.record(
+        Math.max(0, this.#now() - record.createdAt) / 1000,
+        protocol === undefined ? {} : { "mcp.protocol.version": protocol },
+      );
+    }
     await this.#restoring.get(id)?.catch(() => undefined);
     const entry = this.#live.peek(id);
     if (entry !== undefined) {
@@ -381,6 +413,33 @@ export class SessionManager {
     } catch (error) {
       this.#live.delete(id);
       throw new SessionDecodeError(id, "its backend list is invalid", { cause: error });
+    }
+  }
+
+  /**
+   * {@link #restore} in a `vmcp.session.restore` span; records `vmcp.session.restore.duration`
+   * (with `error.type` when it fails) and, once restored, `vmcp.sessions.restored`.
+   */
+  async #tracedRestore(record: SessionRecord): Promise<Entry | undefined> {
+    const instruments = sessionInstruments();
+    const started = performance.now();
+    const attributes: Attributes = {};
+    try {
+      const entry = await inSpan("vmcp.session.restore", { "mcp.session.id": record.id }, (span) =>
+        this.#restore(record).then((restored) => {
+          if (restored !== undefined && span.isRecording()) {
+            span.setAttribute("vmcp.backend.count", restored.session.backendIds.length);
+          }
+          return restored;
+        }),
+      );
+      if (entry !== undefined) instruments.sessionsRestored.add(1);
+      return entry;
+    } catch (error) {
+      attributes["error.type"] = errorType(error);
+      throw error;
+    } finally {
+      instruments.restoreDuration.record((performance.now() - started) / 1000, attributes);
     }
   }
 
@@ -450,7 +509,7 @@ export class SessionManager {
     let pending = this.#recovering.get(key);
     if (pending === undefined) {
       pending = (async () => {
-        const connection = await this.#connectWithRetries(workloadId, session.client);
+        const connection = await this.#connectWithRetries(workloadId, session.id, session.client);
         if (connection === undefined) {
           // Gone for good: every replica should see the shorter list. A manager closing
           // meanwhile leaves the stored list alone.
@@ -473,6 +532,7 @@ export class SessionManager {
    */
   async #connectWithRetries(
     workloadId: string,
+    sessionId: string,
     client?: ClientInfoRecord,
   ): Promise<BackendConnection | undefined> {
     const started = performance.now();
@@ -480,7 +540,9 @@ export class SessionManager {
       try {
         return await this.#factory.connectBackend(
           workloadId,
-          client === undefined ? undefined : { clientCapabilities: client.capabilities },
+          client === undefined
+            ? { sessionId }
+            : { sessionId, clientCapabilities: client.capabilities },
         );
       } catch {
         const pause = BackendRecoveryBackoffMs * 2 ** (attempt - 1);
@@ -520,7 +582,11 @@ export class SessionManager {
     for (const [id, entry] of this.#live.entries()) {
       if (isIdle(entry.activity) && !this.#restoring.has(id)) idle.push(id);
     }
-    for (const id of idle) this.#live.delete(id); // dispose closes the backend connections
+    for (const id of idle) {
+      const entry = this.#live.peek(id);
+      if (entry !== undefined) entry.idle = true;
+      this.#live.delete(id); // dispose closes the backend connections
+    }
   }
 
   #assertOpen(): void {

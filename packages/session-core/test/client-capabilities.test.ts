@@ -20,10 +20,11 @@ function manager(connector: FakeConnector, storage = new RecordingStorage()) {
 describe("the client's capabilities are declared to every backend", () => {
   it("at create, to each backend", async () => {
     const connector = new FakeConnector();
-    await manager(connector).create({ client });
+    const session = await manager(connector).create({ client });
+    // The session is named too, so the backend's own messages can be relayed to its client.
     expect(connector.calls.map((c) => c.context)).toEqual([
-      { clientCapabilities: client.capabilities },
-      { clientCapabilities: client.capabilities },
+      { sessionId: session.id, clientCapabilities: client.capabilities },
+      { sessionId: session.id, clientCapabilities: client.capabilities },
     ]);
   });
 
@@ -38,7 +39,10 @@ describe("the client's capabilities are declared to every backend", () => {
     const betaCalls = connector.calls.filter((c) => c.workloadId === "beta");
     expect(betaCalls.map((c) => c.hint === undefined)).toEqual([false, true]);
     for (const call of connector.calls) {
-      expect(call.context).toEqual({ clientCapabilities: client.capabilities });
+      expect(call.context).toEqual({
+        sessionId: session.id,
+        clientCapabilities: client.capabilities,
+      });
     }
   });
 
@@ -51,13 +55,20 @@ describe("the client's capabilities are declared to every backend", () => {
     await session.callTool("alpha__echo", {}).catch(() => session.callTool("echo", {}));
     const fresh = connector.calls.filter((c) => c.workloadId === "alpha" && c.hint === undefined);
     expect(fresh.length).toBeGreaterThan(0);
-    for (const call of fresh)
-      expect(call.context).toEqual({ clientCapabilities: client.capabilities });
+    for (const call of fresh) {
+      expect(call.context).toEqual({
+        sessionId: session.id,
+        clientCapabilities: client.capabilities,
+      });
+    }
   });
 
-  it("a session without client info declares nothing", async () => {
+  it("a session without client info declares nothing (only the session is named)", async () => {
     const connector = new FakeConnector();
-    await manager(connector).create({});
-    expect(connector.calls.map((c) => c.context)).toEqual([undefined, undefined]);
+    const session = await manager(connector).create({});
+    expect(connector.calls.map((c) => c.context)).toEqual([
+      { sessionId: session.id },
+      { sessionId: session.id },
+    ]);
   });
 });

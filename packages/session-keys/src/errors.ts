@@ -90,6 +90,18 @@ export const ErrorCode = {
   RequestCancelled: "VMCP_REQUEST_CANCELLED",
   /** Gateway: the client closed the connection mid-request. */
   ClientClosed: "VMCP_CLIENT_CLOSED",
+  /** Gateway: a backend's server-to-client request the client did not answer in time. */
+  ServerRequestTimeout: "VMCP_SERVER_REQUEST_TIMEOUT",
+  /** Gateway: a backend's server-to-client request with no client stream open to carry it. */
+  NoClientStream: "VMCP_NO_CLIENT_STREAM",
+  /** Gateway: a session over its bound of server-to-client requests waiting for answers. */
+  TooManyServerRequests: "VMCP_TOO_MANY_SERVER_REQUESTS",
+  /** Gateway: a server-to-client request whose client request ended (or whose replica closed) first. */
+  ServerRequestAbandoned: "VMCP_SERVER_REQUEST_ABANDONED",
+  /** Gateway: a client's answer that no replica is waiting for (unknown ID, ended, or its replica gone). */
+  AnswerUnclaimed: "VMCP_ANSWER_UNCLAIMED",
+  /** Gateway: a second `GET /mcp` stream for a session that has one on this replica (HTTP 409). */
+  StreamConflict: "VMCP_STREAM_CONFLICT",
 } as const;
 
 /** One of the codes of {@link ErrorCode}. */

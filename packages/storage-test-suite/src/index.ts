@@ -1,7 +1,9 @@
 /**
- * @vmcp/storage-test-suite: the conformance suite every `SessionStorage` runs in its own tests,
- * with the test functions of whatever runner it uses.
+ * @vmcp/storage-test-suite: the conformance suites every `SessionStorage` and every
+ * `SessionMessageBus` run in their own tests, with the test functions of whatever runner they use.
  * @packageDocumentation
  */
+export { describeSessionMessageBusConformance } from "./bus-conformance.js";
+export type { BusConformanceOptions, BusFaults, BusFixture } from "./bus-test-api.js";
 export { describeSessionStorageConformance } from "./conformance.js";
 export type { ConformanceOptions, StorageFixture, TestApi } from "./test-api.js";

@@ -1,9 +1,12 @@
 /**
- * @vmcp/store-redis: a `SessionStorage` on Redis through ioredis or node-redis, for many gateway replicas
- * sharing sessions. Standalone, Sentinel and Cluster; native TTL; one round trip per operation;
- * typed, bounded failures.
+ * @vmcp/store-redis: a `SessionStorage` on Redis through ioredis or node-redis, for many gateway
+ * replicas sharing sessions, and the `SessionMessageBus` beside it (pub/sub; sharded pub/sub on
+ * Cluster). Standalone, Sentinel and Cluster; native TTL; one round trip per operation; typed,
+ * bounded failures.
  * @packageDocumentation
  */
+
+export { BusChannelSuffix } from "./bus-channel.js";
 export {
   type DurabilityOptions,
   WriteNotReplicatedError,
@@ -16,6 +19,11 @@ export type {
   NodeRedisSentinel,
 } from "./node-redis-client.js";
 export { RedisClientMissingError } from "./redis-client-missing.js";
+export {
+  DefaultMaxPendingPublishes,
+  RedisMessageBus,
+  type RedisMessageBusOptions,
+} from "./redis-message-bus.js";
 export {
   DefaultListBatchSize,
   DefaultTimeoutMs,

@@ -1,9 +1,8 @@
-import { createRequire } from "node:module";
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import type { DurabilityOptions } from "./durability.js";
 import { IoredisStoreClient, isIoredisClient } from "./ioredis-client.js";
+import { loadIoredis } from "./load-ioredis.js";
 import { type NodeRedisConnection, NodeRedisStoreClient } from "./node-redis-client.js";
-import { RedisClientMissingError } from "./redis-client-missing.js";
 import type { StoreClient, StoreClientSetup } from "./store-client.js";
 
 /** The default bound on every operation, ms: {@link RedisStorageOptions.timeoutMs}. */
@@ -183,25 +182,6 @@ function checkOneSource(options: RedisStorageOptions): void {
     throw new TypeError(
       "RedisStorage needs exactly one of: url and/or redis options, cluster, or client",
     );
-  }
-}
-
-const require = createRequire(import.meta.url);
-
-/**
- * ioredis, loaded when the storage builds a client: it is an optional peer dependency, so a
- * node-redis user who hands in a client never needs it installed.
- * @throws {RedisClientMissingError} naming `ioredis` when it is not installed.
- */
-function loadIoredis(): { Redis: typeof Redis; Cluster: typeof Cluster } {
-  try {
-    return require("ioredis") as { Redis: typeof Redis; Cluster: typeof Cluster };
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === "MODULE_NOT_FOUND" && String((error as Error).message).includes("'ioredis'")) {
-      throw new RedisClientMissingError("ioredis", { cause: error });
-    }
-    throw error;
   }
 }
 

@@ -122,7 +122,7 @@ for (const client of Clients) {
       );
       expect(describeFailures(load.failures)).toEqual([]);
       expect(await load.missingAcknowledged(storage)).toBe(0);
-    }, 90_000);
+    }, 180_000);
 
     it("fails no operation through a manual CLUSTER FAILOVER", async () => {
       const { storage, load } = await loaded(client, `failover-${tag}`);
@@ -138,7 +138,7 @@ for (const client of Clients) {
       );
       expect(describeFailures(load.failures)).toEqual([]);
       expect(await load.missingAcknowledged(storage)).toBe(0);
-    }, 60_000);
+    }, 120_000);
 
     it("fails only typed, and only until the replica of a killed primary is promoted", async () => {
       const { storage, load } = await loaded(client, `kill-${tag}`, TimeoutMs);
@@ -177,6 +177,6 @@ for (const client of Clients) {
 
       await victim.server.restart();
       await waitForAgreement(cluster);
-    }, 60_000);
+    }, 120_000);
   });
 }

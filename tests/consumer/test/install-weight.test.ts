@@ -1,9 +1,10 @@
 /**
  * What a user of the storage contract and the memory store installs: `npm i @vmcp/session-core
  * @vmcp/store-memory` (here from the packed tarballs, with the session-keys tarball standing in
- * for the registry copy) brings those, `@vmcp/session-keys` and `lru-cache`, nothing else: the MCP
- * SDK is an optional peer of session-core, so no HTTP framework, no validator, no zod. The
- * connector, used without the SDK, says which package to install.
+ * for the registry copy) brings those, `@vmcp/session-keys`, `lru-cache` and `@opentelemetry/api`
+ * (no dependencies of its own; tracing and metrics are no-ops until an application registers an
+ * SDK), nothing else: the MCP SDK is an optional peer of session-core, so no HTTP framework, no
+ * validator, no zod. The connector, used without the SDK, says which package to install.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -65,8 +66,9 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("a contract-plus-memory-store install", () => {
-  it("installs exactly session-core, session-keys, store-memory and lru-cache", () => {
+  it("installs exactly session-core, session-keys, store-memory, lru-cache and @opentelemetry/api", () => {
     expect(installedPackages(join(dir, "node_modules"))).toEqual([
+      "@opentelemetry/api",
       "@vmcp/session-core",
       "@vmcp/session-keys",
       "@vmcp/store-memory",

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import type { RedisCluster } from "./cluster.js";
-import { type RedisServer, waitUntil } from "./redis-process.js";
+import { type RedisServer, TopologyWaitMs, waitUntil } from "./redis-process.js";
 import { requireRedisServer } from "./require-redis.js";
 
 /** One node of a Cluster as `CLUSTER NODES` describes it. */
@@ -226,7 +226,7 @@ export async function beginSlotMigration(
 export async function manualFailover(
   cluster: RedisCluster,
   replica: ClusterNodeInfo,
-  timeoutMs = 20_000,
+  timeoutMs = TopologyWaitMs,
 ): Promise<void> {
   await serverOf(replica).cli("CLUSTER", "FAILOVER");
   await waitForPrimary(cluster, replica.id, timeoutMs);
@@ -255,7 +255,7 @@ export async function manualFailover(
 export async function waitForPrimary(
   cluster: RedisCluster,
   id: string,
-  timeoutMs = 20_000,
+  timeoutMs = TopologyWaitMs,
 ): Promise<void> {
   await waitUntil(
     `node ${id} to be a primary on every running node`,
@@ -284,7 +284,10 @@ function serverOf(node: ClusterNodeInfo): RedisServer {
  * every slot is covered and no slot is left open (migrating or importing). Needed before a
  * reshard, which refuses to start otherwise.
  */
-export async function waitForAgreement(cluster: RedisCluster, timeoutMs = 20_000): Promise<void> {
+export async function waitForAgreement(
+  cluster: RedisCluster,
+  timeoutMs = TopologyWaitMs,
+): Promise<void> {
   const { redisCli } = requireRedisServer();
   await waitUntil(
     "redis-cli --cluster check to pass",

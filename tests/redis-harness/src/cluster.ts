@@ -1,5 +1,11 @@
 import { execFile } from "node:child_process";
-import { type HostPort, type RedisServer, spawnRedis, waitUntil } from "./redis-process.js";
+import {
+  type HostPort,
+  type RedisServer,
+  spawnRedis,
+  TopologyWaitMs,
+  waitUntil,
+} from "./redis-process.js";
 import { requireRedisServer } from "./require-redis.js";
 
 /** Options for {@link startRedisCluster}. */
@@ -23,7 +29,7 @@ export interface RedisCluster {
   readonly nodes: readonly HostPort[];
   /** Every node's server, in the order of {@link nodes}. */
   readonly servers: readonly RedisServer[];
-  /** Resolves once every running node reports `cluster_state:ok` (default bound 20,000 ms). */
+  /** Resolves once every running node reports `cluster_state:ok` (default bound `TopologyWaitMs`, 45,000 ms). */
   waitForOk(timeoutMs?: number): Promise<void>;
   /** Stops every process and removes every temp directory. Idempotent. */
   close(): Promise<void>;
@@ -70,7 +76,7 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<R
       servers.map((server) => `127.0.0.1:${server.port}`),
       replicas,
     );
-    const waitForOk = async (timeoutMs = 20_000): Promise<void> => {
+    const waitForOk = async (timeoutMs = TopologyWaitMs): Promise<void> => {
       await waitUntil(
         "cluster_state:ok on every node",
         async () => {

@@ -26,7 +26,13 @@ export {
 } from "./cluster-admin.js";
 export { freePort, releasePort } from "./free-port.js";
 export { DefaultCliTimeoutMs, redisCli } from "./redis-cli.js";
-export { delay, type HostPort, type RedisServer, waitUntil } from "./redis-process.js";
+export {
+  delay,
+  type HostPort,
+  type RedisServer,
+  TopologyWaitMs,
+  waitUntil,
+} from "./redis-process.js";
 export { ReplicaProbeKey, waitForReplicaAcks } from "./replicas.js";
 export {
   InstallRedisHint,

@@ -268,6 +268,13 @@ export async function spawnRedis(options: SpawnOptions = {}): Promise<RedisServe
   throw lastError;
 }
 
+/**
+ * How long the harness waits by default for a topology change (a failover, a promotion, nodes
+ * agreeing on the slot map) to be seen everywhere, ms. Generous on purpose: on a starved machine
+ * Redis gossip runs late, and a wait that ends early costs nothing.
+ */
+export const TopologyWaitMs = 45_000;
+
 /** Resolves after `ms` milliseconds. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

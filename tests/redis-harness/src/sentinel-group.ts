@@ -1,6 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type HostPort, type RedisServer, spawnRedis, waitUntil } from "./redis-process.js";
+import {
+  type HostPort,
+  type RedisServer,
+  spawnRedis,
+  TopologyWaitMs,
+  waitUntil,
+} from "./redis-process.js";
 import { waitForReplicaAcks } from "./replicas.js";
 
 /** The master name the group's Sentinel monitors, unless told otherwise. */
@@ -35,20 +41,20 @@ export interface SentinelGroup {
   currentMaster(): Promise<HostPort>;
   /**
    * Resolves the new master once Sentinel reports one whose port differs from `previousPort`.
-   * @throws {Error} after `timeoutMs` (default 20,000 ms).
+   * @throws {Error} after `timeoutMs` (default `TopologyWaitMs`, 45,000 ms).
    */
   waitForFailover(previousPort: number, timeoutMs?: number): Promise<HostPort>;
   /**
    * Sends `SENTINEL FAILOVER` (a manual failover: the master is alive and is demoted after the
    * switch) and resolves the new master once Sentinel reports it as master.
-   * @throws {Error} after `timeoutMs` (default 20,000 ms).
+   * @throws {Error} after `timeoutMs` (default `TopologyWaitMs`, 45,000 ms).
    */
   failover(timeoutMs?: number): Promise<HostPort>;
   /**
    * Brings a member that was stopped or killed back as a replica of the current master (started
    * empty with `REPLICAOF` sent at once, rather than waiting for Sentinel to convert a master that
    * reappears), and resolves once it confirms the master's writes (see `waitForReplicaAcks`).
-   * @throws {Error} after `timeoutMs` (default 20,000 ms).
+   * @throws {Error} after `timeoutMs` (default `TopologyWaitMs`, 45,000 ms).
    */
   rejoinAsReplica(server: RedisServer, timeoutMs?: number): Promise<void>;
   /** Stops every process and removes every temp directory. Idempotent. */
@@ -115,7 +121,7 @@ export async function startSentinelGroup(
       const [host, port] = out.split("\n");
       return { host: host ?? "127.0.0.1", port: Number(port) };
     };
-    const waitForFailover = async (previousPort: number, timeoutMs = 20_000) => {
+    const waitForFailover = async (previousPort: number, timeoutMs = TopologyWaitMs) => {
       let now: HostPort | undefined;
       await waitUntil(
         "a Sentinel failover",
@@ -138,7 +144,7 @@ export async function startSentinelGroup(
       sentinel,
       currentMaster,
       waitForFailover,
-      async failover(timeoutMs = 20_000) {
+      async failover(timeoutMs = TopologyWaitMs) {
         const previous = await currentMaster();
         // Sentinel refuses a manual failover (NOGOODSLAVE) until it has judged the replica fit
         // from its periodic INFO, which a busy machine delays: ask until it accepts.
@@ -154,7 +160,7 @@ export async function startSentinelGroup(
         );
         return waitForFailover(previous.port, timeoutMs);
       },
-      async rejoinAsReplica(server, timeoutMs = 20_000) {
+      async rejoinAsReplica(server, timeoutMs = TopologyWaitMs) {
         const now = await currentMaster();
         if (now.port === server.port) throw new Error("the current master cannot rejoin itself");
         if (!server.running) await server.restart();

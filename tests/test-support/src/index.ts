@@ -5,6 +5,13 @@ export {
 } from "./json-backend.js";
 export { startMcpBackend, type TestBackend, type TestBackendOptions } from "./mcp-backend.js";
 export { type RemoteJsonBackends, startRemoteJsonBackends } from "./remote-json-backends.js";
-export { stdioBackendScript } from "./stdio-script.js";
+export { stdioBackendScript, streamingStdioBackendScript } from "./stdio-script.js";
+export {
+  makeStreamingServer,
+  type StreamingEvent,
+  StreamingLogCount,
+  StreamingProgressSteps,
+  type StreamingServerOptions,
+} from "./streaming-server.js";
 export { makeTestServer } from "./test-server.js";
 export { waitUntil } from "./wait-until.js";

@@ -7,3 +7,11 @@ import { fileURLToPath } from "node:url";
 export const stdioBackendScript: string = fileURLToPath(
   new URL("./stdio-backend.js", import.meta.url),
 );
+
+/**
+ * The absolute path of the streaming stdio backend's entry (`dist/streaming-stdio-backend.js`):
+ * `node <path> --tag NAME --events FILE` serves `makeStreamingServer` over stdin/stdout.
+ */
+export const streamingStdioBackendScript: string = fileURLToPath(
+  new URL("./streaming-stdio-backend.js", import.meta.url),
+);

@@ -24,6 +24,19 @@ async function connectHttp(
 }
 
 describe("startMcpBackend", () => {
+  it("counts the GET /mcp stream a client holds open, per session, until it closes", async () => {
+    const backend = await startMcpBackend("alpha");
+    try {
+      const { client, transport } = await connectHttp(backend.url);
+      const sessionId = transport.sessionId ?? "";
+      await waitUntil(() => backend.openGetStreams.get(sessionId) === 1, 5_000, "a GET stream");
+      await client.close();
+      await waitUntil(() => backend.openGetStreams.size === 0, 5_000, "the GET stream closed");
+    } finally {
+      await backend.close();
+    }
+  });
+
   it("serves the test tools to a real SDK client, counts methods, and pauses, resumes and forgets", async () => {
     const backend = await startMcpBackend("alpha");
     try {

@@ -29,7 +29,8 @@ const switches = [
 /**
  * Parses `argv` (without `node` and the script) with `node:util` `parseArgs`: every flag of
  * `ConfigFields` (config-fields.ts), `--json` and `--help`. A value may follow its flag
- * (`--port 4000`) or be joined to it (`--port=4000`, needed for a value starting with `-`).
+ * (`--port 4000`) or be joined to it (`--port=4000`, needed for a value starting with `-`); a
+ * boolean field's flag alone (last, or before another flag) means `true`: `--tracing`.
  * @throws {GatewayConfigError} whose `field` is the flag, for an unknown flag (with the closest
  *   known one), a flag without its value, or a value given to a switch.
  */
@@ -44,7 +45,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: withBareSwitches(argv),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw commandLineError(error as Error & { code?: string });
   }
@@ -63,6 +69,24 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     json: parsed.values.json === true,
     help: parsed.values.help === true,
   };
+}
+
+/** The flags of `boolean` fields, as written: `--tracing`. */
+const booleanFlags = new Set(fields.filter((f) => f.kind === "boolean").map((f) => `--${f.flag}`));
+
+/**
+ * `argv` with `true` after each boolean field's flag given alone (last, or followed by another
+ * flag): `--tracing --metrics` reads as `--tracing true --metrics true`.
+ */
+function withBareSwitches(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    out.push(arg);
+    const next = argv[i + 1];
+    if (booleanFlags.has(arg) && (next === undefined || next.startsWith("-"))) out.push("true");
+  }
+  return out;
 }
 
 function commandLineError(error: Error & { code?: string }): GatewayConfigError {

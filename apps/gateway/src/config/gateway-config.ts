@@ -194,6 +194,10 @@ export const GatewayConfigSchema = z
     logLevel: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info"),
+    /** Registers the OpenTelemetry Node SDK for traces (`OTEL_*` configure it); default `false`. */
+    tracing: z.boolean().default(false),
+    /** Serves `GET /metrics` in Prometheus text; default `false`. */
+    metrics: z.boolean().default(false),
     /** `Host` names allowed to reach `/mcp` (403 otherwise); default: loopback names when bound to loopback, else any. */
     allowedHosts: z.array(z.string().min(1)).optional(),
     /** `Origin` values allowed to reach `/mcp` (403 otherwise); default: loopback origins when bound to loopback, else any. */

@@ -43,6 +43,16 @@ export const LimitsConfigSchema = z.strictObject({
     .int()
     .positive()
     .default(64 * 1024),
+  /** Longest a backend's server-to-client request (sampling, elicitation, roots) waits for the client's answer, ms. */
+  serverRequestTimeoutMs: z.int().positive().default(60_000),
+  /** Longest a client's answer POSTed to a replica that does not hold its request waits for the holder to claim it over the bus, ms. */
+  answerAckTimeoutMs: z.int().positive().default(2_000),
+  /** Server-to-client requests of one session waiting for the client's answers at once (per replica). */
+  maxPendingServerRequests: z.int().positive().default(32),
+  /** Period of the heartbeat comments on a `GET /mcp` stream, ms. */
+  streamHeartbeatMs: z.int().positive().default(15_000),
+  /** Bytes one SSE stream (a streamed POST or a GET stream) may hold unsent for a slow reader before it is closed. */
+  maxStreamBufferBytes: z.int().positive().default(1_048_576),
 });
 
 /** The validated `limits` section. */

@@ -26,6 +26,13 @@ const storeDown: Mapping = {
   message: (m) => `session store unavailable: ${m}`,
 };
 
+const busDown: Mapping = {
+  status: 503,
+  rpcCode: GatewayErrorCode.StoreUnavailable,
+  headers: () => ({ "retry-after": "1" }),
+  message: (m) => `session message bus unavailable: ${m}`,
+};
+
 /**
  * The one table of typed error codes (`error.code`) to HTTP statuses and JSON-RPC codes, used both
  * for a refusal of the whole HTTP request ({@link httpErrorOf}) and for one JSON-RPC request's
@@ -83,6 +90,18 @@ const ErrorMappings: Readonly<Partial<Record<ErrorCode, Mapping>>> = {
   },
   [ErrorCode.SessionBusy]: { status: 200, rpcCode: GatewayErrorCode.LimitExceeded },
   [ErrorCode.RequestCancelled]: { status: 200, rpcCode: GatewayErrorCode.InternalError },
+  // Sent to the backend that made a server-to-client request, as its JSON-RPC error.
+  [ErrorCode.ServerRequestTimeout]: { status: 200, rpcCode: GatewayErrorCode.InternalError },
+  [ErrorCode.NoClientStream]: { status: 200, rpcCode: GatewayErrorCode.InternalError },
+  [ErrorCode.TooManyServerRequests]: { status: 200, rpcCode: GatewayErrorCode.LimitExceeded },
+  [ErrorCode.ServerRequestAbandoned]: { status: 200, rpcCode: GatewayErrorCode.InternalError },
+  // A POSTed answer that cannot be accepted: an HTTP error status, as the spec asks.
+  [ErrorCode.AnswerUnclaimed]: { status: 400, rpcCode: GatewayErrorCode.InvalidParams },
+  [ErrorCode.StreamConflict]: { status: 409, rpcCode: GatewayErrorCode.InvalidRequest },
+  // The session message bus could not carry an answer to the replica that waits for it.
+  [ErrorCode.BusUnavailable]: busDown,
+  [ErrorCode.BusClosed]: busDown,
+  [ErrorCode.BusMessageTooLarge]: { status: 413, rpcCode: GatewayErrorCode.InvalidRequest },
 };
 
 /** An HTTP refusal: status, JSON-RPC error body and extra headers. */

@@ -31,6 +31,8 @@ export interface HttpServerOptions {
   readonly bodyTimeoutMs?: number;
   /** Bound on all request headers together, bytes (then 431 with a JSON-RPC body); default 16384. */
   readonly maxHeaderBytes?: number;
+  /** Serves `GET /metrics` (Prometheus text) when given; otherwise `/metrics` is 404. */
+  readonly metrics?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /** A listening gateway HTTP server. */
@@ -48,7 +50,8 @@ export interface RunningHttpServer {
 
 /**
  * Serves `/mcp` (the endpoint), `/healthz` (liveness: always 200 while the process serves) and
- * `/readyz` (200 when `storage.ping()` succeeds within the bound, 503 otherwise).
+ * `/readyz` (200 when `storage.ping()` succeeds within the bound, 503 otherwise) and, when
+ * `metrics` is given, `/metrics`.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   let inFlight = 0;
@@ -91,6 +94,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     if (path === "/mcp") return options.endpoint.handle(req, res);
     if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (path === "/readyz") return ready(res);
+    if (path === "/metrics" && options.metrics !== undefined) return options.metrics(req, res);
     sendJson(res, 404, { error: `no route ${path ?? ""}; the MCP endpoint is /mcp` });
   }
 

@@ -11,14 +11,16 @@ import {
   type SessionOwner,
   sessionIdProblem,
 } from "@vmcp/session-core";
+import { InProcessMessageBus } from "@vmcp/store-memory";
 import { bearerTokenOf, type IdentityVerifier } from "../identity/identity-verifier.js";
 import type { GatewayLogger } from "../logger.js";
-import { Cancellations } from "./cancellations.js";
+import { inHeaderContext, traceServerRequest } from "../telemetry/server-span.js";
 import { dispatchRequest } from "./dispatch.js";
 import { httpErrorOf } from "./error-mapping.js";
 import { logRequestFailure } from "./failure-log.js";
 import { isJsonContentType, parseJsonBody } from "./json-body.js";
 import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } from "./json-rpc.js";
+import { PostResponse } from "./post-response.js";
 import { readBody } from "./read-body.js";
 import {
   BatchTooLongError,
@@ -27,8 +29,10 @@ import {
   type EndpointLimits,
 } from "./request-limits.js";
 import type { RequestRouter } from "./router.js";
+import { SessionRelay } from "./session-relay.js";
 import type { ServedSession, SessionService } from "./session-service.js";
 import {
+  checkGetAccept,
   checkInitializeWithoutSession,
   checkPostAccept,
   type TransportRules,
@@ -60,6 +64,13 @@ export interface McpEndpointOptions {
   readonly router: RequestRouter;
   /** Host and Origin checks (403). Default: none (the gateway passes its configured rules). */
   readonly transportRules?: TransportRules;
+  /**
+   * Relays what backends send on their own (progress, log messages, server-to-client requests,
+   * unsolicited notifications) and routes the client's answers and cancellations across
+   * replicas; also the `messages` handler of the gateway's backend connector. Default: one on a
+   * new in-process message bus (one replica).
+   */
+  readonly relay?: SessionRelay;
 }
 
 interface RpcMessage {
@@ -73,30 +84,37 @@ interface RpcMessage {
  * The Streamable HTTP MCP endpoint (`/mcp`). The gateway owns the `Mcp-Session-Id` lifecycle:
  * POST `initialize` creates a session through the `SessionService` and returns its ID; every
  * other POST needs a valid ID (400 missing or not visible ASCII, 404 unknown/expired/terminated,
- * 403 another identity, 503 store unreachable); DELETE terminates; GET is 405 (no server-initiated
- * stream). Responses are `application/json`; every refusal has a JSON-RPC error body.
+ * 403 another identity, 503 store unreachable); DELETE terminates; GET opens the session's
+ * standalone SSE stream (one per session). A POST's response is `application/json`, or an SSE
+ * stream once a backend sends something for its requests; every refusal has a JSON-RPC error body.
  */
 export class McpEndpoint {
   readonly #o: McpEndpointOptions;
-  readonly #cancellations = new Cancellations();
+  readonly #relay: SessionRelay;
 
   constructor(options: McpEndpointOptions) {
     this.#o = options;
+    this.#relay =
+      options.relay ?? new SessionRelay({ bus: new InProcessMessageBus(), log: options.log });
   }
 
   /** Handles one HTTP request to `/mcp`. Never throws. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       this.#o.transportRules?.checkHostAndOrigin(req.headers);
-      if (req.method === "POST") await this.#post(req, res);
-      else if (req.method === "DELETE") await this.#delete(req, res);
-      else {
+      // Session lookups, restores and deletes join the trace of the HTTP headers, if any.
+      if (req.method === "POST") await inHeaderContext(req.headers, () => this.#post(req, res));
+      else if (req.method === "DELETE") {
+        await inHeaderContext(req.headers, () => this.#delete(req, res));
+      } else if (req.method === "GET") {
+        await inHeaderContext(req.headers, () => this.#get(req, res));
+      } else {
         throw new HttpJsonRpcError(
           405,
           GatewayErrorCode.InvalidRequest,
           `method ${req.method ?? ""} not allowed`,
           {
-            allow: "POST, DELETE",
+            allow: "GET, POST, DELETE",
           },
         );
       }
@@ -106,7 +124,7 @@ export class McpEndpoint {
   }
 
   async #post(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    checkPostAccept(req.headers.accept);
+    const accepts = checkPostAccept(req.headers.accept);
     if (!isJsonContentType(req.headers["content-type"])) {
       throw new HttpJsonRpcError(
         415,
@@ -140,7 +158,17 @@ export class McpEndpoint {
         );
       }
       checkInitializeWithoutSession(req.headers["mcp-session-id"]);
-      await this.#initialize(init.id, init.params, owner, res, callerKey(owner, req));
+      const id = init.id;
+      await traceServerRequest(
+        {
+          method: "initialize",
+          params: init.params,
+          id,
+          headers: req.headers,
+          httpVersion: req.httpVersion,
+        },
+        () => this.#initialize(id, init.params, owner, res, callerKey(owner, req)),
+      );
       return;
     }
 
@@ -149,9 +177,22 @@ export class McpEndpoint {
     for (const m of messages) {
       if (m.method === "notifications/cancelled" && m.id === undefined) {
         const p = (m.params ?? {}) as { requestId?: unknown; reason?: unknown };
-        this.#cancellations.cancel(session.id, p.requestId, p.reason);
+        await this.#relay.cancel(session.id, p.requestId, p.reason);
+      } else if (m.method === "notifications/roots/list_changed" && m.id === undefined) {
+        // The client's roots changed: every backend was told it may ask (roots.listChanged).
+        const params = m.params;
+        await session.notifyBackends(
+          m.method,
+          typeof params === "object" && params !== null && !Array.isArray(params)
+            ? (params as Record<string, unknown>)
+            : undefined,
+        );
       }
     }
+    // The client's answers to server-to-client requests: to their waiters, on any replica.
+    await Promise.all(
+      messages.filter((m) => m.method === undefined).map((m) => this.#relay.answer(session.id, m)),
+    );
     const requests = messages.filter((m) => m.method !== undefined && m.id !== undefined);
     if (requests.length === 0) {
       res.writeHead(202).end();
@@ -163,24 +204,54 @@ export class McpEndpoint {
     res.once("close", () => {
       if (!res.writableFinished) controller.abort();
     });
+    const response = new PostResponse(res, { "mcp-session-id": session.id }, accepts.stream);
     const responses = await Promise.all(
       requests.map(async (m) => {
         const id = m.id as string | number;
-        const request = this.#cancellations.begin(session.id, id, controller.signal);
-        const outcome = await dispatchRequest(m.method as string, m.params, {
-          session,
-          signal: request.signal,
-          log: this.#o.log,
-          router: this.#o.router,
-        }).finally(request.done);
+        const request = this.#relay.cancellations.begin(session.id, id, controller.signal);
+        const inFlight = this.#relay.begin(session, m.params, response);
+        await this.#relay.ready(inFlight);
+        const method = m.method as string;
+        const outcome = await traceServerRequest(
+          {
+            method,
+            params: m.params,
+            id,
+            sessionId: session.id,
+            headers: req.headers,
+            httpVersion: req.httpVersion,
+          },
+          () =>
+            this.#relay.run(inFlight, () =>
+              dispatchRequest(method, m.params, {
+                session,
+                signal: request.signal,
+                log: this.#o.log,
+                router: this.#o.router,
+              }),
+            ),
+        ).finally(() => {
+          request.done();
+          this.#relay.end(inFlight);
+        });
         return "error" in outcome
           ? errorResponse(id, outcome.error)
           : resultResponse(id, outcome.result);
       }),
     );
-    sendJson(res, 200, Array.isArray(body) ? responses : responses[0], {
-      "mcp-session-id": session.id,
-    });
+    response.finish(Array.isArray(body) ? responses : responses[0]);
+  }
+
+  /** `GET /mcp`: the session's standalone SSE stream (409 when this replica already holds one). */
+  async #get(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkGetAccept(req.headers.accept);
+    const owner = await this.#identify(req);
+    this.#checkProtocolHeader(req);
+    const session = await this.#session(req, owner);
+    // Each heartbeat uses the session: not evicted as idle, its stored TTL slides, and a session
+    // deleted or expired meanwhile ends the stream.
+    const keepAlive = async () => (await this.#o.sessions.get(session.id, owner)) !== undefined;
+    await this.#relay.openStream(session, res, { "mcp-session-id": session.id }, keepAlive);
   }
 
   async #initialize(
@@ -227,7 +298,7 @@ export class McpEndpoint {
       200,
       resultResponse(id, {
         protocolVersion,
-        capabilities: aggregateCapabilities(backends),
+        capabilities: aggregateCapabilities(backends, { listChanged: true }),
         serverInfo: GatewayServerInfo,
         instructions: combineInstructions(backends, GatewayInstructions),
       }),
@@ -240,6 +311,7 @@ export class McpEndpoint {
     const id = sessionIdOf(req);
     const existed = await this.#o.sessions.terminate(id, owner);
     this.#o.limits?.callers.ended(id);
+    await this.#relay.terminated(id);
     if (!existed) throw notFound(id);
     this.#o.log.info({ sessionId: id }, "session terminated");
     res.writeHead(200).end();

@@ -122,6 +122,22 @@ export class RequestRouter {
   }
 
   /**
+   * Forgets the route table of one kind of list for `session`, so the next request that needs it
+   * lists the backends again: what a backend's `list_changed` calls for.
+   */
+  forgetList(session: ServedSession, kind: "tools" | "prompts" | "resources"): void {
+    const tables = this.#tables.get(session);
+    if (tables === undefined) return;
+    if (kind === "resources") {
+      delete tables.resources;
+      delete tables.templates;
+    } else {
+      delete tables[kind];
+      tables.exposed[kind] = new Map();
+    }
+  }
+
+  /**
    * Serves one request of `session`. Never handles `initialize`.
    * @throws {UnsupportedRequestError} for an unknown method or a capability no backend offers.
    * @throws {InvalidRequestParamsError} for params it cannot route.

@@ -83,17 +83,34 @@ export class TransportRules {
 }
 
 /**
- * Checks a POST's `Accept` header: it must list both `application/json` and `text/event-stream`
- * (the spec's rule for clients; a media range with parameters counts, `q=0` does not).
- * @throws {HttpJsonRpcError} 406 (-32600) when either is missing.
+ * Checks a POST's `Accept` header: it must list `application/json`; the spec asks clients to list
+ * `text/event-stream` too, and a client that does not is still served, in plain JSON only (a media
+ * range with parameters counts, `q=0` does not).
+ * @returns whether the response may be an SSE stream.
+ * @throws {HttpJsonRpcError} 406 (-32600) when `application/json` is missing.
  */
-export function checkPostAccept(accept: string | undefined): void {
+export function checkPostAccept(accept: string | undefined): { readonly stream: boolean } {
   const types = acceptedTypes(accept);
-  if (!types.has("application/json") || !types.has("text/event-stream")) {
+  if (!types.has("application/json")) {
     throw new HttpJsonRpcError(
       406,
       GatewayErrorCode.InvalidRequest,
-      "Not Acceptable: a POST must accept both application/json and text/event-stream",
+      "Not Acceptable: a POST must accept application/json (and text/event-stream for streamed responses)",
+    );
+  }
+  return { stream: types.has("text/event-stream") };
+}
+
+/**
+ * Refuses a GET whose `Accept` does not list `text/event-stream` (the standalone stream is SSE).
+ * @throws {HttpJsonRpcError} 406 (-32600).
+ */
+export function checkGetAccept(accept: string | undefined): void {
+  if (!acceptedTypes(accept).has("text/event-stream")) {
+    throw new HttpJsonRpcError(
+      406,
+      GatewayErrorCode.InvalidRequest,
+      "Not Acceptable: a GET must accept text/event-stream",
     );
   }
 }

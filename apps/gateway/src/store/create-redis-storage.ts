@@ -49,7 +49,8 @@ export function createRedisStorage(
   return new RedisStorage(options);
 }
 
-function hostPort(value: string): { host: string; port: number } {
+/** `host:port` (the last colon splits, so an IPv6 host keeps its colons) as ioredis takes it. */
+export function hostPort(value: string): { host: string; port: number } {
   const at = value.lastIndexOf(":");
   return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
 }
