@@ -64,6 +64,8 @@ export const ErrorCode = {
   UnknownPrompt: "VMCP_UNKNOWN_PROMPT",
   /** `McpSdkMissingError`: the MCP SDK (an optional peer) is not installed. */
   McpSdkMissing: "VMCP_MCP_SDK_MISSING",
+  /** `RedisClientMissingError`: the Redis client library the storage needs is not installed. */
+  RedisClientMissing: "VMCP_REDIS_CLIENT_MISSING",
   /** Gateway: configuration that cannot be used. */
   GatewayConfig: "VMCP_GATEWAY_CONFIG",
   /** Gateway: missing or unverifiable credentials (HTTP 401). */

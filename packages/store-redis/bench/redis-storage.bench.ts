@@ -1,17 +1,21 @@
 /**
- * RedisStorage against raw ioredis on the same bench-owned redis-server, in one process.
+ * RedisStorage against its peers on the same bench-owned redis-server, in one process.
  *
- * 1. Throughput with 64 concurrent callers: `load` against GET + JSON.parse of the same record,
- *    and `update` (writing the whole metadata) against SET of the same record as JSON. Each side
- *    has its own connection. Baseline and subject alternate over 7 rounds; medians are shown.
+ * 1. Throughput with 64 concurrent callers: `load` against keyv + `@keyv/redis` (built on
+ *    node-redis) `get`, raw node-redis and raw ioredis GET + JSON.parse of the same record; and
+ *    `update` (writing the whole metadata) against keyv `set`, and SET of the same record as JSON
+ *    on each raw client. Each contender has its own connection; every round runs each once, in a
+ *    rotating order, over 7 rounds; medians are shown. Beside throughput, the CPU time per
+ *    operation (this process plus redis-server), which a busy shared machine disturbs far less.
  * 2. Load latency (one caller, p50 and p99) with 1,000 stored sessions against 1,000,000, on two
  *    servers measured in alternating rounds. `--skip-large` or BENCH_SKIP_LARGE=1 skips it.
  *
  * The servers are started here on free loopback ports (never the shared 6379) and stopped at
  * the end.
  */
+
+import { createKeyv } from "@keyv/redis";
 import {
-  compareThroughput,
   formatRatioTable,
   type Measurement,
   measure,
@@ -23,6 +27,8 @@ import {
 import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
 import { RedisStorage } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
+import { createClient } from "redis";
+import { type ContenderResult, measureContenders, parseServerCpu } from "./contenders.js";
 import { deadline, idOf } from "./sessions.js";
 
 const Concurrency = 64;
@@ -67,63 +73,153 @@ async function seed(client: Redis, from: number, to: number): Promise<void> {
   }
 }
 
-async function throughputRows(server: RedisServer): Promise<RatioRow[]> {
-  const raw = new Redis(server.url);
+/** A session's record as a raw client stores it: the same fields, as JSON. */
+function rawRecord(n: number, version: number): string {
+  const now = Date.now();
+  const record = {
+    id: idOf(n),
+    createdAt: now,
+    updatedAt: now,
+    version,
+    metadata: sampleSessionMetadata(n),
+  };
+  return JSON.stringify(record);
+}
+
+/**
+ * Throughput with 64 callers of RedisStorage against its peers, each on its own connection to
+ * the same server: keyv with `@keyv/redis` (built on node-redis), raw node-redis and raw ioredis
+ * (GET + JSON.parse of the same record; SET of it as JSON).
+ */
+async function throughputRows(server: RedisServer): Promise<{ ops: RatioRow[]; cpu: RatioRow[] }> {
+  const ioredis = new Redis(server.url);
+  const admin = new Redis(server.url);
+  const nodeRedis = createClient({ url: server.url });
+  nodeRedis.on("error", () => undefined);
+  await nodeRedis.connect();
+  const keyv = createKeyv(server.url);
   const storage = new RedisStorage({ url: server.url, keyPrefix: Prefix });
+  // The same storage over a node-redis client of its own (the application's, as a user passes it).
+  const nodeRedisOwn = createClient({ url: server.url });
+  nodeRedisOwn.on("error", () => undefined);
+  await nodeRedisOwn.connect();
+  const storageNodeRedis = new RedisStorage({ client: nodeRedisOwn, keyPrefix: Prefix });
   try {
     for (let i = 0; i < Sessions; i++) {
       const metadata = sampleSessionMetadata(i);
       await storage.create({ id: idOf(i), metadata, expiresAt: deadline() });
-      const now = Date.now();
-      const record = { id: idOf(i), createdAt: now, updatedAt: now, version: 1, metadata };
-      await raw.set(rawKey(i), JSON.stringify(record), "PXAT", deadline());
+      await ioredis.set(rawKey(i), rawRecord(i, 1), "PXAT", deadline());
+      await keyv.set(rawKey(i), JSON.parse(rawRecord(i, 1)), 30 * 60_000);
     }
     const options = { concurrency: Concurrency, rounds: Rounds };
-    const load = await compareThroughput(
+    const serverCpu = async (): Promise<number> => parseServerCpu(await admin.info("cpu"));
+    const n = (i: number): number => i % Sessions;
+    const loads = await measureContenders(
+      [
+        { name: "storage", op: (i) => storage.load(idOf(n(i))) },
+        { name: "storage (node-redis)", op: (i) => storageNodeRedis.load(idOf(n(i))) },
+        { name: "keyv", op: (i) => keyv.get(rawKey(n(i))) },
+        {
+          name: "node-redis",
+          op: async (i) => {
+            const text = await nodeRedis.get(rawKey(n(i)));
+            return text === null ? undefined : JSON.parse(text);
+          },
+        },
+        {
+          name: "ioredis",
+          op: async (i) => {
+            const text = await ioredis.get(rawKey(n(i)));
+            return text === null ? undefined : JSON.parse(text);
+          },
+        },
+      ],
       ThroughputOps,
-      async (i) => {
-        const text = await raw.get(rawKey(i % Sessions));
-        return text === null ? undefined : JSON.parse(text);
-      },
-      (i) => storage.load(idOf(i % Sessions)),
+      serverCpu,
       options,
     );
-    const store = await compareThroughput(
+    const updates = await measureContenders(
+      [
+        {
+          name: "storage",
+          op: (i) => storage.update(idOf(n(i)), { set: sampleSessionMetadata(n(i)) }),
+        },
+        {
+          name: "storage (node-redis)",
+          op: (i) => storageNodeRedis.update(idOf(n(i)), { set: sampleSessionMetadata(n(i)) }),
+        },
+        {
+          name: "keyv",
+          op: (i) => keyv.set(rawKey(n(i)), JSON.parse(rawRecord(n(i), i)), 30 * 60_000),
+        },
+        {
+          name: "node-redis",
+          op: (i) =>
+            nodeRedis.set(rawKey(n(i)), rawRecord(n(i), i), {
+              expiration: { type: "PXAT", value: deadline() },
+            }),
+        },
+        {
+          name: "ioredis",
+          op: (i) => ioredis.set(rawKey(n(i)), rawRecord(n(i), i), "PXAT", deadline()),
+        },
+      ],
       ThroughputOps,
-      (i) => {
-        const n = i % Sessions;
-        const now = Date.now();
-        const record = {
-          id: idOf(n),
-          createdAt: now,
-          updatedAt: now,
-          version: i,
-          metadata: sampleSessionMetadata(n),
-        };
-        return raw.set(rawKey(n), JSON.stringify(record), "PXAT", deadline());
-      },
-      (i) => storage.update(idOf(i % Sessions), { set: sampleSessionMetadata(i % Sessions) }),
+      serverCpu,
       options,
     );
-    return [
-      {
-        name: `load, ${Concurrency} callers (RedisStorage.load vs GET+JSON.parse)`,
-        value: load.subjectOpsPerSec,
-        baseline: load.baselineOpsPerSec,
-        unit: "ops/s",
-        aim: { atLeast: 0.8 },
-      },
-      {
-        name: `store, ${Concurrency} callers (RedisStorage.update vs SET of JSON)`,
-        value: store.subjectOpsPerSec,
-        baseline: store.baselineOpsPerSec,
-        unit: "ops/s",
-        aim: { atLeast: 0.8 },
-      },
-    ];
+    const peers = [
+      ["keyv", "keyv + @keyv/redis get", "keyv + @keyv/redis set", 1.0],
+      ["node-redis", "raw node-redis GET+JSON.parse", "raw node-redis SET of JSON", 0.8],
+      ["ioredis", "raw ioredis GET+JSON.parse", "raw ioredis SET of JSON", 0.9],
+    ] as const;
+    const ops: RatioRow[] = [];
+    const cpu: RatioRow[] = [];
+    const cpuOf = (result: ContenderResult | undefined): number =>
+      result === undefined ? Number.NaN : result.clientCpuUs + result.serverCpuUs;
+    for (const [operation, results, verb] of [
+      ["load", loads, "RedisStorage.load"],
+      ["update", updates, "RedisStorage.update"],
+    ] as const) {
+      for (const [subjectName, client, peerNames] of [
+        ["storage (node-redis)", "node-redis", ["keyv", "node-redis"]],
+        ["storage", "ioredis", ["keyv", "ioredis"]],
+      ] as const) {
+        const subject = results.get(subjectName);
+        for (const [peer, loadName, updateName, aim] of peers) {
+          if (!(peerNames as readonly string[]).includes(peer)) continue;
+          const baseline = results.get(peer);
+          const name = `${operation}, ${Concurrency} callers (${verb} on ${client} vs ${operation === "load" ? loadName : updateName})`;
+          ops.push({
+            name,
+            value: subject?.opsPerSec ?? Number.NaN,
+            baseline: baseline?.opsPerSec ?? Number.NaN,
+            unit: "ops/s",
+            aim: { atLeast: aim },
+          });
+          cpu.push({ name, value: cpuOf(subject), baseline: cpuOf(baseline), unit: "µs/op" });
+        }
+      }
+    }
+    for (const [operation, results] of [
+      ["load", loads],
+      ["update", updates],
+    ] as const) {
+      for (const [name, result] of results) {
+        console.log(
+          `${operation} ${name}: ${Math.round(result.opsPerSec)} ops/s, CPU ${result.clientCpuUs.toFixed(1)} µs/op here + ${result.serverCpuUs.toFixed(1)} µs/op in redis-server`,
+        );
+      }
+    }
+    return { ops, cpu };
   } finally {
-    raw.disconnect();
+    ioredis.disconnect();
+    admin.disconnect();
+    nodeRedis.destroy();
+    await keyv.disconnect();
     await storage.close();
+    await storageNodeRedis.close();
+    nodeRedisOwn.destroy();
   }
 }
 
@@ -200,7 +296,18 @@ async function latencyRows(): Promise<RatioRow[]> {
 const server = await startRedisServer();
 try {
   const rows = await throughputRows(server);
-  console.log(formatRatioTable("RedisStorage vs raw ioredis (same server, same process)", rows));
+  console.log(
+    formatRatioTable(
+      `RedisStorage vs its peers: throughput (same server, same process, medians of ${Rounds} rotating rounds)`,
+      rows.ops,
+    ),
+  );
+  console.log(
+    formatRatioTable(
+      "RedisStorage vs its peers: CPU per operation, this process + redis-server (lower is better)",
+      rows.cpu,
+    ),
+  );
 } finally {
   await server.close();
 }

@@ -1,5 +1,5 @@
 import { StorageListIncompleteError, StorageUnavailableError } from "@vmcp/session-core";
-import type { Cluster, Redis } from "ioredis";
+import type { ClusterNodes } from "./store-client.js";
 
 /** How many hash slots a Redis Cluster has. */
 const SlotCount = 16_384;
@@ -39,7 +39,7 @@ return out
 
 /** What {@link listClusterKeys} needs from the storage. */
 export interface ClusterListing {
-  readonly client: Cluster;
+  readonly cluster: ClusterNodes;
   /** Keys per round trip: a node reads whole slots until it has at least this many. */
   readonly keysPerRoundTrip: number;
   /** Runs one call within the storage's bound, mapping failures to core errors. */
@@ -66,14 +66,14 @@ export interface ClusterListing {
  * and slot ranges.
  */
 export async function* listClusterKeys(listing: ClusterListing): AsyncGenerator<string> {
-  const { client } = listing;
+  const { cluster } = listing;
   // Wait (within the bound) for the client to be ready with a slot map.
   await listing.bounded(async () => undefined);
   const reroutes = new Uint8Array(SlotCount);
   const failures = new Map<string, number>();
   const unreachable = new Map<string, number[]>();
   const queue = batchesByOwner(
-    client,
+    cluster,
     Array.from({ length: SlotCount }, (_, slot) => slot),
   );
   const giveUp = (slots: readonly number[], node: string): void => {
@@ -90,7 +90,7 @@ export async function* listClusterKeys(listing: ClusterListing): AsyncGenerator<
       if (count > MaxReroutes) giveUp([slot], node ?? from);
       else again.push(slot);
     }
-    queue.push(...(node === undefined ? batchesByOwner(client, again) : chunk(node, again)));
+    queue.push(...(node === undefined ? batchesByOwner(cluster, again) : chunk(node, again)));
   };
 
   for (let batch = queue.shift(); batch !== undefined; batch = queue.shift()) {
@@ -146,9 +146,9 @@ async function readBatch(
   address: string,
   slots: readonly number[],
 ): Promise<BatchRead> {
-  const node = await nodeAt(listing, address);
+  await knownNode(listing, address);
   const sorted = [...slots].sort((a, b) => a - b);
-  const read = await readSlots(listing, node, sorted);
+  const read = await readSlots(listing, address, sorted);
   const view = parseClusterNodes(read.nodes);
   const keys = new Map<number, Set<string>>();
   const elsewhere = new Map<string, number[]>();
@@ -165,10 +165,10 @@ async function readBatch(
     if (target !== undefined) addTo(targets, target, slot);
   }
   for (const [target, moving] of targets) {
-    const targetNode = await nodeAt(listing, target);
+    await knownNode(listing, target);
     let pending: readonly number[] = moving;
     while (pending.length > 0) {
-      const more = await readSlots(listing, targetNode, pending);
+      const more = await readSlots(listing, target, pending);
       for (const [slot, found] of more.keys) {
         const merged = keys.get(slot);
         if (merged === undefined) keys.set(slot, new Set(found));
@@ -186,12 +186,11 @@ async function readBatch(
  */
 async function readSlots(
   listing: ClusterListing,
-  node: Redis,
+  address: string,
   slots: readonly number[],
 ): Promise<{ nodes: string; keys: Map<number, string[]> }> {
-  const reply = await listing.bounded(() =>
-    node.eval(ReadSlotsScript, 0, listing.keysPerRoundTrip, ...ranges(slots).flat()),
-  );
+  const args = [String(listing.keysPerRoundTrip), ...ranges(slots).flat().map(String)];
+  const reply = await listing.bounded(() => listing.cluster.evalOn(address, ReadSlotsScript, args));
   if (!Array.isArray(reply) || typeof reply[0] !== "string") {
     throw new StorageUnavailableError("Redis listIds failed: unexpected reply to the slot read");
   }
@@ -267,35 +266,22 @@ export function parseClusterNodes(text: string): NodeView {
 }
 
 /**
- * The client's connection to the node at `address` (as `CLUSTER NODES` or the slot map names
- * it, mapped through the client's `natMap` if any), refreshing the slot map once if unknown.
+ * Makes sure the client knows the node at `address` (as `CLUSTER NODES` or the slot map names
+ * it), refreshing the slot map once if it does not.
+ * @throws {StorageUnavailableError} when it still does not.
  */
-async function nodeAt(listing: ClusterListing, address: string): Promise<Redis> {
-  const natMap = listing.client.options.natMap;
-  const mapped = typeof natMap === "function" ? natMap(address) : natMap?.[address];
-  const key = mapped === undefined || mapped === null ? address : `${mapped.host}:${mapped.port}`;
-  const find = (): Redis | undefined =>
-    listing.client.nodes("all").find((node) => `${node.options.host}:${node.options.port}` === key);
-  let node = find();
-  if (node === undefined) {
-    await refreshSlots(listing);
-    node = find();
-  }
-  if (node === undefined) {
+async function knownNode(listing: ClusterListing, address: string): Promise<void> {
+  if (listing.cluster.knows(address)) return;
+  await refreshSlots(listing);
+  if (!listing.cluster.knows(address)) {
     throw new StorageUnavailableError(`Redis listIds failed: no connection to node ${address}`);
   }
-  return node;
 }
 
 /** Asks the client to refresh its slot map and waits for it, within the bound. */
 async function refreshSlots(listing: ClusterListing): Promise<void> {
   try {
-    await listing.bounded(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          listing.client.refreshSlotsCache((error) => (error ? reject(error) : resolve()));
-        }),
-    );
+    await listing.bounded(() => listing.cluster.refresh());
   } catch (error) {
     if (!(error instanceof StorageUnavailableError)) throw error;
     // The map stays as it was; the slots are retried or reported.
@@ -303,10 +289,10 @@ async function refreshSlots(listing: ClusterListing): Promise<void> {
 }
 
 /** `slots` grouped by their owner in the client's slot map, in batches of at most one round trip. */
-function batchesByOwner(client: Cluster, slots: readonly number[]): Batch[] {
+function batchesByOwner(cluster: ClusterNodes, slots: readonly number[]): Batch[] {
   const byOwner = new Map<string | undefined, number[]>();
   for (const slot of slots) {
-    const owner = client.slots[slot]?.[0];
+    const owner = cluster.ownerOf(slot);
     const list = byOwner.get(owner);
     if (list === undefined) byOwner.set(owner, [slot]);
     else list.push(slot);

@@ -1,5 +1,6 @@
-import { type Cluster, Redis, type RedisOptions } from "ioredis";
+import type { Cluster, Redis, RedisOptions } from "ioredis";
 import { ReadyGate } from "./bus-bounds.js";
+import { loadIoredis } from "./load-ioredis.js";
 import { MaxReconnectDelayMs } from "./redis-options.js";
 
 /** A connection of the bus's own to one Cluster node, for publishing or for sharded subscriptions. */
@@ -44,6 +45,8 @@ export function openNodeConnection(
     connectTimeout: timeoutMs,
     retryStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
   } satisfies RedisOptions;
+  // ioredis is an optional peer: loaded here, not at import (see load-ioredis.ts).
+  const { Redis } = loadIoredis();
   const redis = new Redis(options);
   return { node, redis, gate: new ReadyGate(redis), dropped: false };
 }

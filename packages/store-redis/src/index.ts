@@ -1,8 +1,8 @@
 /**
- * @vmcp/store-redis: a `SessionStorage` on Redis through ioredis, for many gateway replicas
- * sharing sessions, and the `SessionMessageBus` beside it (pub/sub; sharded pub/sub on Cluster).
- * Standalone, Sentinel and Cluster; native TTL; one round trip per operation; typed, bounded
- * failures.
+ * @vmcp/store-redis: a `SessionStorage` on Redis through ioredis or node-redis, for many gateway
+ * replicas sharing sessions, and the `SessionMessageBus` beside it (pub/sub; sharded pub/sub on
+ * Cluster). Standalone, Sentinel and Cluster; native TTL; one round trip per operation; typed,
+ * bounded failures.
  * @packageDocumentation
  */
 
@@ -12,6 +12,13 @@ export {
   WriteNotReplicatedError,
 } from "./durability.js";
 export { DefaultKeyPrefix } from "./key-layout.js";
+export type {
+  NodeRedisClient,
+  NodeRedisCluster,
+  NodeRedisConnection,
+  NodeRedisSentinel,
+} from "./node-redis-client.js";
+export { RedisClientMissingError } from "./redis-client-missing.js";
 export {
   DefaultMaxPendingPublishes,
   RedisMessageBus,

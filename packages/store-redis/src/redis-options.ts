@@ -1,5 +1,9 @@
-import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import type { DurabilityOptions } from "./durability.js";
+import { IoredisStoreClient, isIoredisClient } from "./ioredis-client.js";
+import { loadIoredis } from "./load-ioredis.js";
+import { type NodeRedisConnection, NodeRedisStoreClient } from "./node-redis-client.js";
+import type { StoreClient, StoreClientSetup } from "./store-client.js";
 
 /** The default bound on every operation, ms: {@link RedisStorageOptions.timeoutMs}. */
 export const DefaultTimeoutMs = 1_500;
@@ -20,7 +24,11 @@ export const ClusterRedirectDelayMs = 10;
 /** The longest pause between reconnection attempts of a client the storage creates, ms. */
 export const MaxReconnectDelayMs = 500;
 
-/** How to reach Redis. Give exactly one of `url`, `redis`, `cluster` or `client` (`url` and `redis` combine). */
+/**
+ * How to reach Redis. Give exactly one of `url`, `redis`, `cluster` or `client` (`url` and
+ * `redis` combine). `url`, `redis` and `cluster` build an ioredis client (ioredis must be
+ * installed); `client` takes an ioredis or a node-redis one.
+ */
 export interface RedisStorageOptions {
   /**
    * A Redis URL (`redis://[user:password@]host:port/db`, or `rediss://` for TLS). Options in
@@ -39,10 +47,11 @@ export interface RedisStorageOptions {
     readonly options?: ClusterOptions;
   };
   /**
-   * An existing ioredis `Redis` or `Cluster`. The storage never closes it (its `close()` only
-   * removes the storage's listener); it should not use ioredis's own `keyPrefix`.
+   * An existing client: an ioredis `Redis` or `Cluster`, or a node-redis (v5) client, Sentinel or
+   * Cluster (`createClient`, `createSentinel`, `createCluster`). The storage never closes it (its
+   * `close()` only removes the storage's listener); it should not use ioredis's own `keyPrefix`.
    */
-  readonly client?: Redis | Cluster;
+  readonly client?: Redis | Cluster | NodeRedisConnection;
   /**
    * The prefix of every key, without braces. Default `"vmcp:session:"`. Sessions live at
    * `<prefix>{<id>}`.
@@ -70,25 +79,40 @@ export interface ResolvedClient {
 }
 
 /**
+ * The storage's client adapter for `options`: the client handed in (ioredis or node-redis), or
+ * an ioredis client built from `url`/`redis`/`cluster` (see {@link resolveClient}).
+ * @throws {TypeError} when not exactly one source is given, or ioredis's `keyPrefix` is set.
+ * @throws {RedisClientMissingError} when a client must be built and ioredis is not installed.
+ */
+export function resolveStoreClient(
+  options: RedisStorageOptions,
+  setup: StoreClientSetup,
+): StoreClient {
+  const client = options.client;
+  if (client !== undefined && !isIoredisClient(client)) {
+    checkOneSource(options);
+    return new NodeRedisStoreClient(client, setup);
+  }
+  const resolved = resolveClient(options, setup.timeoutMs);
+  return new IoredisStoreClient(resolved.client, resolved.owned, setup);
+}
+
+/**
  * Builds the ioredis client described by `options`, with failure handling that keeps every call
  * bounded: no offline queue (calls wait for `ready` themselves, within their bound), no resend of
  * commands lost with a connection, a command timeout, a connect timeout, fast reconnection, a
  * reconnect on `READONLY` (a demoted master after a failover) and, with Sentinel, ioredis's
  * failover detector (a reconnect on Sentinel's `+switch-master`).
- * @throws {TypeError} when not exactly one source is given, or ioredis's `keyPrefix` is set.
+ * @throws {TypeError} when not exactly one source is given, ioredis's `keyPrefix` is set, or
+ *   `client` is not an ioredis client.
+ * @throws {RedisClientMissingError} when a client must be built and ioredis is not installed.
  */
 export function resolveClient(options: RedisStorageOptions, timeoutMs: number): ResolvedClient {
-  const sources = [
-    options.url !== undefined || options.redis !== undefined,
-    options.cluster !== undefined,
-    options.client !== undefined,
-  ].filter(Boolean).length;
-  if (sources !== 1) {
-    throw new TypeError(
-      "RedisStorage needs exactly one of: url and/or redis options, cluster, or client",
-    );
-  }
+  checkOneSource(options);
   if (options.client !== undefined) {
+    if (!isIoredisClient(options.client)) {
+      throw new TypeError("an ioredis Redis or Cluster client is needed here");
+    }
     if (hasKeyPrefix(options.client.options)) {
       throw new TypeError("the given client uses ioredis keyPrefix; use RedisStorage's keyPrefix");
     }
@@ -107,6 +131,7 @@ export function resolveClient(options: RedisStorageOptions, timeoutMs: number): 
     if (hasKeyPrefix(clusterOptions) || hasKeyPrefix(clusterOptions.redisOptions)) {
       throw new TypeError("ioredis keyPrefix is not supported; use RedisStorage's keyPrefix");
     }
+    const { Cluster } = loadIoredis();
     const client = new Cluster([...options.cluster.nodes], {
       ...clusterOptions,
       enableOfflineQueue: false,
@@ -142,8 +167,22 @@ export function resolveClient(options: RedisStorageOptions, timeoutMs: number): 
     failoverDetector: true,
     sentinelReconnectStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
   } satisfies RedisOptions;
+  const { Redis } = loadIoredis();
   const client = options.url === undefined ? new Redis(merged) : new Redis(options.url, merged);
   return { client, owned: true };
+}
+
+function checkOneSource(options: RedisStorageOptions): void {
+  const sources = [
+    options.url !== undefined || options.redis !== undefined,
+    options.cluster !== undefined,
+    options.client !== undefined,
+  ].filter(Boolean).length;
+  if (sources !== 1) {
+    throw new TypeError(
+      "RedisStorage needs exactly one of: url and/or redis options, cluster, or client",
+    );
+  }
 }
 
 function hasKeyPrefix(options: unknown): boolean {

@@ -16,10 +16,9 @@ import {
   StorageUnavailableError,
   type UpdateOptions,
 } from "@vmcp/session-core";
-import type { Cluster, Redis } from "ioredis";
+import { CallDeadlines } from "./call-deadlines.js";
 import { listClusterKeys } from "./cluster-listing.js";
-import { followRedirects } from "./cluster-redirects.js";
-import { DurableWriter, resolveDurability, type WriteScript, writeScript } from "./durability.js";
+import { resolveDurability } from "./durability.js";
 import { KeyLayout } from "./key-layout.js";
 import { decodeRecord, encodeMetadata, isPastDeadline, metadataField } from "./record-codec.js";
 import { timeoutError, toStorageError } from "./redis-errors.js";
@@ -28,49 +27,12 @@ import {
   DefaultTimeoutMs,
   MaxListBatchSize,
   type RedisStorageOptions,
-  resolveClient,
+  resolveStoreClient,
 } from "./redis-options.js";
-import { reviveOnEnd } from "./revive.js";
-import {
-  CreateScript,
-  DeleteScript,
-  LoadScript,
-  LoadSlideScript,
-  TouchScript,
-  UpdateScript,
-} from "./scripts.js";
-
-/** The script commands the storage defines on its client (one EVALSHA each). */
-interface SessionScripts {
-  vmcpSessionCreate(key: string, ...args: string[]): Promise<unknown>;
-  vmcpSessionUpdate(key: string, ...args: string[]): Promise<unknown>;
-  vmcpSessionLoad(key: string): Promise<unknown>;
-  vmcpSessionLoadSlide(key: string, ...args: string[]): Promise<unknown>;
-  vmcpSessionTouch(key: string, ...args: string[]): Promise<unknown>;
-  vmcpSessionDelete(key: string, ...args: string[]): Promise<unknown>;
-}
-
-type ScriptedClient = (Redis | Cluster) & SessionScripts;
-
-/** The write scripts, for `EVALSHA` in a pipeline with `WAIT` (durability on). */
-const WriteScripts = {
-  create: writeScript(CreateScript),
-  update: writeScript(UpdateScript),
-  touch: writeScript(TouchScript),
-  delete: writeScript(DeleteScript),
-} as const satisfies Record<string, WriteScript>;
-/** Every script command of {@link SessionScripts}. */
-const ScriptCommandNames: readonly (keyof SessionScripts)[] = [
-  "vmcpSessionCreate",
-  "vmcpSessionUpdate",
-  "vmcpSessionLoad",
-  "vmcpSessionLoadSlide",
-  "vmcpSessionTouch",
-  "vmcpSessionDelete",
-];
+import type { StoreClient, WriteScriptName } from "./store-client.js";
 
 /**
- * A `SessionStorage` on Redis through ioredis: standalone, Sentinel or Cluster. Each session is
+ * A `SessionStorage` on Redis through ioredis or node-redis: standalone, Sentinel or Cluster. Each session is
  * one hash at `<prefix>{<id>}` with its deadline as the key's native TTL (PEXPIREAT, absolute),
  * so expired sessions leave without a scan. Every operation is one round trip, one Lua script
  * (EVALSHA), so each change is atomic and writers touching different metadata keys never lose
@@ -84,30 +46,21 @@ const ScriptCommandNames: readonly (keyof SessionScripts)[] = [
  * confirmed it (`WAIT`, pipelined with the write), else rejects with `WriteNotReplicatedError`.
  */
 export class RedisStorage implements SessionStorage {
-  readonly #client: ScriptedClient;
-  readonly #owned: boolean;
-  /** Whether every command is bounded by the client's own options (see `#run`). */
-  readonly #selfBounded: boolean;
+  readonly #client: StoreClient;
   readonly #layout: KeyLayout;
   readonly #timeoutMs: number;
   readonly #now: () => number;
-  /** WAIT after each write, or `undefined` (durability off). */
-  readonly #durable: DurableWriter | undefined;
-  /**
-   * The connection of the durable writes when the storage owns a standalone or Sentinel client:
-   * a `WAIT` blocks its connection, so loads must not queue behind it.
-   */
-  readonly #writer: Redis | undefined;
+  /** Whether writes wait for replicas (`durability`). */
+  readonly #durable: boolean;
   /** The last connection error seen, named in timeout messages. */
   #lastError: Error | undefined;
   readonly #onError = (error: Error): void => {
     // Connection errors surface as rejected calls; the event itself must not crash the process.
     this.#lastError = error;
   };
-  #ready: Promise<void> | undefined;
   #closed = false;
-  /** Stops reconnecting the owned standalone or Sentinel clients after an unexpected `end`. */
-  readonly #stopReviving: Array<() => void> = [];
+  /** The bound of calls the client does not bound itself. */
+  readonly #deadlines: CallDeadlines;
 
   /**
    * @throws {TypeError} when not exactly one connection source is given, or the key prefix holds
@@ -122,41 +75,11 @@ export class RedisStorage implements SessionStorage {
     }
     this.#layout = new KeyLayout(options.keyPrefix);
     this.#timeoutMs = timeoutMs;
+    this.#deadlines = new CallDeadlines(timeoutMs);
     this.#now = options.now ?? Date.now;
     const durability = resolveDurability(options.durability, timeoutMs);
-    const { client, owned } = resolveClient(options, timeoutMs);
-    this.#owned = owned;
-    // Auto-pipelining queues a command behind the pipeline in flight, and its command timeout
-    // starts only when it is sent: a stall would take up to twice the bound. Time those calls
-    // from the moment they are made instead; durable writes too (they may wait for their own
-    // connection).
-    this.#selfBounded =
-      owned &&
-      !isCluster(client) &&
-      client.options.enableAutoPipelining !== true &&
-      durability === undefined;
-    client.on("error", this.#onError);
-    if (owned && !isCluster(client)) {
-      this.#stopReviving.push(reviveOnEnd(client));
-      if (durability !== undefined) {
-        this.#writer = client.duplicate();
-        this.#writer.on("error", this.#onError);
-        this.#stopReviving.push(reviveOnEnd(this.#writer));
-      }
-    }
-    this.#durable =
-      durability === undefined
-        ? undefined
-        : new DurableWriter(this.#writer ?? client, durability, timeoutMs);
-    client.defineCommand("vmcpSessionCreate", { numberOfKeys: 1, lua: CreateScript });
-    client.defineCommand("vmcpSessionUpdate", { numberOfKeys: 1, lua: UpdateScript });
-    // Not marked read-only: a Cluster client reading from replicas could miss a fresh write.
-    client.defineCommand("vmcpSessionLoad", { numberOfKeys: 1, lua: LoadScript });
-    client.defineCommand("vmcpSessionLoadSlide", { numberOfKeys: 1, lua: LoadSlideScript });
-    client.defineCommand("vmcpSessionTouch", { numberOfKeys: 1, lua: TouchScript });
-    client.defineCommand("vmcpSessionDelete", { numberOfKeys: 1, lua: DeleteScript });
-    if (isCluster(client)) followRedirects(client, ScriptCommandNames);
-    this.#client = client as ScriptedClient;
+    this.#durable = durability !== undefined;
+    this.#client = resolveStoreClient(options, { onError: this.#onError, timeoutMs, durability });
   }
 
   /** The key prefix in use (sessions live at `<prefix>{<id>}`). */
@@ -228,11 +151,11 @@ export class RedisStorage implements SessionStorage {
     const slide = options.slideExpiresAt;
     const decode = (reply: unknown): SessionRecord | undefined => decodeLoaded(id, reply, now);
     return slide === undefined
-      ? this.#run("load", id, (client) => client.vmcpSessionLoad(key), decode)
+      ? this.#run("load", id, (client) => client.script("load", key, NoArgs), decode)
       : this.#run(
           "load",
           id,
-          (client) => client.vmcpSessionLoadSlide(key, String(now), String(slide)),
+          (client) => client.script("loadSlide", key, [String(now), String(slide)]),
           decode,
         );
   }
@@ -283,9 +206,9 @@ export class RedisStorage implements SessionStorage {
     this.#checkOpen();
     const count = String(batchSize(options.batchSize));
     const pattern = this.#layout.scanPattern();
-    if (isCluster(this.#client)) {
+    if (this.#client.isCluster) {
       const keys = listClusterKeys({
-        client: this.#client,
+        cluster: this.#client.clusterNodes(),
         keysPerRoundTrip: batchSize(options.batchSize),
         bounded: (send) => this.#run("listIds", undefined, send),
         checkOpen: () => this.#checkOpen(),
@@ -296,12 +219,11 @@ export class RedisStorage implements SessionStorage {
       }
       return;
     }
-    const node = this.#client as Redis;
     let cursor = "0";
     do {
       this.#checkOpen();
-      const [next, keys] = await this.#run("listIds", undefined, () =>
-        node.scan(cursor, "MATCH", pattern, "COUNT", count),
+      const [next, keys] = await this.#run("listIds", undefined, (client) =>
+        client.scan(cursor, pattern, count),
       );
       cursor = next;
       for (const key of keys) {
@@ -319,42 +241,23 @@ export class RedisStorage implements SessionStorage {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const stop of this.#stopReviving) stop();
-    this.#writer?.disconnect();
-    if (this.#owned) {
-      // disconnect() drops the socket and every reconnection timer at once; our error listener
-      // stays, so a late socket error on the dead client cannot crash the process.
-      this.#client.disconnect();
-    } else {
-      this.#client.off("error", this.#onError);
-    }
+    this.#client.close();
   }
 
   /**
-   * Sends one write's script: alone (the command the storage defined), or with durability on,
-   * pipelined with `WAIT` (see `DurableWriter`).
+   * Sends one write's script: alone, or with durability on, followed by `WAIT` on the same
+   * connection.
    */
   #write(
-    client: ScriptedClient,
-    operation: keyof typeof WriteScripts,
+    client: StoreClient,
+    operation: WriteScriptName,
     sessionId: string,
     key: string,
     args: readonly string[],
   ): Promise<unknown> {
-    const durable = this.#durable;
-    if (durable === undefined) {
-      switch (operation) {
-        case "create":
-          return client.vmcpSessionCreate(key, ...args);
-        case "update":
-          return client.vmcpSessionUpdate(key, ...args);
-        case "touch":
-          return client.vmcpSessionTouch(key, ...args);
-        case "delete":
-          return client.vmcpSessionDelete(key, ...args);
-      }
-    }
-    return durable.write(WriteScripts[operation], key, args, operation, sessionId);
+    return this.#durable
+      ? client.durableWrite(operation, key, args, operation, sessionId)
+      : client.script(operation, key, args);
   }
 
   /**
@@ -365,11 +268,11 @@ export class RedisStorage implements SessionStorage {
   #run<R, T = R>(
     operation: string,
     sessionId: string | undefined,
-    send: (client: ScriptedClient) => Promise<R>,
+    send: (client: StoreClient) => Promise<R>,
     decode?: (reply: R) => T,
   ): Promise<T> {
     const client = this.#client;
-    if (this.#selfBounded && client.status === "ready") {
+    if (client.selfBounded && client.isReady()) {
       // A standalone or Sentinel client the storage built bounds each command itself
       // (commandTimeout, no offline queue, no resend): no second timer needed.
       let sent: Promise<R>;
@@ -385,65 +288,68 @@ export class RedisStorage implements SessionStorage {
     return this.#runBounded(operation, sessionId, send, decode);
   }
 
-  /** {@link #run} with its own timer: waiting for a connection, or a client that is not ours. */
-  async #runBounded<R, T>(
+  /**
+   * {@link #run} with the storage's own bound (one timer per turn, see {@link CallDeadlines}):
+   * waiting for a connection, a client that is not ours, node-redis, or auto-pipelining.
+   */
+  #runBounded<R, T>(
     operation: string,
     sessionId: string | undefined,
-    send: (client: ScriptedClient) => Promise<R>,
+    send: (client: StoreClient) => Promise<R>,
     decode: ((reply: R) => T) | undefined,
   ): Promise<T> {
     const client = this.#client;
-    const attempt =
-      client.status === "ready"
+    let attempt: Promise<R>;
+    try {
+      attempt = client.isReady()
         ? send(client)
-        : this.#whenReady().then(() => {
+        : client.whenReady().then(() => {
             this.#checkOpen();
+            this.#lastError = undefined;
             return send(client);
           });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(timeoutError(operation, this.#timeoutMs, this.#lastError)),
-        this.#timeoutMs,
+    } catch (error) {
+      return Promise.reject(toStorageError(error, operation, sessionId));
+    }
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const cancel = this.#deadlines.watch(() => {
+        if (settled) return;
+        settled = true;
+        // A late settlement of the attempt is absorbed below.
+        client.noteUnavailable();
+        reject(timeoutError(operation, this.#timeoutMs, this.#lastError));
+      });
+      attempt.then(
+        (reply) => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          try {
+            resolve(decode === undefined ? (reply as unknown as T) : decode(reply));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          const mapped = toStorageError(error, operation, sessionId);
+          if (mapped instanceof StorageUnavailableError) client.noteUnavailable();
+          reject(mapped);
+        },
       );
     });
-    let reply: R;
-    try {
-      reply = await Promise.race([attempt, timeout]);
-    } catch (error) {
-      attempt.catch(() => undefined);
-      throw toStorageError(error, operation, sessionId);
-    } finally {
-      clearTimeout(timer);
-    }
-    return decode === undefined ? (reply as unknown as T) : decode(reply);
-  }
-
-  /** Resolves when the client is ready; the caller's bound limits the wait. */
-  #whenReady(): Promise<void> {
-    const client = this.#client;
-    if (client.status === "end" || client.status === "close") {
-      if (this.#owned) {
-        return Promise.reject(new StorageUnavailableError("the Redis connection has ended"));
-      }
-    }
-    if (this.#ready === undefined) {
-      this.#ready = new Promise<void>((resolve) => {
-        client.once("ready", () => {
-          this.#ready = undefined;
-          this.#lastError = undefined;
-          resolve();
-        });
-      });
-      if (client.status === "wait") client.connect().catch(() => undefined);
-    }
-    return this.#ready;
   }
 
   #checkOpen(): void {
     if (this.#closed) throw new StorageClosedError();
   }
 }
+
+/** No arguments: the plain load's. */
+const NoArgs: readonly string[] = [];
 
 function optional(value: number | undefined): string {
   return value === undefined ? "" : String(value);
@@ -462,9 +368,10 @@ function batchSize(requested: number | undefined): number {
  */
 function decodeLoaded(id: string, reply: unknown, now: number): SessionRecord | undefined {
   if (reply === null || reply === undefined) return undefined;
-  const hash = parseJsonReply(id, reply);
-  // cjson writes an empty table (no such key) as {}.
-  if (!Array.isArray(hash)) return undefined;
+  // The load script's JSON, or (node-redis) a plain HGETALL's flat field/value array.
+  const hash = Array.isArray(reply) ? reply : parseJsonReply(id, reply);
+  // cjson writes an empty table (no such key) as {}; HGETALL answers an empty array.
+  if (!Array.isArray(hash) || hash.length === 0) return undefined;
   const record = decodeRecord(id, hash);
   return isPastDeadline(record, now) ? undefined : record;
 }
@@ -480,8 +387,4 @@ function parseJsonReply(id: string, reply: unknown): unknown {
   } catch (error) {
     throw new SessionDecodeError(id, "the stored hash cannot be read back", { cause: error });
   }
-}
-
-function isCluster(client: Redis | Cluster): client is Cluster {
-  return (client as Cluster).isCluster === true;
 }

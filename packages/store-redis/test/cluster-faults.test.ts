@@ -1,6 +1,6 @@
 /**
  * Fault tests on a 3-primary, 3-replica Cluster under a steady stream of creates, loads and
- * updates, with ioredis auto-pipelining on and off: a reshard of many slots and back and a manual
+ * updates, with ioredis auto-pipelining on and off, and with a node-redis Cluster: a reshard of many slots and back and a manual
  * `CLUSTER FAILOVER` fail no operation; a primary's kill -9 fails operations only with
  * `StorageUnavailableError`, and only until its replica is promoted.
  */
@@ -19,6 +19,7 @@ import { StorageUnavailableError } from "@vmcp/session-core";
 import { RedisStorage } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { uniquePrefix } from "./fixtures.js";
+import { nodeRedisCluster } from "./node-redis.js";
 import { type FailedOperation, type SteadyLoad, startSteadyLoad } from "./steady-load.js";
 
 requireRedisServer();
@@ -58,7 +59,18 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-function open(enableAutoPipelining: boolean, keyPrefix: string, timeoutMs: number): RedisStorage {
+/** The client under test: ioredis with auto-pipelining on or off, or a node-redis Cluster. */
+type Client = "ioredis, auto-pipelining on" | "ioredis, auto-pipelining off" | "node-redis";
+
+async function open(client: Client, keyPrefix: string, timeoutMs: number): Promise<RedisStorage> {
+  if (client === "node-redis") {
+    const connection = await nodeRedisCluster(cluster.nodes);
+    const storage = new RedisStorage({ client: connection.client, keyPrefix, timeoutMs });
+    cleanups.push(() => connection.close());
+    cleanups.push(() => storage.close());
+    return storage;
+  }
+  const enableAutoPipelining = client === "ioredis, auto-pipelining on";
   const storage = new RedisStorage({
     cluster: { nodes: [...cluster.nodes], options: { enableAutoPipelining } },
     keyPrefix,
@@ -70,13 +82,13 @@ function open(enableAutoPipelining: boolean, keyPrefix: string, timeoutMs: numbe
 
 /** Starts the load on a fresh storage and lets it run 300 operations before the fault. */
 async function loaded(
-  enableAutoPipelining: boolean,
+  client: Client,
   label: string,
   timeoutMs = HealthyTimeoutMs,
 ): Promise<{ storage: RedisStorage; load: SteadyLoad; keyPrefix: string }> {
   await waitForAgreement(cluster);
   const keyPrefix = uniquePrefix(label);
-  const storage = open(enableAutoPipelining, keyPrefix, timeoutMs);
+  const storage = await open(client, keyPrefix, timeoutMs);
   const load = startSteadyLoad(storage, label);
   cleanups.push(() => load.stop());
   await load.advance(300);
@@ -87,10 +99,17 @@ function describeFailures(failures: readonly FailedOperation[]): string[] {
   return failures.map((failure) => `${failure.operation}: ${String(failure.error)}`);
 }
 
-for (const autoPipelining of [true, false]) {
-  describe(`Cluster faults under load, auto-pipelining ${autoPipelining ? "on" : "off"}`, () => {
+const Clients: readonly Client[] = [
+  "ioredis, auto-pipelining on",
+  "ioredis, auto-pipelining off",
+  "node-redis",
+];
+
+for (const client of Clients) {
+  const tag = client.replace(/\W+/g, "-");
+  describe(`Cluster faults under load, ${client}`, () => {
     it(`fails no operation while ${ReshardSlots} slots move away and back`, async () => {
-      const { storage, load } = await loaded(autoPipelining, `reshard-${autoPipelining}`);
+      const { storage, load } = await loaded(client, `reshard-${tag}`);
       const [a, b] = await clusterPrimaries(cluster);
       if (a === undefined || b === undefined) throw new Error("too few primaries");
       const before = load.completed;
@@ -99,14 +118,14 @@ for (const autoPipelining of [true, false]) {
       await load.advance(200);
       await load.stop();
       console.log(
-        `reshard (auto-pipelining ${autoPipelining}): ${load.completed - before} operations during it, ${load.failures.length} failed`,
+        `reshard (${client}): ${load.completed - before} operations during it, ${load.failures.length} failed`,
       );
       expect(describeFailures(load.failures)).toEqual([]);
       expect(await load.missingAcknowledged(storage)).toBe(0);
     }, 180_000);
 
     it("fails no operation through a manual CLUSTER FAILOVER", async () => {
-      const { storage, load } = await loaded(autoPipelining, `failover-${autoPipelining}`);
+      const { storage, load } = await loaded(client, `failover-${tag}`);
       const [primary] = await clusterPrimaries(cluster);
       if (primary === undefined) throw new Error("no primary");
       const replica = await replicaOf(cluster, primary);
@@ -115,14 +134,14 @@ for (const autoPipelining of [true, false]) {
       await load.advance(300);
       await load.stop();
       console.log(
-        `CLUSTER FAILOVER (auto-pipelining ${autoPipelining}): ${load.completed - before} operations during it, ${load.failures.length} failed`,
+        `CLUSTER FAILOVER (${client}): ${load.completed - before} operations during it, ${load.failures.length} failed`,
       );
       expect(describeFailures(load.failures)).toEqual([]);
       expect(await load.missingAcknowledged(storage)).toBe(0);
     }, 120_000);
 
     it("fails only typed, and only until the replica of a killed primary is promoted", async () => {
-      const { storage, load } = await loaded(autoPipelining, `kill-${autoPipelining}`, TimeoutMs);
+      const { storage, load } = await loaded(client, `kill-${tag}`, TimeoutMs);
       const primaries = await clusterPrimaries(cluster);
       const victim = primaries[primaries.length - 1];
       if (victim?.server === undefined) throw new Error("no primary to kill");
@@ -137,7 +156,7 @@ for (const autoPipelining of [true, false]) {
       const last = failures.reduce((latest, failure) => Math.max(latest, failure.at), killedAt);
       const missing = await load.missingAcknowledged(storage);
       console.log(
-        `kill -9 (auto-pipelining ${autoPipelining}): promotion after ${Math.round(promotedAt - killedAt)} ms, ` +
+        `kill -9 (${client}): promotion after ${Math.round(promotedAt - killedAt)} ms, ` +
           `${failures.length} of ${load.completed} operations failed, the last ${Math.round(last - killedAt)} ms after the kill; ` +
           `${missing} acknowledged writes missing afterwards`,
       );

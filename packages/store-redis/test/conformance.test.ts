@@ -11,6 +11,12 @@ import { describeSessionStorageConformance } from "@vmcp/storage-test-suite";
 import { RedisStorage, type RedisStorageOptions } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from "vitest";
 import { uniquePrefix } from "./fixtures.js";
+import {
+  nodeRedisClient,
+  nodeRedisCluster,
+  nodeRedisSentinel,
+  type OpenNodeRedis,
+} from "./node-redis.js";
 
 requireRedisServer();
 
@@ -32,6 +38,35 @@ function conformance(name: string, connection: () => RedisStorageOptions): void 
   );
 }
 
+/**
+ * The same suite with a node-redis client the application owns: each storage (and each replica)
+ * gets a connection of its own, closed after the test.
+ */
+function nodeRedisConformance(name: string, connect: () => Promise<OpenNodeRedis>): void {
+  describeSessionStorageConformance(
+    { describe, it, beforeEach, afterEach },
+    {
+      name,
+      setup: async () => {
+        const keyPrefix = uniquePrefix("conformance");
+        const connections: OpenNodeRedis[] = [];
+        const open = async () => {
+          const connection = await connect();
+          connections.push(connection);
+          return new RedisStorage({ client: connection.client, keyPrefix });
+        };
+        return {
+          storage: await open(),
+          openReplica: open,
+          dispose: async () => {
+            for (const connection of connections) await connection.close();
+          },
+        };
+      },
+    },
+  );
+}
+
 describe("standalone", () => {
   let server: RedisServer;
   beforeAll(async () => {
@@ -41,6 +76,7 @@ describe("standalone", () => {
     await server?.close();
   });
   conformance("RedisStorage (standalone)", () => ({ url: server.url }));
+  nodeRedisConformance("RedisStorage (standalone, node-redis)", () => nodeRedisClient(server.url));
 });
 
 describe("Sentinel: 1 master, 1 replica, 1 sentinel", () => {
@@ -54,6 +90,9 @@ describe("Sentinel: 1 master, 1 replica, 1 sentinel", () => {
   conformance("RedisStorage (Sentinel)", () => ({
     redis: { sentinels: [...group.sentinels], name: group.masterName },
   }));
+  nodeRedisConformance("RedisStorage (Sentinel, node-redis)", () =>
+    nodeRedisSentinel(group.masterName, group.sentinels),
+  );
 });
 
 describe("Cluster of 3 primaries", () => {
@@ -65,4 +104,5 @@ describe("Cluster of 3 primaries", () => {
     await cluster?.close();
   });
   conformance("RedisStorage (Cluster)", () => ({ cluster: { nodes: [...cluster.nodes] } }));
+  nodeRedisConformance("RedisStorage (Cluster, node-redis)", () => nodeRedisCluster(cluster.nodes));
 });

@@ -10,12 +10,14 @@ import { RedisStorage } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { collect, uniquePrefix } from "./fixtures.js";
+import { nodeRedisClient, type OpenNodeRedis } from "./node-redis.js";
 
 requireRedisServer();
 
 let server: RedisServer;
 let admin: Redis;
 const opened: RedisStorage[] = [];
+const connections: OpenNodeRedis[] = [];
 
 function open(prefix: string, extra: { timeoutMs?: number } = {}): RedisStorage {
   const storage = new RedisStorage({ url: server.url, keyPrefix: prefix, ...extra });
@@ -30,6 +32,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const storage of opened.splice(0)) await storage.close();
+  for (const connection of connections.splice(0)) await connection.close();
 });
 
 afterAll(async () => {
@@ -87,6 +90,45 @@ describe("key layout and native TTL", () => {
   });
 });
 
+describe("socket writes", () => {
+  it("sends the commands of many callers in one turn in a few socket writes, each its own request", async () => {
+    const client = new Redis(server.url);
+    const storage = new RedisStorage({ client, keyPrefix: uniquePrefix("coalesce") });
+    try {
+      const ids = Array.from({ length: 32 }, (_, i) => `s${i}`);
+      for (const id of ids) await storage.create({ id, metadata: { id } });
+      // Count what reaches the socket: one _write or _writev call per system call's worth.
+      const stream = client.stream as unknown as {
+        _write: (...args: unknown[]) => unknown;
+        _writev?: (...args: unknown[]) => unknown;
+      };
+      let writes = 0;
+      const write = stream._write;
+      const writev = stream._writev;
+      stream._write = function (this: unknown, ...args: unknown[]) {
+        writes++;
+        return write.apply(this, args);
+      };
+      if (writev !== undefined) {
+        stream._writev = function (this: unknown, ...args: unknown[]) {
+          writes++;
+          return writev.apply(this, args);
+        };
+      }
+      const records = await Promise.all(ids.map((id) => storage.load(id)));
+      stream._write = write;
+      if (writev !== undefined) stream._writev = writev;
+      expect(records.map((record) => record?.metadata)).toEqual(ids.map((id) => ({ id })));
+      // 32 loads made in one turn: at most 8 commands per write, not one write per command.
+      expect(writes).toBeGreaterThanOrEqual(4);
+      expect(writes).toBeLessThanOrEqual(5);
+    } finally {
+      await storage.close();
+      client.disconnect();
+    }
+  });
+});
+
 describe("one round trip per operation", () => {
   /** Commands the scripts run inside Redis (counted by commandstats too, but not sent by us). */
   const insideScripts = new Set([
@@ -121,61 +163,100 @@ describe("one round trip per operation", () => {
     return moved;
   }
 
-  it("sends exactly one command per create, update, load, touch and delete (INFO commandstats and MONITOR)", async () => {
-    const storage = open(uniquePrefix("rtt"));
-    // Warm up: the first use of each script on a connection is an EVAL, later ones EVALSHA.
-    await storage.create({ id: "warm", metadata: { a: "1" } });
-    await storage.update("warm", { set: { b: "2" } });
-    await storage.load("warm");
-    await storage.load("warm", { slideExpiresAt: Date.now() + 60_000 });
-    await storage.touch("warm", Date.now() + 60_000);
-    await storage.delete("warm");
-
-    // `monitor()` opens its own connection; a `duplicate()` in front of it would be left open
-    // and, once the server stops, reconnect with no error listener.
-    const monitor = await admin.monitor();
-    const fromClients: string[] = [];
-    monitor.on("monitor", (_time: string, args: string[], source: string) => {
-      if (source !== "lua" && args[0]?.toLowerCase() !== "info") fromClients.push(args[0] ?? "");
-    });
-    try {
-      const operations: Array<[string, string, () => Promise<unknown>]> = [
-        [
-          "create",
-          "evalsha",
-          () => storage.create({ id: "s", metadata: { a: "1" }, expiresAt: Date.now() + 60_000 }),
-        ],
-        [
-          "update",
-          "evalsha",
-          () => storage.update("s", { set: { b: "2" }, remove: ["a"] }, { ifVersion: 1 }),
-        ],
-        ["load", "evalsha", () => storage.load("s")],
-        [
-          "load with slide",
-          "evalsha",
-          () => storage.load("s", { slideExpiresAt: Date.now() + 90_000 }),
-        ],
-        ["touch", "evalsha", () => storage.touch("s", Date.now() + 120_000)],
-        ["delete", "evalsha", () => storage.delete("s")],
-      ];
-      for (const [name, entry, run] of operations) {
-        const before = await commandCalls();
-        fromClients.length = 0;
-        await run();
-        const after = await commandCalls();
-        const moved = delta(before, after);
-        expect(moved.get(entry), `${name}: ${entry} calls`).toBe(1);
-        for (const [command, count] of moved) {
-          if (command === entry) continue;
-          // Anything else that moved was run by the script inside Redis, never sent by us.
-          expect(insideScripts.has(command), `${name}: unexpected ${command} x${count}`).toBe(true);
-        }
-        expect(fromClients.filter((command) => command.toLowerCase() !== "info")).toEqual([entry]);
+  for (const library of ["ioredis", "node-redis"] as const) {
+    it(`sends exactly one command per create, update, load, touch and delete, on ${library} (INFO commandstats and MONITOR)`, async () => {
+      let storage: RedisStorage;
+      if (library === "ioredis") {
+        storage = open(uniquePrefix("rtt"));
+      } else {
+        const connection = await nodeRedisClient(server.url);
+        connections.push(connection);
+        storage = new RedisStorage({ client: connection.client, keyPrefix: uniquePrefix("rtt") });
+        opened.push(storage);
       }
-    } finally {
-      monitor.disconnect();
-    }
+      // Warm up: the first use of each script on a connection is an EVAL, later ones EVALSHA.
+      await storage.create({ id: "warm", metadata: { a: "1" } });
+      await storage.update("warm", { set: { b: "2" } });
+      await storage.load("warm");
+      await storage.load("warm", { slideExpiresAt: Date.now() + 60_000 });
+      await storage.touch("warm", Date.now() + 60_000);
+      await storage.delete("warm");
+
+      // `monitor()` opens its own connection; a `duplicate()` in front of it would be left open
+      // and, once the server stops, reconnect with no error listener.
+      const monitor = await admin.monitor();
+      const fromClients: string[] = [];
+      monitor.on("monitor", (_time: string, args: string[], source: string) => {
+        if (source !== "lua" && args[0]?.toLowerCase() !== "info")
+          fromClients.push((args[0] ?? "").toLowerCase());
+      });
+      try {
+        const operations: Array<[string, string, () => Promise<unknown>]> = [
+          [
+            "create",
+            "evalsha",
+            () => storage.create({ id: "s", metadata: { a: "1" }, expiresAt: Date.now() + 60_000 }),
+          ],
+          [
+            "update",
+            "evalsha",
+            () => storage.update("s", { set: { b: "2" }, remove: ["a"] }, { ifVersion: 1 }),
+          ],
+          // node-redis loads with a plain HGETALL (see the README), ioredis with the load script.
+          ["load", library === "node-redis" ? "hgetall" : "evalsha", () => storage.load("s")],
+          [
+            "load with slide",
+            "evalsha",
+            () => storage.load("s", { slideExpiresAt: Date.now() + 90_000 }),
+          ],
+          ["touch", "evalsha", () => storage.touch("s", Date.now() + 120_000)],
+          ["delete", "evalsha", () => storage.delete("s")],
+        ];
+        for (const [name, entry, run] of operations) {
+          const before = await commandCalls();
+          fromClients.length = 0;
+          await run();
+          const after = await commandCalls();
+          const moved = delta(before, after);
+          expect(moved.get(entry), `${name}: ${entry} calls`).toBe(1);
+          for (const [command, count] of moved) {
+            if (command === entry) continue;
+            // Anything else that moved was run by the script inside Redis, never sent by us.
+            expect(insideScripts.has(command), `${name}: unexpected ${command} x${count}`).toBe(
+              true,
+            );
+          }
+          expect(fromClients.filter((command) => command.toLowerCase() !== "info")).toEqual([
+            entry,
+          ]);
+        }
+      } finally {
+        monitor.disconnect();
+      }
+    });
+  }
+});
+
+describe("node-redis speaking RESP3", () => {
+  it("loads what it stored (HGETALL answers a map there), and names the session of a value of another type", async () => {
+    const { createClient } = await import("redis");
+    const client = createClient({ url: server.url, RESP: 3 });
+    client.on("error", () => undefined);
+    await client.connect();
+    connections.push({ client, close: async () => client.destroy() });
+    const storage = new RedisStorage({ client, keyPrefix: uniquePrefix("resp3") });
+    opened.push(storage);
+    expect(await storage.create({ id: "s", metadata: { a: "1", b: "" } })).toBe(true);
+    expect(await storage.load("s")).toMatchObject({
+      id: "s",
+      version: 1,
+      metadata: { a: "1", b: "" },
+    });
+    expect(await storage.load("absent")).toBeUndefined();
+    await admin.set(storage.keyOf("odd"), "not a hash");
+    const error = await storage.load("odd").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SessionDecodeError);
+    expect((error as SessionDecodeError).sessionId).toBe("odd");
   });
 });
 

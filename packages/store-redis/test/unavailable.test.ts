@@ -8,6 +8,7 @@ import { StorageUnavailableError } from "@vmcp/session-core";
 import { DefaultTimeoutMs, RedisStorage } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { collect, timed, uniquePrefix } from "./fixtures.js";
+import { nodeRedisClient, type OpenNodeRedis } from "./node-redis.js";
 
 requireRedisServer();
 
@@ -137,5 +138,63 @@ describe("with Redis unreachable", () => {
     const { ms, error } = await timed(storage.close());
     expect(error).toBeUndefined();
     expect(ms).toBeLessThan(2_000);
+  });
+});
+
+describe("with Redis unreachable, through a node-redis client the application owns", () => {
+  const connections: OpenNodeRedis[] = [];
+  afterEach(async () => {
+    for (const connection of connections.splice(0)) await connection.close();
+  });
+
+  async function openNodeRedis(timeoutMs: number): Promise<RedisStorage> {
+    const connection = await nodeRedisClient(server.url);
+    connections.push(connection);
+    const storage = new RedisStorage({
+      client: connection.client,
+      keyPrefix: uniquePrefix("down-node-redis"),
+      timeoutMs,
+    });
+    opened.push(storage);
+    return storage;
+  }
+
+  it("rejects every call with StorageUnavailableError within the bound when the server is stopped, then recovers", async () => {
+    const storage = await openNodeRedis(600);
+    await storage.create({ id: "s", metadata: { a: "1" } });
+    await server.stop();
+    await expectAllUnavailable(storage, 600);
+    await server.restart();
+    await waitUntil("the storage to reconnect", () => answers(storage), 5_000);
+    // The restarted server starts empty and without the scripts: EVALSHA falls back to EVAL.
+    expect(await storage.create({ id: "s", metadata: { a: "2" } })).toBe(true);
+    expect((await storage.load("s"))?.metadata).toEqual({ a: "2" });
+  });
+
+  it("rejects within the bound when the server hangs (SIGSTOP), then recovers", async () => {
+    const storage = await openNodeRedis(400);
+    await storage.create({ id: "s" });
+    server.pause();
+    await expectAllUnavailable(storage, 400);
+    server.resume();
+    await waitUntil("the storage to answer again", () => answers(storage), 5_000);
+    expect(await storage.load("s")).toBeDefined();
+  });
+
+  it("rejects within the bound when the server is killed, and at once for a client never connected", async () => {
+    const storage = await openNodeRedis(600);
+    await storage.ping();
+    await server.kill();
+    await expectAllUnavailable(storage, 600);
+    const { createClient } = await import("redis");
+    const notConnected = new RedisStorage({
+      client: createClient({ url: server.url }),
+      keyPrefix: uniquePrefix("never"),
+      timeoutMs: 600,
+    });
+    opened.push(notConnected);
+    await expectAllUnavailable(notConnected, 600);
+    await server.restart();
+    await waitUntil("the storage to reconnect", () => answers(storage), 5_000);
   });
 });
