@@ -8,13 +8,20 @@ import {
 } from "./redis-process.js";
 import { requireRedisServer } from "./require-redis.js";
 
+/**
+ * The default `cluster-node-timeout`, ms: 3,000. Below about that, a node starved of CPU on a
+ * busy 2-core machine is failed over by the cluster on its own, and a test that counts on the
+ * topology it set up (a reshard, a manual failover) finds a primary demoted under it.
+ */
+export const DefaultNodeTimeoutMs = 3_000;
+
 /** Options for {@link startRedisCluster}. */
 export interface ClusterOptions {
   /** How many primaries share the 16384 slots; at least 3 (Redis's minimum). Default 3. */
   readonly primaries?: number;
   /** Replicas per primary. Default 0. */
   readonly replicasPerPrimary?: number;
-  /** `cluster-node-timeout`, ms. Default 2000. */
+  /** `cluster-node-timeout`, ms. Default {@link DefaultNodeTimeoutMs} (3000). */
   readonly nodeTimeoutMs?: number;
   /**
    * `cluster-require-full-coverage`: with `false`, the nodes keep serving their slots while
@@ -47,7 +54,7 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<R
   if (!Number.isInteger(primaries) || primaries < 3) {
     throw new RangeError(`a Redis Cluster needs at least 3 primaries, got ${primaries}`);
   }
-  const nodeTimeout = String(options.nodeTimeoutMs ?? 2_000);
+  const nodeTimeout = String(options.nodeTimeoutMs ?? DefaultNodeTimeoutMs);
   const total = primaries * (1 + replicas);
   const servers: RedisServer[] = [];
   try {

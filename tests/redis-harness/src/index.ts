@@ -8,6 +8,7 @@
  */
 export {
   type ClusterOptions,
+  DefaultNodeTimeoutMs,
   type RedisCluster,
   startRedisCluster,
 } from "./cluster.js";
