@@ -45,7 +45,7 @@ export interface RedisCluster {
 /**
  * Starts `primaries × (1 + replicasPerPrimary)` cluster-enabled `redis-server`s, joins them with
  * `redis-cli --cluster create ... --cluster-yes`, and resolves once every node reports
- * `cluster_state:ok`.
+ * `cluster_state:ok` and sees every replica as one.
  * @throws {RedisServerMissingError} when redis-server is not installed (never skips).
  */
 export async function startRedisCluster(options: ClusterOptions = {}): Promise<RedisCluster> {
@@ -99,6 +99,23 @@ export async function startRedisCluster(options: ClusterOptions = {}): Promise<R
       );
     };
     await waitForOk();
+    // `cluster_state:ok` comes before every node has heard which nodes are replicas: until then
+    // a node shows a replica as an empty primary (more so the longer the node timeout, which
+    // paces gossip), and a test asking for a primary's replica finds none.
+    await waitUntil(
+      `${primaries} primaries and ${total - primaries} replicas seen by every node`,
+      async () => {
+        for (const server of servers) {
+          const lines = (await server.cli("CLUSTER", "NODES")).split("\n").filter(Boolean);
+          const flags = lines.map((line) => line.split(" ")[2] ?? "");
+          const seenReplicas = flags.filter((f) => f.split(",").includes("slave")).length;
+          const seenPrimaries = flags.filter((f) => f.split(",").includes("master")).length;
+          if (seenReplicas !== total - primaries || seenPrimaries !== primaries) return false;
+        }
+        return true;
+      },
+      TopologyWaitMs,
+    );
     return {
       nodes: servers.map((server) => ({ host: server.host, port: server.port })),
       servers,
