@@ -1,4 +1,55 @@
 import { randomBytes } from "node:crypto";
+import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
+
+/** What {@link useFaultServer} gives a test file. */
+export interface FaultServer<T> {
+  /** The file's own Redis server (set once the file's `beforeAll` ran). */
+  readonly server: RedisServer;
+  /** What a test opened: each is closed after the test. */
+  readonly opened: T[];
+}
+
+/**
+ * Registers the hooks of a test file whose tests stop, pause or kill its Redis server: one
+ * server for the file, restarted before a test when an earlier one left it down and resumed
+ * after each; everything in `opened` closed after each test; and no test may leave an uncaught
+ * exception or unhandled rejection behind (a connection error event reaching the process fails
+ * the test).
+ */
+export function useFaultServer<T extends { close(): Promise<void> }>(): FaultServer<T> {
+  let server: RedisServer | undefined;
+  const opened: T[] = [];
+  const processErrors: unknown[] = [];
+  const recordProcessError = (error: unknown): void => {
+    processErrors.push(error);
+  };
+  beforeAll(async () => {
+    server = await startRedisServer();
+    process.on("uncaughtException", recordProcessError);
+    process.on("unhandledRejection", recordProcessError);
+  });
+  beforeEach(async () => {
+    if (server !== undefined && !server.running) await server.restart();
+  });
+  afterEach(async () => {
+    server?.resume();
+    for (const item of opened.splice(0)) await item.close();
+    expect(processErrors).toEqual([]);
+  });
+  afterAll(async () => {
+    process.off("uncaughtException", recordProcessError);
+    process.off("unhandledRejection", recordProcessError);
+    await server?.close();
+  });
+  return {
+    get server(): RedisServer {
+      if (server === undefined) throw new Error("the Redis server starts in beforeAll");
+      return server;
+    },
+    opened,
+  };
+}
 
 /** A key prefix no other test uses, so each test starts from an empty storage. */
 export function uniquePrefix(label = "t"): string {
