@@ -23,12 +23,7 @@ import { generateSessionId } from "@vmcp/session-core";
 import { RedisMessageBus } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { useBusInChild } from "./bus-exit.js";
-import {
-  expectAtMostOnceInOrder,
-  expectOnlyUnavailable,
-  Inbox,
-  startPublishing,
-} from "./bus-streams.js";
+import { deliveryAcrossFault } from "./bus-streams.js";
 import { keySlot, uniquePrefix } from "./fixtures.js";
 
 requireRedisServer();
@@ -78,44 +73,8 @@ async function sessionOnAShard(keyPrefix: string): Promise<{
 }
 
 /** Runs two streams across `fault` and checks delivery before, after and through it. */
-async function acrossFault(
-  keyPrefix: string,
-  id: string,
-  fault: () => Promise<void>,
-): Promise<void> {
-  const [a, b] = [openBus(keyPrefix), openBus(keyPrefix)];
-  const [onA, onB] = [new Inbox(), new Inbox()];
-  await a.subscribe(id, onA.handler);
-  await b.subscribe(id, onB.handler);
-  // A bus that only listens: it learns of the change from its own connections alone.
-  const onD = new Inbox();
-  await openBus(keyPrefix).subscribe(id, onD.handler);
-  const fromA = startPublishing(a, id, "a");
-  const fromB = startPublishing(b, id, "b");
-  // A bus that only publishes: it holds no subscription whose repair could route it.
-  const fromE = startPublishing(openBus(keyPrefix), id, "e");
-  await onB.receivedAfter("a", 5);
-  await onA.receivedAfter("b", 5);
-  await fault();
-  const [aAfter, bAfter, eAfter] = [fromA.next, fromB.next, fromE.next];
-  for (const inbox of [onA, onB, onD]) {
-    await inbox.receivedAfter("a", aAfter);
-    await inbox.receivedAfter("b", bAfter);
-    await inbox.receivedAfter("e", eAfter);
-  }
-  const streams = [await fromA.stop(), await fromB.stop(), await fromE.stop()];
-  for (const inbox of [onA, onB, onD]) {
-    for (const label of ["a", "b", "e"]) expectAtMostOnceInOrder(inbox, label);
-  }
-  expectOnlyUnavailable(streams.flatMap((stream) => stream.errors));
-  const c = openBus(keyPrefix);
-  const onC = new Inbox();
-  await c.subscribe(id, onC.handler);
-  await a.publish(id, "to-c-0");
-  await onC.receivedAfter("to-c", -1);
-  await c.publish(id, "from-c-0");
-  await onA.receivedAfter("from-c", -1);
-  await onB.receivedAfter("from-c", -1);
+function acrossFault(keyPrefix: string, id: string, fault: () => Promise<void>): Promise<void> {
+  return deliveryAcrossFault(() => openBus(keyPrefix), id, fault);
 }
 
 describe("RedisMessageBus on a Cluster", () => {
