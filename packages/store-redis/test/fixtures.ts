@@ -1,5 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { type RedisServer, startRedisServer } from "@vmcp/redis-harness";
+import {
+  type RedisCluster,
+  type RedisServer,
+  startRedisCluster,
+  startRedisServer,
+} from "@vmcp/redis-harness";
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 
 /** What {@link useFaultServer} gives a test file. */
@@ -48,6 +53,52 @@ export function useFaultServer<T extends { close(): Promise<void> }>(): FaultSer
       return server;
     },
     opened,
+  };
+}
+
+/**
+ * `cluster-node-timeout` of the Cluster fault tests, ms: small, so a dead primary's replica is
+ * promoted in a few seconds, but not so small that a node starved of CPU for a second on a busy
+ * CI machine is failed over by the cluster on its own (at 1,000 ms a healthy primary was demoted
+ * mid-test there).
+ */
+export const FaultClusterNodeTimeoutMs = 3_000;
+
+/** What {@link useFaultCluster} gives a test file. */
+export interface FaultCluster {
+  /** The file's own Cluster (set once the file's `beforeAll` ran). */
+  readonly cluster: RedisCluster;
+  /** Run after each test, the last pushed first (close what a test opened, stop its load). */
+  readonly cleanups: (() => Promise<void>)[];
+}
+
+/**
+ * Registers the hooks of a Cluster fault test file (storage or bus): one Cluster of 3 primaries
+ * with a replica each and {@link FaultClusterNodeTimeoutMs} for the file, `cleanups` run after
+ * each test in reverse order, the Cluster closed after the file.
+ */
+export function useFaultCluster(): FaultCluster {
+  let cluster: RedisCluster | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    cluster = await startRedisCluster({
+      primaries: 3,
+      replicasPerPrimary: 1,
+      nodeTimeoutMs: FaultClusterNodeTimeoutMs,
+    });
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+  return {
+    get cluster(): RedisCluster {
+      if (cluster === undefined) throw new Error("the Redis Cluster starts in beforeAll");
+      return cluster;
+    },
+    cleanups,
   };
 }
 
