@@ -5,70 +5,25 @@
  * on loopback. Prints ratio tables (aim: throughput ratio >= 0.5).
  */
 import type { ChildProcess } from "node:child_process";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { formatRatioTable, type Measurement, measure, median, percentile } from "@vmcp/bench-kit";
+import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import {
+  formatRatioTable,
+  type Measurement,
+  type RoundsSummary,
+  summarizeRounds,
+  summaryRows,
+} from "@vmcp/bench-kit";
 import { startRedisServer } from "@vmcp/redis-harness";
 import { spawnDemoBackend } from "../dist/demo-backends/spawn-backend.js";
+import { callAdd, connectClient } from "./add-calls.js";
 import { startGateway } from "./gateway-process.js";
 
 const Clients = 32;
 const Ops = Number(process.env.BENCH_OPS ?? 3000);
 const Rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
-async function connect(
-  url: string,
-  sessionId?: string,
-): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(
-    new URL(url),
-    sessionId === undefined ? {} : { sessionId },
-  );
-  const client = new Client({ name: "bench", version: "1.0.0" });
-  await client.connect(transport);
-  return { client, transport };
-}
-
-async function run(clients: readonly Client[]): Promise<Measurement> {
-  return measure(
-    Ops,
-    async (i) => {
-      const client = clients[i % clients.length];
-      if (client === undefined) throw new Error("no client");
-      const result = await client.callTool({ name: "add", arguments: { a: i, b: 1 } });
-      if (result.isError === true) throw new Error("tool call failed");
-    },
-    { concurrency: Clients, recordLatency: true, warmupOps: Math.ceil(Ops / 5) },
-  );
-}
-
-/** Medians over rounds of throughput, p50 and p99. */
-interface Summary {
-  readonly opsPerSec: number;
-  readonly p50: number;
-  readonly p99: number;
-}
-
-function summarize(runs: readonly Measurement[]): Summary {
-  return {
-    opsPerSec: median(runs.map((r) => r.opsPerSec)),
-    p50: median(runs.map((r) => percentile(r.latenciesMs, 50))),
-    p99: median(runs.map((r) => percentile(r.latenciesMs, 99))),
-  };
-}
-
-function rows(label: string, value: Summary, baseline: Summary) {
-  return [
-    {
-      name: `${label}: throughput`,
-      value: value.opsPerSec,
-      baseline: baseline.opsPerSec,
-      unit: "calls/s",
-      aim: { atLeast: 0.5 },
-    },
-    { name: `${label}: p50 latency`, value: value.p50, baseline: baseline.p50, unit: "ms" },
-    { name: `${label}: p99 latency`, value: value.p99, baseline: baseline.p99, unit: "ms" },
-  ];
+function rows(label: string, value: RoundsSummary, baseline: RoundsSummary) {
+  return summaryRows(label, value, baseline, { unit: "calls/s", throughputAtLeast: 0.5 });
 }
 
 async function main(): Promise<void> {
@@ -101,15 +56,17 @@ async function main(): Promise<void> {
     const replicaB = await startGateway(shared, "warn");
     children.push(memory.child, replicaA.child, replicaB.child);
 
-    const direct = await Promise.all(Array.from({ length: Clients }, () => connect(backend.url)));
+    const direct = await Promise.all(
+      Array.from({ length: Clients }, () => connectClient(backend.url)),
+    );
     const viaGateway = await Promise.all(
-      Array.from({ length: Clients }, () => connect(`${memory.url}/mcp`)),
+      Array.from({ length: Clients }, () => connectClient(`${memory.url}/mcp`)),
     );
     const onA = await Promise.all(
-      Array.from({ length: Clients }, () => connect(`${replicaA.url}/mcp`)),
+      Array.from({ length: Clients }, () => connectClient(`${replicaA.url}/mcp`)),
     );
     const onB = await Promise.all(
-      onA.map((c) => connect(`${replicaB.url}/mcp`, c.transport.sessionId)),
+      onA.map((c) => connectClient(`${replicaB.url}/mcp`, c.transport.sessionId)),
     );
     for (const c of [...direct, ...viaGateway, ...onA, ...onB]) transports.push(c.transport);
     // Round-robin: consecutive calls of one session alternate between the replicas.
@@ -124,14 +81,26 @@ async function main(): Promise<void> {
       replicas: [] as Measurement[],
     };
     for (let round = 0; round < Rounds; round++) {
-      runs.direct.push(await run(direct.map((c) => c.client)));
-      runs.gateway.push(await run(viaGateway.map((c) => c.client)));
-      runs.replicas.push(await run(roundRobin));
+      runs.direct.push(
+        await callAdd(
+          direct.map((c) => c.client),
+          Ops,
+          Clients,
+        ),
+      );
+      runs.gateway.push(
+        await callAdd(
+          viaGateway.map((c) => c.client),
+          Ops,
+          Clients,
+        ),
+      );
+      runs.replicas.push(await callAdd(roundRobin, Ops, Clients));
     }
-    const baseline1 = summarize(runs.direct);
+    const baseline1 = summarizeRounds(runs.direct);
     const baseline2 = baseline1;
-    const gateway = summarize(runs.gateway);
-    const replicas = summarize(runs.replicas);
+    const gateway = summarizeRounds(runs.gateway);
+    const replicas = summarizeRounds(runs.replicas);
     process.stdout.write(
       `${formatRatioTable("gateway (memory store) vs the backend directly", rows("1 gateway, memory", gateway, baseline1))}\n\n`,
     );

@@ -29,9 +29,11 @@ import {
   formatRatioTable,
   type Measurement,
   measure,
-  median,
   percentile,
   type RatioRow,
+  type RoundsSummary,
+  summarizeRounds,
+  summaryRows,
 } from "@vmcp/bench-kit";
 import { startRedisServer } from "@vmcp/redis-harness";
 import { startGateway } from "./gateway-process.js";
@@ -145,32 +147,13 @@ function run(
   );
 }
 
-interface Summary {
-  readonly opsPerSec: number;
-  readonly p50: number;
-  readonly p99: number;
-}
-
-function summarize(runs: readonly Measurement[]): Summary {
-  return {
-    opsPerSec: median(runs.map((r) => r.opsPerSec)),
-    p50: median(runs.map((r) => percentile(r.latenciesMs, 50))),
-    p99: median(runs.map((r) => percentile(r.latenciesMs, 99))),
-  };
-}
-
-function rows(label: string, value: Summary, baseline: Summary, aim: number): RatioRow[] {
-  return [
-    {
-      name: `${label}: throughput`,
-      value: value.opsPerSec,
-      baseline: baseline.opsPerSec,
-      unit: "calls/s",
-      aim: { atLeast: aim },
-    },
-    { name: `${label}: p50 latency`, value: value.p50, baseline: baseline.p50, unit: "ms" },
-    { name: `${label}: p99 latency`, value: value.p99, baseline: baseline.p99, unit: "ms" },
-  ];
+function rows(
+  label: string,
+  value: RoundsSummary,
+  baseline: RoundsSummary,
+  aim: number,
+): RatioRow[] {
+  return summaryRows(label, value, baseline, { unit: "calls/s", throughputAtLeast: aim });
 }
 
 function sorted(values: readonly number[]): number[] {
@@ -257,7 +240,7 @@ async function main(): Promise<void> {
         streamed.gateway.push(await run(viaGateway, (c) => progressCall(c, "progress")));
       }
     }
-    const directStreamed = summarize(streamed.direct);
+    const directStreamed = summarizeRounds(streamed.direct);
     say(
       `direct baseline: ${directStreamed.opsPerSec.toFixed(0)} calls/s, p50 ${directStreamed.p50.toFixed(2)} ms, p99 ${directStreamed.p99.toFixed(2)} ms`,
     );
@@ -265,7 +248,7 @@ async function main(): Promise<void> {
       say(
         `\n${formatRatioTable(
           `streamed tools/call (${Steps} progress notifications): 1 gateway (memory) vs the backend directly`,
-          rows("1 gateway, memory", summarize(streamed.gateway), directStreamed, 0.5),
+          rows("1 gateway, memory", summarizeRounds(streamed.gateway), directStreamed, 0.5),
         )}\n`,
       );
     } else {
@@ -309,7 +292,7 @@ async function main(): Promise<void> {
         );
       }
     }
-    const directSampling = summarize(sampling.direct);
+    const directSampling = summarizeRounds(sampling.direct);
     say(
       `sampling round trip, direct baseline: ${directSampling.opsPerSec.toFixed(0)} calls/s, p50 ${directSampling.p50.toFixed(2)} ms, p99 ${directSampling.p99.toFixed(2)} ms`,
     );
@@ -317,8 +300,8 @@ async function main(): Promise<void> {
       say(`replica rows not measured: ${replicaProblem}`);
       return;
     }
-    const same = summarize(sampling.same);
-    const other = summarize(sampling.other);
+    const same = summarizeRounds(sampling.same);
+    const other = summarizeRounds(sampling.other);
     const samePosts = sorted(sameReplica.flatMap((c) => c.answerPostMs));
     const otherPosts = sorted(otherReplica.flatMap((c) => c.answerPostMs));
     say(

@@ -13,16 +13,16 @@ import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { context } from "@opentelemetry/api";
 import {
   formatRatioTable,
   type Measurement,
-  measure,
   median,
-  percentile,
   type RatioRow,
+  summarizeRounds,
+  summaryRows,
 } from "@vmcp/bench-kit";
 import { instrumentStorage } from "@vmcp/session-core";
 import { MemoryStorage } from "@vmcp/store-memory";
@@ -30,33 +30,12 @@ import { MemoryStorage } from "@vmcp/store-memory";
 import { traceBackendCall } from "../../../packages/session-core/dist/telemetry.js";
 import { spawnDemoBackend } from "../dist/demo-backends/spawn-backend.js";
 import { traceServerRequest } from "../dist/telemetry/server-span.js";
+import { callAdd, connectClient } from "./add-calls.js";
 import { startGateway } from "./gateway-process.js";
 
 const Clients = 32;
 const Ops = Number(process.env.BENCH_OPS ?? 3000);
 const Rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-
-async function connect(
-  url: string,
-): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(new URL(url));
-  const client = new Client({ name: "bench", version: "1.0.0" });
-  await client.connect(transport);
-  return { client, transport };
-}
-
-function run(clients: readonly Client[]): Promise<Measurement> {
-  return measure(
-    Ops,
-    async (i) => {
-      const client = clients[i % clients.length];
-      if (client === undefined) throw new Error("no client");
-      const result = await client.callTool({ name: "add", arguments: { a: i, b: 1 } });
-      if (result.isError === true) throw new Error("tool call failed");
-    },
-    { concurrency: Clients, recordLatency: true, warmupOps: Math.ceil(Ops / 5) },
-  );
-}
 
 /**
  * What the telemetry wrappers add to one request with no SDK registered, in this process: a
@@ -176,7 +155,7 @@ async function main(): Promise<void> {
     const clients = new Map<string, Client[]>();
     for (const v of variants) {
       const connected = await Promise.all(
-        Array.from({ length: Clients }, () => connect(`${v.url}/mcp`)),
+        Array.from({ length: Clients }, () => connectClient(`${v.url}/mcp`)),
       );
       for (const c of connected) transports.push(c.transport);
       clients.set(
@@ -197,32 +176,20 @@ async function main(): Promise<void> {
       for (const v of order) {
         if (v === undefined) continue;
         const before = cpuMs(v.pid);
-        runs.get(v.name)?.push(await run(clients.get(v.name) ?? []));
+        runs.get(v.name)?.push(await callAdd(clients.get(v.name) ?? [], Ops, Clients));
         // The run's warm-up calls count too.
         cpu.get(v.name)?.push((cpuMs(v.pid) - before) / (Ops + Math.ceil(Ops / 5)));
       }
     }
     const summary = (name: string) => {
       const measured = runs.get(name) ?? [];
-      return {
-        opsPerSec: median(measured.map((r) => r.opsPerSec)),
-        p50: median(measured.map((r) => percentile(r.latenciesMs, 50))),
-        p99: median(measured.map((r) => percentile(r.latenciesMs, 99))),
-      };
+      return summarizeRounds(measured);
     };
     const compare = (label: string, value: string, base: string, atLeast: number): RatioRow[] => {
       const v = summary(value);
       const b = summary(base);
       return [
-        {
-          name: `${label}: throughput`,
-          value: v.opsPerSec,
-          baseline: b.opsPerSec,
-          unit: "calls/s",
-          aim: { atLeast },
-        },
-        { name: `${label}: p50 latency`, value: v.p50, baseline: b.p50, unit: "ms" },
-        { name: `${label}: p99 latency`, value: v.p99, baseline: b.p99, unit: "ms" },
+        ...summaryRows(label, v, b, { unit: "calls/s", throughputAtLeast: atLeast }),
         {
           name: `${label}: gateway CPU per call`,
           value: median(cpu.get(value) ?? []),

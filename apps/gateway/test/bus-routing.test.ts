@@ -9,38 +9,12 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { InProcessMessageBus, MemoryStorage } from "@vmcp/store-memory";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { validateGatewayConfig } from "../dist/config/load-config.js";
-import { type RunningGateway, startGateway } from "../dist/gateway.js";
-import { createLogger } from "../dist/logger.js";
-import { waitFor } from "./helpers/in-process.js";
+import { type LoggedGateway, startLoggedGateway, waitFor } from "./helpers/in-process.js";
 import {
   type RelayBackend,
   relayStdioScript,
   startRelayBackend,
 } from "./helpers/relay-backends.js";
-
-/** A replica started in this process on the shared store and bus; its log lines kept. */
-interface Replica {
-  readonly gateway: RunningGateway;
-  lines(): string[];
-}
-
-async function startReplica(
-  raw: Record<string, unknown>,
-  shared: { bus: InProcessMessageBus; storage: MemoryStorage },
-): Promise<Replica> {
-  const config = validateGatewayConfig({ port: 0, logLevel: "info", ...raw });
-  let text = "";
-  const log = createLogger(config.logLevel, {
-    destination: {
-      write: (chunk: string) => {
-        text += chunk;
-      },
-    },
-  });
-  const gateway = await startGateway(config, log, shared);
-  return { gateway, lines: () => text.split("\n").filter((l) => l !== "") };
-}
 
 /** One POST or GET the client sent, which replica it went to, and what came back. */
 interface Sent {
@@ -116,8 +90,8 @@ function textOf(result: unknown): string {
 
 describe("answers and cancellations cross replicas through the message bus (two gateways, one store, one in-process bus)", () => {
   let http: RelayBackend;
-  let one: Replica;
-  let two: Replica;
+  let one: LoggedGateway;
+  let two: LoggedGateway;
   let bus: InProcessMessageBus;
   let storage: MemoryStorage;
   let urls: string[];
@@ -127,6 +101,7 @@ describe("answers and cancellations cross replicas through the message bus (two 
     bus = new InProcessMessageBus();
     storage = new MemoryStorage();
     const raw = {
+      logLevel: "info",
       bindingSecret: "bus-routing-binding-secret-1234567",
       backends: [
         { workloadId: "hb", url: http.url },
@@ -135,8 +110,9 @@ describe("answers and cancellations cross replicas through the message bus (two 
       limits: { serverRequestTimeoutMs: 1500, answerAckTimeoutMs: 1000 },
     };
     [one, two] = await Promise.all([
-      startReplica(raw, { bus, storage }),
-      startReplica(raw, { bus, storage }),
+      // Two replicas in this process on the shared store and bus.
+      startLoggedGateway(raw, { bus, storage }),
+      startLoggedGateway(raw, { bus, storage }),
     ]);
     urls = [one.gateway.url, two.gateway.url];
   });

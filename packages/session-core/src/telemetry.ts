@@ -78,6 +78,7 @@ function makeInstruments(meter: SessionMeter): SessionInstruments {
       unit: "s",
       advice: { explicitBucketBoundaries: [...buckets] },
     });
+  const counter = (name: string, description: string) => meter.createCounter(name, { description });
   return {
     meter,
     clientOperationDuration: seconds(
@@ -88,18 +89,19 @@ function makeInstruments(meter: SessionMeter): SessionInstruments {
       n.serverSessionDuration,
       "Duration of an MCP session from its creation to its termination.",
     ),
-    sessionsCreated: meter.createCounter(n.sessionsCreated, {
-      description: "Sessions created (stored) by this replica.",
-    }),
-    sessionsRestored: meter.createCounter(n.sessionsRestored, {
-      description: "Sessions rebuilt on this replica from their stored record (a cache miss).",
-    }),
-    sessionsEvicted: meter.createCounter(n.sessionsEvicted, {
-      description: "Live sessions this replica let go of while their record stays stored.",
-    }),
-    sessionsTerminated: meter.createCounter(n.sessionsTerminated, {
-      description: "Sessions terminated (deleted everywhere) through this replica.",
-    }),
+    sessionsCreated: counter(n.sessionsCreated, "Sessions created (stored) by this replica."),
+    sessionsRestored: counter(
+      n.sessionsRestored,
+      "Sessions rebuilt on this replica from their stored record (a cache miss).",
+    ),
+    sessionsEvicted: counter(
+      n.sessionsEvicted,
+      "Live sessions this replica let go of while their record stays stored.",
+    ),
+    sessionsTerminated: counter(
+      n.sessionsTerminated,
+      "Sessions terminated (deleted everywhere) through this replica.",
+    ),
     sessionsLive: meter.createObservableUpDownCounter(n.sessionsLive, {
       description: "Live sessions (open backend connections) on this replica.",
     }),
@@ -112,21 +114,17 @@ function makeInstruments(meter: SessionMeter): SessionInstruments {
       "Duration of one SessionStorage operation.",
       StorageBucketsSeconds,
     ),
-    storageErrors: meter.createCounter(n.storageErrors, {
-      description: "SessionStorage operations that threw.",
-    }),
-    backendConnectFailures: meter.createCounter(n.backendConnectFailures, {
-      description: "Backend connects (new sessions and restores) that failed or timed out.",
-    }),
-    busPublished: meter.createCounter(n.busPublished, {
-      description: "Messages published to the session message bus.",
-    }),
-    busDelivered: meter.createCounter(n.busDelivered, {
-      description: "Messages the session message bus delivered to a subscription here.",
-    }),
-    busErrors: meter.createCounter(n.busErrors, {
-      description: "Session message bus publishes and subscribes that threw.",
-    }),
+    storageErrors: counter(n.storageErrors, "SessionStorage operations that threw."),
+    backendConnectFailures: counter(
+      n.backendConnectFailures,
+      "Backend connects (new sessions and restores) that failed or timed out.",
+    ),
+    busPublished: counter(n.busPublished, "Messages published to the session message bus."),
+    busDelivered: counter(
+      n.busDelivered,
+      "Messages the session message bus delivered to a subscription here.",
+    ),
+    busErrors: counter(n.busErrors, "Session message bus publishes and subscribes that threw."),
   };
 }
 

@@ -1,5 +1,24 @@
 import { BusUnavailableError, VmcpSessionError } from "@vmcp/session-core";
-import type { Cluster, Redis } from "ioredis";
+import type { Cluster, Redis, RedisOptions } from "ioredis";
+import { reconnectDelayMs } from "./redis-options.js";
+
+/**
+ * The bounds of every connection the bus opens of its own (subscriber connections, and the
+ * Cluster publisher's node connections), whatever options the client it comes from has: opened
+ * at its first command, no offline queue (a command is sent now or refused, never queued for
+ * later), no resend of a command lost with its connection, `timeoutMs` per command and per
+ * connect, reconnection 100 ms more apart per attempt up to 500 ms.
+ */
+export function busConnectionBounds(timeoutMs: number) {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+    retryStrategy: reconnectDelayMs,
+  } as const satisfies RedisOptions;
+}
 
 /**
  * Settles with `work`, or rejects with `BusUnavailableError` once `deadline` (a

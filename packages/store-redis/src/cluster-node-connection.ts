@@ -1,7 +1,6 @@
 import type { Cluster, Redis, RedisOptions } from "ioredis";
-import { ReadyGate } from "./bus-bounds.js";
+import { busConnectionBounds, ReadyGate } from "./bus-bounds.js";
 import { loadIoredis } from "./load-ioredis.js";
-import { MaxReconnectDelayMs } from "./redis-options.js";
 
 /** A connection of the bus's own to one Cluster node, for publishing or for sharded subscriptions. */
 export interface NodeConnection {
@@ -35,15 +34,10 @@ export function openNodeConnection(
     ...inherited,
     host,
     port,
-    lazyConnect: true,
+    ...busConnectionBounds(timeoutMs),
     // Sharded subscriptions are placed again by the link, on the owner the slot map names then.
     autoResubscribe: false,
-    enableOfflineQueue: false,
     enableReadyCheck: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: timeoutMs,
-    connectTimeout: timeoutMs,
-    retryStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
   } satisfies RedisOptions;
   // ioredis is an optional peer: loaded here, not at import (see load-ioredis.ts).
   const { Redis } = loadIoredis();
@@ -63,6 +57,22 @@ export function refreshSlots(cluster: Cluster): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     cluster.refreshSlotsCache((error) => (error ? reject(error) : resolve()));
   });
+}
+
+/**
+ * How long a caller waits for its connection to a slot's owner before it looks at the slot map
+ * again, ms: a connection not ready by then may be to a primary that is gone, and a refreshed
+ * slot map may name its successor.
+ */
+export const NodeWaitMs = 250;
+
+/**
+ * Waits until `connection` is ready, for {@link NodeWaitMs} at most and never past `deadline`
+ * (`performance.now()` ms).
+ * @throws {BusUnavailableError} when it is not ready by then.
+ */
+export function waitForNode(connection: NodeConnection, deadline: number): Promise<void> {
+  return connection.gate.wait(Math.min(deadline, performance.now() + NodeWaitMs));
 }
 
 /** Waits `ms`, or less when `deadline` (`performance.now()` ms) comes first. */

@@ -4,18 +4,14 @@ import { hashSlot } from "./bus-channel.js";
 import {
   dropNodeConnection,
   type NodeConnection,
+  NodeWaitMs,
   openNodeConnection,
   pauseBefore,
   refreshSlots,
+  waitForNode,
 } from "./cluster-node-connection.js";
 import { resendReasonOf } from "./cluster-redirects.js";
 import { ClusterRedirectDelayMs } from "./redis-options.js";
-
-/**
- * How long a publish waits for a connection to the slot's primary before it refreshes the slot
- * map and routes again, ms; also the least time between two refreshes it asks for.
- */
-const NodeWaitMs = 250;
 
 /**
  * Sends `SPUBLISH` on a Cluster to the primary that owns the channel's slot, on a connection of
@@ -61,9 +57,8 @@ export class ClusterPublisher {
       }
       const connection = this.#connectionTo(node);
       try {
-        // Not ready within a short wait: the primary may be gone, and the slot map (which only a
-        // refresh updates) may name a new one by now; look again rather than wait it out.
-        await connection.gate.wait(Math.min(deadline, performance.now() + NodeWaitMs));
+        // The slot map only a refresh updates may name a new primary by now: look again.
+        await waitForNode(connection, deadline);
       } catch (error) {
         if (performance.now() >= deadline) throw error;
         asking = undefined;

@@ -25,6 +25,14 @@ export const ClusterRedirectDelayMs = 10;
 export const MaxReconnectDelayMs = 500;
 
 /**
+ * The pause before reconnection attempt `attempt` (from 1) of every connection the storage and
+ * the bus create, ms: 100 ms more per attempt, at most {@link MaxReconnectDelayMs}.
+ */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(attempt * 100, MaxReconnectDelayMs);
+}
+
+/**
  * How to reach Redis. Give exactly one of `url`, `redis`, `cluster` or `client` (`url` and
  * `redis` combine). `url`, `redis` and `cluster` build an ioredis client (ioredis must be
  * installed); `client` takes an ioredis or a node-redis one.
@@ -145,7 +153,7 @@ export function resolveClient(options: RedisStorageOptions, timeoutMs: number): 
       maxRedirections:
         clusterOptions.maxRedirections ??
         Math.max(16, Math.ceil(timeoutMs / ClusterRedirectDelayMs)),
-      clusterRetryStrategy: (times) => Math.min(times * 100, MaxReconnectDelayMs),
+      clusterRetryStrategy: reconnectDelayMs,
       slotsRefreshTimeout: Math.min(clusterOptions.slotsRefreshTimeout ?? timeoutMs, timeoutMs),
       redisOptions: { ...clusterOptions.redisOptions, ...bounded },
     });
@@ -159,13 +167,13 @@ export function resolveClient(options: RedisStorageOptions, timeoutMs: number): 
     ...redisOptions,
     ...bounded,
     enableOfflineQueue: false,
-    retryStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
-    sentinelRetryStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
+    retryStrategy: reconnectDelayMs,
+    sentinelRetryStrategy: reconnectDelayMs,
     // Sentinel: subscribe to +switch-master and drop the connection to a master the moment
     // Sentinel replaces it, instead of writing to it until it is demoted (READONLY); writes
     // that reach a replaced master are discarded when it rejoins as a replica.
     failoverDetector: true,
-    sentinelReconnectStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
+    sentinelReconnectStrategy: reconnectDelayMs,
   } satisfies RedisOptions;
   const { Redis } = loadIoredis();
   const client = options.url === undefined ? new Redis(merged) : new Redis(options.url, merged);

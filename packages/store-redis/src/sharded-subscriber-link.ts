@@ -8,15 +8,13 @@ import {
   openNodeConnection,
   pauseBefore,
   refreshSlots,
+  waitForNode,
 } from "./cluster-node-connection.js";
 import { ClusterRedirectDelayMs, MaxReconnectDelayMs } from "./redis-options.js";
 import type { SubscriberLink, SubscriberLinkEvents } from "./subscriber-link.js";
 
 /** The first pause before a repair tries again, ms; it grows by this much per attempt. */
 const RepairStepMs = 100;
-
-/** How long a placement waits for a connection to the slot's owner before it looks again, ms. */
-const NodeWaitMs = 250;
 
 /** Where a wanted channel is subscribed now (`undefined`: nowhere yet, or lost). */
 interface Placement {
@@ -129,9 +127,8 @@ export class ShardedSubscriberLink implements SubscriberLink {
       }
       const connection = this.#connectionTo(owner);
       try {
-        // Not ready within a short wait: the primary may be gone and a replica promoted; look
-        // at a fresh slot map rather than wait it out.
-        await connection.gate.wait(Math.min(deadline, performance.now() + NodeWaitMs));
+        // Not ready soon: look at a fresh slot map rather than wait it out.
+        await waitForNode(connection, deadline);
       } catch (error) {
         if (performance.now() >= deadline) throw error;
         await this.#refreshSlots(deadline).catch(() => undefined);

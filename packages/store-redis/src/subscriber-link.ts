@@ -1,6 +1,5 @@
 import type { Redis } from "ioredis";
-import { beforeDeadline, ReadyGate } from "./bus-bounds.js";
-import { MaxReconnectDelayMs } from "./redis-options.js";
+import { beforeDeadline, busConnectionBounds, ReadyGate } from "./bus-bounds.js";
 import { reviveOnEnd } from "./revive.js";
 
 /** What a subscriber link tells the bus. */
@@ -56,13 +55,8 @@ export class NodeSubscriberLink implements SubscriberLink {
     // Bounded like every connection the bus makes, even when the publisher is a client handed
     // in with other settings: a subscribe is sent now or refused, never queued for later.
     this.#connection = publisher.duplicate({
-      lazyConnect: true,
+      ...busConnectionBounds(timeoutMs),
       autoResubscribe: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: timeoutMs,
-      connectTimeout: timeoutMs,
-      retryStrategy: (times: number) => Math.min(times * 100, MaxReconnectDelayMs),
     });
     this.#gate = new ReadyGate(this.#connection);
     this.#connection.on("error", (error: Error) => {

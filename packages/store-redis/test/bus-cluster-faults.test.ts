@@ -12,49 +12,25 @@ import {
   clusterPrimaries,
   delay,
   manualFailover,
-  type RedisCluster,
   replicaOf,
   requireRedisServer,
-  startRedisCluster,
   waitForAgreement,
   waitForPrimary,
 } from "@vmcp/redis-harness";
 import { generateSessionId } from "@vmcp/session-core";
 import { RedisMessageBus } from "@vmcp/store-redis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useBusInChild } from "./bus-exit.js";
-import {
-  expectAtMostOnceInOrder,
-  expectOnlyUnavailable,
-  Inbox,
-  startPublishing,
-} from "./bus-streams.js";
-import { keySlot, uniquePrefix } from "./fixtures.js";
+import { deliveryAcrossFault } from "./bus-streams.js";
+import { keySlot, uniquePrefix, useFaultCluster } from "./fixtures.js";
 
 requireRedisServer();
 
-/** `cluster-node-timeout`, ms: as in the storage's Cluster fault tests. */
-const NodeTimeoutMs = 3_000;
-
-let cluster: RedisCluster;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  cluster = await startRedisCluster({
-    primaries: 3,
-    replicasPerPrimary: 1,
-    nodeTimeoutMs: NodeTimeoutMs,
-  });
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-afterAll(async () => {
-  await cluster?.close();
-});
+const fixture = useFaultCluster();
+const { cleanups } = fixture;
 
 function openBus(keyPrefix: string): RedisMessageBus {
-  const bus = new RedisMessageBus({ cluster: { nodes: [...cluster.nodes] }, keyPrefix });
+  const bus = new RedisMessageBus({ cluster: { nodes: [...fixture.cluster.nodes] }, keyPrefix });
   cleanups.push(() => bus.close());
   return bus;
 }
@@ -65,11 +41,11 @@ async function sessionOnAShard(keyPrefix: string): Promise<{
   slot: number;
   primary: ClusterNodeInfo;
 }> {
-  await waitForAgreement(cluster);
+  await waitForAgreement(fixture.cluster);
   const id = generateSessionId();
   const probe = openBus(keyPrefix);
   const slot = keySlot(probe.channelOf(id));
-  const primaries = await clusterPrimaries(cluster);
+  const primaries = await clusterPrimaries(fixture.cluster);
   const primary = primaries.find((node) =>
     node.slots.some(([first, last]) => first <= slot && slot <= last),
   );
@@ -78,49 +54,16 @@ async function sessionOnAShard(keyPrefix: string): Promise<{
 }
 
 /** Runs two streams across `fault` and checks delivery before, after and through it. */
-async function acrossFault(
-  keyPrefix: string,
-  id: string,
-  fault: () => Promise<void>,
-): Promise<void> {
-  const [a, b] = [openBus(keyPrefix), openBus(keyPrefix)];
-  const [onA, onB] = [new Inbox(), new Inbox()];
-  await a.subscribe(id, onA.handler);
-  await b.subscribe(id, onB.handler);
-  // A bus that only listens: it learns of the change from its own connections alone.
-  const onD = new Inbox();
-  await openBus(keyPrefix).subscribe(id, onD.handler);
-  const fromA = startPublishing(a, id, "a");
-  const fromB = startPublishing(b, id, "b");
-  // A bus that only publishes: it holds no subscription whose repair could route it.
-  const fromE = startPublishing(openBus(keyPrefix), id, "e");
-  await onB.receivedAfter("a", 5);
-  await onA.receivedAfter("b", 5);
-  await fault();
-  const [aAfter, bAfter, eAfter] = [fromA.next, fromB.next, fromE.next];
-  for (const inbox of [onA, onB, onD]) {
-    await inbox.receivedAfter("a", aAfter);
-    await inbox.receivedAfter("b", bAfter);
-    await inbox.receivedAfter("e", eAfter);
-  }
-  const streams = [await fromA.stop(), await fromB.stop(), await fromE.stop()];
-  for (const inbox of [onA, onB, onD]) {
-    for (const label of ["a", "b", "e"]) expectAtMostOnceInOrder(inbox, label);
-  }
-  expectOnlyUnavailable(streams.flatMap((stream) => stream.errors));
-  const c = openBus(keyPrefix);
-  const onC = new Inbox();
-  await c.subscribe(id, onC.handler);
-  await a.publish(id, "to-c-0");
-  await onC.receivedAfter("to-c", -1);
-  await c.publish(id, "from-c-0");
-  await onA.receivedAfter("from-c", -1);
-  await onB.receivedAfter("from-c", -1);
+function acrossFault(keyPrefix: string, id: string, fault: () => Promise<void>): Promise<void> {
+  return deliveryAcrossFault(() => openBus(keyPrefix), id, fault);
 }
 
 describe("RedisMessageBus on a Cluster", () => {
   it("leaves nothing behind: a process that used and closed it exits on its own", async () => {
-    const options = { cluster: { nodes: [...cluster.nodes] }, keyPrefix: uniquePrefix("exit") };
+    const options = {
+      cluster: { nodes: [...fixture.cluster.nodes] },
+      keyPrefix: uniquePrefix("exit"),
+    };
     expect(await useBusInChild(options)).toBe("hello");
   });
 });
@@ -129,10 +72,10 @@ describe("RedisMessageBus when a session's slot changes owner", () => {
   it("follows the slot to another primary (a slot migration, 1 s half done): delivery resumes, at most once, in order", async () => {
     const keyPrefix = uniquePrefix("bus-migrate");
     const { id, slot, primary } = await sessionOnAShard(keyPrefix);
-    const target = (await clusterPrimaries(cluster)).find((node) => node.id !== primary.id);
+    const target = (await clusterPrimaries(fixture.cluster)).find((node) => node.id !== primary.id);
     if (target === undefined) throw new Error("no other primary");
     await acrossFault(keyPrefix, id, async () => {
-      const migration = await beginSlotMigration(cluster, slot, primary, target);
+      const migration = await beginSlotMigration(fixture.cluster, slot, primary, target);
       // Both streams keep running while the slot is half migrated (MIGRATING/IMPORTING).
       await delay(1_000);
       await migration.finish();
@@ -142,23 +85,23 @@ describe("RedisMessageBus when a session's slot changes owner", () => {
   it("follows a manual CLUSTER FAILOVER of the slot's shard: delivery resumes, at most once, in order", async () => {
     const keyPrefix = uniquePrefix("bus-failover");
     const { id, primary } = await sessionOnAShard(keyPrefix);
-    const replica = await replicaOf(cluster, primary);
-    await acrossFault(keyPrefix, id, () => manualFailover(cluster, replica));
+    const replica = await replicaOf(fixture.cluster, primary);
+    await acrossFault(keyPrefix, id, () => manualFailover(fixture.cluster, replica));
   }, 90_000);
 
   it("follows the promotion after the slot's primary is killed: delivery resumes, at most once, in order", async () => {
     const keyPrefix = uniquePrefix("bus-kill");
     const { id, primary } = await sessionOnAShard(keyPrefix);
-    const replica = await replicaOf(cluster, primary);
+    const replica = await replicaOf(fixture.cluster, primary);
     const server = primary.server;
     if (server === undefined) throw new Error("the primary is not a harness server");
     cleanups.push(async () => {
       await server.restart();
-      await waitForAgreement(cluster);
+      await waitForAgreement(fixture.cluster);
     });
     await acrossFault(keyPrefix, id, async () => {
       await server.kill();
-      await waitForPrimary(cluster, replica.id);
+      await waitForPrimary(fixture.cluster, replica.id);
     });
   }, 90_000);
 });

@@ -9,12 +9,7 @@ import { requireRedisServer, type SentinelGroup, startSentinelGroup } from "@vmc
 import { generateSessionId } from "@vmcp/session-core";
 import { RedisMessageBus } from "@vmcp/store-redis";
 import { afterEach, describe, it } from "vitest";
-import {
-  expectAtMostOnceInOrder,
-  expectOnlyUnavailable,
-  Inbox,
-  startPublishing,
-} from "./bus-streams.js";
+import { deliveryAcrossFault } from "./bus-streams.js";
 import { uniquePrefix } from "./fixtures.js";
 
 requireRedisServer();
@@ -40,43 +35,9 @@ function openBus(sentinel: SentinelGroup, keyPrefix: string): RedisMessageBus {
 }
 
 /** Runs two streams across `fault` and checks delivery before, after and through it. */
-async function acrossFault(sentinel: SentinelGroup, fault: () => Promise<void>): Promise<void> {
+function acrossFault(sentinel: SentinelGroup, fault: () => Promise<void>): Promise<void> {
   const keyPrefix = uniquePrefix("bus-sentinel");
-  const id = generateSessionId();
-  const [a, b] = [openBus(sentinel, keyPrefix), openBus(sentinel, keyPrefix)];
-  const [onA, onB] = [new Inbox(), new Inbox()];
-  await a.subscribe(id, onA.handler);
-  await b.subscribe(id, onB.handler);
-  // A bus that only listens: it learns of the change from its own connections alone.
-  const onD = new Inbox();
-  await openBus(sentinel, keyPrefix).subscribe(id, onD.handler);
-  const fromA = startPublishing(a, id, "a");
-  const fromB = startPublishing(b, id, "b");
-  // A bus that only publishes: it holds no subscription whose repair could route it.
-  const fromE = startPublishing(openBus(sentinel, keyPrefix), id, "e");
-  await onB.receivedAfter("a", 5);
-  await onA.receivedAfter("b", 5);
-  await fault();
-  const [aAtSwitch, bAtSwitch, eAfter] = [fromA.next, fromB.next, fromE.next];
-  for (const inbox of [onA, onB, onD]) {
-    await inbox.receivedAfter("a", aAtSwitch);
-    await inbox.receivedAfter("b", bAtSwitch);
-    await inbox.receivedAfter("e", eAfter);
-  }
-  const streams = [await fromA.stop(), await fromB.stop(), await fromE.stop()];
-  for (const inbox of [onA, onB, onD]) {
-    for (const label of ["a", "b", "e"]) expectAtMostOnceInOrder(inbox, label);
-  }
-  expectOnlyUnavailable(streams.flatMap((stream) => stream.errors));
-  // A bus opened now talks to the new master: the old ones must have followed it.
-  const c = openBus(sentinel, keyPrefix);
-  const onC = new Inbox();
-  await c.subscribe(id, onC.handler);
-  await a.publish(id, "to-c-0");
-  await onC.receivedAfter("to-c", -1);
-  await c.publish(id, "from-c-0");
-  await onA.receivedAfter("from-c", -1);
-  await onB.receivedAfter("from-c", -1);
+  return deliveryAcrossFault(() => openBus(sentinel, keyPrefix), generateSessionId(), fault);
 }
 
 describe("RedisMessageBus through Sentinel failovers", () => {

@@ -89,3 +89,52 @@ export function expectOnlyUnavailable(errors: readonly unknown[]): void {
   const others = errors.filter((error) => !(error instanceof BusUnavailableError));
   expect(others.map(String)).toEqual([]);
 }
+
+/**
+ * The delivery check of the bus fault tests, on any topology: buses `a` and `b` subscribe to
+ * session `id` and publish to it, `d` only listens and `e` only publishes (each learns of the
+ * change from its own connections alone); `fault` runs while they stream. Afterwards every stream
+ * resumes on every subscriber, each at most once and in order, every failed publish was a
+ * `BusUnavailableError`, and a bus opened after the fault reaches the old ones both ways.
+ * `openBus` opens a bus on the topology under test; the caller closes them.
+ */
+export async function deliveryAcrossFault(
+  openBus: () => SessionMessageBus,
+  id: string,
+  fault: () => Promise<void>,
+): Promise<void> {
+  const [a, b] = [openBus(), openBus()];
+  const [onA, onB] = [new Inbox(), new Inbox()];
+  await a.subscribe(id, onA.handler);
+  await b.subscribe(id, onB.handler);
+  // A bus that only listens: it learns of the change from its own connections alone.
+  const onD = new Inbox();
+  await openBus().subscribe(id, onD.handler);
+  const fromA = startPublishing(a, id, "a");
+  const fromB = startPublishing(b, id, "b");
+  // A bus that only publishes: it holds no subscription whose repair could route it.
+  const fromE = startPublishing(openBus(), id, "e");
+  await onB.receivedAfter("a", 5);
+  await onA.receivedAfter("b", 5);
+  await fault();
+  const [aAfter, bAfter, eAfter] = [fromA.next, fromB.next, fromE.next];
+  for (const inbox of [onA, onB, onD]) {
+    await inbox.receivedAfter("a", aAfter);
+    await inbox.receivedAfter("b", bAfter);
+    await inbox.receivedAfter("e", eAfter);
+  }
+  const streams = [await fromA.stop(), await fromB.stop(), await fromE.stop()];
+  for (const inbox of [onA, onB, onD]) {
+    for (const label of ["a", "b", "e"]) expectAtMostOnceInOrder(inbox, label);
+  }
+  expectOnlyUnavailable(streams.flatMap((stream) => stream.errors));
+  // A bus opened now finds the new owner: the old ones must have followed it too.
+  const c = openBus();
+  const onC = new Inbox();
+  await c.subscribe(id, onC.handler);
+  await a.publish(id, "to-c-0");
+  await onC.receivedAfter("to-c", -1);
+  await c.publish(id, "from-c-0");
+  await onA.receivedAfter("from-c", -1);
+  await onB.receivedAfter("from-c", -1);
+}

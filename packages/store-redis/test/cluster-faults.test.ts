@@ -7,29 +7,21 @@
 import {
   clusterPrimaries,
   manualFailover,
-  type RedisCluster,
   replicaOf,
   requireRedisServer,
   reshard,
-  startRedisCluster,
   waitForAgreement,
   waitForPrimary,
 } from "@vmcp/redis-harness";
 import { StorageUnavailableError } from "@vmcp/session-core";
 import { RedisStorage } from "@vmcp/store-redis";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { uniquePrefix } from "./fixtures.js";
+import { describe, expect, it } from "vitest";
+import { uniquePrefix, useFaultCluster } from "./fixtures.js";
 import { nodeRedisCluster } from "./node-redis.js";
 import { type FailedOperation, type SteadyLoad, startSteadyLoad } from "./steady-load.js";
 
 requireRedisServer();
 
-/**
- * `cluster-node-timeout`, ms: small, so a dead primary's replica is promoted in a few seconds,
- * but not so small that a node starved of CPU for a second on a busy CI machine is failed over
- * by the cluster on its own (at 1,000 ms a healthy primary was demoted mid-test there).
- */
-const NodeTimeoutMs = 3_000;
 /** The storage's bound on each operation, ms (the default), in the kill -9 test. */
 const TimeoutMs = 1_500;
 /**
@@ -40,31 +32,15 @@ const HealthyTimeoutMs = 5_000;
 /** Slots moved each way by the reshard (of 16384). */
 const ReshardSlots = 2_000;
 
-let cluster: RedisCluster;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  cluster = await startRedisCluster({
-    primaries: 3,
-    replicasPerPrimary: 1,
-    nodeTimeoutMs: NodeTimeoutMs,
-  });
-});
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-afterAll(async () => {
-  await cluster?.close();
-});
+const fixture = useFaultCluster();
+const { cleanups } = fixture;
 
 /** The client under test: ioredis with auto-pipelining on or off, or a node-redis Cluster. */
 type Client = "ioredis, auto-pipelining on" | "ioredis, auto-pipelining off" | "node-redis";
 
 async function open(client: Client, keyPrefix: string, timeoutMs: number): Promise<RedisStorage> {
   if (client === "node-redis") {
-    const connection = await nodeRedisCluster(cluster.nodes);
+    const connection = await nodeRedisCluster(fixture.cluster.nodes);
     const storage = new RedisStorage({ client: connection.client, keyPrefix, timeoutMs });
     cleanups.push(() => connection.close());
     cleanups.push(() => storage.close());
@@ -72,7 +48,7 @@ async function open(client: Client, keyPrefix: string, timeoutMs: number): Promi
   }
   const enableAutoPipelining = client === "ioredis, auto-pipelining on";
   const storage = new RedisStorage({
-    cluster: { nodes: [...cluster.nodes], options: { enableAutoPipelining } },
+    cluster: { nodes: [...fixture.cluster.nodes], options: { enableAutoPipelining } },
     keyPrefix,
     timeoutMs,
   });
@@ -86,7 +62,7 @@ async function loaded(
   label: string,
   timeoutMs = HealthyTimeoutMs,
 ): Promise<{ storage: RedisStorage; load: SteadyLoad; keyPrefix: string }> {
-  await waitForAgreement(cluster);
+  await waitForAgreement(fixture.cluster);
   const keyPrefix = uniquePrefix(label);
   const storage = await open(client, keyPrefix, timeoutMs);
   const load = startSteadyLoad(storage, label);
@@ -110,11 +86,11 @@ for (const client of Clients) {
   describe(`Cluster faults under load, ${client}`, () => {
     it(`fails no operation while ${ReshardSlots} slots move away and back`, async () => {
       const { storage, load } = await loaded(client, `reshard-${tag}`);
-      const [a, b] = await clusterPrimaries(cluster);
+      const [a, b] = await clusterPrimaries(fixture.cluster);
       if (a === undefined || b === undefined) throw new Error("too few primaries");
       const before = load.completed;
-      await reshard(cluster, { from: a.id, to: b.id, slots: ReshardSlots });
-      await reshard(cluster, { from: b.id, to: a.id, slots: ReshardSlots });
+      await reshard(fixture.cluster, { from: a.id, to: b.id, slots: ReshardSlots });
+      await reshard(fixture.cluster, { from: b.id, to: a.id, slots: ReshardSlots });
       await load.advance(200);
       await load.stop();
       console.log(
@@ -126,11 +102,11 @@ for (const client of Clients) {
 
     it("fails no operation through a manual CLUSTER FAILOVER", async () => {
       const { storage, load } = await loaded(client, `failover-${tag}`);
-      const [primary] = await clusterPrimaries(cluster);
+      const [primary] = await clusterPrimaries(fixture.cluster);
       if (primary === undefined) throw new Error("no primary");
-      const replica = await replicaOf(cluster, primary);
+      const replica = await replicaOf(fixture.cluster, primary);
       const before = load.completed;
-      await manualFailover(cluster, replica);
+      await manualFailover(fixture.cluster, replica);
       await load.advance(300);
       await load.stop();
       console.log(
@@ -142,13 +118,13 @@ for (const client of Clients) {
 
     it("fails only typed, and only until the replica of a killed primary is promoted", async () => {
       const { storage, load } = await loaded(client, `kill-${tag}`, TimeoutMs);
-      const primaries = await clusterPrimaries(cluster);
+      const primaries = await clusterPrimaries(fixture.cluster);
       const victim = primaries[primaries.length - 1];
       if (victim?.server === undefined) throw new Error("no primary to kill");
-      const replica = await replicaOf(cluster, victim);
+      const replica = await replicaOf(fixture.cluster, victim);
       const killedAt = performance.now();
       await victim.server.kill();
-      await waitForPrimary(cluster, replica.id);
+      await waitForPrimary(fixture.cluster, replica.id);
       const promotedAt = performance.now();
       await load.advance(500);
       await load.stop();
@@ -176,7 +152,7 @@ for (const client of Clients) {
       expect(missing).toBeLessThanOrEqual(20);
 
       await victim.server.restart();
-      await waitForAgreement(cluster);
+      await waitForAgreement(fixture.cluster);
     }, 120_000);
   });
 }

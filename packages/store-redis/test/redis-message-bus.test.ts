@@ -4,64 +4,38 @@
  * outage, back-pressure, throwing handlers, a client handed in, a server never reachable, and
  * its configuration.
  */
-import {
-  freePort,
-  type RedisServer,
-  releasePort,
-  requireRedisServer,
-  startRedisServer,
-  waitUntil,
-} from "@vmcp/redis-harness";
+import { freePort, releasePort, requireRedisServer, waitUntil } from "@vmcp/redis-harness";
 import { BusUnavailableError, generateSessionId } from "@vmcp/session-core";
 import { RedisMessageBus, type RedisMessageBusOptions } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useBusInChild } from "./bus-exit.js";
-import { uniquePrefix } from "./fixtures.js";
+import { uniquePrefix, useFaultServer } from "./fixtures.js";
 
 requireRedisServer();
 
-let server: RedisServer;
-const opened: RedisMessageBus[] = [];
-const processErrors: unknown[] = [];
-const recordProcessError = (error: unknown): void => {
-  processErrors.push(error);
-};
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  process.on("uncaughtException", recordProcessError);
-  process.on("unhandledRejection", recordProcessError);
-});
-beforeEach(async () => {
-  if (!server.running) await server.restart();
-});
-afterEach(async () => {
-  server.resume();
-  for (const bus of opened.splice(0)) await bus.close();
-  expect(processErrors).toEqual([]);
-});
-afterAll(async () => {
-  process.off("uncaughtException", recordProcessError);
-  process.off("unhandledRejection", recordProcessError);
-  await server?.close();
-});
+const fixture = useFaultServer<RedisMessageBus>();
+const { opened } = fixture;
 
 function open(options: Partial<RedisMessageBusOptions> = {}): RedisMessageBus {
-  const bus = new RedisMessageBus({ url: server.url, keyPrefix: uniquePrefix("bus"), ...options });
+  const bus = new RedisMessageBus({
+    url: fixture.server.url,
+    keyPrefix: uniquePrefix("bus"),
+    ...options,
+  });
   opened.push(bus);
   return bus;
 }
 
 /** How many connections the server has subscribed to `channel`. */
 async function subscribers(channel: string): Promise<number> {
-  const reply = await server.cli("PUBSUB", "NUMSUB", channel);
+  const reply = await fixture.server.cli("PUBSUB", "NUMSUB", channel);
   return Number(reply.split("\n")[1]);
 }
 
 /** How many SUBSCRIBE commands the server ran since the last `CONFIG RESETSTAT`. */
 async function subscribeCalls(): Promise<number> {
-  const stats = await server.cli("INFO", "commandstats");
+  const stats = await fixture.server.cli("INFO", "commandstats");
   return Number(/cmdstat_subscribe:calls=(\d+)/.exec(stats)?.[1] ?? 0);
 }
 
@@ -84,7 +58,7 @@ describe("RedisMessageBus", () => {
     expect(bus.channelOf("abc")).toBe("app:{abc}:bus");
     expect(bus.channelOf("a{b}%c")).toBe("app:{a%7Bb%7D%25c}:bus");
     expect(open().keyPrefix).toMatch(/^test:bus:/);
-    const defaults = new RedisMessageBus({ url: server.url });
+    const defaults = new RedisMessageBus({ url: fixture.server.url });
     opened.push(defaults);
     expect(defaults.keyPrefix).toBe("vmcp:session:");
   });
@@ -115,7 +89,7 @@ describe("RedisMessageBus", () => {
     const bus = open();
     const id = generateSessionId();
     await bus.publish(id, "warm");
-    await server.cli("CONFIG", "RESETSTAT");
+    await fixture.server.cli("CONFIG", "RESETSTAT");
     const subscriptions = await Promise.all(
       Array.from({ length: 50 }, () => bus.subscribe(id, () => {})),
     );
@@ -133,9 +107,9 @@ describe("RedisMessageBus", () => {
     const leaving = await bus.subscribe(gone, (message) => late.push(message));
     const staying: string[] = [];
     await bus.subscribe(kept, (message) => staying.push(message));
-    await server.stop();
+    await fixture.server.stop();
     await leaving.unsubscribe();
-    await server.restart();
+    await fixture.server.restart();
     // The kept channel is subscribed again on its own; the abandoned one is not left behind.
     await waitUntil(
       "the kept channel back and the abandoned one gone",
@@ -159,7 +133,7 @@ describe("RedisMessageBus", () => {
     const bus = open({ maxPendingPublishes: 2, timeoutMs: 3_000 });
     const id = generateSessionId();
     await bus.publish(id, "warm");
-    server.pause();
+    fixture.server.pause();
     const settled: string[] = [];
     const first = bus.publish(id, "1").then(
       () => settled.push("1"),
@@ -173,7 +147,7 @@ describe("RedisMessageBus", () => {
     expect(refused).toBeInstanceOf(BusUnavailableError);
     expect(String(refused)).toMatch(/2 publishes waiting/);
     expect(settled).toEqual([]);
-    server.resume();
+    fixture.server.resume();
     await Promise.all([first, second]);
     await bus.publish(id, "4");
   });
@@ -192,7 +166,7 @@ describe("RedisMessageBus", () => {
   });
 
   it("publishes through a client it is handed, and leaves it open with none of its listeners", async () => {
-    const client = new Redis(server.url);
+    const client = new Redis(fixture.server.url);
     try {
       const before = { error: client.listenerCount("error"), ready: client.listenerCount("ready") };
       const bus = new RedisMessageBus({ client, keyPrefix: uniquePrefix("given") });
@@ -226,18 +200,26 @@ describe("RedisMessageBus", () => {
   });
 
   it("leaves nothing behind: a process that used and closed it exits on its own", async () => {
-    expect(await useBusInChild({ url: server.url, keyPrefix: uniquePrefix("exit") })).toBe("hello");
+    expect(await useBusInChild({ url: fixture.server.url, keyPrefix: uniquePrefix("exit") })).toBe(
+      "hello",
+    );
   });
 
   it("refuses ambiguous or unsafe configuration", () => {
     expect(() => new RedisMessageBus({})).toThrow(TypeError);
-    expect(() => new RedisMessageBus({ url: server.url, keyPrefix: "a{b" })).toThrow(TypeError);
-    expect(() => new RedisMessageBus({ url: server.url, redis: { keyPrefix: "x:" } })).toThrow(
+    expect(() => new RedisMessageBus({ url: fixture.server.url, keyPrefix: "a{b" })).toThrow(
       TypeError,
     );
+    expect(
+      () => new RedisMessageBus({ url: fixture.server.url, redis: { keyPrefix: "x:" } }),
+    ).toThrow(TypeError);
     for (const bound of ["timeoutMs", "maxMessageBytes", "maxPendingPublishes"] as const) {
-      expect(() => new RedisMessageBus({ url: server.url, [bound]: 0 })).toThrow(RangeError);
-      expect(() => new RedisMessageBus({ url: server.url, [bound]: 1.5 })).toThrow(RangeError);
+      expect(() => new RedisMessageBus({ url: fixture.server.url, [bound]: 0 })).toThrow(
+        RangeError,
+      );
+      expect(() => new RedisMessageBus({ url: fixture.server.url, [bound]: 1.5 })).toThrow(
+        RangeError,
+      );
     }
   });
 });

@@ -1,49 +1,18 @@
-import {
-  type RedisServer,
-  requireRedisServer,
-  startRedisServer,
-  waitUntil,
-} from "@vmcp/redis-harness";
+import { requireRedisServer, waitUntil } from "@vmcp/redis-harness";
 import { StorageUnavailableError } from "@vmcp/session-core";
 import { DefaultTimeoutMs, RedisStorage } from "@vmcp/store-redis";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { collect, timed, uniquePrefix } from "./fixtures.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { collect, timed, uniquePrefix, useFaultServer } from "./fixtures.js";
 import { nodeRedisClient, type OpenNodeRedis } from "./node-redis.js";
 
 requireRedisServer();
 
-let server: RedisServer;
-const opened: RedisStorage[] = [];
-const processErrors: unknown[] = [];
-const recordProcessError = (error: unknown): void => {
-  processErrors.push(error);
-};
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  process.on("uncaughtException", recordProcessError);
-  process.on("unhandledRejection", recordProcessError);
-});
-
-beforeEach(async () => {
-  if (!server.running) await server.restart();
-});
-
-afterEach(async () => {
-  server.resume();
-  for (const storage of opened.splice(0)) await storage.close();
-  expect(processErrors).toEqual([]);
-});
-
-afterAll(async () => {
-  process.off("uncaughtException", recordProcessError);
-  process.off("unhandledRejection", recordProcessError);
-  await server?.close();
-});
+const fixture = useFaultServer<RedisStorage>();
+const { opened } = fixture;
 
 function open(timeoutMs?: number): RedisStorage {
   const storage = new RedisStorage({
-    url: server.url,
+    url: fixture.server.url,
     keyPrefix: uniquePrefix("down"),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
@@ -92,9 +61,9 @@ describe("with Redis unreachable", () => {
   it("rejects every call with StorageUnavailableError within the bound when the server is stopped, then recovers", async () => {
     const storage = open();
     await storage.create({ id: "s", metadata: { a: "1" } });
-    await server.stop();
+    await fixture.server.stop();
     await expectAllUnavailable(storage, DefaultTimeoutMs);
-    await server.restart();
+    await fixture.server.restart();
     // The same storage works again once the server is back (the restarted server starts empty).
     await waitUntil("the storage to reconnect", () => answers(storage), 5_000);
     expect(await storage.create({ id: "s", metadata: { a: "2" } })).toBe(true);
@@ -104,9 +73,9 @@ describe("with Redis unreachable", () => {
   it("rejects within a configured bound when the server hangs (SIGSTOP), then recovers", async () => {
     const storage = open(400);
     await storage.create({ id: "s" });
-    server.pause();
+    fixture.server.pause();
     await expectAllUnavailable(storage, 400);
-    server.resume();
+    fixture.server.resume();
     await waitUntil("the storage to answer again", () => answers(storage), 5_000);
     expect(await storage.load("s")).toBeDefined();
   });
@@ -114,11 +83,11 @@ describe("with Redis unreachable", () => {
   it("rejects within the bound when the server is killed, and when it was never reachable", async () => {
     const storage = open(600);
     await storage.ping();
-    await server.kill();
+    await fixture.server.kill();
     await expectAllUnavailable(storage, 600);
     const neverConnected = open(600);
     await expectAllUnavailable(neverConnected, 600);
-    await server.restart();
+    await fixture.server.restart();
     await waitUntil(
       "both storages to reconnect",
       async () => {
@@ -134,7 +103,7 @@ describe("with Redis unreachable", () => {
   it("closes promptly while disconnected", async () => {
     // A 5 s call bound: closing within 2 s shows close does not wait for it (slack for load).
     const storage = open(5_000);
-    await server.stop();
+    await fixture.server.stop();
     const { ms, error } = await timed(storage.close());
     expect(error).toBeUndefined();
     expect(ms).toBeLessThan(2_000);
@@ -148,7 +117,7 @@ describe("with Redis unreachable, through a node-redis client the application ow
   });
 
   async function openNodeRedis(timeoutMs: number): Promise<RedisStorage> {
-    const connection = await nodeRedisClient(server.url);
+    const connection = await nodeRedisClient(fixture.server.url);
     connections.push(connection);
     const storage = new RedisStorage({
       client: connection.client,
@@ -162,9 +131,9 @@ describe("with Redis unreachable, through a node-redis client the application ow
   it("rejects every call with StorageUnavailableError within the bound when the server is stopped, then recovers", async () => {
     const storage = await openNodeRedis(600);
     await storage.create({ id: "s", metadata: { a: "1" } });
-    await server.stop();
+    await fixture.server.stop();
     await expectAllUnavailable(storage, 600);
-    await server.restart();
+    await fixture.server.restart();
     await waitUntil("the storage to reconnect", () => answers(storage), 5_000);
     // The restarted server starts empty and without the scripts: EVALSHA falls back to EVAL.
     expect(await storage.create({ id: "s", metadata: { a: "2" } })).toBe(true);
@@ -174,9 +143,9 @@ describe("with Redis unreachable, through a node-redis client the application ow
   it("rejects within the bound when the server hangs (SIGSTOP), then recovers", async () => {
     const storage = await openNodeRedis(400);
     await storage.create({ id: "s" });
-    server.pause();
+    fixture.server.pause();
     await expectAllUnavailable(storage, 400);
-    server.resume();
+    fixture.server.resume();
     await waitUntil("the storage to answer again", () => answers(storage), 5_000);
     expect(await storage.load("s")).toBeDefined();
   });
@@ -184,17 +153,17 @@ describe("with Redis unreachable, through a node-redis client the application ow
   it("rejects within the bound when the server is killed, and at once for a client never connected", async () => {
     const storage = await openNodeRedis(600);
     await storage.ping();
-    await server.kill();
+    await fixture.server.kill();
     await expectAllUnavailable(storage, 600);
     const { createClient } = await import("redis");
     const notConnected = new RedisStorage({
-      client: createClient({ url: server.url }),
+      client: createClient({ url: fixture.server.url }),
       keyPrefix: uniquePrefix("never"),
       timeoutMs: 600,
     });
     opened.push(notConnected);
     await expectAllUnavailable(notConnected, 600);
-    await server.restart();
+    await fixture.server.restart();
     await waitUntil("the storage to reconnect", () => answers(storage), 5_000);
   });
 });

@@ -7,3 +7,4 @@ export { type Comparison, compareThroughput, median } from "./compare.js";
 export { type Measurement, type MeasureOptions, measure, percentile } from "./measure.js";
 export { formatRatioTable, type RatioRow } from "./ratio-table.js";
 export { sampleSessionMetadata } from "./sample-session.js";
+export { type RoundsSummary, summarizeRounds, summaryRows } from "./summary.js";

@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { waitUntil } from "@vmcp/test-support";
 import { validateGatewayConfig } from "../../dist/config/load-config.js";
-import { type RunningGateway, startGateway } from "../../dist/gateway.js";
+import { type RunningGateway, type StartGatewayOptions, startGateway } from "../../dist/gateway.js";
 import { createLogger } from "../../dist/logger.js";
 
 /** A gateway started in this process, whose log lines are kept in memory. */
@@ -18,8 +18,12 @@ export interface LoggedGateway {
 /**
  * Starts a gateway in this process from a raw config (validated like a config file), on a free
  * loopback port, logging at `logLevel` (default debug) into memory through the real logger.
+ * `options` go to `startGateway` as they are (a shared store and bus for replicas, telemetry).
  */
-export async function startLoggedGateway(raw: Record<string, unknown>): Promise<LoggedGateway> {
+export async function startLoggedGateway(
+  raw: Record<string, unknown>,
+  options: StartGatewayOptions = {},
+): Promise<LoggedGateway> {
   const config = validateGatewayConfig({ port: 0, logLevel: "debug", ...raw });
   let text = "";
   const log = createLogger(config.logLevel, {
@@ -30,7 +34,7 @@ export async function startLoggedGateway(raw: Record<string, unknown>): Promise<
     },
     maxValueChars: config.logMaxValueChars,
   });
-  const gateway = await startGateway(config, log);
+  const gateway = await startGateway(config, log, options);
   const lines = () => text.split("\n").filter((line) => line !== "");
   return {
     url: gateway.url,
