@@ -143,7 +143,11 @@ describe("answers and cancellations cross replicas through the message bus (two 
       expect(progress.map((p) => p.progress)).toEqual([1, 2, 3]);
       expect(logs).toEqual([`${backend} log 1`, `${backend} log 2`]);
       const call = sent.find((s) => s.body.includes(`"${backend}__relay"`));
-      const answers = sent.filter((s) => s.responseText !== undefined);
+      // An answer is recorded once its reply is in, which follows the holder's bus
+      // acknowledgement: the call may have finished first.
+      const answered = () => sent.filter((s) => s.responseText !== undefined);
+      await waitFor("the replies to the four answers", () => answered().length >= 4, 10_000);
+      const answers = answered();
       expect(answers).toHaveLength(4);
       // Alternation sends some answers to the replica that does not hold the call: all accepted.
       expect(answers.some((a) => a.replica !== call?.replica)).toBe(true);

@@ -91,18 +91,25 @@ function answersElsewhere(callOn: number) {
 }
 
 /** Expects every answer and cancellation since `from` to have been accepted by `replica`. */
-function expectLandedOn(
+async function expectLandedOn(
   proxy: RoundRobinProxy,
   from: number,
   rpc: string,
   replica: number,
   atLeast: number,
-) {
+): Promise<void> {
   const landed = since(proxy, from).filter((r) => r.rpc === rpc);
   expect(
     landed.length,
     `${rpc} POSTs through the proxy: ${JSON.stringify(landed)}`,
   ).toBeGreaterThanOrEqual(atLeast);
+  // An answer's 202 comes once the holding replica has acknowledged it over the bus, and the
+  // call it answered may finish on the other replica first: wait for every status to be in.
+  await waitUntil(
+    () => landed.every((request) => request.status !== 0),
+    10_000,
+    `the replies to ${rpc} POSTs ${JSON.stringify(landed)}`,
+  );
   for (const request of landed) {
     expect(request.replica, `${rpc} #${request.seq} went to replica ${replica}`).toBe(replica);
     expect(request.status, `${rpc} #${request.seq} accepted (202) by replica ${replica}`).toBe(202);
@@ -195,6 +202,12 @@ describe("server-to-client messages across two replicas on Redis, behind a round
           answers.some((a) => a.replica !== call?.replica),
           `at least one answer landed on the other replica than the call (${call?.replica}): ${JSON.stringify(answers)}`,
         ).toBe(true);
+        // Each 202 follows the holder's bus acknowledgement; the call may have finished first.
+        await waitUntil(
+          () => answers.every((answer) => answer.status !== 0),
+          10_000,
+          "the replies to the answers",
+        );
         for (const answer of answers) expect(answer.status, `answer #${answer.seq}`).toBe(202);
       });
 
@@ -204,7 +217,7 @@ describe("server-to-client messages across two replicas on Redis, behind a round
           target().proxy.setRouter(answersElsewhere(callOn));
           const from = target().proxy.requests.length;
           await checkEverything(rc, target().tool("everything"), target().backend.tag);
-          expectLandedOn(target().proxy, from, "response", 1 - callOn, 4);
+          await expectLandedOn(target().proxy, from, "response", 1 - callOn, 4);
           expect(
             since(target().proxy, from)
               .filter((r) => r.rpc === "tools/call")
@@ -218,7 +231,7 @@ describe("server-to-client messages across two replicas on Redis, behind a round
           target().proxy.setRouter(answersElsewhere(callOn));
           const from = target().proxy.requests.length;
           await checkCancellation(rc, target().tool("wait-cancel"), target().backend);
-          expectLandedOn(target().proxy, from, "notifications/cancelled", 1 - callOn, 1);
+          await expectLandedOn(target().proxy, from, "notifications/cancelled", 1 - callOn, 1);
           expect(
             since(target().proxy, from)
               .filter((r) => r.rpc === "tools/call")
