@@ -13,6 +13,7 @@ import {
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { beforeDeadline, ReadyGate } from "./bus-bounds.js";
 import { BusChannels } from "./bus-channel.js";
+import { DeliveryFilter, PublisherStamp } from "./bus-stamps.js";
 import { ClusterPublisher } from "./cluster-publisher.js";
 import { resolveClient } from "./redis-options.js";
 import { reviveOnEnd } from "./revive.js";
@@ -86,6 +87,8 @@ interface ChannelEntry {
   /** When the server last confirmed a `SUBSCRIBE` of the channel (`performance.now()` ms). */
   confirmedAt: number;
   chain: Promise<void>;
+  /** On a Cluster: drops a stamped message this channel has already delivered. */
+  readonly filter: DeliveryFilter | undefined;
 }
 
 /**
@@ -118,6 +121,8 @@ export class RedisMessageBus implements SessionMessageBus {
   /** On a Cluster: the last publish of each channel still in flight (see `#publishInTurn`). */
   readonly #publishTurns = new Map<string, Promise<void>>();
   readonly #stopReviving: Array<() => void> = [];
+  /** On a Cluster: stamps each publish so a subscriber can drop a repeat (see bus-stamps.ts). */
+  readonly #stamp: PublisherStamp | undefined;
   #pending = 0;
   #lastError: Error | undefined;
   #closed = false;
@@ -159,6 +164,7 @@ export class RedisMessageBus implements SessionMessageBus {
     this.#clusterPublisher = isCluster(client)
       ? new ClusterPublisher(client, timeoutMs, this.#onError)
       : undefined;
+    this.#stamp = isCluster(client) ? new PublisherStamp() : undefined;
   }
 
   /** The channel prefix in use (a session's channel is `<prefix>{<id>}:bus`). */
@@ -194,9 +200,11 @@ export class RedisMessageBus implements SessionMessageBus {
         );
         return;
       }
+      // Stamped in call order, which is the order the channel's publishes are sent in.
+      const stamped = (this.#stamp as PublisherStamp).stamp(message);
       await this.#publishInTurn(channel, () =>
         beforeDeadline(
-          this.#send(channel, message, deadline),
+          this.#send(channel, stamped, deadline),
           deadline,
           "publish",
           () => this.#lastError,
@@ -241,6 +249,7 @@ export class RedisMessageBus implements SessionMessageBus {
         onServer: false,
         confirmedAt: Number.NEGATIVE_INFINITY,
         chain: Promise.resolve(),
+        filter: this.#stamp === undefined ? undefined : new DeliveryFilter(),
       };
       this.#entries.set(channel, entry);
     }
@@ -314,9 +323,11 @@ export class RedisMessageBus implements SessionMessageBus {
   }
 
   /** Hands a message to every live subscriber of its channel, each in its own try. */
-  #deliver(channel: string, message: string): void {
+  #deliver(channel: string, wire: string): void {
     const entry = this.#entries.get(channel);
     if (entry === undefined) return;
+    const message = entry.filter === undefined ? wire : entry.filter.accept(wire);
+    if (message === undefined) return;
     for (const subscriber of entry.subscribers) {
       if (!subscriber.live) continue;
       try {
