@@ -97,6 +97,8 @@ interface Entry {
   readonly acks: Map<string, () => void>;
   /** Resolves once the session's bus subscription is live; `undefined` (error kept) when it failed. */
   subscription: Promise<BusSubscription | undefined>;
+  /** Whether `subscription` has settled: a request then needs no wait before dispatch. */
+  settled: boolean;
   subscribeError?: unknown;
   stream?: StandaloneStream | undefined;
   /** Set while the entry is unused and waits {@link SubscriptionLingerMs} before unsubscribing. */
@@ -165,7 +167,8 @@ export class SessionRelay implements BackendMessageHandler {
    */
   async ready(request: InFlightRequest): Promise<void> {
     const entry = this.#entries.get(request.sessionId);
-    if (entry === undefined) return;
+    // The usual case on a busy session: the subscription is live, no timer and no race needed.
+    if (entry === undefined || entry.settled) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       entry.subscription,
@@ -577,6 +580,7 @@ export class SessionRelay implements BackendMessageHandler {
         waiters: new Map(),
         acks: new Map(),
         subscription: Promise.resolve(undefined),
+        settled: false,
       };
       created.subscription = this.#subscribe(sessionId, created);
       this.#entries.set(sessionId, created);
@@ -593,12 +597,16 @@ export class SessionRelay implements BackendMessageHandler {
   }
 
   #subscribe(sessionId: string, entry: Entry): Promise<BusSubscription | undefined> {
+    entry.settled = false;
     return this.#o.bus
       .subscribe(sessionId, (text) => this.#onBus(sessionId, entry, text))
       .catch((error: unknown) => {
         entry.subscribeError = error;
         this.#o.log.warn({ sessionId, err: error }, "could not subscribe to the message bus");
         return undefined;
+      })
+      .finally(() => {
+        entry.settled = true;
       });
   }
 
