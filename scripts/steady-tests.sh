@@ -13,6 +13,8 @@ logs="${STEADY_LOG_DIR:-$(mktemp -d -t steady-tests.XXXXXX)}"
 mkdir -p "$logs"
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1
+# No retries here, even under CI: a test is steady only if it passes on its first try every run.
+export VMCP_TEST_RETRIES=0
 
 echo "building once (not under load)..."
 pnpm exec turbo run build --output-logs=errors-only "$@" >"$logs/build.log" 2>&1 ||

@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { sharedTestOptions } from "../../vitest.shared.js";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    ...sharedTestOptions,
     globalSetup: ["./src/global-setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { sharedTestOptions } from "../../vitest.shared.js";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
+    ...sharedTestOptions,
     // The release flow copies the repository, installs, builds and publishes: minutes, not seconds,
     // on a busy 2-core machine.
     testTimeout: 240_000,
