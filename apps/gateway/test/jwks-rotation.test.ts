@@ -51,6 +51,11 @@ async function accepts(verifier: JwtVerifier, token: string): Promise<boolean> {
   );
 }
 
+/** How many whole `periodMs` fit in `elapsedMs`: the extra fetches a stall of that length allows. */
+function ticks(elapsedMs: number, periodMs: number): number {
+  return Math.floor(elapsedMs / periodMs);
+}
+
 /** ms until `check` holds (polling every 20 ms), or Infinity after `boundMs`. */
 async function msUntil(check: () => Promise<boolean>, boundMs: number): Promise<number> {
   const started = performance.now();
@@ -62,7 +67,11 @@ async function msUntil(check: () => Promise<boolean>, boundMs: number): Promise<
 }
 
 const refreshMs = 400;
-const slackMs = 1500;
+/**
+ * Slack on the refusal bound, ms. A loaded 2-core machine stalls a process for seconds (a Cluster
+ * reshard in the other test worker); a key that is never refused still fails the bound.
+ */
+const slackMs = 5_000;
 
 describe("JWT keys that rotate", () => {
   const servers: Server[] = [];
@@ -115,19 +124,30 @@ describe("JWT keys that rotate", () => {
       JwtVerifier.fromJwksUrl(url, {}, { refreshMs, cooldownMs }),
     ];
     const old = await tokenOf(k1);
+    const warmStarted = performance.now();
     for (const replica of replicas) {
       expect(await accepts(replica, old)).toBe(true);
       expect(await accepts(replica, old)).toBe(true);
     }
-    expect(fetches).toBe(2); // one per replica, then served from the cache
+    // One fetch per replica, then the cache (again only if a stall aged it past refreshMs).
+    expect(fetches).toBeGreaterThanOrEqual(2);
+    expect(fetches).toBeLessThanOrEqual(
+      2 * (1 + ticks(performance.now() - warmStarted, refreshMs)),
+    );
 
     // Unknown kids in a burst cost at most one refetch per replica.
     const stranger = await tokenOf(await signingKey("nobody"));
     await sleep(cooldownMs);
     const before = fetches;
+    const burstStarted = performance.now();
     for (let i = 0; i < 10; i++)
       expect(await accepts(replicas[0] as JwtVerifier, stranger)).toBe(false);
-    expect(fetches - before).toBe(1);
+    // One refetch, and one more per cooldown (or refresh) a stalled burst outlasted.
+    const burstMs = performance.now() - burstStarted;
+    expect(fetches - before).toBeGreaterThanOrEqual(1);
+    expect(fetches - before).toBeLessThanOrEqual(
+      1 + ticks(burstMs, Math.min(cooldownMs, refreshMs)),
+    );
 
     served = [k2];
     const fresh = await tokenOf(k2);
