@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type LoggedGateway,
@@ -154,5 +155,63 @@ describe("the HTTP edge: timeouts, header limits and refusals all answer with a 
     expect(fresh.filter((r) => (r.level as number) >= 50)).toEqual([]);
     expect(JSON.stringify(fresh)).not.toContain("stack");
     expect(fresh.find((r) => String(r.msg).includes("closed the connection"))?.level).toBe(20);
+  });
+  it("an over-long batch is refused while it arrives, and the connection then serves the next request", async () => {
+    // Its own gateway: a body bound long enough that the rest of the batch, sent after the
+    // refusal, is never cut off on a loaded machine.
+    const roomy = await startLoggedGateway({
+      identity: { kind: "static", tokens: { [token]: { issuer: "static", subject: "edge" } } },
+      bodyTimeoutMs: 30_000,
+    });
+    const socket = connect(Number(new URL(roomy.url).port), "127.0.0.1");
+    try {
+      let received = "";
+      socket.on("data", (chunk: Buffer) => {
+        received += chunk.toString("utf8");
+      });
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      const batch = Buffer.from(
+        JSON.stringify(
+          Array.from({ length: 10_000 }, (_, id) => ({
+            jsonrpc: "2.0",
+            id,
+            method: "tools/call",
+            params: { name: `nope-${id}`, arguments: {} },
+          })),
+        ),
+      );
+      const head = requestHead([
+        "content-type: application/json",
+        `content-length: ${batch.length}`,
+        `authorization: Bearer ${token}`,
+      ]);
+      // The head and the first 16 KB (about 190 entries): the refusal comes before the rest.
+      socket.write(Buffer.concat([Buffer.from(head), batch.subarray(0, 16_384)]));
+      await waitFor(
+        "the refusal of the batch's first entries",
+        () => /\r\n\r\n\{/.test(received),
+        10_000,
+      );
+      expect(received).toMatch(/^HTTP\/1\.1 400 /);
+      expect(received).toContain("VMCP_BATCH_TOO_LONG");
+      expect(received).toMatch(/a batch of at least \d+ messages is longer than the limit of 50/);
+      expect(received.toLowerCase()).not.toContain("connection: close");
+
+      // The rest is read and dropped; the same connection then serves the next request.
+      socket.write(batch.subarray(16_384));
+      const body = initializeBody();
+      socket.write(
+        `${requestHead(["content-type: application/json", `content-length: ${Buffer.byteLength(body)}`, `authorization: Bearer ${token}`])}${body}`,
+      );
+      await waitFor(
+        "the answer to the next request",
+        () => (received.match(/HTTP\/1\.1 /g) ?? []).length === 2,
+        10_000,
+      );
+      expect(received.slice(received.lastIndexOf("HTTP/1.1 "))).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      socket.destroy();
+      await roomy.close();
+    }
   });
 });

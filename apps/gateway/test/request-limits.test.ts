@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CallerLimits, countBatchEntries } from "../dist/http/request-limits.js";
+import { BatchEntryCounter, CallerLimits, countBatchEntries } from "../dist/http/request-limits.js";
 
 describe("countBatchEntries", () => {
   it("counts the top-level entries of any JSON array, however formatted", () => {
@@ -18,6 +18,42 @@ describe("countBatchEntries", () => {
     expect(countBatchEntries('  "x"')).toBeUndefined();
     expect(countBatchEntries(" [ ] ")).toBe(0);
     expect(countBatchEntries('["a,]\\"[,", {"b": [1,2,{"c":","}]}, 3]')).toBe(3);
+  });
+});
+
+describe("BatchEntryCounter", () => {
+  it("counts the same over any split of the bytes (inside strings, escapes and multi-byte characters), and the count only grows", () => {
+    const tricky = fc.oneof(fc.jsonValue(), fc.constantFrom('a"b', "\\", "é,[]{}", '😀"[', ","));
+    fc.assert(
+      fc.property(
+        fc.array(tricky, { maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (entries, cuts) => {
+          const bytes = Buffer.from(JSON.stringify(entries), "utf8");
+          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const counter = new BatchEntryCounter();
+          let previous = 0;
+          let from = 0;
+          for (const to of [...points, bytes.length]) {
+            const now = counter.push(bytes.subarray(from, to)) ?? 0;
+            expect(now).toBeGreaterThanOrEqual(previous);
+            previous = now;
+            from = to;
+          }
+          expect(counter.entries).toBe(entries.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reaches a bound from the first chunk of a long batch, before the rest has arrived", () => {
+    const batch = JSON.stringify(Array.from({ length: 10_000 }, (_, id) => ({ id, method: "x" })));
+    const counter = new BatchEntryCounter();
+    expect(counter.push(Buffer.from(batch.slice(0, 2_000)))).toBeGreaterThan(50);
+    expect(new BatchEntryCounter().push(Buffer.from('{"jsonrpc":"2.0"'))).toBeUndefined();
   });
 });
 

@@ -23,9 +23,9 @@ import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } fro
 import { PostResponse } from "./post-response.js";
 import { readBody } from "./read-body.js";
 import {
+  BatchEntryCounter,
   BatchTooLongError,
   callerKey,
-  countBatchEntries,
   type EndpointLimits,
 } from "./request-limits.js";
 import type { RequestRouter } from "./router.js";
@@ -132,13 +132,20 @@ export class McpEndpoint {
         "Content-Type must be application/json",
       );
     }
-    const text = await readBody(req, this.#o.maxBodyBytes, this.#o.bodyTimeoutMs);
     const maxBatch = this.#o.limits?.maxBatchLength;
-    if (maxBatch !== undefined) {
-      const entries = countBatchEntries(text);
-      if (entries !== undefined && entries > maxBatch)
-        throw new BatchTooLongError(entries, maxBatch);
-    }
+    // An over-long batch is refused while it arrives: never buffered whole, never parsed.
+    const counter = maxBatch === undefined ? undefined : new BatchEntryCounter();
+    const text = await readBody(
+      req,
+      this.#o.maxBodyBytes,
+      this.#o.bodyTimeoutMs,
+      counter &&
+        ((chunk) => {
+          const entries = counter.push(chunk);
+          if (entries !== undefined && maxBatch !== undefined && entries > maxBatch)
+            throw new BatchTooLongError(entries, maxBatch, false);
+        }),
+    );
     const body = parseJsonBody(text, this.#o.maxJsonDepth);
     if (Array.isArray(body) && maxBatch !== undefined && body.length > maxBatch) {
       throw new BatchTooLongError(body.length, maxBatch);

@@ -1,18 +1,26 @@
 import type { IncomingMessage } from "node:http";
 import { ErrorCode, type SessionOwner, VmcpSessionError } from "@vmcp/session-core";
 
-/** A JSON-RPC batch longer than `limits.maxBatchLength`: refused whole (HTTP 400, -32600). */
+/**
+ * A JSON-RPC batch longer than `limits.maxBatchLength`: refused whole (HTTP 400, -32600), as soon
+ * as the entries read exceed the bound (the rest of the body is dropped as it arrives).
+ */
 export class BatchTooLongError extends VmcpSessionError {
   readonly code = ErrorCode.BatchTooLong;
-  /** Messages in the refused batch. */
+  /** Messages counted in the refused batch: all of them, or those read when `complete` is false. */
   readonly length: number;
   /** The configured bound. */
   readonly maxLength: number;
+  /** Whether the whole body was read (`length` is exact) before the refusal. */
+  readonly complete: boolean;
 
-  constructor(length: number, maxLength: number) {
-    super(`a batch of ${length} messages is longer than the limit of ${maxLength}`);
+  constructor(length: number, maxLength: number, complete = true) {
+    super(
+      `a batch of ${complete ? "" : "at least "}${length} messages is longer than the limit of ${maxLength}`,
+    );
     this.length = length;
     this.maxLength = maxLength;
+    this.complete = complete;
   }
 }
 
@@ -195,43 +203,76 @@ export function callerKey(owner: SessionOwner | undefined, req: IncomingMessage)
 }
 
 /**
- * How many top-level entries the JSON array in `text` holds, counted by one scan of its
- * characters (strings and nesting respected) without building any object, so an over-long batch
- * is refused before `JSON.parse` allocates it; `undefined` when `text` is not an array. For
- * malformed JSON the count is a best effort (parsing then reports the error).
+ * Counts the top-level entries of a JSON array as its bytes arrive, without building anything:
+ * one pass over each chunk, strings and nesting respected, state kept across chunk boundaries
+ * (every structural character of JSON is ASCII, and no byte of a multi-byte UTF-8 character is).
+ * So the endpoint refuses an over-long batch while it is still arriving, and never buffers or
+ * parses it. The count only grows; for malformed JSON it is a best effort (parsing then reports
+ * the error).
  */
-export function countBatchEntries(text: string): number | undefined {
-  let i = 0;
-  while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) !== 0x5b) return undefined; // [
-  let depth = 0;
-  let inString = false;
-  let commas = 0;
-  let sawValue = false;
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-      continue;
+export class BatchEntryCounter {
+  #phase: "lead" | "array" | "done" | "other" = "lead";
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  #commas = 0;
+  #sawValue = false;
+
+  /** Entries counted so far; `undefined` when the body is not a JSON array. */
+  get entries(): number | undefined {
+    if (this.#phase === "other") return undefined;
+    return this.#sawValue ? this.#commas + 1 : 0;
+  }
+
+  /** Scans the next bytes of the body and returns {@link entries}. */
+  push(bytes: Uint8Array): number | undefined {
+    for (let i = 0; i < bytes.length && this.#phase !== "done" && this.#phase !== "other"; i++) {
+      this.#scan(bytes[i] as number);
+    }
+    return this.entries;
+  }
+
+  #scan(c: number): void {
+    if (this.#phase === "lead") {
+      if (isJsonSpace(c)) return;
+      if (c !== 0x5b) {
+        this.#phase = "other"; // not an array: a single message
+        return;
+      }
+      this.#phase = "array";
+      this.#depth = 1;
+      return;
+    }
+    if (this.#inString) {
+      if (this.#escaped) this.#escaped = false;
+      else if (c === 0x5c)
+        this.#escaped = true; // backslash: the next character is escaped
+      else if (c === 0x22) this.#inString = false;
+      return;
     }
     if (c === 0x22) {
-      inString = true;
-      if (depth === 1) sawValue = true;
+      this.#inString = true;
+      if (this.#depth === 1) this.#sawValue = true;
     } else if (c === 0x5b || c === 0x7b) {
-      if (depth === 1) sawValue = true;
-      depth++;
+      if (this.#depth === 1) this.#sawValue = true;
+      this.#depth++;
     } else if (c === 0x5d || c === 0x7d) {
-      depth--;
-      if (depth === 0) break;
+      this.#depth--;
+      if (this.#depth === 0) this.#phase = "done";
     } else if (c === 0x2c) {
-      if (depth === 1) commas++;
-    } else if (depth === 1 && !isJsonSpace(c)) {
-      sawValue = true;
+      if (this.#depth === 1) this.#commas++;
+    } else if (this.#depth === 1 && !isJsonSpace(c)) {
+      this.#sawValue = true;
     }
   }
-  return sawValue ? commas + 1 : 0;
+}
+
+/**
+ * How many top-level entries the JSON array in `text` holds ({@link BatchEntryCounter} over the
+ * whole text); `undefined` when `text` is not an array.
+ */
+export function countBatchEntries(text: string): number | undefined {
+  return new BatchEntryCounter().push(Buffer.from(text, "utf8"));
 }
 
 function isJsonSpace(c: number): boolean {
