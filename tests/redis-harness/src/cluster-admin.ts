@@ -219,17 +219,36 @@ export async function beginSlotMigration(
 }
 
 /**
+ * How long a `CLUSTER FAILOVER` is given before it is asked for again, ms. Redis aborts a manual
+ * failover that has not completed within 5 s (its `CLUSTER_MF_TIMEOUT`), which a starved machine
+ * can cause: the replica then stays a replica and nothing else would promote it.
+ */
+const ManualFailoverRetryMs = 10_000;
+
+/**
  * Promotes `replica` with `CLUSTER FAILOVER` (the coordinated, lossless manual failover) and
  * resolves once every running node sees it as a primary, reports `cluster_state:ok`, and sees
- * the former primary as a replica (or failing).
+ * the former primary as a replica (or failing). A failover Redis aborted is asked for again
+ * while the replica still calls itself one.
  */
 export async function manualFailover(
   cluster: RedisCluster,
   replica: ClusterNodeInfo,
   timeoutMs = TopologyWaitMs,
 ): Promise<void> {
-  await serverOf(replica).cli("CLUSTER", "FAILOVER");
-  await waitForPrimary(cluster, replica.id, timeoutMs);
+  const server = serverOf(replica);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const role = (await server.cli("ROLE")).split("\n")[0]?.trim();
+    if (role !== "master") await server.cli("CLUSTER", "FAILOVER");
+    const left = deadline - Date.now();
+    try {
+      await waitForPrimary(cluster, replica.id, Math.max(0, Math.min(ManualFailoverRetryMs, left)));
+      break;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+    }
+  }
   const former = replica.primaryId;
   if (former === undefined) return;
   // The promotion is seen before the demotion: wait until every running node also sees the
@@ -302,12 +321,15 @@ export async function waitForAgreement(
           (_error, stdout) => resolve(stdout),
         );
       });
-      return (
+      const agreed =
         output.includes("[OK] All nodes agree about slots configuration.") &&
         output.includes("[OK] All 16384 slots covered.") &&
         !output.includes("[WARNING]") &&
-        !output.includes("[ERR]")
-      );
+        !output.includes("[ERR]");
+      if (agreed) return true;
+      // "Not yet", with what the check complained of: the timeout's cause says why.
+      const complaints = output.split("\n").filter((line) => /\[(WARNING|ERR)\]/.test(line));
+      throw new Error(`redis-cli --cluster check: ${complaints.slice(0, 5).join(" | ") || output}`);
     },
     timeoutMs,
   );
