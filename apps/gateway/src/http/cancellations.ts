@@ -21,6 +21,11 @@ export class Cancellations {
   /**
    * A signal for request `id` of `sessionId` that aborts when `parent` does or the client cancels
    * the request; call `done()` once it is answered.
+   *
+   * The signal is a plain one, linked to `parent` by a listener that `done()` removes, not
+   * `AbortSignal.any`: Node keeps a composite signal alive for as long as it has an `abort`
+   * listener, and the MCP SDK never removes the one it adds per request, so every request's
+   * signal, and all its listener reached (the POST's response included), stayed in memory.
    */
   begin(
     sessionId: string,
@@ -29,10 +34,14 @@ export class Cancellations {
   ): { signal: AbortSignal; done: () => void } {
     const key = keyOf(sessionId, id);
     const own = new AbortController();
+    const follow = () => own.abort(parent.reason);
+    if (parent.aborted) follow();
+    else parent.addEventListener("abort", follow, { once: true });
     this.#inFlight.set(key, own);
     return {
-      signal: AbortSignal.any([parent, own.signal]),
+      signal: own.signal,
       done: () => {
+        parent.removeEventListener("abort", follow);
         if (this.#inFlight.get(key) === own) this.#inFlight.delete(key);
       },
     };
