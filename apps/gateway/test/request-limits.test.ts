@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BatchEntryCounter, CallerLimits, countBatchEntries } from "../dist/http/request-limits.js";
+import { BatchEntryCounter, CallerLimits } from "../dist/http/request-limits.js";
+
+/** The entries of a whole body, counted in one push. */
+function countBatchEntries(text: string): number | undefined {
+  return new BatchEntryCounter().push(Buffer.from(text, "utf8"));
+}
 
 describe("countBatchEntries", () => {
   it("counts the top-level entries of any JSON array, however formatted", () => {

@@ -23,8 +23,8 @@ import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } fro
 import { PostResponse } from "./post-response.js";
 import { readBody } from "./read-body.js";
 import {
-  BatchEntryCounter,
   BatchTooLongError,
+  batchLengthGuard,
   callerKey,
   type EndpointLimits,
 } from "./request-limits.js";
@@ -134,17 +134,11 @@ export class McpEndpoint {
     }
     const maxBatch = this.#o.limits?.maxBatchLength;
     // An over-long batch is refused while it arrives: never buffered whole, never parsed.
-    const counter = maxBatch === undefined ? undefined : new BatchEntryCounter();
     const text = await readBody(
       req,
       this.#o.maxBodyBytes,
       this.#o.bodyTimeoutMs,
-      counter &&
-        ((chunk) => {
-          const entries = counter.push(chunk);
-          if (entries !== undefined && maxBatch !== undefined && entries > maxBatch)
-            throw new BatchTooLongError(entries, maxBatch, false);
-        }),
+      maxBatch === undefined ? undefined : batchLengthGuard(maxBatch),
     );
     const body = parseJsonBody(text, this.#o.maxJsonDepth);
     if (Array.isArray(body) && maxBatch !== undefined && body.length > maxBatch) {

@@ -268,11 +268,16 @@ export class BatchEntryCounter {
 }
 
 /**
- * How many top-level entries the JSON array in `text` holds ({@link BatchEntryCounter} over the
- * whole text); `undefined` when `text` is not an array.
+ * A `readBody` inspector that refuses a batch once more than `maxLength` of its entries have
+ * arrived ({@link BatchEntryCounter}), with {@link BatchTooLongError} counting those read so far.
  */
-export function countBatchEntries(text: string): number | undefined {
-  return new BatchEntryCounter().push(Buffer.from(text, "utf8"));
+export function batchLengthGuard(maxLength: number): (chunk: Uint8Array) => void {
+  const counter = new BatchEntryCounter();
+  return (chunk) => {
+    const entries = counter.push(chunk);
+    if (entries !== undefined && entries > maxLength)
+      throw new BatchTooLongError(entries, maxLength, false);
+  };
 }
 
 function isJsonSpace(c: number): boolean {
