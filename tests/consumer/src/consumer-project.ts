@@ -1,6 +1,7 @@
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { projectDependencies } from "./locked-versions.js";
 import type { PackedPackage } from "./pack-packages.js";
 import { importedPackages, type ReadmeExample } from "./readme-examples.js";
 import { CommandFailedError, runCommand } from "./run-command.js";
@@ -44,8 +45,8 @@ export async function createConsumerProject(
   if (!fromRoot.startsWith("..") && !isAbsolute(fromRoot)) {
     throw new Error(`the consumer project must lie outside the workspace, got ${dir}`);
   }
-  const dependencies: Record<string, string> = {};
-  for (const pkg of packed) dependencies[pkg.manifest.name] = `file:${pkg.tarball}`;
+  const tarballs: Record<string, string> = {};
+  for (const pkg of packed) tarballs[pkg.manifest.name] = `file:${pkg.tarball}`;
   const thirdParty = new Set([
     "ioredis",
     "@modelcontextprotocol/sdk",
@@ -57,13 +58,13 @@ export async function createConsumerProject(
       if (!name.startsWith("@vmcp/")) thirdParty.add(name);
     }
   }
-  for (const name of [...thirdParty].sort()) dependencies[name] = workspaceRange(name);
+  const declared = projectDependencies(tarballs, thirdParty, workspaceRange);
 
   mkdirSync(dir, { recursive: true });
   cpSync(projectTemplate, dir, { recursive: true });
   writeFileSync(
     join(dir, "package.json"),
-    `${JSON.stringify({ name: "vmcp-consumer", private: true, type: "module", dependencies }, null, 2)}\n`,
+    `${JSON.stringify({ name: "vmcp-consumer", private: true, type: "module", ...declared }, null, 2)}\n`,
   );
   mkdirSync(join(dir, "src", "readme"), { recursive: true });
   for (const example of examples) {

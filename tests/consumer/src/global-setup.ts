@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { requireRedisServer, startRedisServer } from "@vmcp/redis-harness";
 import type { TestProject } from "vitest/node";
 import { createConsumerProject } from "./consumer-project.js";
+import { dependencyMode, versionDrift } from "./locked-versions.js";
 import { packPublishablePackages } from "./pack-packages.js";
 import { readmeExamples } from "./readme-examples.js";
 
@@ -47,6 +48,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     started = performance.now();
     const consumer = await createConsumerProject(join(root, "project"), packed, readmeExamples());
     const installMs = Math.round(performance.now() - started);
+    if (dependencyMode() === "latest") reportDrift(join(consumer.dir, "node_modules"));
     console.log(
       `consumer-tests: packed ${packed.length} packages in ${packMs} ms; npm install and tsc in ${installMs} ms (${root})`,
     );
@@ -72,4 +74,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await redis.close();
     rmSync(root, { recursive: true, force: true });
   };
+}
+
+/** Prints, under `VMCP_DEPS=latest`, each installed package the lockfile does not hold. */
+function reportDrift(nodeModules: string): void {
+  const drift = versionDrift(nodeModules);
+  console.log(
+    `consumer-tests: VMCP_DEPS=latest installed ${drift.length} packages beyond the lockfile`,
+  );
+  for (const { name, locked, installed } of drift) {
+    console.log(
+      `  ${name}: ${locked.length === 0 ? "(not locked)" : locked.join(", ")} -> ${installed}`,
+    );
+  }
 }

@@ -11,8 +11,9 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CompileTimeoutMs, NpmInstallTimeoutMs } from "../src/consumer-project.js";
+import { projectDependencies } from "../src/locked-versions.js";
 import { CommandFailedError, runCommand } from "../src/run-command.js";
-import { workspaceRoot } from "../src/workspace.js";
+import { workspaceRange, workspaceRoot } from "../src/workspace.js";
 
 const consumer = inject("consumer");
 const dir = join(consumer.root, "contract-only");
@@ -52,7 +53,8 @@ beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, "package.json"),
-    `${JSON.stringify({ name: "contract-only", private: true, type: "module" }, null, 2)}\n`,
+    // lru-cache and the rest come at the lockfile's versions (see projectDependencies).
+    `${JSON.stringify({ name: "contract-only", private: true, type: "module", ...projectDependencies({}, [], workspaceRange) }, null, 2)}\n`,
   );
   const tarballs = ["@vmcp/session-core", "@vmcp/session-keys", "@vmcp/store-memory"].map(
     tarballOf,

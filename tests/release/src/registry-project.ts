@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCommand, workspaceRange } from "@vmcp/consumer-tests";
+import { projectDependencies, runCommand, workspaceRange } from "@vmcp/consumer-tests";
 import { QuietEnv } from "./repository-copy.js";
 
 /** The bound on `npm install` in the project, ms. */
@@ -9,8 +9,9 @@ export const RegistryInstallTimeoutMs = 300_000;
 /**
  * Creates a plain npm project in `dir` (outside the workspace) that depends on `packages` at the
  * exact versions given, with the `@vmcp` scope routed to `registryUrl` and every other package
- * from the default registry (third-party dependencies and the peers a user brings: `ioredis` at
- * the workspace's range), and installs it with `npm install`.
+ * from the default registry (third-party dependencies and the peers a user brings: `ioredis`), at
+ * the lockfile's versions (the newest in range under `VMCP_DEPS=latest`), and installs it with
+ * `npm install`.
  */
 export async function installFromRegistry(
   dir: string,
@@ -18,11 +19,10 @@ export async function installFromRegistry(
   packages: ReadonlyMap<string, string>,
 ): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const dependencies: Record<string, string> = { ioredis: workspaceRange("ioredis") };
-  for (const [name, version] of packages) dependencies[name] = version;
+  const declared = projectDependencies(Object.fromEntries(packages), ["ioredis"], workspaceRange);
   writeFileSync(
     join(dir, "package.json"),
-    `${JSON.stringify({ name: "vmcp-registry-consumer", private: true, type: "module", dependencies }, null, 2)}\n`,
+    `${JSON.stringify({ name: "vmcp-registry-consumer", private: true, type: "module", ...declared }, null, 2)}\n`,
   );
   writeFileSync(join(dir, ".npmrc"), `@vmcp:registry=${registryUrl}\n`);
   await runCommand(
