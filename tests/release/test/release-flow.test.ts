@@ -143,6 +143,14 @@ describe.sequential("the release flow in a copy of the repository", () => {
     for (const [name, version] of before) {
       expect(after.get(name), name).toBe(planned.get(name) ?? version);
     }
+    // The published packages move together, and the pending minors stay on 0.x: no major nobody
+    // chose (the stores used to become 1.0.0 through their peer range on session-core).
+    const config = JSON.parse(readFileSync(join(repo, ".changeset", "config.json"), "utf8")) as {
+      fixed: string[][];
+    };
+    expect(config.fixed.map((group) => [...group].sort())).toEqual([[...before.keys()].sort()]);
+    expect(new Set(after.values()).size, [...after].join(", ")).toBe(1);
+    for (const [name, version] of after) expect(version.startsWith("0."), name).toBe(true);
     // Every changeset is consumed, and its summary is in the changelog of every package it names.
     expect(readdirSync(join(repo, ".changeset")).filter((f) => f.endsWith(".md"))).toEqual([
       "README.md",
@@ -161,10 +169,9 @@ describe.sequential("the release flow in a copy of the repository", () => {
     await commitAll(repo, "Version Packages");
   });
 
-  it("releases a session-keys minor, bumps its dependent session-core and keeps the ranges", async () => {
+  it("releases a session-keys minor as a minor of every published package, together", async () => {
     const before = versions(repo);
     const keys = before.get("@vmcp/session-keys") ?? "";
-    const core = before.get("@vmcp/session-core") ?? "";
     writeChangeset(
       repo,
       "release-test-keys",
@@ -177,37 +184,34 @@ describe.sequential("the release flow in a copy of the repository", () => {
 
     const after = versions(repo);
     const newKeys = bump(keys, "minor");
-    expect(after.get("@vmcp/session-keys")).toBe(newKeys);
-    // session-core depends on session-keys: out of its `^` range it is released (a patch) with the
-    // new range; inside it, it is left alone.
-    const coreMoves = !caretSatisfies(newKeys, keys);
-    expect(after.get("@vmcp/session-core")).toBe(coreMoves ? bump(core, "patch") : core);
-    // The stores peer on session-core, whose patch stays inside their range: no release.
-    for (const name of peerDependents("@vmcp/session-core")) {
-      expect(after.get(name), name).toBe(before.get(name));
-    }
+    // The published packages are one fixed group: all of them move to the same version.
+    expect(new Set(before.values()).size, "the group starts in step").toBe(1);
+    for (const name of before.keys()) expect(after.get(name), name).toBe(newKeys);
     const keysSection = changelogSection(changelog("@vmcp/session-keys"), newKeys) ?? "";
     expect(keysSection).toContain("### Minor Changes");
     expect(keysSection).toContain("Release test: keys minor.");
-    if (coreMoves) {
-      const coreSection =
-        changelogSection(changelog("@vmcp/session-core"), after.get("@vmcp/session-core") ?? "") ??
-        "";
-      expect(coreSection).toContain("Updated dependencies");
-      expect(coreSection).toContain(`@vmcp/session-keys@${newKeys}`);
+    const coreSection = changelogSection(changelog("@vmcp/session-core"), newKeys) ?? "";
+    expect(coreSection).toContain(`@vmcp/session-keys@${newKeys}`);
+    // Internal ranges stay `workspace:^` in the repository; publishing rewrites them (below). The
+    // peers on session-core get the floor of the version just released (scripts/peer-floors.mjs).
+    const manifests = publishableManifests(repo);
+    expect(manifests.get("@vmcp/session-core")?.dependencies?.["@vmcp/session-keys"]).toBe(
+      "workspace:^",
+    );
+    for (const name of peerDependents("@vmcp/session-core")) {
+      expect(manifests.get(name)?.peerDependencies?.["@vmcp/session-core"], name).toBe(
+        `workspace:>=${newKeys} <1.0.0`,
+      );
     }
-    // Internal ranges stay `workspace:^` in the repository; publishing rewrites them (below).
-    const coreManifest = publishableManifests(repo).get("@vmcp/session-core");
-    expect(coreManifest?.dependencies?.["@vmcp/session-keys"]).toBe("workspace:^");
     await run(["install", "--frozen-lockfile", "--lockfile-only", "--offline"]);
     await commitAll(repo, "Version Packages");
   });
 
-  it("releases the stores as a major when a session-core minor leaves their 0.x peer range", async () => {
+  it("releases a session-core minor on 0.x as a minor of the stores too, never a major nobody chose", async () => {
     const before = versions(repo);
     const core = before.get("@vmcp/session-core") ?? "";
     const newCore = bump(core, "minor");
-    // The rule CONTRIBUTING states holds on 0.x, where `^0.y.z` does not admit `0.(y+1).0`.
+    // On 0.x `^0.y.z` does not admit `0.(y+1).0`: the case that made the stores 1.0.0.
     expect(caretSatisfies(newCore, core), "session-core is past 0.x: revisit this test").toBe(
       false,
     );
@@ -228,14 +232,13 @@ describe.sequential("the release flow in a copy of the repository", () => {
     await run(["run", "version-packages"]);
 
     const after = versions(repo);
-    expect(after.get("@vmcp/session-core")).toBe(newCore);
-    expect(after.get("@vmcp/session-keys")).toBe(before.get("@vmcp/session-keys"));
+    for (const name of before.keys()) expect(after.get(name), name).toBe(newCore);
     for (const name of stores) {
-      const version = bump(before.get(name) ?? "", "major");
-      expect(after.get(name), name).toBe(version);
-      const section = changelogSection(changelog(name), version) ?? "";
-      expect(section, name).toContain("Updated dependencies");
+      expect(after.get(name)?.startsWith("0."), `${name} left 0.x`).toBe(true);
+      const section = changelogSection(changelog(name), newCore) ?? "";
       expect(section, name).toContain(`@vmcp/session-core@${newCore}`);
+      const peer = publishableManifests(repo).get(name)?.peerDependencies?.["@vmcp/session-core"];
+      expect(peer, name).toBe(`workspace:>=${newCore} <1.0.0`);
     }
     expect(changelogSection(changelog("@vmcp/session-core"), newCore)).toContain(
       "Release test: core minor.",
@@ -296,11 +299,13 @@ describe.sequential("the release flow in a copy of the repository", () => {
       expect(packument?.["dist-tags"].latest).toBe(pkg.version);
       const published = packument?.versions[pkg.version];
       expect(JSON.stringify(published)).not.toContain("workspace:");
-      for (const deps of [published?.dependencies, published?.peerDependencies]) {
-        for (const [dep, range] of Object.entries(deps ?? {})) {
-          if (dep.startsWith("@vmcp/"))
-            expect(range, `${name} -> ${dep}`).toBe(`^${current.get(dep)}`);
-        }
+      for (const [dep, range] of Object.entries(published?.dependencies ?? {})) {
+        if (dep.startsWith("@vmcp/"))
+          expect(range, `${name} -> ${dep}`).toBe(`^${current.get(dep)}`);
+      }
+      for (const [dep, range] of Object.entries(published?.peerDependencies ?? {})) {
+        if (dep.startsWith("@vmcp/"))
+          expect(range, `${name} peers on ${dep}`).toBe(`>=${current.get(dep)} <1.0.0`);
       }
       // changesets/action reads these lines to make the GitHub releases.
       expect(`${stdout}${stderr}`).toMatch(new RegExp(`New tag:\\s+${name}@${pkg.version}`));
