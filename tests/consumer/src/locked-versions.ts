@@ -22,34 +22,56 @@ export function dependencyMode(env: NodeJS.ProcessEnv = process.env): Dependency
   throw new Error(`VMCP_DEPS must be "locked" or "latest", got ${JSON.stringify(value)}`);
 }
 
-/** Every `name@version` the lockfile resolves, as name → its versions (several when it holds more than one). */
-export function lockedVersions(
-  lockfile = join(workspaceRoot, "pnpm-lock.yaml"),
-): Map<string, Set<string>> {
-  const versions = new Map<string, Set<string>>();
-  let inPackages = false;
+/** What the lockfile holds: every `name@version`, and what the workspace's own manifests resolve to. */
+export interface LockedVersions {
+  /** Name → every version the lockfile holds (several when the graph needs more than one). */
+  readonly all: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Name → the version a workspace manifest's own range resolved to (the first one found). */
+  readonly direct: ReadonlyMap<string, string>;
+}
+
+/** Reads `pnpm-lock.yaml` (lockfile v9: `importers`, `packages`). */
+export function lockedVersions(lockfile = join(workspaceRoot, "pnpm-lock.yaml")): LockedVersions {
+  const all = new Map<string, Set<string>>();
+  const direct = new Map<string, string>();
+  let section = "";
+  let importerDependency: string | undefined;
   for (const line of readFileSync(lockfile, "utf8").split("\n")) {
     if (/^\S/.test(line)) {
-      inPackages = line === "packages:";
+      section = line;
       continue;
     }
-    if (!inPackages) continue;
-    // A package key at two spaces: `  ioredis@6.0.0:` or `  '@ioredis/commands@2.0.0':`.
-    const match = /^ {2}'?(@?[^@\s']+)@([^(:'\s]+)/.exec(line);
-    if (match === null) continue;
-    const [, name, version] = match as unknown as [string, string, string];
-    versions.set(name, (versions.get(name) ?? new Set<string>()).add(version));
+    if (section === "packages:") {
+      // A package key at two spaces: `  ioredis@6.0.0:` or `  '@ioredis/commands@2.0.0':`.
+      const match = /^ {2}'?(@?[^@\s']+)@([^(:'\s]+)/.exec(line);
+      if (match === null) continue;
+      const [, name, version] = match as unknown as [string, string, string];
+      all.set(name, (all.get(name) ?? new Set<string>()).add(version));
+    } else if (section === "importers:") {
+      // `      ioredis:` then `        specifier: ^6.0.0` and `        version: 6.0.0(...)`.
+      const dependency = /^ {6}'?([^'\s:]+)'?:\s*$/.exec(line);
+      if (dependency !== null) importerDependency = dependency[1];
+      const version = /^ {8}version: ([^(\s]+)/.exec(line);
+      if (version === null || importerDependency === undefined) continue;
+      const [, resolved] = version as unknown as [string, string];
+      if (!resolved.startsWith("link:") && !direct.has(importerDependency)) {
+        direct.set(importerDependency, resolved);
+      }
+    }
   }
-  if (versions.size === 0) throw new Error(`no packages found in ${lockfile}`);
-  return versions;
+  if (all.size === 0) throw new Error(`no packages found in ${lockfile}`);
+  return { all, direct };
 }
 
 /**
- * The exact version the lockfile holds for `name`.
- * @throws {Error} when the lockfile holds none, or several (then name the one you mean).
+ * The exact version the workspace resolves `name` to: what a workspace manifest's range resolved
+ * to, else the lockfile's only version of it.
+ * @throws {Error} when the lockfile holds none, or several and no manifest names it.
  */
 export function lockedVersion(name: string, locked = lockedVersions()): string {
-  const set = locked.get(name);
+  const resolved = locked.direct.get(name);
+  if (resolved !== undefined) return resolved;
+  const set = locked.all.get(name);
   if (set === undefined) throw new Error(`pnpm-lock.yaml holds no version of ${name}`);
   if (set.size !== 1) {
     throw new Error(`pnpm-lock.yaml holds ${name} in versions ${[...set].join(", ")}: pick one`);
@@ -58,10 +80,12 @@ export function lockedVersion(name: string, locked = lockedVersions()): string {
 }
 
 /**
- * npm `overrides` that pin every package the lockfile holds in one version to that version, so
- * npm resolves transitive dependencies as pnpm did. Names in `direct` (the project's own
- * dependencies, which npm refuses to override with another spec) and the workspace's own
- * `@vmcp/*` packages are left out.
+ * npm `overrides` that pin every package the lockfile holds to the version pnpm resolved, so npm
+ * resolves transitive dependencies as pnpm did. A package held in one version is pinned by name; one
+ * held in several (lru-cache 7 and 11) is pinned per release line (`lru-cache@^11.0.0`, and
+ * `@^0.y.0` on 0.x), where each line holds one version. Names in `direct` (the project's own
+ * dependencies, which npm refuses to override with another spec) and the workspace's own `@vmcp/*`
+ * packages are left out.
  */
 export function lockedOverrides(
   direct: Iterable<string>,
@@ -69,9 +93,21 @@ export function lockedOverrides(
 ): Record<string, string> {
   const skip = new Set(direct);
   const overrides: Record<string, string> = {};
-  for (const [name, set] of [...locked].sort(([a], [b]) => a.localeCompare(b))) {
-    if (set.size !== 1 || skip.has(name) || name.startsWith("@vmcp/")) continue;
-    overrides[name] = [...set][0] as string;
+  for (const [name, set] of [...locked.all].sort(([a], [b]) => a.localeCompare(b))) {
+    if (skip.has(name) || name.startsWith("@vmcp/")) continue;
+    if (set.size === 1) {
+      overrides[name] = [...set][0] as string;
+      continue;
+    }
+    const lines = new Map<string, string[]>();
+    for (const version of set) {
+      const [major, minor] = version.split(".");
+      const line = major === "0" ? `^0.${minor}.0` : `^${major}.0.0`;
+      lines.set(line, [...(lines.get(line) ?? []), version]);
+    }
+    for (const [line, versions] of [...lines].sort(([a], [b]) => a.localeCompare(b))) {
+      if (versions.length === 1) overrides[`${name}@${line}`] = versions[0] as string;
+    }
   }
   return overrides;
 }
@@ -137,7 +173,7 @@ export function versionDrift(nodeModules: string, locked = lockedVersions()): Ve
     } catch {
       continue;
     }
-    const versions = locked.get(name) ?? new Set<string>();
+    const versions = locked.all.get(name) ?? new Set<string>();
     if (!versions.has(installed)) drift.push({ name, locked: [...versions], installed });
   }
   return drift;

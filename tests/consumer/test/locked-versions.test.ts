@@ -34,6 +34,9 @@ writeFileSync(
     "      ioredis:",
     "        specifier: ^6.0.0",
     "        version: 6.0.0(supports-color@7.2.0)",
+    "      '@vmcp/session-core':",
+    "        specifier: workspace:^",
+    "        version: link:../../packages/session-core",
     "",
     "packages:",
     "",
@@ -61,11 +64,17 @@ writeFileSync(
 describe("the lockfile's versions", () => {
   it("reads every name@version of the packages section, scoped names included, and nothing else", () => {
     const locked = lockedVersions(lockfile);
-    expect(Object.fromEntries([...locked].map(([name, set]) => [name, [...set].sort()]))).toEqual({
+    expect(
+      Object.fromEntries([...locked.all].map(([name, set]) => [name, [...set].sort()])),
+    ).toEqual({
       "@ioredis/commands": ["2.0.0"],
       ioredis: ["6.0.0"],
       debug: ["3.2.7", "4.4.3"],
     });
+  });
+
+  it("reads what the workspace's own ranges resolved to, links left out", () => {
+    expect(lockedVersions(lockfile).direct).toEqual(new Map([["ioredis", "6.0.0"]]));
   });
 
   it("gives one exact version, and refuses a name held in none or in several", () => {
@@ -77,9 +86,13 @@ describe("the lockfile's versions", () => {
     );
   });
 
-  it("overrides every single-version package but the project's own dependencies", () => {
+  it("overrides every package but the project's own dependencies, one held in several per release line", () => {
     const locked = lockedVersions(lockfile);
-    expect(lockedOverrides(["ioredis"], locked)).toEqual({ "@ioredis/commands": "2.0.0" });
+    expect(lockedOverrides(["ioredis"], locked)).toEqual({
+      "@ioredis/commands": "2.0.0",
+      "debug@^3.0.0": "3.2.7",
+      "debug@^4.0.0": "4.4.3",
+    });
   });
 
   it("pins the workspace's real third-party dependencies exactly, and uses ranges only under latest", () => {
