@@ -118,7 +118,7 @@ describe("release.yml", () => {
       title: "Version Packages",
     });
     expect(scripts["version-packages"]).toMatch(
-      /^changeset version && pnpm install --lockfile-only/,
+      /^changeset version && node scripts\/peer-floors\.mjs && pnpm install --lockfile-only$/,
     );
     expect(scripts.release).toMatch(/^turbo run build .*&& changeset publish$/);
     expect(step?.env).toEqual({
