@@ -50,7 +50,10 @@ export const BackendRecoveryBackoffMs = 100;
 
 /** Options for {@link SessionManager}. */
 export interface SessionManagerOptions {
-  /** Where session records live (any `SessionStorage`). The manager never closes it. */
+  /**
+   * Where session records live (any `SessionStorage`). It stays the caller's: the manager never
+   * closes it, so close it yourself after {@link SessionManager.close}.
+   */
   readonly storage: SessionStorage;
   /** Makes and restores the live sessions. */
   readonly factory: MultiSessionFactory;
@@ -346,7 +349,8 @@ export class SessionManager {
 
   /**
    * Closes every live session's local connections (backend sessions and stored data stay, for
-   * other replicas) and refuses later calls with `SessionClosedError`. Does not close the storage.
+   * other replicas) and refuses later calls with `SessionClosedError`. Does not close the storage:
+   * whoever created it closes it, after this resolves.
    * Idempotent.
    */
   async close(): Promise<void> {
