@@ -22,6 +22,12 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     io.out(usage());
     return command === undefined && !parsed.help ? 2 : 0;
   }
+  if (command === "serve" && rest.length > 0) {
+    io.err(
+      `vmcp-gateway: serve takes no arguments, got ${JSON.stringify(rest[0])} (flags start with --, e.g. --port 4000; see vmcp-gateway --help)`,
+    );
+    return 2;
+  }
   const config = await loadGatewayConfig({ flags: parsed.flags, env: process.env });
   if (command === "serve") {
     await runServeCommand(config, io);

@@ -3,10 +3,13 @@
  * The demo (`pnpm demo`): starts the two bundled demo backends as separate processes and a
  * gateway on them (memory store by default; the same flags as `serve`, e.g. `--store redis
  * --redis-url redis://127.0.0.1:6379`), then walks an MCP SDK client through a session and prints
- * what the store holds for it. Exits 0 when every step worked.
+ * what the store holds for it. On Redis it leaves a second session stored and prints the
+ * `vmcp-gateway sessions show` and `delete` commands that find it, ready to paste. Exits 0 when
+ * every step worked, 2 for bad flags or arguments.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { cliLauncher, sessionsCommand } from "./cli/inspect-command.js";
 import { parseCommandLine } from "./cli/parse-flags.js";
 import { formatSessionView, viewSession } from "./cli/session-view.js";
 import { loadGatewayConfig } from "./config/load-config.js";
@@ -32,8 +35,24 @@ function textOf(result: object): string {
     .join(" ");
 }
 
-async function main(): Promise<void> {
+/** An MCP SDK client with the demo's bearer token, connected to the gateway at `url` (initialize done). */
+async function connectClient(url: string) {
+  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+    requestInit: { headers: { authorization: `Bearer ${DemoToken}` } },
+  });
+  const client = new Client({ name: "vmcp-demo-client", version: "1.0.0" });
+  await client.connect(transport);
+  return { client, transport, sessionId: transport.sessionId ?? "" };
+}
+
+async function main(): Promise<number> {
   const parsed = parseCommandLine(process.argv.slice(2));
+  if (parsed.positionals.length > 0) {
+    process.stderr.write(
+      `the demo takes no arguments, got ${JSON.stringify(parsed.positionals[0])} (it accepts the flags of serve, e.g. --store redis --redis-url URL)\n`,
+    );
+    return 2;
+  }
   // Refuse bad flags before starting anything.
   await loadGatewayConfig({ flags: parsed.flags, env: {} });
   const backends: SpawnedBackend[] = [];
@@ -62,12 +81,7 @@ async function main(): Promise<void> {
     say(`gateway at ${gateway.url}/mcp`);
 
     step("an MCP client connects: initialize");
-    const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${DemoToken}` } },
-    });
-    const client = new Client({ name: "vmcp-demo-client", version: "1.0.0" });
-    await client.connect(transport);
-    const sessionId = transport.sessionId ?? "";
+    const { client, transport, sessionId } = await connectClient(gateway.url);
     say(`Mcp-Session-Id: ${sessionId}`);
     say(
       `server: ${client.getServerVersion()?.name ?? "?"}, protocol ${transport.protocolVersion ?? "?"}`,
@@ -99,10 +113,6 @@ async function main(): Promise<void> {
     const record = await gateway.storage.load(sessionId);
     if (record === undefined) throw new Error("the session is not in the store");
     process.stdout.write(`${formatSessionView(viewSession(record)).replace(/^/gm, "   ")}\n`);
-    if (config.store.kind === "redis") {
-      say("");
-      say(`inspect it yourself: vmcp-gateway sessions show ${sessionId} --store redis ...`);
-    }
 
     step("DELETE /mcp terminates the session");
     await transport.terminateSession();
@@ -114,7 +124,24 @@ async function main(): Promise<void> {
         : "STILL STORED?!",
     );
     if (after !== undefined) throw new Error("terminated session still stored");
+
+    if (config.store.kind === "redis") {
+      step("a second session, left in Redis for you to inspect (it expires in 30 minutes)");
+      const kept = await connectClient(gateway.url);
+      await kept.client.callTool({ name: "add", arguments: { a: 1, b: 1 } });
+      await kept.client.close(); // no DELETE: the session stays stored
+      const launcher = cliLauncher();
+      say(
+        launcher.cwd === undefined
+          ? "inspect it:"
+          : `inspect it, from the repository root (${launcher.cwd}):`,
+      );
+      say(`  ${sessionsCommand(launcher, "show", kept.sessionId, parsed.flags)}`);
+      say("delete it:");
+      say(`  ${sessionsCommand(launcher, "delete", kept.sessionId, parsed.flags)}`);
+    }
     step("done");
+    return 0;
   } finally {
     await gateway?.close();
     await Promise.all(backends.map((b) => b.stop()));
@@ -122,7 +149,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (error: unknown) => {
     const prefix = error instanceof GatewayConfigError ? "" : "demo failed: ";
     process.stderr.write(`${prefix}${error instanceof Error ? error.message : String(error)}\n`);

@@ -12,7 +12,7 @@ import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
 import { CursorCodec } from "./http/cursor.js";
 import { startHttpServer } from "./http/gateway-server.js";
 import { McpEndpoint } from "./http/mcp-endpoint.js";
-import { CallerLimits } from "./http/request-limits.js";
+import { CallerLimits, loopbackCallersFor } from "./http/request-limits.js";
 import { RequestRouter } from "./http/router.js";
 import { SessionRelay } from "./http/session-relay.js";
 import { TransportRules } from "./http/transport-rules.js";
@@ -183,6 +183,7 @@ export async function startGateway(
         initializeBurst: config.limits.initializeBurst,
         isLive: (id) => manager.isLive(id),
         sessionTtlMs: config.sessionTtlMs,
+        loopbackCallers: loopbackCallersFor(config.limits.loopbackCallers, config.host),
       }),
     },
   });

@@ -154,9 +154,25 @@ describe("bounded work per request, session and caller (gateway processes)", () 
     expect(deleted.status).toBe(200);
     expect((await initialize(gateway.url, alice)).status).toBe(200);
 
-    const open = await start(["--max-sessions-per-caller", "1"]);
+    // Anonymous callers from loopback are exempt on a loopback gateway unless told otherwise.
+    const open = await start(["--max-sessions-per-caller", "1", "--loopback-callers", "limited"]);
     expect((await initialize(open.url)).status).toBe(200);
     expect((await initialize(open.url)).status).toBe(429);
+  });
+
+  it("a loopback gateway with its default limits admits 60 anonymous initializes from 127.0.0.1 in one burst (a client's test suite)", async () => {
+    const gateway = await start([]);
+    expect(gateway.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    // 60 is three times initializeBurst (20) and above maxSessionsPerCaller (32), all at once.
+    const created = await Promise.all(Array.from({ length: 60 }, () => initialize(gateway.url)));
+    expect(created.map((c) => c.status)).toEqual(Array(60).fill(200));
+    expect(new Set(created.map((c) => c.sessionId)).size).toBe(60);
+    // Each session works.
+    const last = created[59]?.sessionId ?? "";
+    const served = await rawPost(gateway.url, JSON.stringify(call(1, "add", { a: 1, b: 2 })), {
+      "mcp-session-id": last,
+    });
+    expect(served.status).toBe(200);
   });
 
   it("refuses a 900 KB clientInfo at initialize with -32602 and creates no session", async () => {

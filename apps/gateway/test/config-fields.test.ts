@@ -142,6 +142,7 @@ const samples: Record<string, Sample> = {
   "max-sessions-per-caller": { value: "3", expected: 3 },
   "initialize-per-minute": { value: "5", expected: 5 },
   "initialize-burst": { value: "2", expected: 2 },
+  "loopback-callers": { value: "limited", expected: "limited" },
   "max-client-info-bytes": { value: "1024", expected: 1024 },
   "max-metadata-value-bytes": { value: "2048", expected: 2048 },
   "max-metadata-bytes": { value: "4096", expected: 4096 },
@@ -172,6 +173,7 @@ const badSamples: Record<string, Omit<Sample, "expected">> = {
   metrics: { value: [], with: { config: metricsFile } },
   "jwt-issuer": { value: "", with: { "jwt-secret": secret } },
   "jwt-audience": { value: "", with: { "jwt-secret": secret } },
+  "loopback-callers": { value: "always" },
 };
 
 function at(config: unknown, path: string): unknown {

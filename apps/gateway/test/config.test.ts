@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DefaultTimeoutMs } from "@vmcp/store-redis";
 import { describe, expect, it } from "vitest";
+import { parseCommandLine } from "../dist/cli/parse-flags.js";
 import { RedisStoreTimeoutMs } from "../dist/config/gateway-config.js";
 import { loadGatewayConfig, validateGatewayConfig } from "../dist/config/load-config.js";
 import { runCli } from "./helpers/processes.js";
@@ -194,7 +195,7 @@ describe("gateway configuration", () => {
     [{ maxJsonDepth: 100_000 }, "maxJsonDepth"],
     [{ identity: { kind: "static", tokens: {} } }, "identity.tokens"],
     [{ sessionTtlMs: 5 }, "sessionTtlMs"],
-    [{ surprise: true }, "(root)"],
+    [{ surprise: true }, "surprise"],
     [
       {
         store: { kind: "redis", url: "redis://127.0.0.1:6379" },
@@ -214,11 +215,141 @@ describe("gateway configuration", () => {
     expect((caught as Error).message).toContain(field);
   });
 
-  it("names the config file when it is not JSON", async () => {
-    const path = await configFile("{ nope");
-    await expect(loadGatewayConfig({ flags: { config: path } })).rejects.toMatchObject({
-      field: "config",
+  it("names the config file, the line and the column when it is not JSON", async () => {
+    const path = await configFile('{\n  "port": 4000,\n  "host": "127.0.0.1",\n}\n');
+    const error = await loadGatewayConfig({ flags: { config: path } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "VMCP_GATEWAY_CONFIG", field: "config" });
+    expect((error as Error).message).toContain(
+      `${path}:4:1: not valid JSON: expected a property name in double quotes (a trailing comma?), found "}"`,
+    );
+    const cli = await runCli(["serve", "--config", path]);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain(`${path}:4:1: not valid JSON`);
+    const viaEnv = await loadGatewayConfig({ env: { VMCP_CONFIG: await configFile("{ nope") } })
+      .then(() => "accepted")
+      .catch((e: Error) => e.message);
+    expect(viaEnv).toMatch(
+      /gateway\.json:1:3: not valid JSON: expected a property name in double quotes, found "nope"/,
+    );
+    // A byte order mark before the JSON is not an error.
+    const bom = await configFile('\uFEFF{"port": 4001}');
+    expect((await loadGatewayConfig({ flags: { config: bom } })).port).toBe(4001);
+  });
+
+  it("refuses an unknown key of the config file with the nearest known key of its object", async () => {
+    const path = await configFile({ limits: { initialiseBurst: 3 } });
+    const error = await loadGatewayConfig({ flags: { config: path } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "VMCP_GATEWAY_CONFIG", field: "limits.initialiseBurst" });
+    expect((error as Error).message).toBe(
+      `invalid configuration: limits.initialiseBurst: unknown key; did you mean limits.initializeBurst? (in ${path})`,
+    );
+    const cases: [unknown, string, string][] = [
+      [{ prot: 4000 }, "prot", "did you mean port?"],
+      [
+        { store: { kind: "redis", urll: "redis://h:6379" } },
+        "store.urll",
+        "did you mean store.url?",
+      ],
+      [
+        { store: { kind: "memory", maxsessions: 5 } },
+        "store.maxsessions",
+        "did you mean store.maxSessions?",
+      ],
+      [
+        { backends: [{ workloadId: "a", comand: "node" }] },
+        "backends.0.comand",
+        "did you mean backends.0.command?",
+      ],
+      [
+        { identity: { kind: "jwt", secet: "s".repeat(32) } },
+        "identity.secet",
+        "did you mean identity.secret?",
+      ],
+      [
+        {
+          store: { kind: "redis", sentinel: { masterName: "m", sentinels: ["h:1"], pasword: "p" } },
+        },
+        "store.sentinel.pasword",
+        "did you mean store.sentinel.password?",
+      ],
+      // Nothing near: the keys known there; several unknown keys: the others named too.
+      [
+        { limits: { zzzzzzzz: 1, yyyyyyyy: 2 } },
+        "limits.zzzzzzzz",
+        "(known here: maxBatchLength, ",
+      ],
+      [
+        { limits: { zzzzzzzz: 1, yyyyyyyy: 2 } },
+        "limits.zzzzzzzz",
+        "also unknown: limits.yyyyyyyy",
+      ],
+    ];
+    for (const [raw, field, hint] of cases) {
+      let caught: unknown;
+      try {
+        validateGatewayConfig(raw);
+      } catch (e) {
+        caught = e;
+      }
+      expect(fieldOf(caught), JSON.stringify(raw)).toBe(field);
+      expect((caught as Error).message).toContain(`${field}: unknown key`);
+      expect((caught as Error).message).toContain(hint);
+    }
+  });
+
+  it("refuses --backend URL (or VMCP_BACKENDS) without ID= with the form it expects", async () => {
+    const byFlag = await loadGatewayConfig({
+      flags: parseCommandLine(["serve", "--backend", "http://127.0.0.1:5001/mcp"]).flags,
+    }).catch((e: unknown) => e);
+    expect(byFlag).toMatchObject({ code: "VMCP_GATEWAY_CONFIG", field: "backends.0" });
+    expect((byFlag as Error).message).toBe(
+      'invalid configuration: backends.0: --backend expects ID=URL or "ID=stdio:COMMAND ARG ...", got "http://127.0.0.1:5001/mcp"; name the backend, e.g. --backend alpha=http://127.0.0.1:5001/mcp (flag --backend, env VMCP_BACKENDS)',
+    );
+    // A URL whose query holds "=", and a stdio command, are still bare; the second entry is named.
+    const query = await loadGatewayConfig({
+      flags: parseCommandLine([
+        "serve",
+        "--backend",
+        "a=http://h/mcp",
+        "--backend",
+        "http://h/mcp?x=1",
+      ]).flags,
+    }).catch((e: Error) => e);
+    expect(query).toMatchObject({ field: "backends.1" });
+    expect((query as Error).message).toContain("e.g. --backend 'alpha=http://h/mcp?x=1'");
+    const byEnv = await loadGatewayConfig({ env: { VMCP_BACKENDS: "stdio:node server.js" } }).catch(
+      (e: Error) => e,
+    );
+    expect((byEnv as Error).message).toContain(
+      'VMCP_BACKENDS expects ID=URL or "ID=stdio:COMMAND ARG ...", got "stdio:node server.js"; name the backend, e.g. alpha=stdio:node server.js',
+    );
+    // A workload ID may hold a colon: only a URL or stdio: before the "=" is refused.
+    const named = await loadGatewayConfig({
+      flags: parseCommandLine(["serve", "--backend", "team:alpha=http://127.0.0.1:5001/mcp"]).flags,
     });
+    expect(named.backends).toEqual([
+      { workloadId: "team:alpha", url: "http://127.0.0.1:5001/mcp" },
+    ]);
+    const cli = await runCli(["serve", "--backend", "http://127.0.0.1:5001/mcp"]);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain("--backend expects ID=URL");
+  });
+
+  it("refuses arguments that serve and sessions do not take, with a usage error and exit 2", async () => {
+    const serve = await runCli(["serve", "extra-arg"]);
+    expect(serve.code).toBe(2);
+    expect(serve.stdout).toBe("");
+    expect(serve.stderr).toMatch(/serve takes no arguments, got "extra-arg"/);
+    const list = await runCli(["sessions", "list", "extra-arg"]);
+    expect(list.code).toBe(2);
+    expect(list.stderr).toMatch(
+      /unexpected argument "extra-arg"; usage: vmcp-gateway sessions list \[--json\]/,
+    );
+    const show = await runCli(["sessions", "show", "id-1", "id-2"]);
+    expect(show.code).toBe(2);
+    expect(show.stderr).toMatch(
+      /unexpected argument "id-2"; usage: vmcp-gateway sessions show <id>/,
+    );
   });
 
   it("the CLI exits 2 naming the bad field, for flags, env and unknown flags", async () => {

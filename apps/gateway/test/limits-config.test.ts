@@ -12,6 +12,7 @@ describe("the limits section of the configuration", () => {
       maxSessionsPerCaller: 32,
       initializePerMinute: 60,
       initializeBurst: 20,
+      loopbackCallers: "auto",
       maxClientInfoBytes: 16384,
       maxMetadataValueBytes: 16384,
       maxMetadataBytes: 65536,
@@ -43,5 +44,11 @@ describe("the limits section of the configuration", () => {
     await expect(
       loadGatewayConfig({ env: { VMCP_MAX_CLIENT_INFO_BYTES: "lots" } }),
     ).rejects.toMatchObject({ field: "limits.maxClientInfoBytes" });
+    await expect(
+      loadGatewayConfig({ flags: { "loopback-callers": "never" } }),
+    ).rejects.toMatchObject({
+      field: "limits.loopbackCallers",
+      message: expect.stringMatching(/"auto"\|"exempt"\|"limited"/),
+    });
   });
 });

@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BatchEntryCounter, CallerLimits } from "../dist/http/request-limits.js";
+import { isLoopbackAddress } from "../dist/http/loopback-address.js";
+import {
+  BatchEntryCounter,
+  CallerLimits,
+  loopbackCallersFor,
+} from "../dist/http/request-limits.js";
 
 /** The entries of a whole body, counted in one push. */
 function countBatchEntries(text: string): number | undefined {
@@ -62,21 +67,23 @@ describe("BatchEntryCounter", () => {
   });
 });
 
-describe("CallerLimits", () => {
-  function limits(extra: { live?: Set<string> } = {}) {
-    let now = 0;
-    const live = extra.live;
-    const callers = new CallerLimits({
-      maxSessionsPerCaller: 2,
-      initializePerMinute: 60, // one per second
-      initializeBurst: 3,
-      isLive: (id) => live === undefined || live.has(id),
-      sessionTtlMs: 10_000,
-      now: () => now,
-    });
-    return { callers, advance: (ms: number) => (now += ms) };
-  }
+/** Limits of burst 3, one initialize a second, 2 live sessions per caller, on a clock the test moves. */
+function limits(extra: { live?: Set<string>; loopbackCallers?: "exempt" | "limited" } = {}) {
+  let now = 0;
+  const live = extra.live;
+  const callers = new CallerLimits({
+    ...(extra.loopbackCallers === undefined ? {} : { loopbackCallers: extra.loopbackCallers }),
+    maxSessionsPerCaller: 2,
+    initializePerMinute: 60, // one per second
+    initializeBurst: 3,
+    isLive: (id) => live === undefined || live.has(id),
+    sessionTtlMs: 10_000,
+    now: () => now,
+  });
+  return { callers, advance: (ms: number) => (now += ms) };
+}
 
+describe("CallerLimits", () => {
   it("lets a burst through, then one initialize per refill interval, per caller", () => {
     const { callers, advance } = limits();
     for (let i = 0; i < 3; i++) callers.admitInitialize("a");
@@ -112,5 +119,80 @@ describe("CallerLimits", () => {
     // s2 unused for a TTL (10 s since its creation) while s4 was seen 5 s ago.
     advance(5000);
     expect(() => callers.admitInitialize("a")).not.toThrow();
+  });
+});
+
+describe("who the per-caller limits count, and who they exempt", () => {
+  const LoopbackAddresses = [
+    "127.0.0.1",
+    "127.10.20.30",
+    "::1",
+    "0:0:0:0:0:0:0:1",
+    "::ffff:127.0.0.1",
+  ];
+  const OtherAddresses = [
+    "10.0.0.7",
+    "192.168.1.20",
+    "128.0.0.1",
+    "2001:db8::1",
+    "::ffff:10.0.0.7",
+    "::",
+    "::2",
+  ];
+  const alice = { issuer: "https://idp.example", subject: "alice" };
+
+  it("knows a loopback remote address from any other (names and junk are not addresses)", () => {
+    for (const address of LoopbackAddresses) expect(isLoopbackAddress(address), address).toBe(true);
+    for (const address of [...OtherAddresses, "localhost", "", "127.0.0.1.evil", undefined]) {
+      expect(isLoopbackAddress(address), String(address)).toBe(false);
+    }
+  });
+
+  it("exempts anonymous loopback callers when told to: they get no key, so nothing counts or refuses them", () => {
+    const { callers } = limits({ loopbackCallers: "exempt" });
+    for (const address of LoopbackAddresses)
+      expect(callers.callerOf(undefined, address)).toBeUndefined();
+    // The endpoint admits (and counts) only callers with a key: none here, so nothing refuses.
+    const keys = Array.from({ length: 60 }, () => callers.callerOf(undefined, "127.0.0.1"));
+    expect(keys.every((key) => key === undefined)).toBe(true);
+  });
+
+  it("still limits a non-loopback anonymous caller by its address, and a verified identity on loopback", () => {
+    const { callers } = limits({ loopbackCallers: "exempt" });
+    for (const address of OtherAddresses) {
+      const key = callers.callerOf(undefined, address);
+      expect(key).toBe(`addr:${address}`);
+      for (let i = 0; i < 3; i++) callers.admitInitialize(key as string);
+      expect(() => callers.admitInitialize(key as string)).toThrow(
+        expect.objectContaining({ code: "VMCP_INITIALIZE_RATE_LIMITED" }),
+      );
+    }
+    expect(callers.callerOf(undefined, undefined)).toBe("addr:unknown");
+    const identified = callers.callerOf(alice, "127.0.0.1");
+    expect(identified).toBe('id:["https://idp.example","alice"]');
+    for (let i = 0; i < 3; i++) callers.admitInitialize(identified as string);
+    expect(() => callers.admitInitialize(identified as string)).toThrow(/too many initialize/);
+  });
+
+  it("limits loopback callers like any other when not exempt (the class's default)", () => {
+    for (const loopbackCallers of [undefined, "limited"] as const) {
+      const { callers } = limits(loopbackCallers === undefined ? {} : { loopbackCallers });
+      const key = callers.callerOf(undefined, "127.0.0.1");
+      expect(key).toBe("addr:127.0.0.1");
+      for (let i = 0; i < 3; i++) callers.admitInitialize(key as string);
+      expect(() => callers.admitInitialize(key as string)).toThrow(/too many initialize/);
+    }
+  });
+
+  it("auto exempts loopback callers only when the gateway listens on a loopback address", () => {
+    for (const host of ["127.0.0.1", "::1", "localhost", "127.0.0.2"]) {
+      expect(loopbackCallersFor("auto", host), host).toBe("exempt");
+    }
+    // A wildcard or public bind: a reverse proxy on this host would make every caller loopback.
+    for (const host of ["0.0.0.0", "::", "10.0.0.5", "gw.example.com"]) {
+      expect(loopbackCallersFor("auto", host), host).toBe("limited");
+    }
+    expect(loopbackCallersFor("exempt", "0.0.0.0")).toBe("exempt");
+    expect(loopbackCallersFor("limited", "127.0.0.1")).toBe("limited");
   });
 });

@@ -21,7 +21,10 @@ export class InvalidSessionIdError extends VmcpSessionError {
   }
 }
 
-/** An argument to a storage call that breaks its contract (a non-string metadata value, a bad deadline, ...). */
+/**
+ * An argument that breaks its contract: of a storage or bus call (a non-string metadata value, a
+ * bad deadline, ...), or a session's client info that is not a `ClientInfoRecord`.
+ */
 export class InvalidSessionInputError extends VmcpSessionError {
   readonly code = ErrorCode.InvalidSessionInput;
 

@@ -142,6 +142,8 @@ export class MultiSessionFactory {
    * out (and reported to `onConnectError`). Writes `vmcp.backend.ids` and, per connected backend,
    * `vmcp.backend.session.<workloadId>` (+ protocol and capabilities keys); nothing when none connect.
    * @throws {InvalidSessionIdError} for a bad `options.id`.
+   * @throws {InvalidSessionInputError} for `options.client` that is not a `ClientInfoRecord`
+   *   (before any backend is contacted).
    * @throws {SessionTooLargeError} for client info over `maxClientInfoBytes` (before any backend
    *   is contacted), or metadata over its bounds (the new backend sessions are then ended).
    */

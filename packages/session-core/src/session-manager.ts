@@ -50,7 +50,10 @@ export const BackendRecoveryBackoffMs = 100;
 
 /** Options for {@link SessionManager}. */
 export interface SessionManagerOptions {
-  /** Where session records live (any `SessionStorage`). The manager never closes it. */
+  /**
+   * Where session records live (any `SessionStorage`). It stays the caller's: the manager never
+   * closes it, so close it yourself after {@link SessionManager.close}.
+   */
   readonly storage: SessionStorage;
   /** Makes and restores the live sessions. */
   readonly factory: MultiSessionFactory;
@@ -105,7 +108,11 @@ export interface SessionManagerOptions {
 export interface CreateSessionOptions {
   /** The identity to bind the session to; absent: the session is open to any holder of its ID. */
   readonly owner?: SessionOwner;
-  /** What the client sent at `initialize`, kept so any replica can serve the session. */
+  /**
+   * What the client sent at `initialize` (the params of its `initialize` request:
+   * `{ protocolVersion, capabilities, clientInfo: { name, version } }`), kept so any replica can
+   * serve the session. Checked before any backend is contacted.
+   */
   readonly client?: ClientInfoRecord;
   /** The session ID. Default: a fresh `generateSessionId()`. */
   readonly id?: string;
@@ -244,6 +251,7 @@ export class SessionManager {
    * then binds it to `owner`, then stores it (create-if-absent, TTL `ttlMs`). A session with no
    * connected backend is still created. If storing fails, the new backend sessions are ended.
    * @throws {SessionExistsError} when `options.id` is already taken.
+   * @throws {InvalidSessionInputError} when `options.client` is not a `ClientInfoRecord`.
    * @throws {StorageUnavailableError} and other storage errors, unchanged.
    */
   async create(options: CreateSessionOptions = {}): Promise<ManagedSession> {
@@ -341,7 +349,8 @@ export class SessionManager {
 
   /**
    * Closes every live session's local connections (backend sessions and stored data stay, for
-   * other replicas) and refuses later calls with `SessionClosedError`. Does not close the storage.
+   * other replicas) and refuses later calls with `SessionClosedError`. Does not close the storage:
+   * whoever created it closes it, after this resolves.
    * Idempotent.
    */
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ClientInfoRecord } from "./client-info.js";
-import { clientInfoMetadata } from "./client-info.js";
+import { checkClientInfo, clientInfoMetadata } from "./client-info.js";
 import { SessionTooLargeError } from "./errors.js";
 import type { SessionMetadata } from "./session-record.js";
 
@@ -51,11 +51,13 @@ export function resolveSizeLimits(limits: SessionSizeLimits = {}): ResolvedSizeL
 }
 
 /**
- * Checks the client's `initialize` info against `maxClientInfoBytes`, measured as it would be
- * stored; stops counting once over the bound.
+ * Checks the client's `initialize` info: its shape ({@link checkClientInfo}), then its size
+ * against `maxClientInfoBytes`, measured as it would be stored; stops counting once over the bound.
+ * @throws {InvalidSessionInputError} when it is not a {@link ClientInfoRecord}.
  * @throws {SessionTooLargeError} when it is larger.
  */
 export function checkClientInfoSize(client: ClientInfoRecord, limits: ResolvedSizeLimits): void {
+  checkClientInfo(client);
   let bytes = 0;
   for (const value of Object.values(clientInfoMetadata(client))) {
     bytes += Buffer.byteLength(value, "utf8");

@@ -1,6 +1,7 @@
 import {
   type ClientInfoRecord,
   DefaultMaxClientInfoBytes,
+  InvalidSessionInputError,
   MultiSessionFactory,
   SessionManager,
   type SessionOwner,
@@ -42,6 +43,55 @@ describe("byte bounds on what a session stores and holds", () => {
     // A client at the bound is accepted.
     const fits = client("y".repeat(DefaultMaxClientInfoBytes - 200));
     expect((await manager.create({ client: fits })).client).toEqual(fits);
+    await manager.close();
+  });
+
+  it("a malformed client info is refused with InvalidSessionInputError naming the field, before any backend is contacted", async () => {
+    const connector = new FakeConnector();
+    const storage = new RecordingStorage();
+    const manager = managerOver(storage, connector, ["alpha"]);
+    const malformed: [unknown, RegExp][] = [
+      // What a reader guesses without the type: the clientInfo alone.
+      [{ name: "my-client", version: "1.0.0" }, /protocolVersion is missing/],
+      [null, /got null/],
+      [
+        { protocolVersion: "2025-06-18", clientInfo: { name: "c", version: "1" } },
+        /capabilities is missing/,
+      ],
+      [
+        { protocolVersion: "2025-06-18", capabilities: [], clientInfo: {} },
+        /capabilities is an array/,
+      ],
+      [
+        { protocolVersion: "", capabilities: {}, clientInfo: {} },
+        /protocolVersion is an empty string/,
+      ],
+      [
+        { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: "c" },
+        /clientInfo is a string/,
+      ],
+      [
+        { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "c" } },
+        /clientInfo\.version is missing/,
+      ],
+      [
+        { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: 1, version: "1" } },
+        /clientInfo\.name is a number/,
+      ],
+    ];
+    for (const [guess, problem] of malformed) {
+      const refused = await manager
+        .create({ client: guess as ClientInfoRecord })
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(InvalidSessionInputError);
+      expect(refused).toMatchObject({ code: "VMCP_INVALID_SESSION_INPUT" });
+      expect((refused as Error).message).toMatch(problem);
+      expect((refused as Error).message).toContain(
+        "{ protocolVersion: string, capabilities: object, clientInfo: { name: string, version: string } }",
+      );
+    }
+    expect(connector.calls).toHaveLength(0);
+    expect(storage.calls.create).toBe(0);
     await manager.close();
   });
 

@@ -8,6 +8,7 @@ import {
   metavarOf,
 } from "../config/config-fields.js";
 import type { FlagValues } from "../config/config-sources.js";
+import { nearestName } from "../config/nearest-name.js";
 import { GatewayConfigError } from "../errors.js";
 
 /** Parsed command line: positionals, config flag values and the boolean switches. */
@@ -112,31 +113,9 @@ function commandLineError(error: Error & { code?: string }): GatewayConfigError 
   });
 }
 
-/** The known flag nearest to `name` by edit distance, when it is near enough to be a typo. */
+/** The known flag nearest to `name`, when it is near enough to be a typo. */
 function closestFlag(name: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const flag of [...switches.map((s) => s.flag), ...fields.map((f) => f.flag)]) {
-    const d = editDistance(name, flag);
-    if (d < bestDistance) {
-      best = flag;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
+  return nearestName(name, [...switches.map((s) => s.flag), ...fields.map((f) => f.flag)]);
 }
 
 /** The `--help` text: the commands, then one line per flag of `ConfigFields` with its default and env variable. */

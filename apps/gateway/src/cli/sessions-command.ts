@@ -35,6 +35,13 @@ export async function runSessionsCommand(
     io.err(`usage: vmcp-gateway sessions ${action} <id>`);
     return 2;
   }
+  const extra = args[action === "list" ? 1 : 2];
+  if (extra !== undefined) {
+    io.err(
+      `vmcp-gateway: unexpected argument ${JSON.stringify(extra)}; usage: vmcp-gateway sessions ${action === "list" ? "list" : `${action} <id>`} [--json] [store flags]`,
+    );
+    return 2;
+  }
   if (config.store.kind === "memory") {
     io.err(
       "note: the memory store lives inside each gateway process, so this command sees an empty store; use --store redis to inspect shared sessions",

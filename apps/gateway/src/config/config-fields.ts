@@ -470,6 +470,15 @@ export const ConfigFields = [
     defaultShown: "20",
   },
   {
+    path: "limits.loopbackCallers",
+    flag: "loopback-callers",
+    env: "VMCP_LOOPBACK_CALLERS",
+    kind: "string",
+    help: "anonymous callers from 127.0.0.0/8 or ::1 skip the per-caller limits: auto (when listening on loopback), exempt or limited",
+    defaultShown: "auto",
+    metavar: "auto|exempt|limited",
+  },
+  {
     path: "limits.maxClientInfoBytes",
     flag: "max-client-info-bytes",
     env: "VMCP_MAX_CLIENT_INFO_BYTES",

@@ -4,10 +4,12 @@
  */
 
 import { GatewayConfigError } from "../errors.js";
+import { shellWord } from "../shell-word.js";
 import {
   type ConfigField,
   ConfigFields,
   type ConfigFlagName,
+  configHint,
   isRepeatable,
 } from "./config-fields.js";
 
@@ -80,7 +82,7 @@ function convertText(
     case "boolean":
       return last === "true" ? true : last === "false" ? false : refuse("true or false");
     case "backend":
-      return texts.map(parseBackendFlag);
+      return texts.map((entry, index) => parseBackendFlag(entry, index, source));
     case "static-token": {
       const tokens: Record<string, { issuer: string; subject: string }> = {};
       for (const entry of texts) {
@@ -136,11 +138,25 @@ function getPath(source: RawConfig, path: string): unknown {
   return node;
 }
 
-/** `ID=URL` or `ID=stdio:COMMAND ARG...` to a raw backend entry. */
-function parseBackendFlag(entry: string): RawConfig {
+/**
+ * `ID=URL` or `ID=stdio:COMMAND ARG...` to a raw backend entry.
+ * @throws {GatewayConfigError} naming `backends.<index>` and the expected form, for an entry
+ *   without `ID=` (a bare URL or `stdio:` command, even one whose own text holds a `=`).
+ */
+function parseBackendFlag(entry: string, index: number, source: ConfigSource): RawConfig {
   const eq = entry.indexOf("=");
   const workloadId = eq === -1 ? entry : entry.slice(0, eq);
   const target = eq === -1 ? "" : entry.slice(eq + 1);
+  const bare = /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || entry.startsWith("stdio:");
+  if (eq === -1 || bare) {
+    const name = source === "flag" ? "--backend" : "VMCP_BACKENDS";
+    const example = bare ? `alpha=${entry}` : `${entry}=http://127.0.0.1:5001/mcp`;
+    const shown = source === "flag" ? `--backend ${shellWord(example)}` : example;
+    throw new GatewayConfigError(
+      `backends.${index}`,
+      `${name} expects ID=URL or "ID=stdio:COMMAND ARG ...", got ${JSON.stringify(entry)}; name the backend, e.g. ${shown}${configHint("backends")}`,
+    );
+  }
   if (target.startsWith("stdio:")) {
     const [command = "", ...args] = target.slice("stdio:".length).trim().split(/\s+/);
     return args.length > 0 ? { workloadId, command, args } : { workloadId, command };

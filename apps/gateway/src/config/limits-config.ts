@@ -10,6 +10,22 @@ export const DefaultInitializePerMinute = 60;
 export const DefaultInitializeBurst = 20;
 
 /**
+ * The settings of `limits.loopbackCallers`: whether anonymous callers from a loopback address
+ * (127.0.0.0/8, `::1`, `::ffff:127.x.x.x`) are exempt from the per-caller limits
+ * (`maxSessionsPerCaller`, `initializePerMinute`, `initializeBurst`):
+ * - `auto`: exempt when the gateway listens on a loopback address (every caller is then on this
+ *   machine, and one shared per-address bucket would only refuse their legitimate work), limited
+ *   otherwise (a reverse proxy on this host forwarding to a public bind keeps its limits);
+ * - `exempt`: exempt whatever the bind;
+ * - `limited`: never exempt.
+ * Callers with a verified identity are limited per identity whatever this says.
+ */
+export const LoopbackCallersSettings = ["auto", "exempt", "limited"] as const;
+
+/** Default of `limits.loopbackCallers`: `auto`. */
+export const DefaultLoopbackCallers = "auto";
+
+/**
  * The `limits` section of the gateway configuration: bounded work per request, per session and
  * per caller. Every field has a default a public deployment can keep.
  */
@@ -28,6 +44,8 @@ export const LimitsConfigSchema = z.strictObject({
   initializePerMinute: z.int().positive().default(DefaultInitializePerMinute),
   /** `initialize` requests a caller may send at once above the sustained rate. */
   initializeBurst: z.int().positive().default(DefaultInitializeBurst),
+  /** Whether anonymous loopback callers are exempt from the per-caller limits (see {@link LoopbackCallersSettings}). */
+  loopbackCallers: z.enum(LoopbackCallersSettings).default(DefaultLoopbackCallers),
   /** Client info sent at `initialize` (as stored), bytes. */
   maxClientInfoBytes: z
     .int()

@@ -22,12 +22,7 @@ import { isJsonContentType, parseJsonBody } from "./json-body.js";
 import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } from "./json-rpc.js";
 import { PostResponse } from "./post-response.js";
 import { readBody } from "./read-body.js";
-import {
-  BatchTooLongError,
-  batchLengthGuard,
-  callerKey,
-  type EndpointLimits,
-} from "./request-limits.js";
+import { BatchTooLongError, batchLengthGuard, type EndpointLimits } from "./request-limits.js";
 import type { RequestRouter } from "./router.js";
 import { SessionRelay } from "./session-relay.js";
 import type { ServedSession, SessionService } from "./session-service.js";
@@ -168,7 +163,14 @@ export class McpEndpoint {
           headers: req.headers,
           httpVersion: req.httpVersion,
         },
-        () => this.#initialize(id, init.params, owner, res, callerKey(owner, req)),
+        () =>
+          this.#initialize(
+            id,
+            init.params,
+            owner,
+            res,
+            this.#o.limits?.callers.callerOf(owner, req.socket.remoteAddress),
+          ),
       );
       return;
     }
@@ -260,7 +262,7 @@ export class McpEndpoint {
     params: unknown,
     owner: SessionOwner | undefined,
     res: ServerResponse,
-    caller: string,
+    caller: string | undefined,
   ) {
     const parsed = InitializeRequestParamsSchema.safeParse(params);
     if (!parsed.success) {
@@ -278,7 +280,7 @@ export class McpEndpoint {
     const protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
       ? requested
       : LATEST_PROTOCOL_VERSION;
-    this.#o.limits?.callers.admitInitialize(caller);
+    if (caller !== undefined) this.#o.limits?.callers.admitInitialize(caller);
     const session = await this.#o.sessions.create({
       ...(owner === undefined ? {} : { owner }),
       client: {
@@ -287,7 +289,7 @@ export class McpEndpoint {
         clientInfo: parsed.data.clientInfo,
       },
     });
-    this.#o.limits?.callers.created(caller, session.id);
+    if (caller !== undefined) this.#o.limits?.callers.created(caller, session.id);
     this.#o.router.adopt(session);
     const backends = session.backendInfo();
     this.#o.log.info(

@@ -1,5 +1,6 @@
-import type { IncomingMessage } from "node:http";
 import { ErrorCode, type SessionOwner, VmcpSessionError } from "@vmcp/session-core";
+import { isLoopbackAddress } from "./loopback-address.js";
+import { isLoopbackName } from "./transport-rules.js";
 
 /**
  * A JSON-RPC batch longer than `limits.maxBatchLength`: refused whole (HTTP 400, -32600), as soon
@@ -61,6 +62,13 @@ export interface CallerLimitsOptions {
   readonly sessionTtlMs: number;
   /** The clock, ms. Default `performance.now`. */
   readonly now?: () => number;
+  /**
+   * Whether an anonymous caller from a loopback address (127.0.0.0/8, `::1`,
+   * `::ffff:127.x.x.x`) skips these limits (`exempt`) or is counted by its address like any
+   * other (`limited`). The gateway resolves its `auto` setting with {@link loopbackCallersFor}.
+   * Default `limited`.
+   */
+  readonly loopbackCallers?: "exempt" | "limited";
 }
 
 interface Bucket {
@@ -87,7 +95,8 @@ export interface EndpointLimits {
 /**
  * Per-caller limits of one replica: a token bucket on `initialize` and a cap on live sessions.
  * A caller is its verified identity (issuer and subject), or its remote address when anonymous
- * (behind a reverse proxy every anonymous caller shares the proxy's address).
+ * (behind a reverse proxy every anonymous caller shares the proxy's address); see
+ * {@link CallerLimits.callerOf}, which also says who is exempt.
  */
 export class CallerLimits {
   readonly #o: CallerLimitsOptions;
@@ -100,6 +109,18 @@ export class CallerLimits {
   constructor(options: CallerLimitsOptions) {
     this.#o = options;
     this.#now = options.now ?? (() => performance.now());
+  }
+
+  /**
+   * The key a request counts against: `id:<issuer, subject>` for a verified identity, else
+   * `addr:<remote address>`; `undefined` for an anonymous caller these limits exempt (a loopback
+   * address, with `loopbackCallers` `exempt`). The address is the socket's remote address, the
+   * same one the key holds: the gateway reads no `X-Forwarded-For`.
+   */
+  callerOf(owner: SessionOwner | undefined, remoteAddress: string | undefined): string | undefined {
+    if (owner !== undefined) return `id:${JSON.stringify([owner.issuer, owner.subject])}`;
+    if (this.#o.loopbackCallers === "exempt" && isLoopbackAddress(remoteAddress)) return undefined;
+    return `addr:${remoteAddress ?? "unknown"}`;
   }
 
   /**
@@ -196,10 +217,18 @@ export class CallerLimits {
   }
 }
 
-/** The per-caller key: the verified identity, or `addr:<remote address>` for an anonymous caller. */
-export function callerKey(owner: SessionOwner | undefined, req: IncomingMessage): string {
-  if (owner !== undefined) return `id:${JSON.stringify([owner.issuer, owner.subject])}`;
-  return `addr:${req.socket.remoteAddress ?? "unknown"}`;
+/**
+ * Resolves the `limits.loopbackCallers` setting for a gateway listening on `listenHost`: `auto`
+ * exempts anonymous loopback callers only when the gateway listens on a loopback address or name
+ * (then every caller is on this machine); a wildcard or public bind keeps them limited, since a
+ * reverse proxy on the same host would make every caller loopback.
+ */
+export function loopbackCallersFor(
+  setting: "auto" | "exempt" | "limited",
+  listenHost: string,
+): "exempt" | "limited" {
+  if (setting !== "auto") return setting;
+  return isLoopbackName(listenHost) ? "exempt" : "limited";
 }
 
 /**
