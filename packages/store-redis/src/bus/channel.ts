@@ -1,4 +1,4 @@
-import { KeyLayout } from "./key-layout.js";
+import { KeyLayout } from "../storage/key-layout.js";
 
 /** What follows a session's key to make its bus channel: `<prefix>{<id>}:bus`. */
 export const BusChannelSuffix = ":bus";

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
-import { beforeDeadline, busConnectionBounds, ReadyGate } from "./bus-bounds.js";
-import { reviveOnEnd } from "./revive.js";
+import { reviveOnEnd } from "../clients/revive.js";
+import { beforeDeadline, busConnectionBounds, ReadyGate } from "./bounds.js";
 
 /** What a subscriber link tells the bus. */
 export interface SubscriberLinkEvents {

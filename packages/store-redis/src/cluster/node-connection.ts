@@ -1,6 +1,6 @@
 import type { Cluster, Redis, RedisOptions } from "ioredis";
-import { busConnectionBounds, ReadyGate } from "./bus-bounds.js";
-import { loadIoredis } from "./load-ioredis.js";
+import { busConnectionBounds, ReadyGate } from "../bus/bounds.js";
+import { loadIoredis } from "../clients/load-ioredis.js";
 
 /** A connection of the bus's own to one Cluster node, for publishing or for sharded subscriptions. */
 export interface NodeConnection {
@@ -39,7 +39,7 @@ export function openNodeConnection(
     autoResubscribe: false,
     enableReadyCheck: false,
   } satisfies RedisOptions;
-  // ioredis is an optional peer: loaded here, not at import (see load-ioredis.ts).
+  // ioredis is an optional peer: loaded here, not at import (see clients/load-ioredis.ts).
   const { Redis } = loadIoredis();
   const redis = new Redis(options);
   return { node, redis, gate: new ReadyGate(redis), dropped: false };

@@ -1,6 +1,7 @@
 import type { Cluster } from "ioredis";
-import { beforeDeadline, ReadyGate } from "./bus-bounds.js";
-import { hashSlot } from "./bus-channel.js";
+import { beforeDeadline, ReadyGate } from "../bus/bounds.js";
+import { hashSlot } from "../bus/channel.js";
+import { ClusterRedirectDelayMs } from "../clients/redis-options.js";
 import {
   dropNodeConnection,
   type NodeConnection,
@@ -9,9 +10,8 @@ import {
   pauseBefore,
   refreshSlots,
   waitForNode,
-} from "./cluster-node-connection.js";
-import { resendReasonOf } from "./cluster-redirects.js";
-import { ClusterRedirectDelayMs } from "./redis-options.js";
+} from "./node-connection.js";
+import { resendReasonOf } from "./redirects.js";
 
 /**
  * Sends `SPUBLISH` on a Cluster to the primary that owns the channel's slot, on a connection of

@@ -1,5 +1,5 @@
 import { StorageListIncompleteError, StorageUnavailableError } from "@vmcp/session-core";
-import type { ClusterNodes } from "./store-client.js";
+import type { ClusterNodes } from "../clients/store-client.js";
 
 /** How many hash slots a Redis Cluster has. */
 const SlotCount = 16_384;

@@ -1,5 +1,5 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
-import type { DurabilityOptions } from "./durability.js";
+import type { DurabilityOptions } from "../storage/durability.js";
 import { IoredisStoreClient, isIoredisClient } from "./ioredis-client.js";
 import { loadIoredis } from "./load-ioredis.js";
 import { type NodeRedisConnection, NodeRedisStoreClient } from "./node-redis-client.js";

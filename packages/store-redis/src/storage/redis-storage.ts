@@ -16,20 +16,20 @@ import {
   StorageUnavailableError,
   type UpdateOptions,
 } from "@vmcp/session-core";
-import { CallDeadlines } from "./call-deadlines.js";
-import { listClusterKeys } from "./cluster-listing.js";
-import { resolveDurability } from "./durability.js";
-import { KeyLayout } from "./key-layout.js";
-import { decodeRecord, encodeMetadata, isPastDeadline, metadataField } from "./record-codec.js";
-import { timeoutError, toStorageError } from "./redis-errors.js";
+import { CallDeadlines } from "../clients/call-deadlines.js";
+import { timeoutError, toStorageError } from "../clients/redis-errors.js";
 import {
   DefaultListBatchSize,
   DefaultTimeoutMs,
   MaxListBatchSize,
   type RedisStorageOptions,
   resolveStoreClient,
-} from "./redis-options.js";
-import type { StoreClient, WriteScriptName } from "./store-client.js";
+} from "../clients/redis-options.js";
+import type { StoreClient, WriteScriptName } from "../clients/store-client.js";
+import { listClusterKeys } from "../cluster/listing.js";
+import { resolveDurability } from "./durability.js";
+import { KeyLayout } from "./key-layout.js";
+import { decodeRecord, encodeMetadata, isPastDeadline, metadataField } from "./record-codec.js";
 
 /**
  * A `SessionStorage` on Redis through ioredis or node-redis: standalone, Sentinel or Cluster. Each session is

@@ -11,13 +11,13 @@ import {
   warnBusHandlerError,
 } from "@vmcp/session-core";
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
-import { beforeDeadline, ReadyGate } from "./bus-bounds.js";
-import { BusChannels } from "./bus-channel.js";
-import { DeliveryFilter, PublisherStamp } from "./bus-stamps.js";
-import { ClusterPublisher } from "./cluster-publisher.js";
-import { resolveClient } from "./redis-options.js";
-import { reviveOnEnd } from "./revive.js";
+import { resolveClient } from "../clients/redis-options.js";
+import { reviveOnEnd } from "../clients/revive.js";
+import { ClusterPublisher } from "../cluster/publisher.js";
+import { beforeDeadline, ReadyGate } from "./bounds.js";
+import { BusChannels } from "./channel.js";
 import { ShardedSubscriberLink } from "./sharded-subscriber-link.js";
+import { DeliveryFilter, PublisherStamp } from "./stamps.js";
 import { NodeSubscriberLink, type SubscriberLink } from "./subscriber-link.js";
 
 /** The default bound on publishes sent but not yet confirmed by Redis: 10,000. */
@@ -121,7 +121,7 @@ export class RedisMessageBus implements SessionMessageBus {
   /** On a Cluster: the last publish of each channel still in flight (see `#publishInTurn`). */
   readonly #publishTurns = new Map<string, Promise<void>>();
   readonly #stopReviving: Array<() => void> = [];
-  /** On a Cluster: stamps each publish so a subscriber can drop a repeat (see bus-stamps.ts). */
+  /** On a Cluster: stamps each publish so a subscriber can drop a repeat (see bus/stamps.ts). */
   readonly #stamp: PublisherStamp | undefined;
   #pending = 0;
   #lastError: Error | undefined;

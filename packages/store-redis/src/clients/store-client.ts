@@ -1,6 +1,6 @@
-import type { ResolvedDurability } from "./durability.js";
+import type { ResolvedDurability } from "../storage/durability.js";
 
-/** The storage's Lua scripts, by operation (see `scripts.ts`). */
+/** The storage's Lua scripts, by operation (see `storage/scripts.ts`). */
 export type ScriptName = "create" | "update" | "load" | "loadSlide" | "touch" | "delete";
 
 /** The write scripts, which durability follows with `WAIT`. */

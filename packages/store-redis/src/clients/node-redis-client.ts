@@ -1,5 +1,5 @@
 import { StorageUnavailableError } from "@vmcp/session-core";
-import { writeScript } from "./durability.js";
+import { writeScript } from "../storage/durability.js";
 import {
   CreateScript,
   DeleteScript,
@@ -7,7 +7,7 @@ import {
   LoadSlideScript,
   TouchScript,
   UpdateScript,
-} from "./scripts.js";
+} from "../storage/scripts.js";
 import type {
   ClusterNodes,
   ScriptName,

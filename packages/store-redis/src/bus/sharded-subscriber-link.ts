@@ -1,7 +1,6 @@
 import { BusUnavailableError } from "@vmcp/session-core";
 import type { Cluster } from "ioredis";
-import { beforeDeadline, ReadyGate } from "./bus-bounds.js";
-import { hashSlot } from "./bus-channel.js";
+import { ClusterRedirectDelayMs, MaxReconnectDelayMs } from "../clients/redis-options.js";
 import {
   dropNodeConnection,
   type NodeConnection,
@@ -9,8 +8,9 @@ import {
   pauseBefore,
   refreshSlots,
   waitForNode,
-} from "./cluster-node-connection.js";
-import { ClusterRedirectDelayMs, MaxReconnectDelayMs } from "./redis-options.js";
+} from "../cluster/node-connection.js";
+import { beforeDeadline, ReadyGate } from "./bounds.js";
+import { hashSlot } from "./channel.js";
 import type { SubscriberLink, SubscriberLinkEvents } from "./subscriber-link.js";
 
 /** The first pause before a repair tries again, ms; it grows by this much per attempt. */

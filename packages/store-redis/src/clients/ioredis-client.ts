@@ -1,8 +1,7 @@
 import { StorageUnavailableError } from "@vmcp/session-core";
 import type { Cluster, Redis } from "ioredis";
-import { followRedirects } from "./cluster-redirects.js";
-import { DurableWriter, type WriteScript, writeScript } from "./durability.js";
-import { reviveOnEnd } from "./revive.js";
+import { followRedirects } from "../cluster/redirects.js";
+import { DurableWriter, type WriteScript, writeScript } from "../storage/durability.js";
 import {
   CreateScript,
   DeleteScript,
@@ -10,7 +9,9 @@ import {
   LoadSlideScript,
   TouchScript,
   UpdateScript,
-} from "./scripts.js";
+} from "../storage/scripts.js";
+import { WriteCoalescer } from "../storage/write-coalescing.js";
+import { reviveOnEnd } from "./revive.js";
 import type {
   ClusterNodes,
   ScriptName,
@@ -18,7 +19,6 @@ import type {
   StoreClientSetup,
   WriteScriptName,
 } from "./store-client.js";
-import { WriteCoalescer } from "./write-coalescing.js";
 
 /** The script commands defined on the ioredis client (one EVALSHA each), by script. */
 const CommandNames = {

@@ -1,6 +1,6 @@
 import { BusUnavailableError, VmcpSessionError } from "@vmcp/session-core";
 import type { Cluster, Redis, RedisOptions } from "ioredis";
-import { reconnectDelayMs } from "./redis-options.js";
+import { reconnectDelayMs } from "../clients/redis-options.js";
 
 /**
  * The bounds of every connection the bus opens of its own (subscriber connections, and the
