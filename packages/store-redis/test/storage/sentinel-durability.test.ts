@@ -13,9 +13,9 @@ import {
   FaultTestMs,
   type StreamFigures,
   streamThroughFault,
-} from "./fault-streams.js";
-import { uniquePrefix } from "./fixtures.js";
-import { type Acknowledged, sleep } from "./write-stream.js";
+} from "../fault-streams.js";
+import { uniquePrefix } from "../fixtures.js";
+import { type Acknowledged, sleep } from "../write-stream.js";
 
 requireRedisServer();
 

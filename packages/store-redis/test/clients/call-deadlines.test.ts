@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CallDeadlines } from "../dist/clients/call-deadlines.js";
+import { CallDeadlines } from "../../dist/clients/call-deadlines.js";
 
 afterEach(() => {
   vi.useRealTimers();

@@ -10,7 +10,7 @@ import {
 import { RedisStorage } from "@vmcp/store-redis";
 import { Cluster } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { idsInSlots, keySlot, uniquePrefix } from "./fixtures.js";
+import { idsInSlots, keySlot, uniquePrefix } from "../fixtures.js";
 
 requireRedisServer();
 

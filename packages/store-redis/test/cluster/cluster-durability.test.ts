@@ -7,7 +7,12 @@ import {
 } from "@vmcp/redis-harness";
 import { RedisStorage } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { durabilityOptions, expectNone, FaultTestMs, streamThroughFault } from "./fault-streams.js";
+import {
+  durabilityOptions,
+  expectNone,
+  FaultTestMs,
+  streamThroughFault,
+} from "../fault-streams.js";
 
 requireRedisServer();
 

@@ -9,8 +9,8 @@ import { requireRedisServer, type SentinelGroup, startSentinelGroup } from "@vmc
 import { generateSessionId } from "@vmcp/session-core";
 import { RedisMessageBus } from "@vmcp/store-redis";
 import { afterEach, describe, it } from "vitest";
+import { uniquePrefix } from "../fixtures.js";
 import { deliveryAcrossFault } from "./bus-streams.js";
-import { uniquePrefix } from "./fixtures.js";
 
 requireRedisServer();
 

@@ -20,9 +20,9 @@ import {
 import { generateSessionId } from "@vmcp/session-core";
 import { RedisMessageBus } from "@vmcp/store-redis";
 import { describe, expect, it } from "vitest";
+import { keySlot, uniquePrefix, useFaultCluster } from "../fixtures.js";
 import { useBusInChild } from "./bus-exit.js";
 import { deliveryAcrossFault } from "./bus-streams.js";
-import { keySlot, uniquePrefix, useFaultCluster } from "./fixtures.js";
 
 requireRedisServer();
 

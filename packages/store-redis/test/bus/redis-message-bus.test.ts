@@ -9,8 +9,8 @@ import { BusUnavailableError, generateSessionId } from "@vmcp/session-core";
 import { RedisMessageBus, type RedisMessageBusOptions } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
+import { uniquePrefix, useFaultServer } from "../fixtures.js";
 import { useBusInChild } from "./bus-exit.js";
-import { uniquePrefix, useFaultServer } from "./fixtures.js";
 
 requireRedisServer();
 

@@ -10,12 +10,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RedisServer, requireRedisServer, startRedisServer } from "@vmcp/redis-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniquePrefix } from "./fixtures.js";
+import { uniquePrefix } from "../fixtures.js";
 import { runNode } from "./run-node.js";
 
 requireRedisServer();
 
-const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const require = createRequire(join(packageDir, "package.json"));
 let server: RedisServer;
 let dir: string;

@@ -9,7 +9,7 @@ import { StorageUnavailableError } from "@vmcp/session-core";
 import { RedisStorage, WriteNotReplicatedError } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { timed, uniquePrefix } from "./fixtures.js";
+import { timed, uniquePrefix } from "../fixtures.js";
 
 requireRedisServer();
 

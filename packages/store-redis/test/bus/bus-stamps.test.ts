@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DeliveryFilter, PublisherStamp } from "../src/bus/stamps.js";
+import { DeliveryFilter, PublisherStamp } from "../../src/bus/stamps.js";
 
 // The Cluster bus's defence against a message reaching a subscription twice while the
 // subscription moves from a shard's old primary to its new one (seen in the CLUSTER FAILOVER

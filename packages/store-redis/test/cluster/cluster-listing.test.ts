@@ -16,7 +16,7 @@ import {
 import { StorageListIncompleteError } from "@vmcp/session-core";
 import { RedisStorage } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { collect, idsInSlots, keySlot, uniquePrefix } from "./fixtures.js";
+import { collect, idsInSlots, keySlot, uniquePrefix } from "../fixtures.js";
 
 requireRedisServer();
 

@@ -16,8 +16,8 @@ import {
 import { StorageUnavailableError } from "@vmcp/session-core";
 import { RedisStorage } from "@vmcp/store-redis";
 import { describe, expect, it } from "vitest";
-import { uniquePrefix, useFaultCluster } from "./fixtures.js";
-import { nodeRedisCluster } from "./node-redis.js";
+import { uniquePrefix, useFaultCluster } from "../fixtures.js";
+import { nodeRedisCluster } from "../node-redis.js";
 import { type FailedOperation, type SteadyLoad, startSteadyLoad } from "./steady-load.js";
 
 requireRedisServer();

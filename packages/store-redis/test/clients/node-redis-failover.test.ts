@@ -13,8 +13,8 @@ import {
 import { StorageUnavailableError } from "@vmcp/session-core";
 import { RedisStorage } from "@vmcp/store-redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { timed, uniquePrefix } from "./fixtures.js";
-import { nodeRedisSentinel, type OpenNodeRedis } from "./node-redis.js";
+import { timed, uniquePrefix } from "../fixtures.js";
+import { nodeRedisSentinel, type OpenNodeRedis } from "../node-redis.js";
 
 requireRedisServer();
 

@@ -2,8 +2,8 @@ import { requireRedisServer, waitUntil } from "@vmcp/redis-harness";
 import { StorageUnavailableError } from "@vmcp/session-core";
 import { DefaultTimeoutMs, RedisStorage } from "@vmcp/store-redis";
 import { afterEach, describe, expect, it } from "vitest";
-import { collect, timed, uniquePrefix, useFaultServer } from "./fixtures.js";
-import { nodeRedisClient, type OpenNodeRedis } from "./node-redis.js";
+import { collect, timed, uniquePrefix, useFaultServer } from "../fixtures.js";
+import { nodeRedisClient, type OpenNodeRedis } from "../node-redis.js";
 
 requireRedisServer();
 

@@ -7,7 +7,7 @@ import {
 import { StorageUnavailableError } from "@vmcp/session-core";
 import { RedisStorage } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { timed, uniquePrefix } from "./fixtures.js";
+import { timed, uniquePrefix } from "../fixtures.js";
 
 requireRedisServer();
 

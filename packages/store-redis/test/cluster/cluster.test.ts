@@ -8,7 +8,7 @@ import { StorageUnavailableError } from "@vmcp/session-core";
 import { RedisStorage } from "@vmcp/store-redis";
 import { Cluster } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { collect, timed, uniquePrefix } from "./fixtures.js";
+import { collect, timed, uniquePrefix } from "../fixtures.js";
 
 requireRedisServer();
 

@@ -10,13 +10,13 @@ import {
 import { describeSessionStorageConformance } from "@vmcp/storage-test-suite";
 import { RedisStorage, type RedisStorageOptions } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from "vitest";
-import { uniquePrefix } from "./fixtures.js";
+import { uniquePrefix } from "../fixtures.js";
 import {
   nodeRedisClient,
   nodeRedisCluster,
   nodeRedisSentinel,
   type OpenNodeRedis,
-} from "./node-redis.js";
+} from "../node-redis.js";
 
 requireRedisServer();
 

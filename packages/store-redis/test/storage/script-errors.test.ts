@@ -8,8 +8,8 @@ import {
 import { RedisStorage } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { isScriptError } from "../dist/clients/redis-errors.js";
-import { uniquePrefix } from "./fixtures.js";
+import { isScriptError } from "../../dist/clients/redis-errors.js";
+import { uniquePrefix } from "../fixtures.js";
 
 requireRedisServer();
 

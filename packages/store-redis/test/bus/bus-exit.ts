@@ -10,7 +10,7 @@ const run = promisify(execFile);
  * what the child printed; it must exit on its own (nothing left open) within 15 s.
  */
 export async function useBusInChild(options: object): Promise<string> {
-  const entry = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+  const entry = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
   const script = `
     const { RedisMessageBus } = await import(${JSON.stringify(entry)});
     const bus = new RedisMessageBus(${JSON.stringify(options)});

@@ -9,8 +9,8 @@ import {
 import { RedisStorage } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { collect, uniquePrefix } from "./fixtures.js";
-import { nodeRedisClient, type OpenNodeRedis } from "./node-redis.js";
+import { collect, uniquePrefix } from "../fixtures.js";
+import { nodeRedisClient, type OpenNodeRedis } from "../node-redis.js";
 
 requireRedisServer();
 

@@ -10,7 +10,7 @@ import {
 import { type BusFaults, describeSessionMessageBusConformance } from "@vmcp/storage-test-suite";
 import { RedisMessageBus, type RedisMessageBusOptions } from "@vmcp/store-redis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from "vitest";
-import { uniquePrefix } from "./fixtures.js";
+import { uniquePrefix } from "../fixtures.js";
 
 requireRedisServer();
 
