@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { BusClosedError } from "@vmcp/session-core";
-import type { BusSuiteContext } from "../bus-context.js";
-import { flush, listen } from "../bus-helpers.js";
-import { newId } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
+import { newId } from "../../storage/helpers.js";
+import type { TestApi } from "../../storage/test-api.js";
+import type { BusSuiteContext } from "../context.js";
+import { flush, listen } from "../helpers.js";
 
 function isClosed(error: unknown): boolean {
   return error instanceof BusClosedError && error.code === "VMCP_BUS_CLOSED";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { BusUnavailableError } from "@vmcp/session-core";
-import type { BusSuiteContext } from "../bus-context.js";
-import { type Inbox, listen, pause, RecoveryWaitMs } from "../bus-helpers.js";
-import { newId } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
+import { newId } from "../../storage/helpers.js";
+import type { TestApi } from "../../storage/test-api.js";
+import type { BusSuiteContext } from "../context.js";
+import { type Inbox, listen, pause, RecoveryWaitMs } from "../helpers.js";
 
 /**
  * Publishes `<label>-<n>` through `bus` every 100 ms (failures ignored: the bus is reconnecting)

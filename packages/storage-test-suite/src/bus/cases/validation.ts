@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { BusMessageTooLargeError, InvalidSessionIdError } from "@vmcp/session-core";
-import type { BusSuiteContext } from "../bus-context.js";
-import { listen } from "../bus-helpers.js";
-import { newId } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
+import { newId } from "../../storage/helpers.js";
+import type { TestApi } from "../../storage/test-api.js";
+import type { BusSuiteContext } from "../context.js";
+import { listen } from "../helpers.js";
 
 const InvalidIds: readonly unknown[] = ["", "x".repeat(1_000), "a b", "line\nbreak", 42, undefined];
 

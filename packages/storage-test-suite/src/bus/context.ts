@@ -1,5 +1,5 @@
 import type { SessionMessageBus } from "@vmcp/session-core";
-import type { BusFaults, BusFixture } from "./bus-test-api.js";
+import type { BusFaults, BusFixture } from "./test-api.js";
 
 /** What each group of bus cases needs while it runs. */
 export interface BusSuiteContext {

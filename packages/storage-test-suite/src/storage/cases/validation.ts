@@ -5,8 +5,8 @@ import {
   MaxSessionIdLength,
   type SessionStorage,
 } from "@vmcp/session-core";
+import type { SuiteContext } from "../context.js";
 import { inMs, newId } from "../helpers.js";
-import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
 const InvalidIds: readonly unknown[] = [

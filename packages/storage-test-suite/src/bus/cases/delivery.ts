@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import type { BusSuiteContext } from "../bus-context.js";
-import { flush, listen } from "../bus-helpers.js";
-import { newId } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
+import { newId } from "../../storage/helpers.js";
+import type { TestApi } from "../../storage/test-api.js";
+import type { BusSuiteContext } from "../context.js";
+import { flush, listen } from "../helpers.js";
 
 /** Fan-out: who gets a message, and who does not. */
 export function deliveryCases(t: TestApi, ctx: BusSuiteContext, maxMessageBytes: number): void {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import type { SuiteContext } from "../context.js";
 import { newId } from "../helpers.js";
-import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
 /** A caller's objects and the store's state never alias. */

@@ -1,13 +1,13 @@
 import { DefaultBusTimeoutMs } from "@vmcp/session-core";
-import { busLifecycleCases } from "./bus-cases/bus-lifecycle.js";
-import { deliveryCases } from "./bus-cases/delivery.js";
-import { faultCases } from "./bus-cases/faults.js";
-import { orderCases } from "./bus-cases/order.js";
-import { unsubscribeCases } from "./bus-cases/unsubscribe.js";
-import { busValidationCases } from "./bus-cases/validation.js";
-import { BusFixtureHolder } from "./bus-context.js";
-import type { BusConformanceOptions } from "./bus-test-api.js";
-import type { TestApi } from "./test-api.js";
+import type { TestApi } from "../storage/test-api.js";
+import { deliveryCases } from "./cases/delivery.js";
+import { faultCases } from "./cases/faults.js";
+import { busLifecycleCases } from "./cases/lifecycle.js";
+import { orderCases } from "./cases/order.js";
+import { unsubscribeCases } from "./cases/unsubscribe.js";
+import { busValidationCases } from "./cases/validation.js";
+import { BusFixtureHolder } from "./context.js";
+import type { BusConformanceOptions } from "./test-api.js";
 
 /**
  * Declares the `SessionMessageBus` conformance suite with the runner functions you pass in: one

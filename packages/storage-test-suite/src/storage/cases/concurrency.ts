@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { SessionVersionConflictError } from "@vmcp/session-core";
+import type { SuiteContext } from "../context.js";
 import { newId } from "../helpers.js";
-import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
 const WritesPerWriter = 100;

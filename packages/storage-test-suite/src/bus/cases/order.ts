@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import type { BusSuiteContext } from "../bus-context.js";
-import { listen, numbered } from "../bus-helpers.js";
-import { newId } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
+import { newId } from "../../storage/helpers.js";
+import type { TestApi } from "../../storage/test-api.js";
+import type { BusSuiteContext } from "../context.js";
+import { listen, numbered } from "../helpers.js";
 
 const Burst = 200;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import type { SuiteContext } from "../context.js";
 import { collect, newId, shortDeadline, waitPast } from "../helpers.js";
-import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
 /** delete and listIds. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { StorageClosedError } from "@vmcp/session-core";
+import type { SuiteContext } from "../context.js";
 import { collect, inMs, newId } from "../helpers.js";
-import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
 function isClosed(error: unknown): boolean {

@@ -7,7 +7,7 @@ import { lifecycleCases } from "./cases/lifecycle.js";
 import { roundTripCases } from "./cases/round-trip.js";
 import { updateCases } from "./cases/update.js";
 import { validationCases } from "./cases/validation.js";
-import { FixtureHolder } from "./suite-context.js";
+import { FixtureHolder } from "./context.js";
 import type { ConformanceOptions, TestApi } from "./test-api.js";
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import type { SuiteContext } from "../context.js";
 import { newId } from "../helpers.js";
-import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
 const AnyKey = fc.string({ unit: "binary", minLength: 1, maxLength: 40 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import type { SuiteContext } from "../context.js";
 import { inMs, newId } from "../helpers.js";
-import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";
 
 /** create-if-absent and load: what is stored is what comes back. */
