@@ -5,5 +5,6 @@
  */
 export { describeSessionMessageBusConformance } from "./bus/conformance.js";
 export type { BusConformanceOptions, BusFaults, BusFixture } from "./bus/test-api.js";
+export type { TestApi } from "./shared/test-api.js";
 export { describeSessionStorageConformance } from "./storage/conformance.js";
-export type { ConformanceOptions, StorageFixture, TestApi } from "./storage/test-api.js";
+export type { ConformanceOptions, StorageFixture } from "./storage/test-api.js";

@@ -1,11 +1,12 @@
 import { DefaultBusTimeoutMs } from "@vmcp/session-core";
-import type { TestApi } from "../storage/test-api.js";
+import { type CaseGroup, describeSuite } from "../shared/suite.js";
+import type { TestApi } from "../shared/test-api.js";
 import { deliveryCases } from "./cases/delivery.js";
 import { faultCases } from "./cases/faults.js";
-import { busLifecycleCases } from "./cases/lifecycle.js";
+import { lifecycleCases } from "./cases/lifecycle.js";
 import { orderCases } from "./cases/order.js";
 import { unsubscribeCases } from "./cases/unsubscribe.js";
-import { busValidationCases } from "./cases/validation.js";
+import { validationCases } from "./cases/validation.js";
 import { BusFixtureHolder } from "./context.js";
 import type { BusConformanceOptions } from "./test-api.js";
 
@@ -28,33 +29,30 @@ export function describeSessionMessageBusConformance(
   t: TestApi,
   options: BusConformanceOptions,
 ): void {
-  const holder = new BusFixtureHolder();
   const { maxMessageBytes } = options;
   if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 4) {
     throw new RangeError(
       `maxMessageBytes must be an integer of at least 4, got ${maxMessageBytes}`,
     );
   }
-  t.describe(`${options.name} conforms to SessionMessageBus`, () => {
-    t.beforeEach(async () => {
-      holder.use(await options.setup());
-    });
-    t.afterEach(async () => {
-      await holder.release();
-    });
-    const groups: Array<[string, (t: TestApi, ctx: BusFixtureHolder) => void]> = [
-      ["delivery", (t, ctx) => deliveryCases(t, ctx, maxMessageBytes)],
-      ["order", orderCases],
-      ["unsubscribe", unsubscribeCases],
-      ["validation", (t, ctx) => busValidationCases(t, ctx, maxMessageBytes)],
-      ["lifecycle", busLifecycleCases],
-    ];
-    if (options.faults === true) {
-      groups.push([
-        "faults",
-        (t, ctx) => faultCases(t, ctx, options.timeoutMs ?? DefaultBusTimeoutMs),
-      ]);
-    }
-    for (const [name, register] of groups) t.describe(name, () => register(t, holder));
-  });
+  const groups: CaseGroup<BusFixtureHolder>[] = [
+    ["delivery", (t, ctx) => deliveryCases(t, ctx, maxMessageBytes)],
+    ["order", orderCases],
+    ["unsubscribe", unsubscribeCases],
+    ["validation", (t, ctx) => validationCases(t, ctx, maxMessageBytes)],
+    ["lifecycle", lifecycleCases],
+  ];
+  if (options.faults === true) {
+    groups.push([
+      "faults",
+      (t, ctx) => faultCases(t, ctx, options.timeoutMs ?? DefaultBusTimeoutMs),
+    ]);
+  }
+  describeSuite(
+    t,
+    `${options.name} conforms to SessionMessageBus`,
+    options.setup,
+    new BusFixtureHolder(),
+    groups,
+  );
 }

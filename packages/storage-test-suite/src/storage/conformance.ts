@@ -1,3 +1,5 @@
+import { describeSuite } from "../shared/suite.js";
+import type { TestApi } from "../shared/test-api.js";
 import { concurrencyCases } from "./cases/concurrency.js";
 import { createAndLoadCases } from "./cases/create-load.js";
 import { deleteAndListCases } from "./cases/delete-list.js";
@@ -7,8 +9,8 @@ import { lifecycleCases } from "./cases/lifecycle.js";
 import { roundTripCases } from "./cases/round-trip.js";
 import { updateCases } from "./cases/update.js";
 import { validationCases } from "./cases/validation.js";
-import { FixtureHolder } from "./context.js";
-import type { ConformanceOptions, TestApi } from "./test-api.js";
+import { StorageFixtureHolder } from "./context.js";
+import type { ConformanceOptions } from "./test-api.js";
 
 /**
  * Declares the `SessionStorage` conformance suite with the runner functions you pass in: one
@@ -25,15 +27,12 @@ import type { ConformanceOptions, TestApi } from "./test-api.js";
  * });
  */
 export function describeSessionStorageConformance(t: TestApi, options: ConformanceOptions): void {
-  const holder = new FixtureHolder();
-  t.describe(`${options.name} conforms to SessionStorage`, () => {
-    t.beforeEach(async () => {
-      holder.use(await options.setup());
-    });
-    t.afterEach(async () => {
-      await holder.release();
-    });
-    const groups: Array<[string, (t: TestApi, ctx: FixtureHolder) => void]> = [
+  describeSuite(
+    t,
+    `${options.name} conforms to SessionStorage`,
+    options.setup,
+    new StorageFixtureHolder(),
+    [
       ["create and load", createAndLoadCases],
       ["round trips", roundTripCases],
       ["isolation", isolationCases],
@@ -43,7 +42,6 @@ export function describeSessionStorageConformance(t: TestApi, options: Conforman
       ["validation", validationCases],
       ["concurrency", concurrencyCases],
       ["lifecycle", lifecycleCases],
-    ];
-    for (const [name, register] of groups) t.describe(name, () => register(t, holder));
-  });
+    ],
+  );
 }

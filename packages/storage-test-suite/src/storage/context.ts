@@ -1,4 +1,5 @@
 import type { SessionStorage } from "@vmcp/session-core";
+import { FixtureHolder } from "../shared/suite.js";
 import type { StorageFixture } from "./test-api.js";
 
 /** What each group of cases needs while it runs: the storage of the current test, and replicas. */
@@ -10,37 +11,15 @@ export interface SuiteContext {
 }
 
 /** Holds one test's fixture and everything opened from it, so the suite can close it all. */
-export class FixtureHolder implements SuiteContext {
-  #fixture: StorageFixture | undefined;
-  readonly #opened: SessionStorage[] = [];
-
-  /** Installs the fixture of the test about to run. */
-  use(fixture: StorageFixture): void {
-    this.#fixture = fixture;
+export class StorageFixtureHolder
+  extends FixtureHolder<StorageFixture, SessionStorage>
+  implements SuiteContext
+{
+  constructor() {
+    super((fixture) => fixture.storage, "conformance suite: no storage set up");
   }
 
   storage(): SessionStorage {
-    if (this.#fixture === undefined) throw new Error("conformance suite: no storage set up");
-    return this.#fixture.storage;
-  }
-
-  async replica(): Promise<SessionStorage> {
-    const fixture = this.#fixture;
-    if (fixture === undefined) throw new Error("conformance suite: no storage set up");
-    if (fixture.openReplica === undefined) return fixture.storage;
-    const replica = await fixture.openReplica();
-    this.#opened.push(replica);
-    return replica;
-  }
-
-  /** Closes the replicas and the storage, then disposes of the fixture. */
-  async release(): Promise<void> {
-    const fixture = this.#fixture;
-    this.#fixture = undefined;
-    const opened = this.#opened.splice(0);
-    for (const storage of opened) await storage.close();
-    if (fixture === undefined) return;
-    await fixture.storage.close();
-    await fixture.dispose?.();
+    return this.subject();
   }
 }

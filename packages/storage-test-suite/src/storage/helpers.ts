@@ -1,10 +1,6 @@
 import { setTimeout as sleepMs } from "node:timers/promises";
-import { generateSessionId, type SessionStorage } from "@vmcp/session-core";
-
-/** A fresh, valid session ID for one test. */
-export function newId(): string {
-  return generateSessionId();
-}
+import type { SessionStorage } from "@vmcp/session-core";
+import { newId } from "../shared/session-ids.js";
 
 /** Drains an async iterable into an array. */
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

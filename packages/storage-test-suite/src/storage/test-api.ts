@@ -1,20 +1,5 @@
 import type { SessionStorage } from "@vmcp/session-core";
 
-/**
- * The test functions of the runner that hosts the suite. Pass your runner's own (vitest, jest,
- * mocha or `node:test` all fit), so the suite never imports a runner's globals.
- */
-export interface TestApi {
-  /** Groups tests, e.g. vitest's `describe`. */
-  describe(name: string, body: () => void): void;
-  /** Declares one test, e.g. vitest's `it`. Each suite test finishes well within 5 s. */
-  it(name: string, body: () => Promise<void>): void;
-  /** Runs before each test in the enclosing group. */
-  beforeEach(body: () => Promise<void>): void;
-  /** Runs after each test in the enclosing group. */
-  afterEach(body: () => Promise<void>): void;
-}
-
 /** What {@link ConformanceOptions.setup} hands the suite for one test. */
 export interface StorageFixture {
   /** The storage under test. It must hold no sessions. The suite closes it after the test. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BusUnavailableError } from "@vmcp/session-core";
-import { newId } from "../../storage/helpers.js";
-import type { TestApi } from "../../storage/test-api.js";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { BusSuiteContext } from "../context.js";
 import { type Inbox, listen, pause, RecoveryWaitMs } from "../helpers.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BusClosedError } from "@vmcp/session-core";
-import { newId } from "../../storage/helpers.js";
-import type { TestApi } from "../../storage/test-api.js";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { BusSuiteContext } from "../context.js";
 import { flush, listen } from "../helpers.js";
 
@@ -10,7 +10,7 @@ function isClosed(error: unknown): boolean {
 }
 
 /** close(): idempotent, ends every subscription, refuses calls afterwards. */
-export function busLifecycleCases(t: TestApi, ctx: BusSuiteContext): void {
+export function lifecycleCases(t: TestApi, ctx: BusSuiteContext): void {
   t.it(
     "close is idempotent, and publish and subscribe after it reject with BusClosedError",
     async () => {

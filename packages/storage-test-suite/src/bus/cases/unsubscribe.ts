@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { newId } from "../../storage/helpers.js";
-import type { TestApi } from "../../storage/test-api.js";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { BusSuiteContext } from "../context.js";
 import { flush, listen, numbered } from "../helpers.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BusMessageTooLargeError, InvalidSessionIdError } from "@vmcp/session-core";
-import { newId } from "../../storage/helpers.js";
-import type { TestApi } from "../../storage/test-api.js";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { BusSuiteContext } from "../context.js";
 import { listen } from "../helpers.js";
 
@@ -12,11 +12,7 @@ function isInvalidId(error: unknown): boolean {
 }
 
 /** Checked input: session IDs and the size bound. */
-export function busValidationCases(
-  t: TestApi,
-  ctx: BusSuiteContext,
-  maxMessageBytes: number,
-): void {
+export function validationCases(t: TestApi, ctx: BusSuiteContext, maxMessageBytes: number): void {
   t.it(
     "publish and subscribe refuse an invalid session ID with InvalidSessionIdError",
     async () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { SessionVersionConflictError } from "@vmcp/session-core";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { SuiteContext } from "../context.js";
-import { newId } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
 
 const WritesPerWriter = 100;
 

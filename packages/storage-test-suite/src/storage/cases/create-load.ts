@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { SuiteContext } from "../context.js";
-import { inMs, newId } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
+import { inMs } from "../helpers.js";
 
 /** create-if-absent and load: what is stored is what comes back. */
 export function createAndLoadCases(t: TestApi, ctx: SuiteContext): void {

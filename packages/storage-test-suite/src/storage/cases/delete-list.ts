@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { SuiteContext } from "../context.js";
-import { collect, newId, shortDeadline, waitPast } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
+import { collect, shortDeadline, waitPast } from "../helpers.js";
 
 /** delete and listIds. */
 export function deleteAndListCases(t: TestApi, ctx: SuiteContext): void {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { SuiteContext } from "../context.js";
-import { collect, inMs, newId, shortDeadline, waitPast } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
+import { collect, inMs, shortDeadline, waitPast } from "../helpers.js";
 
 /** Absolute deadlines: a passed deadline means gone, everywhere. */
 export function expiryCases(t: TestApi, ctx: SuiteContext): void {

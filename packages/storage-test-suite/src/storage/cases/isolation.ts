@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { SuiteContext } from "../context.js";
-import { newId } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
 
 /** A caller's objects and the store's state never alias. */
 export function isolationCases(t: TestApi, ctx: SuiteContext): void {

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { StorageClosedError } from "@vmcp/session-core";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { SuiteContext } from "../context.js";
-import { collect, inMs, newId } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
+import { collect, inMs } from "../helpers.js";
 
 function isClosed(error: unknown): boolean {
   return error instanceof StorageClosedError && error.code === "VMCP_STORAGE_CLOSED";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { SuiteContext } from "../context.js";
-import { newId } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
 
 const AnyKey = fc.string({ unit: "binary", minLength: 1, maxLength: 40 });
 const AnyValue = fc.string({ unit: "binary", maxLength: 200 });

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { SessionVersionConflictError } from "@vmcp/session-core";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { SuiteContext } from "../context.js";
-import { inMs, newId, shortDeadline, waitPast } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
+import { inMs, shortDeadline, waitPast } from "../helpers.js";
 
 /** update-if-present: patches apply atomically and never resurrect. */
 export function updateCases(t: TestApi, ctx: SuiteContext): void {

@@ -5,9 +5,10 @@ import {
   MaxSessionIdLength,
   type SessionStorage,
 } from "@vmcp/session-core";
+import { newId } from "../../shared/session-ids.js";
+import type { TestApi } from "../../shared/test-api.js";
 import type { SuiteContext } from "../context.js";
-import { inMs, newId } from "../helpers.js";
-import type { TestApi } from "../test-api.js";
+import { inMs } from "../helpers.js";
 
 const InvalidIds: readonly unknown[] = [
   "",
