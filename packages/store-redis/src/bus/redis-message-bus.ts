@@ -13,6 +13,7 @@ import {
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { resolveClient } from "../clients/redis-options.js";
 import { reviveOnEnd } from "../clients/revive.js";
+import { isCluster } from "../cluster/ioredis-cluster.js";
 import { ClusterPublisher } from "../cluster/publisher.js";
 import { beforeDeadline, ReadyGate } from "./bounds.js";
 import { BusChannels } from "./channel.js";
@@ -376,10 +377,6 @@ export class RedisMessageBus implements SessionMessageBus {
   #checkOpen(): void {
     if (this.#closed) throw new BusClosedError();
   }
-}
-
-function isCluster(client: Redis | Cluster): client is Cluster {
-  return (client as Cluster).isCluster === true;
 }
 
 function positive(name: string, value: number): number {

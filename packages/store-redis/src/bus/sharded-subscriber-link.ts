@@ -1,16 +1,16 @@
 import { BusUnavailableError } from "@vmcp/session-core";
 import type { Cluster } from "ioredis";
 import { ClusterRedirectDelayMs, MaxReconnectDelayMs } from "../clients/redis-options.js";
+import { hashSlot } from "../cluster/hash-slot.js";
+import { refreshSlots } from "../cluster/ioredis-cluster.js";
 import {
   dropNodeConnection,
   type NodeConnection,
   openNodeConnection,
   pauseBefore,
-  refreshSlots,
   waitForNode,
 } from "../cluster/node-connection.js";
 import { beforeDeadline, ReadyGate } from "./bounds.js";
-import { hashSlot } from "./channel.js";
 import type { SubscriberLink, SubscriberLinkEvents } from "./subscriber-link.js";
 
 /** The first pause before a repair tries again, ms; it grows by this much per attempt. */
@@ -92,10 +92,6 @@ export class ShardedSubscriberLink implements SubscriberLink {
       "unsubscribe",
       () => this.#lastError,
     );
-  }
-
-  lastError(): Error | undefined {
-    return this.#lastError;
   }
 
   close(): void {

@@ -30,8 +30,6 @@ export interface SubscriberLink {
    * @throws {BusUnavailableError} when that did not happen before `deadline`.
    */
   unsubscribe(channel: string, deadline: number): Promise<void>;
-  /** The last connection error seen, for error messages. */
-  lastError(): Error | undefined;
   /** Drops every connection and timer of the link. */
   close(): void;
 }
@@ -94,10 +92,6 @@ export class NodeSubscriberLink implements SubscriberLink {
       "unsubscribe",
       () => this.#lastError,
     );
-  }
-
-  lastError(): Error | undefined {
-    return this.#lastError;
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import { StorageUnavailableError } from "@vmcp/session-core";
 import type { Cluster, Redis } from "ioredis";
+import { isCluster, refreshSlots } from "../cluster/ioredis-cluster.js";
 import { followRedirects } from "../cluster/redirects.js";
 import { DurableWriter, type WriteScript, writeScript } from "../storage/durability.js";
 import {
@@ -217,13 +218,6 @@ function ioredisClusterNodes(cluster: Cluster): ClusterNodes {
       }
       return node.eval(script, 0, ...args);
     },
-    refresh: () =>
-      new Promise<void>((resolve, reject) => {
-        cluster.refreshSlotsCache((error) => (error ? reject(error) : resolve()));
-      }),
+    refresh: () => refreshSlots(cluster),
   };
-}
-
-function isCluster(client: Redis | Cluster): client is Cluster {
-  return (client as Cluster).isCluster === true;
 }

@@ -1,8 +1,6 @@
 import { StorageListIncompleteError, StorageUnavailableError } from "@vmcp/session-core";
 import type { ClusterNodes } from "../clients/store-client.js";
-
-/** How many hash slots a Redis Cluster has. */
-const SlotCount = 16_384;
+import { ClusterSlotCount } from "./hash-slot.js";
 
 /** The most slots one listing round trip asks one node about. */
 const SlotsPerRoundTrip = 1_024;
@@ -69,12 +67,12 @@ export async function* listClusterKeys(listing: ClusterListing): AsyncGenerator<
   const { cluster } = listing;
   // Wait (within the bound) for the client to be ready with a slot map.
   await listing.bounded(async () => undefined);
-  const reroutes = new Uint8Array(SlotCount);
+  const reroutes = new Uint8Array(ClusterSlotCount);
   const failures = new Map<string, number>();
   const unreachable = new Map<string, number[]>();
   const queue = batchesByOwner(
     cluster,
-    Array.from({ length: SlotCount }, (_, slot) => slot),
+    Array.from({ length: ClusterSlotCount }, (_, slot) => slot),
   );
   const giveUp = (slots: readonly number[], node: string): void => {
     const missed = unreachable.get(node) ?? [];

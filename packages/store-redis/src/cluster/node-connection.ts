@@ -52,13 +52,6 @@ export function dropNodeConnection(connection: NodeConnection): void {
   connection.redis.disconnect();
 }
 
-/** Asks the Cluster client for a fresh slot map; resolves when it has one. */
-export function refreshSlots(cluster: Cluster): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    cluster.refreshSlotsCache((error) => (error ? reject(error) : resolve()));
-  });
-}
-
 /**
  * How long a caller waits for its connection to a slot's owner before it looks at the slot map
  * again, ms: a connection not ready by then may be to a primary that is gone, and a refreshed

@@ -1,14 +1,14 @@
 import type { Cluster } from "ioredis";
 import { beforeDeadline, ReadyGate } from "../bus/bounds.js";
-import { hashSlot } from "../bus/channel.js";
 import { ClusterRedirectDelayMs } from "../clients/redis-options.js";
+import { hashSlot } from "./hash-slot.js";
+import { refreshSlots } from "./ioredis-cluster.js";
 import {
   dropNodeConnection,
   type NodeConnection,
   NodeWaitMs,
   openNodeConnection,
   pauseBefore,
-  refreshSlots,
   waitForNode,
 } from "./node-connection.js";
 import { resendReasonOf } from "./redirects.js";

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { StorageUnavailableError } from "@vmcp/session-core";
 import type { Cluster, Redis } from "ioredis";
+import { isCluster, refreshSlots } from "../cluster/ioredis-cluster.js";
 
 /**
  * Write durability: after each write (`create`, `update`, `touch`, `delete`) the storage sends
@@ -143,7 +144,7 @@ export async function writeAndWait(
       // ioredis follows MOVED only for pipelines of read-only commands: learn the slot's new
       // owner and send again.
       if (retries < MaxRedirects && isCluster(client) && /^MOVED /.test(scriptError.message)) {
-        await refreshSlots(client);
+        await refreshSlots(client).catch(() => undefined);
         continue;
       }
       throw scriptError;
@@ -325,14 +326,4 @@ export class DurableWriter {
       }
     });
   }
-}
-
-function refreshSlots(cluster: Cluster): Promise<void> {
-  return new Promise((resolve) => {
-    cluster.refreshSlotsCache(() => resolve());
-  });
-}
-
-function isCluster(client: Redis | Cluster): client is Cluster {
-  return (client as Cluster).isCluster === true;
 }
