@@ -2,24 +2,11 @@ import { StorageUnavailableError } from "@vmcp/session-core";
 import type { Cluster, Redis } from "ioredis";
 import { isCluster, refreshSlots } from "../cluster/ioredis-cluster.js";
 import { followRedirects } from "../cluster/redirects.js";
-import { DurableWriter, type WriteScript, writeScript } from "../storage/durability.js";
-import {
-  CreateScript,
-  DeleteScript,
-  LoadScript,
-  LoadSlideScript,
-  TouchScript,
-  UpdateScript,
-} from "../storage/scripts.js";
+import { DurableWriter } from "../storage/durability.js";
+import { type ScriptName, Scripts, type WriteScriptName } from "../storage/scripts.js";
 import { WriteCoalescer } from "../storage/write-coalescing.js";
 import { reviveOnEnd } from "./revive.js";
-import type {
-  ClusterNodes,
-  ScriptName,
-  StoreClient,
-  StoreClientSetup,
-  WriteScriptName,
-} from "./store-client.js";
+import type { ClusterNodes, StoreClient, StoreClientSetup } from "./store-client.js";
 
 /** The script commands defined on the ioredis client (one EVALSHA each), by script. */
 const CommandNames = {
@@ -30,23 +17,6 @@ const CommandNames = {
   touch: "vmcpSessionTouch",
   delete: "vmcpSessionDelete",
 } as const satisfies Record<ScriptName, string>;
-
-const Sources: Record<ScriptName, string> = {
-  create: CreateScript,
-  update: UpdateScript,
-  load: LoadScript,
-  loadSlide: LoadSlideScript,
-  touch: TouchScript,
-  delete: DeleteScript,
-};
-
-/** The write scripts, for `EVALSHA` in a pipeline with `WAIT` (durability on). */
-const WriteScripts: Record<WriteScriptName, WriteScript> = {
-  create: writeScript(CreateScript),
-  update: writeScript(UpdateScript),
-  touch: writeScript(TouchScript),
-  delete: writeScript(DeleteScript),
-};
 
 type ScriptFunction = (key: string, ...args: string[]) => Promise<unknown>;
 
@@ -112,7 +82,7 @@ export class IoredisStoreClient implements StoreClient {
         : new DurableWriter(this.#writer ?? client, setup.durability, setup.timeoutMs);
     for (const name of Object.keys(CommandNames) as ScriptName[]) {
       // Not marked read-only: a Cluster client reading from replicas could miss a fresh write.
-      client.defineCommand(CommandNames[name], { numberOfKeys: 1, lua: Sources[name] });
+      client.defineCommand(CommandNames[name], { numberOfKeys: 1, lua: Scripts[name].lua });
     }
     if (isCluster(client)) followRedirects(client, Object.values(CommandNames));
   }
@@ -154,7 +124,7 @@ export class IoredisStoreClient implements StoreClient {
     sessionId: string,
   ): Promise<unknown> {
     if (this.#durable === undefined) return this.script(name, key, args);
-    return this.#durable.write(WriteScripts[name], key, args, operation, sessionId);
+    return this.#durable.write(Scripts[name], key, args, operation, sessionId);
   }
 
   scan(cursor: string, pattern: string, count: string): Promise<[string, string[]]> {

@@ -1,20 +1,6 @@
 import { StorageUnavailableError } from "@vmcp/session-core";
-import { writeScript } from "../storage/durability.js";
-import {
-  CreateScript,
-  DeleteScript,
-  LoadScript,
-  LoadSlideScript,
-  TouchScript,
-  UpdateScript,
-} from "../storage/scripts.js";
-import type {
-  ClusterNodes,
-  ScriptName,
-  StoreClient,
-  StoreClientSetup,
-  WriteScriptName,
-} from "./store-client.js";
+import { type ScriptName, Scripts, type WriteScriptName } from "../storage/scripts.js";
+import type { ClusterNodes, StoreClient, StoreClientSetup } from "./store-client.js";
 
 /**
  * The part of a node-redis (v5) client (`createClient`) the storage uses. Declared here rather
@@ -70,15 +56,6 @@ const ReadyPollMs = 20;
  * after calls failed as unavailable, ms.
  */
 export const ClusterRefreshIntervalMs = 500;
-
-const Scripts: Record<ScriptName, { readonly lua: string; readonly sha: string }> = {
-  create: writeScript(CreateScript),
-  update: writeScript(UpdateScript),
-  load: writeScript(LoadScript),
-  loadSlide: writeScript(LoadSlideScript),
-  touch: writeScript(TouchScript),
-  delete: writeScript(DeleteScript),
-};
 
 function isNodeRedisCluster(client: NodeRedisConnection): client is NodeRedisCluster {
   return typeof (client as NodeRedisCluster).nodeClient === "function";

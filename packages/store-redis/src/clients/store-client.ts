@@ -1,10 +1,5 @@
 import type { ResolvedDurability } from "../storage/durability.js";
-
-/** The storage's Lua scripts, by operation (see `storage/scripts.ts`). */
-export type ScriptName = "create" | "update" | "load" | "loadSlide" | "touch" | "delete";
-
-/** The write scripts, which durability follows with `WAIT`. */
-export type WriteScriptName = "create" | "update" | "touch" | "delete";
+import type { ScriptName, WriteScriptName } from "../storage/scripts.js";
 
 /**
  * What a Cluster walk (`listIds` on a Cluster) needs from the client: the slot map, a way to run

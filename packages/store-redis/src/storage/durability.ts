@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { StorageUnavailableError } from "@vmcp/session-core";
 import type { Cluster, Redis } from "ioredis";
 import { isCluster, refreshSlots } from "../cluster/ioredis-cluster.js";
+import type { LuaScript } from "./scripts.js";
 
 /**
  * Write durability: after each write (`create`, `update`, `touch`, `delete`) the storage sends
@@ -96,19 +96,6 @@ export class WriteNotReplicatedError extends StorageUnavailableError {
 /** How often a durable write follows a Cluster `MOVED` (a slot that changed owner) before failing. */
 const MaxRedirects = 5;
 
-/** A Lua script and its SHA1, for `EVALSHA` with an `EVAL` fallback. */
-export interface WriteScript {
-  /** The script's source. */
-  readonly lua: string;
-  /** Its SHA1, hex. */
-  readonly sha: string;
-}
-
-/** The {@link WriteScript} of `lua`. */
-export function writeScript(lua: string): WriteScript {
-  return { lua, sha: createHash("sha1").update(lua).digest("hex") };
-}
-
 /**
  * Sends one write's script (`EVALSHA`, one key) and `WAIT` as one pipeline (one socket write, one
  * server) and resolves the script's reply once the replicas confirmed it. A script the server
@@ -120,7 +107,7 @@ export function writeScript(lua: string): WriteScript {
  */
 export async function writeAndWait(
   client: Redis | Cluster,
-  script: WriteScript,
+  script: LuaScript,
   key: string,
   args: readonly string[],
   durability: ResolvedDurability,
@@ -169,7 +156,7 @@ export async function writeAndWait(
 export const MaxDurableBatch = 256;
 
 interface PendingWrite {
-  readonly script: WriteScript;
+  readonly script: LuaScript;
   readonly key: string;
   readonly args: readonly string[];
   readonly operation: string;
@@ -211,7 +198,7 @@ export class DurableWriter {
    * @throws the script's or the connection's own error otherwise (the caller maps it).
    */
   write(
-    script: WriteScript,
+    script: LuaScript,
     key: string,
     args: readonly string[],
     operation: string,

@@ -25,11 +25,12 @@ import {
   type RedisStorageOptions,
   resolveStoreClient,
 } from "../clients/redis-options.js";
-import type { StoreClient, WriteScriptName } from "../clients/store-client.js";
+import type { StoreClient } from "../clients/store-client.js";
 import { listClusterKeys } from "../cluster/listing.js";
 import { resolveDurability } from "./durability.js";
 import { KeyLayout } from "./key-layout.js";
 import { decodeRecord, encodeMetadata, isPastDeadline, metadataField } from "./record-codec.js";
+import type { WriteScriptName } from "./scripts.js";
 
 /**
  * A `SessionStorage` on Redis through ioredis or node-redis: standalone, Sentinel or Cluster. Each session is

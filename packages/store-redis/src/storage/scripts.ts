@@ -6,6 +6,7 @@
  * raises `VMCPDECODE <reason>` (`WRONGTYPE` from the plain load); a hash without a valid version
  * raises it too.
  */
+import { createHash } from "node:crypto";
 
 /** Common prelude: `live(key, now)` returns the version string of a live session or nil. */
 const prelude = `
@@ -167,3 +168,31 @@ end
 redis.call('DEL', key)
 return existed
 `;
+
+/** The storage's Lua scripts, by operation. */
+export type ScriptName = "create" | "update" | "load" | "loadSlide" | "touch" | "delete";
+
+/** The write scripts, which durability follows with `WAIT`. */
+export type WriteScriptName = "create" | "update" | "touch" | "delete";
+
+/** A Lua script and its SHA1, for `EVALSHA` with an `EVAL` fallback. */
+export interface LuaScript {
+  /** The script's source. */
+  readonly lua: string;
+  /** Its SHA1, hex. */
+  readonly sha: string;
+}
+
+/** Every script of the storage with its SHA1, by operation: what both client adapters send. */
+export const Scripts: Readonly<Record<ScriptName, LuaScript>> = {
+  create: luaScript(CreateScript),
+  update: luaScript(UpdateScript),
+  load: luaScript(LoadScript),
+  loadSlide: luaScript(LoadSlideScript),
+  touch: luaScript(TouchScript),
+  delete: luaScript(DeleteScript),
+};
+
+function luaScript(lua: string): LuaScript {
+  return { lua, sha: createHash("sha1").update(lua).digest("hex") };
+}
