@@ -8,7 +8,7 @@ import { StorageUnavailableError } from "@vmcp/session-core";
 import { RedisStorage } from "@vmcp/store-redis";
 import { Cluster } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { collect, timed, uniquePrefix } from "../fixtures.js";
+import { collect, timed, timeoutOptions, uniquePrefix } from "../fixtures.js";
 
 requireRedisServer();
 
@@ -20,7 +20,7 @@ function open(keyPrefix: string, timeoutMs?: number): RedisStorage {
   const storage = new RedisStorage({
     cluster: { nodes: [...cluster.nodes] },
     keyPrefix,
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...timeoutOptions(timeoutMs),
   });
   opened.push(storage);
   return storage;

@@ -9,7 +9,7 @@ import { StorageUnavailableError } from "@vmcp/session-core";
 import { RedisStorage, WriteNotReplicatedError } from "@vmcp/store-redis";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { timed, uniquePrefix } from "../fixtures.js";
+import { timed, timeoutOptions, uniquePrefix } from "../fixtures.js";
 
 requireRedisServer();
 
@@ -57,7 +57,7 @@ describe("durability option", () => {
   it("refuses replica counts and WAIT timeouts out of range", () => {
     const url = "redis://127.0.0.1:1";
     const make = (durability: { replicas: number; timeoutMs?: number }, timeoutMs?: number) =>
-      new RedisStorage({ url, durability, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+      new RedisStorage({ url, durability, ...timeoutOptions(timeoutMs) });
     expect(() => make({ replicas: 0 })).toThrow(RangeError);
     expect(() => make({ replicas: 1.5 })).toThrow(RangeError);
     expect(() => make({ replicas: 1, timeoutMs: 0 })).toThrow(RangeError);

@@ -2,7 +2,7 @@ import { requireRedisServer, waitUntil } from "@vmcp/redis-harness";
 import { StorageUnavailableError } from "@vmcp/session-core";
 import { DefaultTimeoutMs, RedisStorage } from "@vmcp/store-redis";
 import { afterEach, describe, expect, it } from "vitest";
-import { collect, timed, uniquePrefix, useFaultServer } from "../fixtures.js";
+import { collect, timed, timeoutOptions, uniquePrefix, useFaultServer } from "../fixtures.js";
 import { nodeRedisClient, type OpenNodeRedis } from "../node-redis.js";
 
 requireRedisServer();
@@ -14,7 +14,7 @@ function open(timeoutMs?: number): RedisStorage {
   const storage = new RedisStorage({
     url: fixture.server.url,
     keyPrefix: uniquePrefix("down"),
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...timeoutOptions(timeoutMs),
   });
   opened.push(storage);
   return storage;
