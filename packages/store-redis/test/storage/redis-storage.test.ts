@@ -1,3 +1,11 @@
+/**
+ * RedisStorage beyond the shared conformance suite, on a standalone server of the file's own: the
+ * key layout and native TTL, what reaches the socket and the server per operation, node-redis on
+ * RESP3, concurrent writers, corrupt values, listIds, and clients and options. Over 400 lines on
+ * purpose: every group shares the one server, its admin connection (INFO commandstats, MONITOR)
+ * and the storages closed after each test; a split would repeat that set-up in each part.
+ * Sentinel, Cluster, durability and faults have files of their own.
+ */
 import { setTimeout as sleep } from "node:timers/promises";
 import { type RedisServer, requireRedisServer, startRedisServer } from "@vmcp/redis-harness";
 import {
