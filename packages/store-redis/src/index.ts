@@ -6,29 +6,29 @@
  * @packageDocumentation
  */
 
-export { BusChannelSuffix } from "./bus-channel.js";
+export { BusChannelSuffix } from "./bus/channel.js";
 export {
-  type DurabilityOptions,
-  WriteNotReplicatedError,
-} from "./durability.js";
-export { DefaultKeyPrefix } from "./key-layout.js";
+  DefaultMaxPendingPublishes,
+  RedisMessageBus,
+  type RedisMessageBusOptions,
+} from "./bus/redis-message-bus.js";
 export type {
   NodeRedisClient,
   NodeRedisCluster,
   NodeRedisConnection,
   NodeRedisSentinel,
-} from "./node-redis-client.js";
-export { RedisClientMissingError } from "./redis-client-missing.js";
-export {
-  DefaultMaxPendingPublishes,
-  RedisMessageBus,
-  type RedisMessageBusOptions,
-} from "./redis-message-bus.js";
+} from "./clients/node-redis-client.js";
+export { RedisClientMissingError } from "./clients/redis-client-missing.js";
 export {
   DefaultListBatchSize,
   DefaultTimeoutMs,
   MaxListBatchSize,
   MaxReconnectDelayMs,
   type RedisStorageOptions,
-} from "./redis-options.js";
-export { RedisStorage } from "./redis-storage.js";
+} from "./clients/redis-options.js";
+export {
+  type DurabilityOptions,
+  WriteNotReplicatedError,
+} from "./storage/durability.js";
+export { DefaultKeyPrefix } from "./storage/key-layout.js";
+export { RedisStorage } from "./storage/redis-storage.js";

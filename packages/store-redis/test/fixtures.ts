@@ -107,6 +107,14 @@ export function uniquePrefix(label = "t"): string {
   return `test:${label}:${randomBytes(6).toString("hex")}:`;
 }
 
+/**
+ * `{ timeoutMs }` when a bound is given, else no option at all (the options type forbids an
+ * explicit `undefined`): spread it into `RedisStorage`'s options.
+ */
+export function timeoutOptions(timeoutMs: number | undefined): { timeoutMs?: number } {
+  return timeoutMs === undefined ? {} : { timeoutMs };
+}
+
 /** Every value an async iterable yields. */
 export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
