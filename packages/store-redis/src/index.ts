@@ -7,6 +7,7 @@
  */
 
 export { BusChannelSuffix } from "./bus-channel.js";
+export { RedisDatabaseError } from "./database-select.js";
 export {
   type DurabilityOptions,
   WriteNotReplicatedError,
