@@ -8,6 +8,7 @@ import {
   type SessionMessageBus,
   type SessionStorage,
 } from "@vmcp/session-core";
+import { BackendFailureLog } from "./backend-failure-log.js";
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
 import { CursorCodec } from "./http/cursor.js";
 import { startHttpServer } from "./http/gateway-server.js";
@@ -126,10 +127,17 @@ export async function startGateway(
     stdioStopGraceMs: config.stdioStopGraceMs,
     messages: relay,
   });
+  const connectFailures = new BackendFailureLog(
+    log,
+    config.backends,
+    config.backendFailureLogIntervalMs,
+  );
   const factory = new MultiSessionFactory({
     backends: config.backends.map(backendTarget),
     connectTimeoutMs: config.connectTimeoutMs,
     connector,
+    onConnectError: (workloadId, error, failure) =>
+      connectFailures.record(workloadId, error, failure),
     sessionLimits: {
       maxConcurrentRequests: config.limits.maxConcurrentBackendRequests,
       maxQueuedRequests: config.limits.maxQueuedBackendRequests,
