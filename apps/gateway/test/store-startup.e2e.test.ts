@@ -99,6 +99,31 @@ describe("the store at startup (real gateway, SDK client, redis-server)", () => 
     expect((await client.client.listTools()).tools.map((t) => t.name)).toContain("add");
   });
 
+  it("Redis down at start and then up without the URL's database: an error line, and /readyz stays 503 naming the refusal", async () => {
+    const redis = await server();
+    await redis.stop();
+    const gw = await gateway(`${redis.url}/${Databases}`);
+    expect(gw.records().filter((r) => r.level === 40)).toHaveLength(1);
+
+    await redis.restart();
+    await waitUntil(
+      () => gw.records().some((r) => r.msg === "session store refuses the configuration"),
+      10_000,
+      "the 'session store refuses the configuration' line",
+    );
+    expect(gw.records().find((r) => r.level === 50)).toMatchObject({
+      msg: "session store refuses the configuration",
+      store: `redis ${redis.url}/${Databases}`,
+      reason: expect.stringContaining(`Redis refused database ${Databases}`),
+    });
+    const ready = await fetch(`${gw.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      store: expect.stringContaining(`Redis refused database ${Databases}`),
+    });
+    expect(gw.records().some((r) => r.msg === "session store reachable")).toBe(false);
+  });
+
   it("a database index in the URL is honoured by the gateway and by `sessions list`", async () => {
     const redis = await server();
     const gw = await gateway(`${redis.url}/3`);
