@@ -8,6 +8,7 @@ import {
   type SessionMessageBus,
   type SessionStorage,
 } from "@vmcp/session-core";
+import { BackendFailureLog } from "./backend-failure-log.js";
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
 import { CursorCodec } from "./http/cursor.js";
 import { startHttpServer } from "./http/gateway-server.js";
@@ -19,7 +20,8 @@ import { TransportRules } from "./http/transport-rules.js";
 import { createVerifier } from "./identity/create-verifier.js";
 import type { GatewayLogger } from "./logger.js";
 import { createMessageBus } from "./store/create-message-bus.js";
-import { createStorage, describeStore } from "./store/create-storage.js";
+import { createStorage, describeStore, storeRefusal } from "./store/create-storage.js";
+import { probeStoreAtStart, type StoreProbe } from "./store/store-probe.js";
 import { startTelemetry, type TelemetryOptions } from "./telemetry/start-telemetry.js";
 
 /** A running gateway. */
@@ -89,8 +91,11 @@ export function backendTarget(backend: BackendConfig): BackendTarget {
 
 /**
  * Starts a gateway from a validated configuration: the store, the identity verifier, the
- * session factory and manager, and the HTTP server.
- * @throws {GatewayConfigError} for configuration only detectable at start (e.g. a JWKS file).
+ * session factory and manager, and the HTTP server. The store is pinged once before the server
+ * listens: an unreachable store is a `warn` line (the gateway starts, `/readyz` answers 503 until
+ * the store is back; see `probeStoreAtStart`).
+ * @throws {GatewayConfigError} for configuration only detectable at start (e.g. a JWKS file, a
+ *   Redis database index the server lacks).
  */
 export async function startGateway(
   config: GatewayConfig,
@@ -107,6 +112,18 @@ export async function startGateway(
   const ownsStorage = options.storage === undefined;
   // Every store's operations are observed here, once: the manager and the router share it.
   const storage = instrumentStorage(options.storage ?? (await createStorage(config.store)));
+  let probe: StoreProbe;
+  try {
+    probe = await probeStoreAtStart(storage, {
+      log,
+      label: describeStore(config.store),
+      refusal: (error) => storeRefusal(config.store, error),
+    });
+  } catch (error) {
+    if (ownsStorage) await storage.close().catch(() => undefined);
+    await telemetry?.shutdown().catch(() => undefined);
+    throw error;
+  }
   const ownsBus = options.bus === undefined;
   const bus = instrumentBus(options.bus ?? (await createMessageBus(config.store)));
   let router: RequestRouter | undefined;
@@ -126,10 +143,17 @@ export async function startGateway(
     stdioStopGraceMs: config.stdioStopGraceMs,
     messages: relay,
   });
+  const connectFailures = new BackendFailureLog(
+    log,
+    config.backends,
+    config.backendFailureLogIntervalMs,
+  );
   const factory = new MultiSessionFactory({
     backends: config.backends.map(backendTarget),
     connectTimeoutMs: config.connectTimeoutMs,
     connector,
+    onConnectError: (workloadId, error, failure) =>
+      connectFailures.record(workloadId, error, failure),
     sessionLimits: {
       maxConcurrentRequests: config.limits.maxConcurrentBackendRequests,
       maxQueuedRequests: config.limits.maxQueuedBackendRequests,
@@ -201,6 +225,7 @@ export async function startGateway(
       ...(telemetry?.metricsHandler === undefined ? {} : { metrics: telemetry.metricsHandler }),
     });
   } catch (error) {
+    probe.stop();
     await manager.close().catch(() => undefined);
     await connector.close().catch(() => undefined);
     await relay.close();
@@ -229,6 +254,7 @@ export async function startGateway(
         // An open GET stream is no request in flight: counted apart.
         const streams = relay.openStreams();
         log.info({ inFlight: http.inFlight() - streams, streams }, "shutting down");
+        probe.stop();
         // GET streams never finish on their own: end them so they do not hold the drain up.
         relay.endStreams();
         await http.close(config.shutdownTimeoutMs);

@@ -53,6 +53,21 @@ export function withoutRepeats(message: string): string {
   return kept.join(": ");
 }
 
+/**
+ * The text of a failure and its causes (up to 4 deep), a cause only when its text is not already
+ * there: `fetch failed: connect ECONNREFUSED 127.0.0.1:5001`, `spawn ./missing ENOENT`.
+ */
+export function failureReason(error: unknown): string {
+  let text = "";
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 4; depth++) {
+    const message = current instanceof Error ? current.message : String(current);
+    if (!text.includes(message)) text = text === "" ? message : `${text}: ${message}`;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return withoutRepeats(text);
+}
+
 /** Whether an error is one of the {@link ExpectedErrorCodes} or an HTTP parser error. */
 export function isExpectedError(error: unknown): boolean {
   const code = codeOf(error);

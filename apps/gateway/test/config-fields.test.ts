@@ -49,6 +49,7 @@ const samples: Record<string, Sample> = {
   "max-json-depth": { value: "16", expected: 16 },
   "log-level": { value: "debug", expected: "debug" },
   "log-max-value-chars": { value: "256", expected: 256 },
+  "backend-failure-log-interval-ms": { value: "0", expected: 0 },
   tracing: { value: "true", expected: true },
   metrics: { value: "true", expected: true },
   "binding-secret": { value: "0123456789abcdef", expected: "0123456789abcdef" },

@@ -126,9 +126,14 @@ describe("gateway configuration", () => {
       maxTokenBytes: 8192,
       maxJsonDepth: 64,
       logMaxValueChars: 1024,
+      backendFailureLogIntervalMs: 10_000,
     });
     const config = await loadGatewayConfig({
-      env: { VMCP_HEADERS_TIMEOUT_MS: "2000", VMCP_JWT_REQUIRE_EXP: "false" },
+      env: {
+        VMCP_HEADERS_TIMEOUT_MS: "2000",
+        VMCP_JWT_REQUIRE_EXP: "false",
+        VMCP_BACKEND_FAILURE_LOG_INTERVAL_MS: "0",
+      },
       flags: {
         "body-timeout-ms": "3000",
         "max-header-bytes": "4096",
@@ -146,6 +151,7 @@ describe("gateway configuration", () => {
       maxTokenBytes: 1024,
       maxJsonDepth: 16,
       logMaxValueChars: 256,
+      backendFailureLogIntervalMs: 0,
     });
     expect(config.identity).toEqual({
       kind: "jwt",

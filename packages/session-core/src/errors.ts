@@ -160,18 +160,32 @@ function describe(value: unknown): string {
 }
 
 /**
+ * Why a caller was refused a bound session, for the operator's log (never for the caller):
+ * - `anonymous`: the caller brought no identity;
+ * - `other-identity`: the caller's issuer or subject differs from the stored owner's;
+ * - `unverified-binding`: the caller's issuer and subject are the stored owner's, but the stored
+ *   binding does not verify under this replica's secret: the replica that wrote it uses another
+ *   binding secret (or the record was altered in the store).
+ */
+export type SessionOwnerMismatchReason = "anonymous" | "other-identity" | "unverified-binding";
+
+/**
  * The caller's identity is not the one the session is bound to (or the session is bound and the
  * caller brought none). Every replica raises it for the same session, since the binding lives in
- * the stored metadata. Map it to HTTP 403.
+ * the stored metadata. Map it to HTTP 403. The message is the same whatever the `reason`, so a
+ * caller learns nothing from it.
  */
 export class SessionOwnerMismatchError extends VmcpSessionError {
   readonly code = ErrorCode.SessionOwnerMismatch;
   /** The session the caller tried to use. */
   readonly sessionId: string;
+  /** Why the caller was refused: for logs, not for the caller. Default `"other-identity"`. */
+  readonly reason: SessionOwnerMismatchReason;
 
-  constructor(sessionId: string) {
+  constructor(sessionId: string, reason: SessionOwnerMismatchReason = "other-identity") {
     super(`session ${JSON.stringify(sessionId)} belongs to another identity`);
     this.sessionId = sessionId;
+    this.reason = reason;
   }
 }
 

@@ -46,8 +46,10 @@ export class IdentityBinder {
 
   /**
    * Checks that `owner` may use the session whose metadata is given. A session without a binding
-   * is open to any caller; a bound session needs the same identity.
-   * @throws {SessionOwnerMismatchError} for another identity, or none.
+   * is open to any caller; a bound session needs the same identity, and a binding that verifies
+   * under this binder's secret (the stored issuer and subject alone never admit anyone).
+   * @throws {SessionOwnerMismatchError} for another identity, or none, or the same identity
+   *   whose stored binding does not verify (its `reason` says which).
    * @throws {SessionDecodeError} when the stored identity keys are incomplete.
    */
   verify(
@@ -62,11 +64,16 @@ export class IdentityBinder {
       throw new SessionDecodeError(sessionId, "its identity binding is invalid", { cause: error });
     }
     if (stored === undefined) return;
-    if (owner === undefined) throw new SessionOwnerMismatchError(sessionId);
+    if (owner === undefined) throw new SessionOwnerMismatchError(sessionId, "anonymous");
     const expected = Buffer.from(this.bindingFor(owner), "utf8");
     const actual = Buffer.from(stored.binding, "utf8");
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-      throw new SessionOwnerMismatchError(sessionId);
-    }
+    if (expected.length === actual.length && timingSafeEqual(expected, actual)) return;
+    // Refused either way; the reason only tells the operator which. The stored issuer and
+    // subject are plain text beside the binding, so comparing them reveals nothing new.
+    const sameIdentity = stored.issuer === owner.issuer && stored.subject === owner.subject;
+    throw new SessionOwnerMismatchError(
+      sessionId,
+      sameIdentity ? "unverified-binding" : "other-identity",
+    );
   }
 }

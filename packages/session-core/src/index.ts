@@ -55,6 +55,7 @@ export {
   SessionDecodeError,
   SessionExistsError,
   SessionOwnerMismatchError,
+  type SessionOwnerMismatchReason,
   SessionTooLargeError,
   SessionVersionConflictError,
   StorageClosedError,
@@ -81,6 +82,7 @@ export type {
   SessionOperations,
 } from "./multi-session.js";
 export {
+  type BackendConnectFailure,
   DefaultConnectTimeoutMs,
   type MakeSessionOptions,
   MultiSessionFactory,

@@ -51,8 +51,18 @@ export interface MultiSessionFactoryOptions {
   readonly connectTimeoutMs?: number;
   /** Tool and prompt name conflict rule. Default `"prefix-on-conflict"`. */
   readonly toolNaming?: ToolNaming;
-  /** Told about each backend that failed to connect (the session goes on without it). Default: nothing. */
-  readonly onConnectError?: (workloadId: string, error: unknown) => void;
+  /**
+   * Told about each backend that failed to connect while a session was made or restored (the
+   * session goes on without it): the workload ID, the error (a `BackendConnectError` for a
+   * timeout, else the connector's own error) and where it happened. Called once per backend and
+   * session, synchronously, never throws into the factory (an exception it throws is ignored).
+   * Default: nothing (the `vmcp.backend.connect.failures` counter still counts it).
+   */
+  readonly onConnectError?: (
+    workloadId: string,
+    error: unknown,
+    failure: BackendConnectFailure,
+  ) => void;
   /**
    * Bounds on each session's backend work: requests in flight and queued, list refreshes.
    * Default: the defaults of {@link MultiSessionLimits} (16 in flight, 256 queued, 1,000 ms).
@@ -63,6 +73,14 @@ export interface MultiSessionFactoryOptions {
    * whole metadata). Default: the defaults of {@link SessionSizeLimits} (16 KiB, 16 KiB, 64 KiB).
    */
   readonly sizeLimits?: SessionSizeLimits;
+}
+
+/** Where a backend connect failed, as {@link MultiSessionFactoryOptions.onConnectError} is told. */
+export interface BackendConnectFailure {
+  /** `initialize`: a new session's connect; `restore`: a replica rebuilding a stored session. */
+  readonly phase: "initialize" | "restore";
+  /** The session being made or restored. */
+  readonly sessionId: string;
 }
 
 /** Options for {@link MultiSessionFactory.makeSession}. */
@@ -102,7 +120,11 @@ export class MultiSessionFactory {
   readonly toolNaming: ToolNaming;
   readonly #connector: BackendConnector;
   readonly #targets = new Map<string, BackendTarget>();
-  readonly #onConnectError: (workloadId: string, error: unknown) => void;
+  readonly #onConnectError: (
+    workloadId: string,
+    error: unknown,
+    failure: BackendConnectFailure,
+  ) => void;
   readonly #sessionLimits: MultiSessionLimits;
   /** The byte bounds of new sessions, defaults applied. */
   readonly sizeLimits: ResolvedSizeLimits;
@@ -124,12 +146,16 @@ export class MultiSessionFactory {
     this.toolNaming = options.toolNaming ?? "prefix-on-conflict";
     this.#connector = options.connector ?? new McpBackendConnector();
     const onConnectError = options.onConnectError;
-    this.#onConnectError = (workloadId, error) => {
+    this.#onConnectError = (workloadId, error, failure) => {
       sessionInstruments().backendConnectFailures.add(1, {
         "vmcp.workload.id": workloadId,
         "error.type": errorType(error),
       });
-      onConnectError?.(workloadId, error);
+      try {
+        onConnectError?.(workloadId, error, failure);
+      } catch {
+        // An observer's failure must not fail the session it observes.
+      }
     };
     this.#sessionLimits = resolveMultiSessionLimits(options.sessionLimits);
     this.sizeLimits = resolveSizeLimits(options.sizeLimits);
@@ -154,7 +180,7 @@ export class MultiSessionFactory {
       this.backends.map((target) =>
         this.#connectBounded(target, undefined, contextOf(id, options.client)).catch(
           (error: unknown) => {
-            this.#onConnectError(target.workloadId, error);
+            this.#onConnectError(target.workloadId, error, { phase: "initialize", sessionId: id });
             return undefined;
           },
         ),
@@ -202,7 +228,7 @@ export class MultiSessionFactory {
       restorable.map((b) =>
         this.#reattach(b, contextOf(record.id, readClientInfo(record.metadata))).catch(
           (error: unknown) => {
-            this.#onConnectError(b.workloadId, error);
+            this.#onConnectError(b.workloadId, error, { phase: "restore", sessionId: record.id });
             return undefined;
           },
         ),

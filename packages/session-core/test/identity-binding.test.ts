@@ -35,6 +35,32 @@ describe("IdentityBinder", () => {
     expect(() => binder.verify("s", tampered, owner)).toThrow(SessionOwnerMismatchError);
   });
 
+  it("the refusal's reason tells a binding made under another secret from another identity; the message is the same", () => {
+    const here = new IdentityBinder("this replica's secret");
+    const elsewhere = new IdentityBinder("another replica's secret");
+    const metadata = elsewhere.metadataFor(owner);
+    const reasons = [owner, { ...owner, subject: "bob" }, { ...owner, issuer: "x" }, undefined].map(
+      (caller) => {
+        try {
+          here.verify("s", metadata, caller);
+        } catch (error) {
+          expect(error).toBeInstanceOf(SessionOwnerMismatchError);
+          expect((error as Error).message).toBe('session "s" belongs to another identity');
+          return (error as SessionOwnerMismatchError).reason;
+        }
+        return "admitted";
+      },
+    );
+    expect(reasons).toEqual([
+      "unverified-binding",
+      "other-identity",
+      "other-identity",
+      "anonymous",
+    ]);
+    // Stored issuer and subject alone never admit: the binding must verify.
+    expect(() => elsewhere.verify("s", metadata, owner)).not.toThrow();
+  });
+
   it("a session without a binding is open to any caller", () => {
     expect(() => new IdentityBinder("k").verify("s", {}, undefined)).not.toThrow();
     expect(() => new IdentityBinder("k").verify("s", {}, owner)).not.toThrow();

@@ -12,6 +12,7 @@ export {
   RedisMessageBus,
   type RedisMessageBusOptions,
 } from "./bus/redis-message-bus.js";
+export { RedisDatabaseError } from "./clients/database-select.js";
 export type {
   NodeRedisClient,
   NodeRedisCluster,

@@ -5,7 +5,7 @@ import {
   type SessionStorage,
 } from "@vmcp/session-core";
 import type { GatewayConfig } from "../config/gateway-config.js";
-import { createStorage, describeStore } from "../store/create-storage.js";
+import { createStorage, describeStore, storeRefusal } from "../store/create-storage.js";
 import { formatSessionView, table, viewSession } from "./session-view.js";
 
 /** Where the sessions commands write. */
@@ -16,7 +16,8 @@ export interface Output {
 
 /**
  * `sessions list | show <id> | delete <id>` against the configured store. Resolves the exit code:
- * 0 done, 1 session not found, 2 usage error, 3 store unavailable, 4 list incomplete (part of the
+ * 0 done, 1 session not found, 2 usage error or a store that refuses its configuration (a Redis
+ * database index the server lacks), 3 store unavailable, 4 list incomplete (part of the
  * store, e.g. a Cluster primary, was unreachable: the sessions that could be read are printed,
  * then a warning naming the missing part).
  */
@@ -53,6 +54,11 @@ export async function runSessionsCommand(
     if (action === "show") return await show(storage, id ?? "", json, io);
     return await remove(storage, id ?? "", json, io);
   } catch (error) {
+    const refused = await storeRefusal(config.store, error);
+    if (refused !== undefined) {
+      io.err(`vmcp-gateway: ${refused.message}`);
+      return 2;
+    }
     const code = errorCodeOf(error);
     io.err(`vmcp-gateway: ${(error as Error).message}`);
     return code === ErrorCode.StorageUnavailable ? 3 : code === ErrorCode.InvalidSessionId ? 2 : 1;

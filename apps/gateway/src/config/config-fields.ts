@@ -169,6 +169,14 @@ export const ConfigFields = [
     defaultShown: "1024",
   },
   {
+    path: "backendFailureLogIntervalMs",
+    flag: "backend-failure-log-interval-ms",
+    env: "VMCP_BACKEND_FAILURE_LOG_INTERVAL_MS",
+    kind: "integer",
+    help: "least time between two 'backend failed to connect' lines of one backend, ms; 0 logs each",
+    defaultShown: "10000",
+  },
+  {
     path: "tracing",
     flag: "tracing",
     env: "VMCP_TRACING",

@@ -7,6 +7,7 @@ import {
 } from "@vmcp/session-core";
 import { assertValidWorkloadId } from "@vmcp/session-keys";
 import { z } from "zod";
+import { DefaultBackendFailureLogIntervalMs } from "../backend-failure-log.js";
 import { DefaultHeadersTimeoutMs, DefaultMaxHeaderBytes } from "../http/client-error.js";
 import { DefaultMaxJsonDepth } from "../http/json-body.js";
 import { DefaultBodyTimeoutMs } from "../http/read-body.js";
@@ -191,6 +192,8 @@ export const GatewayConfigSchema = z
     maxTokenBytes: z.int().min(64).default(DefaultMaxTokenBytes),
     maxJsonDepth: z.int().min(2).max(1000).default(DefaultMaxJsonDepth),
     logMaxValueChars: z.int().min(64).default(DefaultMaxLogValueChars),
+    /** Least time between two "backend failed to connect" lines of one backend, ms; `0` logs each. */
+    backendFailureLogIntervalMs: z.int().min(0).default(DefaultBackendFailureLogIntervalMs),
     logLevel: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info"),

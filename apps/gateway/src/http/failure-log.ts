@@ -1,4 +1,9 @@
-import { ErrorCode, errorCodeOf } from "@vmcp/session-core";
+import {
+  ErrorCode,
+  errorCodeOf,
+  type SessionOwnerMismatchError,
+  type SessionOwnerMismatchReason,
+} from "@vmcp/session-core";
 import { withoutRepeats } from "../log-redaction.js";
 import type { GatewayLogger } from "../logger.js";
 
@@ -42,11 +47,34 @@ export function unavailabilityFields(error: unknown): UnavailabilityFields {
   };
 }
 
+/** The `info` line of each {@link SessionOwnerMismatchReason}: what the operator should know. */
+const OwnerMismatchLines: Readonly<Record<SessionOwnerMismatchReason, string>> = {
+  anonymous: "session refused: it is bound to an identity and the caller brought none",
+  "other-identity": "session refused: it is bound to another identity",
+  "unverified-binding":
+    "session refused: the caller is its owner, but its binding does not verify under this replica's binding secret (do all replicas share one bindingSecret?)",
+};
+
+/**
+ * One `info` line for a caller refused a bound session (403), saying why, so a replica with
+ * another binding secret is told apart from a hijack attempt; the session ID and the reason
+ * only, never a token. The caller's answer does not change.
+ */
+function logOwnerMismatch(log: GatewayLogger, method: string | undefined, error: unknown): void {
+  const { sessionId, reason } = error as Partial<SessionOwnerMismatchError>;
+  const known = reason !== undefined && Object.hasOwn(OwnerMismatchLines, reason);
+  log.info(
+    { status: 403, method, sessionId, reason },
+    known ? OwnerMismatchLines[reason] : "session refused: it belongs to another identity",
+  );
+}
+
 /**
  * Logs one refused or failed `/mcp` request: an unreachable store (HTTP 503) is one warn line
- * with the operation and the node and no stack; a client that went away and every other 4xx are
- * debug lines; anything else at 500 is an error with its stack. `storeLabel` stands in for the
- * node when the error names none.
+ * with the operation and the node and no stack; a caller refused a bound session (403) is an
+ * info line with the reason; a client that went away and every other 4xx are debug lines;
+ * anything else at 500 is an error with its stack. `storeLabel` stands in for the node when the
+ * error names none.
  */
 export function logRequestFailure(
   log: GatewayLogger,
@@ -64,6 +92,8 @@ export function logRequestFailure(
       { status, code, method, ...fields, ...(node === undefined ? {} : { node }) },
       "session store unavailable",
     );
+  } else if (code === ErrorCode.SessionOwnerMismatch) {
+    logOwnerMismatch(log, method, error);
   } else if (status >= 500) {
     log.error({ err: error, status, method }, "request failed");
   } else if (code === ErrorCode.ClientClosed) {

@@ -5,6 +5,7 @@ import { followRedirects } from "../cluster/redirects.js";
 import { DurableWriter } from "../storage/durability.js";
 import { type ScriptName, Scripts, type WriteScriptName } from "../storage/scripts.js";
 import { WriteCoalescer } from "../storage/write-coalescing.js";
+import { configuredDatabase, RedisDatabaseError, selectRefusal } from "./database-select.js";
 import { reviveOnEnd } from "./revive.js";
 import type { ClusterNodes, StoreClient, StoreClientSetup } from "./store-client.js";
 
@@ -52,6 +53,10 @@ export class IoredisStoreClient implements StoreClient {
   /** Sends the commands of one event-loop turn a few per socket write. */
   readonly #coalescer = new WriteCoalescer();
   #ready: Promise<void> | undefined;
+  /** Rejects the callers waiting in {@link whenReady}. */
+  #rejectReady: ((error: Error) => void) | undefined;
+  /** Set for good once Redis refused the configured database (see {@link RedisDatabaseError}). */
+  #refused: RedisDatabaseError | undefined;
 
   constructor(client: Redis | Cluster, owned: boolean, setup: StoreClientSetup) {
     this.#client = client;
@@ -75,6 +80,8 @@ export class IoredisStoreClient implements StoreClient {
         this.#writer.on("error", this.#onError);
         this.#stopReviving.push(reviveOnEnd(this.#writer));
       }
+      this.#watchSelect(client);
+      if (this.#writer !== undefined) this.#watchSelect(this.#writer);
     }
     this.#durable =
       setup.durability === undefined
@@ -88,19 +95,23 @@ export class IoredisStoreClient implements StoreClient {
   }
 
   isReady(): boolean {
-    return this.#client.status === "ready";
+    return this.#refused === undefined && this.#client.status === "ready";
   }
 
   whenReady(): Promise<void> {
     const client = this.#client;
+    if (this.#refused !== undefined) return Promise.reject(this.#refused);
     if ((client.status === "end" || client.status === "close") && this.#owned) {
       return Promise.reject(new StorageUnavailableError("the Redis connection has ended"));
     }
     if (this.#ready === undefined) {
-      this.#ready = new Promise<void>((resolve) => {
+      this.#ready = new Promise<void>((resolve, reject) => {
+        this.#rejectReady = reject;
         client.once("ready", () => {
           this.#ready = undefined;
-          resolve();
+          this.#rejectReady = undefined;
+          if (this.#refused === undefined) resolve();
+          else reject(this.#refused);
         });
       });
       if (client.status === "wait") client.connect().catch(() => undefined);
@@ -154,6 +165,27 @@ export class IoredisStoreClient implements StoreClient {
     } else {
       this.#client.off("error", this.#onError);
     }
+  }
+
+  /**
+   * Stops the storage for good when Redis refuses the `SELECT` of the configured database on
+   * `connection` (ioredis would go on in database 0): closes the owned connections, so nothing is
+   * ever written to another database, and fails every waiting and later call.
+   */
+  #watchSelect(connection: Redis): void {
+    const database = configuredDatabase(connection.options);
+    if (database === 0) return;
+    connection.on("error", (error: Error) => {
+      const reply = selectRefusal(error);
+      if (reply === undefined || this.#refused !== undefined) return;
+      this.#refused = new RedisDatabaseError(database, reply, { cause: error });
+      for (const stop of this.#stopReviving) stop();
+      this.#writer?.disconnect();
+      (this.#client as Redis).disconnect();
+      this.#rejectReady?.(this.#refused);
+      this.#rejectReady = undefined;
+      this.#ready = undefined;
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import type { DurabilityOptions } from "../storage/durability.js";
+import { assertClusterDatabase } from "./database-select.js";
 import { IoredisStoreClient, isIoredisClient } from "./ioredis-client.js";
 import { loadIoredis } from "./load-ioredis.js";
 import { type NodeRedisConnection, NodeRedisStoreClient } from "./node-redis-client.js";
@@ -40,7 +41,8 @@ export function reconnectDelayMs(attempt: number): number {
 export interface RedisStorageOptions {
   /**
    * A Redis URL (`redis://[user:password@]host:port/db`, or `rediss://` for TLS). Options in
-   * `redis` apply on top of it.
+   * `redis` apply on top of it. A database index (`/db`, or `redis.db`) that the server refuses
+   * stops the storage with `RedisDatabaseError` instead of falling back to database 0.
    */
   readonly url?: string;
   /**
@@ -111,8 +113,8 @@ export function resolveStoreClient(
  * commands lost with a connection, a command timeout, a connect timeout, fast reconnection, a
  * reconnect on `READONLY` (a demoted master after a failover) and, with Sentinel, ioredis's
  * failover detector (a reconnect on Sentinel's `+switch-master`).
- * @throws {TypeError} when not exactly one source is given, ioredis's `keyPrefix` is set, or
- *   `client` is not an ioredis client.
+ * @throws {TypeError} when not exactly one source is given, ioredis's `keyPrefix` is set,
+ *   `client` is not an ioredis client, or a Cluster's `redisOptions` name a database other than 0.
  * @throws {RedisClientMissingError} when a client must be built and ioredis is not installed.
  */
 export function resolveClient(options: RedisStorageOptions, timeoutMs: number): ResolvedClient {
@@ -139,6 +141,7 @@ export function resolveClient(options: RedisStorageOptions, timeoutMs: number): 
     if (hasKeyPrefix(clusterOptions) || hasKeyPrefix(clusterOptions.redisOptions)) {
       throw new TypeError("ioredis keyPrefix is not supported; use RedisStorage's keyPrefix");
     }
+    assertClusterDatabase(clusterOptions);
     const { Cluster } = loadIoredis();
     const client = new Cluster([...options.cluster.nodes], {
       ...clusterOptions,
