@@ -11,32 +11,26 @@ export type {
   BackendConnector,
   BackendReattachHint,
   BackendRequestOptions,
-} from "./backend-connector.js";
+} from "./backends/backend-connector.js";
 export type {
   BackendMessage,
   BackendMessageHandler,
   BackendMessageOrigin,
   BackendProgress,
-} from "./backend-messages.js";
+} from "./backends/backend-messages.js";
 export {
   type BackendRetryOptions,
   DefaultBackendRetryInitialDelayMs,
   DefaultBackendRetryMaxDelayMs,
   DefaultBackendRetryWaitMs,
-} from "./backend-retry.js";
-export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
-export { checkBusMessage, warnBusHandlerError } from "./bus-input.js";
+} from "./backends/backend-retry.js";
+export type { BackendTarget, BackendTransportConfig } from "./backends/backend-target.js";
 export {
-  type AggregateCapabilitiesOptions,
-  aggregateCapabilities,
-  combineInstructions,
-} from "./capabilities.js";
-export type { ClientInfoRecord } from "./client-info.js";
-export {
-  ConcurrencyLimit,
-  DefaultMaxConcurrentBackendRequests,
-  DefaultMaxQueuedBackendRequests,
-} from "./concurrency-limit.js";
+  McpBackendConnector,
+  type McpBackendConnectorOptions,
+} from "./backends/sdk-v1/mcp-backend-connector.js";
+export { DefaultStderrMaxLineLength } from "./backends/stderr-lines.js";
+export { DefaultStdioStopGraceMs } from "./backends/stdio-processes.js";
 export {
   BackendConnectError,
   BackendSessionExpiredError,
@@ -67,34 +61,34 @@ export {
   type UnreachableListPart,
   VmcpSessionError,
 } from "./errors.js";
-export type { SessionOwner } from "./identity-binding.js";
-export { DefaultIdleTimeoutMs } from "./idle-sweeper.js";
-export { instrumentBus } from "./instrumented-bus.js";
-export { instrumentStorage } from "./instrumented-storage.js";
-export { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
-export type { ManagedSession } from "./managed-session.js";
-export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
+export {
+  type AggregateCapabilitiesOptions,
+  aggregateCapabilities,
+  combineInstructions,
+} from "./sessions/capabilities.js";
+export type { ClientInfoRecord } from "./sessions/client-info.js";
+export {
+  ConcurrencyLimit,
+  DefaultMaxConcurrentBackendRequests,
+  DefaultMaxQueuedBackendRequests,
+} from "./sessions/concurrency-limit.js";
+export type { SessionOwner } from "./sessions/identity-binding.js";
+export { DefaultIdleTimeoutMs } from "./sessions/idle-sweeper.js";
+export { DefaultListRefreshIntervalMs, ListRefreshGate } from "./sessions/list-refresh.js";
+export type { ManagedSession } from "./sessions/managed-session.js";
 export type {
   BackendInfo,
   MultiSession,
   MultiSessionLimits,
   SessionOperations,
-} from "./multi-session.js";
+} from "./sessions/multi-session.js";
 export {
   DefaultConnectTimeoutMs,
   type MakeSessionOptions,
   MultiSessionFactory,
   type MultiSessionFactoryOptions,
   type RestoredSession,
-} from "./multi-session-factory.js";
-export {
-  assertValidSessionId,
-  generateSessionId,
-  isValidSessionId,
-  MaxSessionIdLength,
-  SessionIdEntropyBytes,
-  sessionIdProblem,
-} from "./session-id.js";
+} from "./sessions/multi-session-factory.js";
 export {
   type CreateSessionOptions,
   DefaultBackendRecoveryAttempts,
@@ -102,46 +96,55 @@ export {
   DefaultSessionTtlMs,
   SessionManager,
   type SessionManagerOptions,
-} from "./session-manager.js";
+} from "./sessions/session-manager.js";
+export {
+  DefaultMaxClientInfoBytes,
+  DefaultMaxMetadataBytes,
+  DefaultMaxMetadataValueBytes,
+  type SessionSizeLimits,
+} from "./sessions/session-size.js";
+export { exposeNames, ToolNameSeparator, type ToolNaming } from "./sessions/tool-naming.js";
+export { checkBusMessage, warnBusHandlerError } from "./storage/bus-input.js";
+export {
+  assertValidSessionId,
+  generateSessionId,
+  isValidSessionId,
+  MaxSessionIdLength,
+  SessionIdEntropyBytes,
+  sessionIdProblem,
+} from "./storage/session-id.js";
 export {
   type BusMessageHandler,
   type BusSubscription,
   DefaultBusTimeoutMs,
   DefaultMaxBusMessageBytes,
   type SessionMessageBus,
-} from "./session-message-bus.js";
+} from "./storage/session-message-bus.js";
 export type {
   NewSession,
   SessionMetadata,
   SessionPatch,
   SessionRecord,
-} from "./session-record.js";
-export {
-  DefaultMaxClientInfoBytes,
-  DefaultMaxMetadataBytes,
-  DefaultMaxMetadataValueBytes,
-  type SessionSizeLimits,
-} from "./session-size.js";
+} from "./storage/session-record.js";
 export type {
   ListOptions,
   LoadOptions,
   SessionStorage,
   UpdateOptions,
-} from "./session-storage.js";
-export { DefaultStderrMaxLineLength } from "./stderr-lines.js";
-export { DefaultStdioStopGraceMs } from "./stdio-processes.js";
+} from "./storage/session-storage.js";
 export {
   type CheckedPatch,
   checkDeadline,
   checkNewSession,
   checkPatch,
   checkVersion,
-} from "./storage-input.js";
+} from "./storage/storage-input.js";
+export { DefaultTtlSlideGranularityMs } from "./storage/ttl-slide.js";
+export { instrumentBus } from "./telemetry/instrumented-bus.js";
+export { instrumentStorage } from "./telemetry/instrumented-storage.js";
 export {
   McpDurationBucketsSeconds,
   mcpTarget,
   SessionInstrumentNames,
   TelemetryScope,
-} from "./telemetry-names.js";
-export { exposeNames, ToolNameSeparator, type ToolNaming } from "./tool-naming.js";
-export { DefaultTtlSlideGranularityMs } from "./ttl-slide.js";
+} from "./telemetry/telemetry-names.js";

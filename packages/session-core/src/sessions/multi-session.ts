@@ -8,13 +8,7 @@ import type {
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import { withBackend, withoutBackend } from "@vmcp/session-keys";
-import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
-import type { ClientInfoRecord } from "./client-info.js";
-import {
-  ConcurrencyLimit,
-  DefaultMaxConcurrentBackendRequests,
-  DefaultMaxQueuedBackendRequests,
-} from "./concurrency-limit.js";
+import type { BackendConnection, BackendRequestOptions } from "../backends/backend-connector.js";
 import {
   BackendUnavailableError,
   SessionBusyError,
@@ -22,11 +16,17 @@ import {
   UnknownPromptError,
   UnknownResourceError,
   UnknownToolError,
-} from "./errors.js";
+} from "../errors.js";
+import type { SessionMetadata } from "../storage/session-record.js";
+import { context } from "../telemetry/otel-api.js";
+import { traceBackendCall } from "../telemetry/telemetry.js";
+import type { ClientInfoRecord } from "./client-info.js";
+import {
+  ConcurrencyLimit,
+  DefaultMaxConcurrentBackendRequests,
+  DefaultMaxQueuedBackendRequests,
+} from "./concurrency-limit.js";
 import { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
-import { context } from "./otel-api.js";
-import type { SessionMetadata } from "./session-record.js";
-import { traceBackendCall } from "./telemetry.js";
 import { exposeNames, type ToolNaming } from "./tool-naming.js";
 
 /**

@@ -6,8 +6,8 @@ import {
   InvalidMetadataValueError,
   readBackendIds,
 } from "@vmcp/session-keys";
-import type { BackendReattachHint } from "./backend-connector.js";
-import type { SessionMetadata } from "./session-record.js";
+import type { BackendReattachHint } from "../backends/backend-connector.js";
+import type { SessionMetadata } from "../storage/session-record.js";
 
 /** What the metadata records about one connected backend. */
 export interface ConnectedBackendInfo {

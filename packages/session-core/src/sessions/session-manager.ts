@@ -1,17 +1,32 @@
 import type { Attributes, ObservableResult } from "@opentelemetry/api";
 import { decodeBackendIds, MetadataKeyBackendIds } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
-import type { BackendConnection } from "./backend-connector.js";
-import { updateBackends } from "./backend-list-update.js";
-import { backendEntryMetadata } from "./backend-metadata.js";
+import type { BackendConnection } from "../backends/backend-connector.js";
 import {
   type BackendRetryOptions,
   type BackendRetryPolicy,
   backendRetryPolicy,
   MissingBackends,
-} from "./backend-retry.js";
+} from "../backends/backend-retry.js";
+import { SessionClosedError, SessionDecodeError, SessionExistsError } from "../errors.js";
+import { isValidSessionId } from "../storage/session-id.js";
+import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
+import type { SessionStorage } from "../storage/session-storage.js";
+import {
+  DefaultTtlSlideGranularityMs,
+  effectiveSlideGranularity,
+  slideDue,
+} from "../storage/ttl-slide.js";
+import { instrumentStorage } from "../telemetry/instrumented-storage.js";
+import {
+  errorType,
+  inSpan,
+  type SessionInstruments,
+  sessionInstruments,
+} from "../telemetry/telemetry.js";
+import { updateBackends } from "./backend-list-update.js";
+import { backendEntryMetadata } from "./backend-metadata.js";
 import { type ClientInfoRecord, readClientInfo } from "./client-info.js";
-import { SessionClosedError, SessionDecodeError, SessionExistsError } from "./errors.js";
 import { IdentityBinder, type SessionOwner } from "./identity-binding.js";
 import {
   DefaultIdleTimeoutMs,
@@ -19,7 +34,6 @@ import {
   newActivity,
   type SessionActivity,
 } from "./idle-sweeper.js";
-import { instrumentStorage } from "./instrumented-storage.js";
 import {
   ManagedMultiSession,
   type ManagedSession,
@@ -27,11 +41,6 @@ import {
 } from "./managed-session.js";
 import type { MultiSession } from "./multi-session.js";
 import type { MultiSessionFactory } from "./multi-session-factory.js";
-import { isValidSessionId } from "./session-id.js";
-import type { SessionMetadata, SessionRecord } from "./session-record.js";
-import type { SessionStorage } from "./session-storage.js";
-import { errorType, inSpan, type SessionInstruments, sessionInstruments } from "./telemetry.js";
-import { DefaultTtlSlideGranularityMs, effectiveSlideGranularity, slideDue } from "./ttl-slide.js";
 
 /** The default session TTL: 30 minutes (1,800,000 ms), slid by the owner's `get`s. */
 export const DefaultSessionTtlMs = 30 * 60_000;

@@ -9,25 +9,26 @@ import type {
   BackendConnection,
   BackendConnector,
   BackendReattachHint,
-} from "./backend-connector.js";
+} from "../backends/backend-connector.js";
+import type { BackendTarget } from "../backends/backend-target.js";
+import { McpBackendConnector } from "../backends/sdk-v1/mcp-backend-connector.js";
+import { BackendConnectError, BackendSessionExpiredError, SessionDecodeError } from "../errors.js";
+import { assertValidSessionId, generateSessionId } from "../storage/session-id.js";
+import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
+import { errorType, inSpan, sessionInstruments } from "../telemetry/telemetry.js";
 import {
   backendEntryMetadata,
   populateBackendMetadata,
   readStoredBackends,
   type StoredBackend,
 } from "./backend-metadata.js";
-import type { BackendTarget } from "./backend-target.js";
 import { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
-import { BackendConnectError, BackendSessionExpiredError, SessionDecodeError } from "./errors.js";
-import { McpBackendConnector } from "./mcp-backend-connector.js";
 import {
   DefaultMultiSession,
   type MultiSession,
   type MultiSessionLimits,
   resolveMultiSessionLimits,
 } from "./multi-session.js";
-import { assertValidSessionId, generateSessionId } from "./session-id.js";
-import type { SessionMetadata, SessionRecord } from "./session-record.js";
 import {
   checkClientInfoSize,
   checkMetadataSize,
@@ -35,7 +36,6 @@ import {
   resolveSizeLimits,
   type SessionSizeLimits,
 } from "./session-size.js";
-import { errorType, inSpan, sessionInstruments } from "./telemetry.js";
 import type { ToolNaming } from "./tool-naming.js";
 
 /** The default bound on one backend connect: 10,000 ms. */
