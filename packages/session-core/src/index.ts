@@ -5,6 +5,8 @@
  * manager and identity binding. The MCP SDK is loaded only when a backend is first connected.
  * @packageDocumentation
  */
+
+export { ErrorCode, errorCodeOf, isErrorCode, VmcpSessionError } from "@vmcp/session-keys";
 export type {
   BackendConnectContext,
   BackendConnection,
@@ -26,41 +28,17 @@ export {
 } from "./backends/backend-retry.js";
 export type { BackendTarget, BackendTransportConfig } from "./backends/backend-target.js";
 export {
+  BackendConnectError,
+  BackendSessionExpiredError,
+  BackendUnavailableError,
+  McpSdkMissingError,
+} from "./backends/errors.js";
+export {
   McpBackendConnector,
   type McpBackendConnectorOptions,
 } from "./backends/sdk-v1/mcp-backend-connector.js";
 export { DefaultStderrMaxLineLength } from "./backends/stderr-lines.js";
 export { DefaultStdioStopGraceMs } from "./backends/stdio-processes.js";
-export {
-  BackendConnectError,
-  BackendSessionExpiredError,
-  BackendUnavailableError,
-  BusClosedError,
-  BusMessageTooLargeError,
-  BusUnavailableError,
-  ErrorCode,
-  errorCodeOf,
-  InvalidSessionIdError,
-  InvalidSessionInputError,
-  isErrorCode,
-  McpSdkMissingError,
-  SessionBusyError,
-  SessionClosedError,
-  SessionDecodeError,
-  SessionExistsError,
-  SessionOwnerMismatchError,
-  SessionTooLargeError,
-  SessionVersionConflictError,
-  StorageClosedError,
-  StorageListIncompleteError,
-  StorageScriptError,
-  StorageUnavailableError,
-  UnknownPromptError,
-  UnknownResourceError,
-  UnknownToolError,
-  type UnreachableListPart,
-  VmcpSessionError,
-} from "./errors.js";
 export {
   type AggregateCapabilitiesOptions,
   aggregateCapabilities,
@@ -72,6 +50,16 @@ export {
   DefaultMaxConcurrentBackendRequests,
   DefaultMaxQueuedBackendRequests,
 } from "./sessions/concurrency-limit.js";
+export {
+  SessionBusyError,
+  SessionClosedError,
+  SessionExistsError,
+  SessionOwnerMismatchError,
+  SessionTooLargeError,
+  UnknownPromptError,
+  UnknownResourceError,
+  UnknownToolError,
+} from "./sessions/errors.js";
 export type { SessionOwner } from "./sessions/identity-binding.js";
 export { DefaultIdleTimeoutMs } from "./sessions/idle-sweeper.js";
 export { DefaultListRefreshIntervalMs, ListRefreshGate } from "./sessions/list-refresh.js";
@@ -105,6 +93,20 @@ export {
 } from "./sessions/session-size.js";
 export { exposeNames, ToolNameSeparator, type ToolNaming } from "./sessions/tool-naming.js";
 export { checkBusMessage, warnBusHandlerError } from "./storage/bus-input.js";
+export {
+  BusClosedError,
+  BusMessageTooLargeError,
+  BusUnavailableError,
+  InvalidSessionIdError,
+  InvalidSessionInputError,
+  SessionDecodeError,
+  SessionVersionConflictError,
+  StorageClosedError,
+  StorageListIncompleteError,
+  StorageScriptError,
+  StorageUnavailableError,
+  type UnreachableListPart,
+} from "./storage/errors.js";
 export {
   assertValidSessionId,
   generateSessionId,

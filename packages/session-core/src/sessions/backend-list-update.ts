@@ -1,5 +1,5 @@
 import { type BackendChange, type BackendChangePlan, planBackendChange } from "@vmcp/session-keys";
-import { SessionDecodeError, SessionVersionConflictError } from "../errors.js";
+import { SessionDecodeError, SessionVersionConflictError } from "../storage/errors.js";
 import type { SessionRecord } from "../storage/session-record.js";
 import type { SessionStorage } from "../storage/session-storage.js";
 

@@ -8,7 +8,7 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import { decodeIdentity } from "@vmcp/session-keys";
 import type { BackendConnection, BackendRequestOptions } from "../backends/backend-connector.js";
-import { BackendSessionExpiredError, BackendUnavailableError } from "../errors.js";
+import { BackendSessionExpiredError, BackendUnavailableError } from "../backends/errors.js";
 import type { SessionMetadata } from "../storage/session-record.js";
 import type { ClientInfoRecord } from "./client-info.js";
 import type { SessionOwner } from "./identity-binding.js";

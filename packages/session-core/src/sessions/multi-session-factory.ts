@@ -11,8 +11,9 @@ import type {
   BackendReattachHint,
 } from "../backends/backend-connector.js";
 import type { BackendTarget } from "../backends/backend-target.js";
+import { BackendConnectError, BackendSessionExpiredError } from "../backends/errors.js";
 import { McpBackendConnector } from "../backends/sdk-v1/mcp-backend-connector.js";
-import { BackendConnectError, BackendSessionExpiredError, SessionDecodeError } from "../errors.js";
+import { SessionDecodeError } from "../storage/errors.js";
 import { assertValidSessionId, generateSessionId } from "../storage/session-id.js";
 import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
 import { errorType, inSpan, sessionInstruments } from "../telemetry/telemetry.js";

@@ -9,14 +9,7 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import { withBackend, withoutBackend } from "@vmcp/session-keys";
 import type { BackendConnection, BackendRequestOptions } from "../backends/backend-connector.js";
-import {
-  BackendUnavailableError,
-  SessionBusyError,
-  SessionClosedError,
-  UnknownPromptError,
-  UnknownResourceError,
-  UnknownToolError,
-} from "../errors.js";
+import { BackendUnavailableError } from "../backends/errors.js";
 import type { SessionMetadata } from "../storage/session-record.js";
 import { context } from "../telemetry/otel-api.js";
 import { traceBackendCall } from "../telemetry/telemetry.js";
@@ -26,6 +19,13 @@ import {
   DefaultMaxConcurrentBackendRequests,
   DefaultMaxQueuedBackendRequests,
 } from "./concurrency-limit.js";
+import {
+  SessionBusyError,
+  SessionClosedError,
+  UnknownPromptError,
+  UnknownResourceError,
+  UnknownToolError,
+} from "./errors.js";
 import { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
 import { exposeNames, type ToolNaming } from "./tool-naming.js";
 

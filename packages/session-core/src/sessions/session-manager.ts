@@ -8,7 +8,7 @@ import {
   backendRetryPolicy,
   MissingBackends,
 } from "../backends/backend-retry.js";
-import { SessionClosedError, SessionDecodeError, SessionExistsError } from "../errors.js";
+import { SessionDecodeError } from "../storage/errors.js";
 import { isValidSessionId } from "../storage/session-id.js";
 import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
 import type { SessionStorage } from "../storage/session-storage.js";
@@ -27,6 +27,7 @@ import {
 import { updateBackends } from "./backend-list-update.js";
 import { backendEntryMetadata } from "./backend-metadata.js";
 import { type ClientInfoRecord, readClientInfo } from "./client-info.js";
+import { SessionClosedError, SessionExistsError } from "./errors.js";
 import { IdentityBinder, type SessionOwner } from "./identity-binding.js";
 import {
   DefaultIdleTimeoutMs,

@@ -1,7 +1,7 @@
-import { SessionTooLargeError } from "../errors.js";
 import type { SessionMetadata } from "../storage/session-record.js";
 import type { ClientInfoRecord } from "./client-info.js";
 import { clientInfoMetadata } from "./client-info.js";
+import { SessionTooLargeError } from "./errors.js";
 
 /** The default bound on what a client sends at `initialize` (as stored), UTF-8 bytes: 16 KiB. */
 export const DefaultMaxClientInfoBytes = 16 * 1024;

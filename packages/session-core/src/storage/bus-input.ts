@@ -1,4 +1,4 @@
-import { BusMessageTooLargeError, InvalidSessionInputError } from "../errors.js";
+import { BusMessageTooLargeError, InvalidSessionInputError } from "./errors.js";
 
 /**
  * Checks a message before a bus publishes it, as every `SessionMessageBus` must before any I/O

@@ -1,4 +1,4 @@
-import { SessionVersionConflictError, StorageClosedError } from "../errors.js";
+import { SessionVersionConflictError, StorageClosedError } from "./errors.js";
 import { assertValidSessionId } from "./session-id.js";
 import type { NewSession, SessionPatch, SessionRecord } from "./session-record.js";
 import type { LoadOptions, SessionStorage, UpdateOptions } from "./session-storage.js";

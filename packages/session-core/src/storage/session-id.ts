@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { InvalidSessionIdError } from "../errors.js";
+import { InvalidSessionIdError } from "./errors.js";
 
 /** The longest session ID accepted, in characters. */
 export const MaxSessionIdLength = 256;

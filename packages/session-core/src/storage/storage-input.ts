@@ -1,4 +1,4 @@
-import { InvalidSessionInputError } from "../errors.js";
+import { InvalidSessionInputError } from "./errors.js";
 import { assertValidSessionId } from "./session-id.js";
 import type { NewSession, SessionMetadata, SessionPatch } from "./session-record.js";
 

@@ -10,9 +10,9 @@ import type {
   ServerCapabilities,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import { BackendSessionExpiredError, BackendUnavailableError } from "../../errors.js";
 import type { BackendConnection, BackendRequestOptions } from "../backend-connector.js";
 import type { BackendMessageScope } from "../backend-message-scope.js";
+import { BackendSessionExpiredError, BackendUnavailableError } from "../errors.js";
 import { settleWithin } from "../stdio-processes.js";
 import type { McpSdkClientModules } from "./mcp-sdk-loader.js";
 

@@ -3,7 +3,6 @@ import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdi
 import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Implementation, JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { BackendConnectError, BackendSessionExpiredError } from "../../errors.js";
 import type {
   BackendConnectContext,
   BackendConnection,
@@ -13,6 +12,7 @@ import type {
 import { BackendMessageScope } from "../backend-message-scope.js";
 import type { BackendMessageHandler, BackendProgress } from "../backend-messages.js";
 import type { BackendTarget } from "../backend-target.js";
+import { BackendConnectError, BackendSessionExpiredError } from "../errors.js";
 import { createNodeHttpFetch, type FetchFunction } from "../node-http-fetch.js";
 import { DefaultStderrMaxLineLength, forwardLines } from "../stderr-lines.js";
 import { DefaultStdioStopGraceMs, StdioProcesses } from "../stdio-processes.js";
