@@ -1,8 +1,11 @@
 /**
- * @vmcp/session-core: the session record, the one `SessionStorage` interface every store
- * implements, the errors every store throws, session ID generation and validation, and the
- * session layer on top: backend connectors, the multi-backend session factory, the session
- * manager and identity binding. The MCP SDK is loaded only when a backend is first connected.
+ * @vmcp/session-core: the session layer of a virtual MCP server. The session record and the
+ * `SessionStorage` and `SessionMessageBus` contracts (a store author imports them, with the input
+ * checks, from `@vmcp/session-core/storage`), the typed errors, session IDs, and on top of them the
+ * backend connectors, the multi-backend session factory, the session manager and identity
+ * binding, and their telemetry. The MCP SDK is loaded only when a backend is first connected.
+ * Option defaults are stated by `@default` in each option's JSDoc; the few a configuration layer
+ * reuses come from `@vmcp/session-core/defaults`.
  * @packageDocumentation
  */
 
@@ -20,12 +23,7 @@ export type {
   BackendMessageOrigin,
   BackendProgress,
 } from "./backends/backend-messages.js";
-export {
-  type BackendRetryOptions,
-  DefaultBackendRetryInitialDelayMs,
-  DefaultBackendRetryMaxDelayMs,
-  DefaultBackendRetryWaitMs,
-} from "./backends/backend-retry.js";
+export type { BackendRetryOptions } from "./backends/backend-retry.js";
 export type { BackendTarget, BackendTransportConfig } from "./backends/backend-target.js";
 export {
   BackendConnectError,
@@ -37,19 +35,13 @@ export {
   McpBackendConnector,
   type McpBackendConnectorOptions,
 } from "./backends/sdk-v1/mcp-backend-connector.js";
-export { DefaultStderrMaxLineLength } from "./backends/stderr-lines.js";
-export { DefaultStdioStopGraceMs } from "./backends/stdio-processes.js";
 export {
   type AggregateCapabilitiesOptions,
   aggregateCapabilities,
   combineInstructions,
 } from "./sessions/capabilities.js";
 export type { ClientInfoRecord } from "./sessions/client-info.js";
-export {
-  ConcurrencyLimit,
-  DefaultMaxConcurrentBackendRequests,
-  DefaultMaxQueuedBackendRequests,
-} from "./sessions/concurrency-limit.js";
+export { ConcurrencyLimit } from "./sessions/concurrency-limit.js";
 export {
   SessionBusyError,
   SessionClosedError,
@@ -61,8 +53,7 @@ export {
   UnknownToolError,
 } from "./sessions/errors.js";
 export type { SessionOwner } from "./sessions/identity-binding.js";
-export { DefaultIdleTimeoutMs } from "./sessions/idle-sweeper.js";
-export { DefaultListRefreshIntervalMs, ListRefreshGate } from "./sessions/list-refresh.js";
+export { ListRefreshGate } from "./sessions/list-refresh.js";
 export type { ManagedSession } from "./sessions/managed-session.js";
 export type {
   BackendInfo,
@@ -71,7 +62,6 @@ export type {
   SessionOperations,
 } from "./sessions/multi-session.js";
 export {
-  DefaultConnectTimeoutMs,
   type MakeSessionOptions,
   MultiSessionFactory,
   type MultiSessionFactoryOptions,
@@ -79,20 +69,11 @@ export {
 } from "./sessions/multi-session-factory.js";
 export {
   type CreateSessionOptions,
-  DefaultBackendRecoveryAttempts,
-  DefaultMaxLiveSessions,
-  DefaultSessionTtlMs,
   SessionManager,
   type SessionManagerOptions,
 } from "./sessions/session-manager.js";
-export {
-  DefaultMaxClientInfoBytes,
-  DefaultMaxMetadataBytes,
-  DefaultMaxMetadataValueBytes,
-  type SessionSizeLimits,
-} from "./sessions/session-size.js";
+export type { SessionSizeLimits } from "./sessions/session-size.js";
 export { exposeNames, ToolNameSeparator, type ToolNaming } from "./sessions/tool-naming.js";
-export { checkBusMessage, warnBusHandlerError } from "./storage/bus-input.js";
 export {
   BusClosedError,
   BusMessageTooLargeError,
@@ -115,12 +96,10 @@ export {
   SessionIdEntropyBytes,
   sessionIdProblem,
 } from "./storage/session-id.js";
-export {
-  type BusMessageHandler,
-  type BusSubscription,
-  DefaultBusTimeoutMs,
-  DefaultMaxBusMessageBytes,
-  type SessionMessageBus,
+export type {
+  BusMessageHandler,
+  BusSubscription,
+  SessionMessageBus,
 } from "./storage/session-message-bus.js";
 export type {
   NewSession,
@@ -134,14 +113,6 @@ export type {
   SessionStorage,
   UpdateOptions,
 } from "./storage/session-storage.js";
-export {
-  type CheckedPatch,
-  checkDeadline,
-  checkNewSession,
-  checkPatch,
-  checkVersion,
-} from "./storage/storage-input.js";
-export { DefaultTtlSlideGranularityMs } from "./storage/ttl-slide.js";
 export { instrumentBus } from "./telemetry/instrumented-bus.js";
 export { instrumentStorage } from "./telemetry/instrumented-storage.js";
 export {

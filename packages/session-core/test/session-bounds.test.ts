@@ -1,6 +1,5 @@
 import {
   type ClientInfoRecord,
-  DefaultMaxClientInfoBytes,
   MultiSessionFactory,
   SessionManager,
   type SessionOwner,
@@ -9,7 +8,11 @@ import {
 } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
 // Internal names are imported from the built modules: the same instances as the package entry.
-import { checkMetadataSize, resolveSizeLimits } from "../dist/sessions/session-size.js";
+import {
+  checkMetadataSize,
+  DefaultMaxClientInfoBytes,
+  resolveSizeLimits,
+} from "../dist/sessions/session-size.js";
 import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 import { managerOver } from "./test-manager.js";

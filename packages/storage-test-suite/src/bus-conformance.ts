@@ -1,4 +1,4 @@
-import { DefaultBusTimeoutMs } from "@vmcp/session-core";
+import { DefaultBusTimeoutMs } from "@vmcp/session-core/storage";
 import { busLifecycleCases } from "./bus-cases/bus-lifecycle.js";
 import { deliveryCases } from "./bus-cases/delivery.js";
 import { faultCases } from "./bus-cases/faults.js";

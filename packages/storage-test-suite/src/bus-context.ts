@@ -1,4 +1,4 @@
-import type { SessionMessageBus } from "@vmcp/session-core";
+import type { SessionMessageBus } from "@vmcp/session-core/storage";
 import type { BusFaults, BusFixture } from "./bus-test-api.js";
 
 /** What each group of bus cases needs while it runs. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleepMs } from "node:timers/promises";
-import { generateSessionId, type SessionStorage } from "@vmcp/session-core";
+import { generateSessionId, type SessionStorage } from "@vmcp/session-core/storage";
 
 /** A fresh, valid session ID for one test. */
 export function newId(): string {

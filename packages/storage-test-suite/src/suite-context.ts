@@ -1,4 +1,4 @@
-import type { SessionStorage } from "@vmcp/session-core";
+import type { SessionStorage } from "@vmcp/session-core/storage";
 import type { StorageFixture } from "./test-api.js";
 
 /** What each group of cases needs while it runs: the storage of the current test, and replicas. */

@@ -1,4 +1,4 @@
-import type { SessionStorage } from "@vmcp/session-core";
+import type { SessionStorage } from "@vmcp/session-core/storage";
 
 /**
  * The test functions of the runner that hosts the suite. Pass your runner's own (vitest, jest,

@@ -8,7 +8,7 @@ import {
   DefaultMaxBusMessageBytes,
   type SessionMessageBus,
   warnBusHandlerError,
-} from "@vmcp/session-core";
+} from "@vmcp/session-core/storage";
 
 /** The default bound on messages published but not yet delivered: 10,000. */
 export const DefaultMaxPendingMessages = 10_000;

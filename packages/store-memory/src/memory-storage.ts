@@ -14,7 +14,7 @@ import {
   SessionVersionConflictError,
   StorageClosedError,
   type UpdateOptions,
-} from "@vmcp/session-core";
+} from "@vmcp/session-core/storage";
 import { LRUCache } from "lru-cache";
 
 /** The default bound on stored sessions: {@link MemoryStorageOptions.maxSessions}. */

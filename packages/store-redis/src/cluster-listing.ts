@@ -1,4 +1,4 @@
-import { StorageListIncompleteError, StorageUnavailableError } from "@vmcp/session-core";
+import { StorageListIncompleteError, StorageUnavailableError } from "@vmcp/session-core/storage";
 import type { ClusterNodes } from "./store-client.js";
 
 /** How many hash slots a Redis Cluster has. */

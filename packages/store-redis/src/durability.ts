@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { StorageUnavailableError } from "@vmcp/session-core";
+import { StorageUnavailableError } from "@vmcp/session-core/storage";
 import type { Cluster, Redis } from "ioredis";
 
 /**

@@ -9,7 +9,7 @@ import {
   DefaultMaxBusMessageBytes,
   type SessionMessageBus,
   warnBusHandlerError,
-} from "@vmcp/session-core";
+} from "@vmcp/session-core/storage";
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { beforeDeadline, ReadyGate } from "./bus-bounds.js";
 import { BusChannels } from "./bus-channel.js";

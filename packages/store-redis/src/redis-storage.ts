@@ -15,7 +15,7 @@ import {
   StorageClosedError,
   StorageUnavailableError,
   type UpdateOptions,
-} from "@vmcp/session-core";
+} from "@vmcp/session-core/storage";
 import { CallDeadlines } from "./call-deadlines.js";
 import { listClusterKeys } from "./cluster-listing.js";
 import { resolveDurability } from "./durability.js";

@@ -1,4 +1,4 @@
-import { BusUnavailableError } from "@vmcp/session-core";
+import { BusUnavailableError } from "@vmcp/session-core/storage";
 import type { Cluster } from "ioredis";
 import { beforeDeadline, ReadyGate } from "./bus-bounds.js";
 import { hashSlot } from "./bus-channel.js";

@@ -3,7 +3,6 @@ import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import {
   BackendSessionExpiredError,
   BackendUnavailableError,
-  DefaultListRefreshIntervalMs,
   exposeNames,
   ListRefreshGate,
   type SessionPatch,
@@ -13,6 +12,7 @@ import {
   UnknownResourceError,
   UnknownToolError,
 } from "@vmcp/session-core";
+import { DefaultListRefreshIntervalMs } from "@vmcp/session-core/defaults";
 import {
   MetadataKeyLoggingLevel,
   parseSubscriptionKey,

@@ -48,7 +48,10 @@ export interface MultiSessionFactoryOptions {
   readonly backends: readonly BackendTarget[];
   /** Opens backend connections. Default: a new `McpBackendConnector()`. */
   readonly connector?: BackendConnector;
-  /** Bound on each backend connect (fresh or reattach), ms. Default {@link DefaultConnectTimeoutMs}. */
+  /**
+   * Bound on each backend connect (fresh or reattach), ms.
+   * @default 10_000 (10 s)
+   */
   readonly connectTimeoutMs?: number;
   /** Tool and prompt name conflict rule. Default `"prefix-on-conflict"`. */
   readonly toolNaming?: ToolNaming;

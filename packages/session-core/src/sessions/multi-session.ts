@@ -158,18 +158,19 @@ export interface MultiSessionInit {
 export interface MultiSessionLimits {
   /**
    * Backend requests of this session in flight at once (a list over N backends counts N).
-   * Default {@link DefaultMaxConcurrentBackendRequests} (16).
+   * @default 16
    */
   readonly maxConcurrentRequests?: number;
   /**
    * Backend requests waiting for a slot; one more is refused with `SessionBusyError`.
-   * Default {@link DefaultMaxQueuedBackendRequests} (256).
+   * @default 256
    */
   readonly maxQueuedRequests?: number;
   /**
    * Least time, ms, between two list refreshes that an unknown tool/prompt name or resource URI
    * triggers; within it the name is answered unknown from the current table. At most one
-   * refresh is in flight per list either way. Default {@link DefaultListRefreshIntervalMs} (1,000 ms).
+   * refresh is in flight per list either way.
+   * @default 1_000 ({@link DefaultListRefreshIntervalMs} in `@vmcp/session-core/defaults`)
    */
   readonly listRefreshIntervalMs?: number;
 }

@@ -64,11 +64,15 @@ export interface SessionManagerOptions {
   readonly storage: SessionStorage;
   /** Makes and restores the live sessions. */
   readonly factory: MultiSessionFactory;
-  /** Session TTL in ms, slid by the owner's `get`s. Default {@link DefaultSessionTtlMs} (30 min). */
+  /**
+   * Session TTL in ms, slid by the owner's `get`s.
+   * @default 1_800_000 (30 min; {@link DefaultSessionTtlMs} in `@vmcp/session-core/defaults`)
+   */
   readonly ttlMs?: number;
   /**
-   * The most live sessions (with open backend connections) this manager keeps. Default
-   * {@link DefaultMaxLiveSessions}. Eviction closes local connections only; stored data stays.
+   * The most live sessions (with open backend connections) this manager keeps.
+   * Eviction closes local connections only; stored data stays.
+   * @default 1_000
    */
   readonly maxLiveSessions?: number;
   /**
@@ -82,7 +86,8 @@ export interface SessionManagerOptions {
    * before it is declared gone and removed from the session and its stored metadata, so that one
    * reset connection does not drop a healthy backend. Attempts stop early once the factory's
    * `connectTimeoutMs` has passed since the first, so recovery takes at most about that long
-   * plus one attempt. Default {@link DefaultBackendRecoveryAttempts} (3).
+   * plus one attempt.
+   * @default 3
    */
   readonly backendRecoveryAttempts?: number;
   /**
@@ -96,8 +101,8 @@ export interface SessionManagerOptions {
    * A live session with no request for this long, ms, closes its backend connections (stopping
    * its stdio processes) and leaves the local cache; its record stays in the store and the next
    * request restores it. A session with a request in flight is never idle. Checked every half of
-   * this (at most every 30 s). `0` keeps idle sessions until eviction. Default
-   * {@link DefaultIdleTimeoutMs} (300,000: 5 minutes).
+   * this (at most every 30 s). `0` keeps idle sessions until eviction.
+   * @default 300_000 (5 min; {@link DefaultIdleTimeoutMs} in `@vmcp/session-core/defaults`)
    */
   readonly idleTimeoutMs?: number;
   /** The clock, epoch ms. Default `Date.now`. */
@@ -106,7 +111,7 @@ export interface SessionManagerOptions {
    * The TTL slides (after the owner check) only when it would move the deadline by at least this
    * much, ms, so most requests cost one store read and no write; a session may then expire up to
    * this much early. Capped at a tenth of `ttlMs`; 0 slides on every `get`.
-   * Default {@link DefaultTtlSlideGranularityMs} (60,000 ms).
+   * @default 60_000 (1 min)
    */
   readonly ttlSlideGranularityMs?: number;
 }

@@ -16,12 +16,19 @@ export const DefaultMaxMetadataBytes = 64 * 1024;
 export interface SessionSizeLimits {
   /**
    * The client's `initialize` info as stored (protocol version, capabilities JSON and
-   * `clientInfo` JSON, summed). Default {@link DefaultMaxClientInfoBytes} (16 KiB).
+   * `clientInfo` JSON, summed).
+   * @default 16_384 (16 KiB)
    */
   readonly maxClientInfoBytes?: number;
-  /** Any one metadata value. Default {@link DefaultMaxMetadataValueBytes} (16 KiB). */
+  /**
+   * Any one metadata value.
+   * @default 16_384 (16 KiB)
+   */
   readonly maxMetadataValueBytes?: number;
-  /** All keys and values of a new session's metadata. Default {@link DefaultMaxMetadataBytes} (64 KiB). */
+  /**
+   * All keys and values of a new session's metadata.
+   * @default 65_536 (64 KiB)
+   */
   readonly maxMetadataBytes?: number;
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BusClosedError } from "@vmcp/session-core";
+import { BusClosedError } from "@vmcp/session-core/storage";
 import type { BusSuiteContext } from "../bus-context.js";
 import { flush, listen } from "../bus-helpers.js";
 import { newId } from "../helpers.js";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BusUnavailableError } from "@vmcp/session-core";
+import { BusUnavailableError } from "@vmcp/session-core/storage";
 import type { BusSuiteContext } from "../bus-context.js";
 import { type Inbox, listen, pause, RecoveryWaitMs } from "../bus-helpers.js";
 import { newId } from "../helpers.js";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SessionVersionConflictError } from "@vmcp/session-core";
+import { SessionVersionConflictError } from "@vmcp/session-core/storage";
 import { inMs, newId, shortDeadline, waitPast } from "../helpers.js";
 import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";

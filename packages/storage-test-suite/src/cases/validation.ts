@@ -4,7 +4,7 @@ import {
   InvalidSessionInputError,
   MaxSessionIdLength,
   type SessionStorage,
-} from "@vmcp/session-core";
+} from "@vmcp/session-core/storage";
 import { inMs, newId } from "../helpers.js";
 import type { SuiteContext } from "../suite-context.js";
 import type { TestApi } from "../test-api.js";

@@ -37,12 +37,14 @@ export interface McpBackendConnectorOptions {
   readonly onStderrLine?: (workloadId: string, line: string) => void;
   /**
    * Longest stderr line handed to `onStderrLine`, in characters; a longer one is cut there (and
-   * the rest of it dropped). Default {@link DefaultStderrMaxLineLength} (8,192).
+   * the rest of it dropped).
+   * @default 8_192
    */
   readonly stderrMaxLineLength?: number;
   /**
    * How long `close()` lets a stdio backend process that is still running handle SIGTERM before
-   * SIGKILL, ms. Default {@link DefaultStdioStopGraceMs} (2,000).
+   * SIGKILL, ms.
+   * @default 2_000 ({@link DefaultStdioStopGraceMs} in `@vmcp/session-core/defaults`)
    */
   readonly stdioStopGraceMs?: number;
   /**
