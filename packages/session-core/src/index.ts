@@ -9,7 +9,6 @@
  * @packageDocumentation
  */
 
-export { ErrorCode, errorCodeOf, isErrorCode, VmcpSessionError } from "@vmcp/session-keys";
 export type {
   BackendConnectContext,
   BackendConnection,
@@ -35,6 +34,7 @@ export {
   McpBackendConnector,
   type McpBackendConnectorOptions,
 } from "./backends/sdk-v1/mcp-backend-connector.js";
+export { ErrorCode, errorCodeOf, isErrorCode } from "./error-codes.js";
 export {
   type AggregateCapabilitiesOptions,
   aggregateCapabilities,

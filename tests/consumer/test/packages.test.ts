@@ -28,7 +28,7 @@ const expectedPeers: Record<string, readonly string[]> = {
   "session-keys": [],
   "session-core": ["@modelcontextprotocol/sdk", "@opentelemetry/api"],
   "store-memory": ["@vmcp/session-core"],
-  "store-redis": ["@vmcp/session-core", "ioredis", "redis"],
+  "store-redis": ["@vmcp/session-core", "@vmcp/session-keys", "ioredis", "redis"],
   "storage-test-suite": ["@vmcp/session-core"],
 };
 

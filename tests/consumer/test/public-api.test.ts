@@ -21,6 +21,7 @@ const documented = [
     least: 20,
   },
   { dir: "packages/session-core", entry: "src/defaults.ts", heading: "Defaults", least: 5 },
+  { dir: "packages/session-keys", entry: "src/index.ts", heading: "API", least: 30 },
   { dir: "apps/gateway", entry: "src/index.ts", heading: "From code", least: 15 },
 ];
 

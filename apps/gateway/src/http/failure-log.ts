@@ -1,4 +1,4 @@
-import { ErrorCode, errorCodeOf } from "@vmcp/session-core";
+import { ErrorCode, errorCodeOf } from "../error-codes.js";
 import { withoutRepeats } from "../log-redaction.js";
 import type { GatewayLogger } from "../logger.js";
 

@@ -1,5 +1,7 @@
 import type { IncomingMessage } from "node:http";
-import { ErrorCode, type SessionOwner, VmcpSessionError } from "@vmcp/session-core";
+import type { SessionOwner } from "@vmcp/session-core";
+import { VmcpSessionError } from "@vmcp/session-keys";
+import { ErrorCode } from "../error-codes.js";
 
 /**
  * A JSON-RPC batch longer than `limits.maxBatchLength`: refused whole (HTTP 400, -32600), as soon

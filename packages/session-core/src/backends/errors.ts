@@ -1,5 +1,6 @@
 /** The errors of backend connections: connecting, a backend session that expired, a lost backend, a missing SDK. */
-import { ErrorCode, VmcpSessionError } from "@vmcp/session-keys";
+import { VmcpSessionError } from "@vmcp/session-keys";
+import { ErrorCode } from "../error-codes.js";
 
 /** A backend could not be connected: unreachable, refused `initialize`, or did not answer within the connect timeout. */
 export class BackendConnectError extends VmcpSessionError {

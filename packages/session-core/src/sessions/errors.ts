@@ -1,5 +1,6 @@
 /** The errors of live sessions: ownership, lifecycle, size and request bounds, and names no backend offers. */
-import { ErrorCode, VmcpSessionError } from "@vmcp/session-keys";
+import { VmcpSessionError } from "@vmcp/session-keys";
+import { ErrorCode } from "../error-codes.js";
 
 /**
  * The caller's identity is not the one the session is bound to (or the session is bound and the

@@ -2,7 +2,8 @@
  * The errors of the storage and message bus contracts: what a store or a bus throws (and the input
  * checks it calls throw). "Not found" is never an error: it is `undefined`.
  */
-import { ErrorCode, VmcpSessionError } from "@vmcp/session-keys";
+import { VmcpSessionError } from "@vmcp/session-keys";
+import { ErrorCode } from "../error-codes.js";
 
 /** A session ID that is not a string of 1 to 256 visible ASCII characters (0x21 to 0x7E). */
 export class InvalidSessionIdError extends VmcpSessionError {

@@ -6,7 +6,8 @@ import type {
   ObservableUpDownCounter,
   Span,
 } from "@opentelemetry/api";
-import { errorCodeOf } from "@vmcp/session-keys";
+import { VmcpSessionError } from "@vmcp/session-keys";
+import { errorCodeOf } from "../error-codes.js";
 import {
   context,
   metrics,
@@ -134,11 +135,12 @@ export function sessionTracer(): SessionTracer {
 }
 
 /**
- * The `error.type` of a failure: the typed code of a session-layer error (`VMCP_...`), the
- * JSON-RPC code of a backend's error (`-32602`), else the error's class name, else `_OTHER`.
+ * The `error.type` of a failure: the typed code of a vmcp-sessions error (`VMCP_...`, whichever
+ * package threw it), the JSON-RPC code of a backend's error (`-32602`), else the error's class
+ * name, else `_OTHER`.
  */
 export function errorType(error: unknown): string {
-  const code = errorCodeOf(error);
+  const code = error instanceof VmcpSessionError ? error.code : errorCodeOf(error);
   if (code !== undefined) return code;
   const rpc = (error as { code?: unknown } | null)?.code;
   if (typeof rpc === "number" && Number.isInteger(rpc)) return String(rpc);
