@@ -21,6 +21,12 @@ export {
   StorageUnavailableError,
   type UnreachableListPart,
 } from "./errors.js";
+export {
+  LocalMessageBus,
+  type LocalMessageBusOptions,
+  type LocalSubscriber,
+} from "./local-message-bus.js";
+export { MapStorage, type MapStorageOptions, type RecordTable } from "./map-storage.js";
 export { assertValidSessionId, generateSessionId, MaxSessionIdLength } from "./session-id.js";
 export {
   type BusMessageHandler,
