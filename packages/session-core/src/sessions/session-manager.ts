@@ -8,6 +8,7 @@ import {
   backendRetryPolicy,
   MissingBackends,
 } from "../backends/backend-retry.js";
+import { definedFields } from "../defined-fields.js";
 import { SessionDecodeError } from "../storage/errors.js";
 import { isValidSessionId } from "../storage/session-id.js";
 import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
@@ -263,10 +264,9 @@ export class SessionManager {
    */
   async create(options: CreateSessionOptions = {}): Promise<ManagedSession> {
     this.#assertOpen();
-    const session = await this.#factory.makeSession({
-      ...(options.id === undefined ? {} : { id: options.id }),
-      ...(options.client === undefined ? {} : { client: options.client }),
-    });
+    const session = await this.#factory.makeSession(
+      definedFields({ id: options.id, client: options.client }),
+    );
     // Hijack prevention wraps the session after the factory wrote the backend metadata.
     const identity = options.owner === undefined ? {} : this.#binder.metadataFor(options.owner);
     const metadata = { ...session.getMetadata(), ...identity };
@@ -385,7 +385,7 @@ export class SessionManager {
       const protocol = readClientInfo(record.metadata)?.protocolVersion;
       instruments.serverSessionDuration.record(
         Math.max(0, this.#now() - record.createdAt) / 1000,
-        protocol === undefined ? {} : { "mcp.protocol.version": protocol },
+        definedFields({ "mcp.protocol.version": protocol }),
       );
     }
     await this.#restoring.get(id)?.catch(() => undefined);

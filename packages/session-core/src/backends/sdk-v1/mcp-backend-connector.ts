@@ -1,8 +1,5 @@
-import { Readable } from "node:stream";
-import type { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { Implementation, JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Implementation } from "@modelcontextprotocol/sdk/types.js";
 import type {
   BackendConnectContext,
   BackendConnection,
@@ -10,14 +7,21 @@ import type {
   BackendReattachHint,
 } from "../backend-connector.js";
 import { BackendMessageScope } from "../backend-message-scope.js";
-import type { BackendMessageHandler, BackendProgress } from "../backend-messages.js";
+import type { BackendMessageHandler } from "../backend-messages.js";
 import type { BackendTarget } from "../backend-target.js";
 import { BackendConnectError, BackendSessionExpiredError } from "../errors.js";
 import { createNodeHttpFetch, type FetchFunction } from "../node-http-fetch.js";
-import { DefaultStderrMaxLineLength, forwardLines } from "../stderr-lines.js";
+import { DefaultStderrMaxLineLength } from "../stderr-lines.js";
 import { DefaultStdioStopGraceMs, StdioProcesses } from "../stdio-processes.js";
 import { McpBackendConnection, mapBackendError } from "./mcp-backend-connection.js";
-import { loadSdkClient, loadSdkStdio, type McpSdkClientModules } from "./mcp-sdk-loader.js";
+import { loadSdkClient, type McpSdkClientModules } from "./mcp-sdk-loader.js";
+import {
+  type OpenedTransport,
+  openHttpTransport,
+  openStandaloneStream,
+  openStdioTransport,
+  watchTransport,
+} from "./mcp-transport.js";
 
 /** Options for {@link McpBackendConnector}. */
 export interface McpBackendConnectorOptions {
@@ -156,6 +160,10 @@ export class McpBackendConnector implements BackendConnector {
     return attempt;
   }
 
+  /**
+   * One connect, in its steps: load the SDK, open the transport, make the client and the scope of
+   * the backend's own messages, run the handshake, and adopt the connection.
+   */
   async #connect(
     target: BackendTarget,
     hint: BackendReattachHint | undefined,
@@ -165,169 +173,150 @@ export class McpBackendConnector implements BackendConnector {
     const { workloadId } = target;
     const sdk = await loadSdkClient();
     if (signal.aborted) throw abortError(workloadId, signal);
-
-    let transport: Transport;
-    let http: StreamableHTTPClientTransport | undefined;
-    let stdio: StdioClientTransport | undefined;
-    let exited: Promise<void> | undefined;
-    const config = target.transport;
-    if (config.kind === "streamable-http") {
-      http = new sdk.http.StreamableHTTPClientTransport(new URL(config.url), {
-        fetch: this.#fetch,
-        ...(hint === undefined ? {} : { sessionId: hint.sessionId }),
-        ...(config.headers === undefined
-          ? {}
-          : { requestInit: { headers: { ...config.headers } } }),
-      });
-      if (hint?.protocolVersion !== undefined) http.setProtocolVersion(hint.protocolVersion);
-      transport = http;
-    } else {
-      hint = undefined; // a new process never knows an old session
-      const { StdioClientTransport } = await loadSdkStdio();
-      stdio = new StdioClientTransport({
-        command: config.command,
-        stderr: this.#stderr,
-        ...(config.args === undefined ? {} : { args: [...config.args] }),
-        ...(config.env === undefined ? {} : { env: { ...config.env } }),
-        ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
-      });
-      const onLine = this.#onStderrLine;
-      const stderr = stdio.stderr;
-      if (onLine !== undefined && stderr instanceof Readable) {
-        forwardLines(stderr, this.#maxLine, (line) => onLine(workloadId, line));
-      }
-      // The transport calls onclose once the process has exited and its pipes closed (the
-      // Client keeps a handler set before connect and calls it first).
-      exited = new Promise<void>((resolve) => {
-        (stdio as StdioClientTransport).onclose = resolve;
-      });
-      transport = stdio;
+    const opened = await this.#openTransport(sdk, target, hint);
+    // A new process never knows an old session: only Streamable HTTP reattaches.
+    const reattach = opened.http === undefined ? undefined : hint;
+    const watch = watchTransport(opened.transport);
+    const client = this.#newClient(sdk, context);
+    const scope = this.#messageScope(context, workloadId, opened.stdio !== undefined);
+    if (scope !== undefined) {
+      watch.relayProgressTo(scope);
+      relayServerMessages(client, scope);
     }
+    await handshake({ sdk, client, opened, reattach, scope, signal, workloadId });
+    return this.#adopt(
+      new McpBackendConnection({
+        workloadId,
+        sdk,
+        client,
+        transport: opened.transport,
+        http: opened.http,
+        protocolVersion: watch.negotiated() ?? reattach?.protocolVersion,
+        capabilities: client.getServerCapabilities() ?? reattach?.capabilities,
+        instructions: client.getInstructions(),
+        exited: opened.exited,
+        messages: scope,
+      }),
+      opened,
+    );
+  }
 
-    // Protocol.connect keeps a handler already on the transport and calls it first: the public
-    // way to see the negotiated protocol version, which the Client does not expose.
-    let negotiated: string | undefined;
-    // Progress is relayed from here, under the token the client sent (the gateway passes `_meta`
-    // unchanged, so the backend uses the client's own token); the SDK, which never issued it,
-    // drops it afterwards. The scope is made below, before any request is sent.
-    let scope: BackendMessageScope | undefined;
-    transport.onmessage = (message: JSONRPCMessage) => {
-      if (negotiated === undefined) negotiated = initializeProtocolVersion(message);
-      if (
-        scope !== undefined &&
-        "method" in message &&
-        message.method === "notifications/progress"
-      ) {
-        const { progressToken, ...progress } = (message.params ?? {}) as Record<string, unknown>;
-        if (typeof progressToken === "string" || typeof progressToken === "number") {
-          scope.progress(progressToken, progress as unknown as BackendProgress);
-        }
-      }
-    };
+  /** The transport `target` asks for: Streamable HTTP (reattached with a hint), or a new stdio process. */
+  async #openTransport(
+    sdk: McpSdkClientModules,
+    target: BackendTarget,
+    hint: BackendReattachHint | undefined,
+  ): Promise<OpenedTransport> {
+    const config = target.transport;
+    if (config.kind === "streamable-http") return openHttpTransport(sdk, config, hint, this.#fetch);
+    const onLine = this.#onStderrLine;
+    return openStdioTransport(config, {
+      mode: this.#stderr,
+      onLine: onLine && ((line) => onLine(target.workloadId, line)),
+      maxLineLength: this.#maxLine,
+    });
+  }
 
+  /** An SDK client declaring the client's own capabilities, so the backend offers what it can do. */
+  #newClient(sdk: McpSdkClientModules, context: BackendConnectContext): Client {
     this.#validator ??= new sdk.ajv.AjvJsonSchemaValidator();
-    const client = new sdk.client.Client(this.#clientInfo, {
-      // The client's own declarations, so the backend offers what this client can do.
+    return new sdk.client.Client(this.#clientInfo, {
       capabilities: { ...(context.clientCapabilities ?? {}) },
       jsonSchemaValidator: this.#validator,
     });
-    scope =
-      this.#messages === undefined || context.sessionId === undefined
-        ? undefined
-        : new BackendMessageScope(
-            { sessionId: context.sessionId, workloadId },
-            this.#messages,
-            stdio !== undefined,
-          );
-    if (scope !== undefined) {
-      client.fallbackNotificationHandler = async (notification) => {
-        scope.notification(
-          notification.params === undefined
-            ? { method: notification.method }
-            : { method: notification.method, params: notification.params },
-        );
-      };
-      // Every server-to-client request the SDK has no handler of its own for (sampling,
-      // elicitation, roots...) goes to the gateway, which relays it to the client.
-      client.fallbackRequestHandler = (request, extra) =>
-        scope.request(
-          request.params === undefined
-            ? { method: request.method }
-            : { method: request.method, params: request.params },
-          extra.signal,
-        ) as never;
-    }
-    const closeOnAbort = () => void client.close().catch(() => undefined);
-    signal.addEventListener("abort", closeOnAbort, { once: true });
-    try {
-      await client.connect(transport, { signal });
-      if (hint !== undefined) await client.ping({ signal });
-      if (hint !== undefined && http !== undefined && scope !== undefined) {
-        // The SDK opens the standalone stream only after `initialize`, which a reattach skips.
-        openStandaloneStream(sdk, http, client);
-      }
-    } catch (error) {
-      await client.close().catch(() => undefined);
-      if (signal.aborted) throw abortError(workloadId, signal);
-      const mapped = mapBackendError(sdk, workloadId, hint?.sessionId ?? "", error);
-      if (mapped instanceof BackendSessionExpiredError) throw mapped;
-      throw new BackendConnectError(workloadId, describeError(error), { cause: error });
-    } finally {
-      signal.removeEventListener("abort", closeOnAbort);
-    }
+  }
 
-    const pid = stdio?.pid ?? null;
-    if (pid !== null && exited !== undefined) this.#processes.add(pid, exited);
-    const connection = new McpBackendConnection({
-      workloadId,
-      sdk,
-      client,
-      transport,
-      http,
-      protocolVersion: negotiated ?? hint?.protocolVersion,
-      capabilities: client.getServerCapabilities() ?? hint?.capabilities,
-      instructions: client.getInstructions(),
-      exited,
-      messages: scope,
-    });
+  /** Where the backend's own messages go: only with a handler and a session to name them by. */
+  #messageScope(
+    context: BackendConnectContext,
+    workloadId: string,
+    stdio: boolean,
+  ): BackendMessageScope | undefined {
+    if (this.#messages === undefined || context.sessionId === undefined) return undefined;
+    return new BackendMessageScope(
+      { sessionId: context.sessionId, workloadId },
+      this.#messages,
+      stdio,
+    );
+  }
+
+  /**
+   * Takes a connected backend in: its stdio process is tracked until it exits. A connector
+   * closed while connecting keeps nothing: no process it no longer stops.
+   */
+  async #adopt(
+    connection: McpBackendConnection,
+    opened: OpenedTransport,
+  ): Promise<BackendConnection> {
+    const pid = opened.stdio?.pid ?? null;
+    if (pid !== null && opened.exited !== undefined) this.#processes.add(pid, opened.exited);
     if (this.#closed !== undefined) {
-      // Closed while connecting: nothing may keep a process the connector no longer stops.
       await connection.close();
-      throw new BackendConnectError(workloadId, "the connector is closed");
+      throw new BackendConnectError(connection.workloadId, "the connector is closed");
     }
     return connection;
   }
 }
 
-/** Longest pause between two tries to open a reattached connection's standalone stream, ms. */
-const StandaloneRetryMaxMs = 30_000;
-
 /**
- * Opens the backend's standalone GET stream for a reattached connection. A backend offering none
- * (405) is left alone. One that refuses with 409 has it open to another connection to the same
- * backend session (another replica's): tried again, with a doubling pause up to
- * {@link StandaloneRetryMaxMs}, while this connection is open, so the stream comes here once that
- * replica lets go of it (closed, evicted the session, died).
+ * Hands the backend's notifications, and every server-to-client request the SDK has no handler
+ * of its own for (sampling, elicitation, roots...), to `scope`: the gateway relays them to the
+ * client.
  */
-function openStandaloneStream(
-  sdk: McpSdkClientModules,
-  http: StreamableHTTPClientTransport,
-  client: { readonly transport: Transport | undefined },
-  attempt = 0,
-): void {
-  if (client.transport === undefined) return; // closed
-  http.resumeStream("").catch((error: unknown) => {
-    if (!(error instanceof sdk.http.StreamableHTTPError) || error.code !== 409) return;
-    const pause = Math.min(StandaloneRetryMaxMs, 1_000 * 2 ** attempt);
-    setTimeout(() => openStandaloneStream(sdk, http, client, attempt + 1), pause).unref();
-  });
+function relayServerMessages(client: Client, scope: BackendMessageScope): void {
+  client.fallbackNotificationHandler = async (notification) => {
+    scope.notification(
+      notification.params === undefined
+        ? { method: notification.method }
+        : { method: notification.method, params: notification.params },
+    );
+  };
+  client.fallbackRequestHandler = (request, extra) =>
+    scope.request(
+      request.params === undefined
+        ? { method: request.method }
+        : { method: request.method, params: request.params },
+      extra.signal,
+    ) as never;
 }
 
-function initializeProtocolVersion(message: JSONRPCMessage): string | undefined {
-  if (!("result" in message)) return undefined;
-  const result: Record<string, unknown> = message.result;
-  const version = result.protocolVersion;
-  return typeof version === "string" && "capabilities" in result ? version : undefined;
+/** What {@link handshake} needs. */
+interface Handshake {
+  readonly sdk: McpSdkClientModules;
+  readonly client: Client;
+  readonly opened: OpenedTransport;
+  readonly reattach: BackendReattachHint | undefined;
+  readonly scope: BackendMessageScope | undefined;
+  readonly signal: AbortSignal;
+  readonly workloadId: string;
+}
+
+/**
+ * Connects the client: `initialize`, or for a reattach a `ping` proving the backend still knows
+ * the session (and the standalone stream the SDK would open only after `initialize`). Aborting
+ * `signal` closes the client. A failure closes it and throws `BackendSessionExpiredError` (a 404
+ * on reattach) or `BackendConnectError`.
+ */
+async function handshake(step: Handshake): Promise<void> {
+  const { sdk, client, opened, reattach, signal, workloadId } = step;
+  const closeOnAbort = () => void client.close().catch(() => undefined);
+  signal.addEventListener("abort", closeOnAbort, { once: true });
+  try {
+    await client.connect(opened.transport, { signal });
+    if (reattach === undefined) return;
+    await client.ping({ signal });
+    if (opened.http !== undefined && step.scope !== undefined) {
+      openStandaloneStream(sdk, opened.http, client);
+    }
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    if (signal.aborted) throw abortError(workloadId, signal);
+    const mapped = mapBackendError(sdk, workloadId, reattach?.sessionId ?? "", error);
+    if (mapped instanceof BackendSessionExpiredError) throw mapped;
+    throw new BackendConnectError(workloadId, describeError(error), { cause: error });
+  } finally {
+    signal.removeEventListener("abort", closeOnAbort);
+  }
 }
 
 function abortError(workloadId: string, signal: AbortSignal): BackendConnectError {
