@@ -14,4 +14,4 @@ export {
 export { DefaultStdioStopGraceMs } from "./backends/stdio-processes.js";
 export { DefaultIdleTimeoutMs } from "./sessions/idle-sweeper.js";
 export { DefaultListRefreshIntervalMs } from "./sessions/list-refresh.js";
-export { DefaultSessionTtlMs } from "./sessions/session-manager.js";
+export { DefaultSessionTtlMs } from "./sessions/session-manager-options.js";

@@ -55,23 +55,23 @@ export {
 export type { SessionOwner } from "./sessions/identity-binding.js";
 export { ListRefreshGate } from "./sessions/list-refresh.js";
 export type { ManagedSession } from "./sessions/managed-session.js";
-export type {
-  BackendInfo,
-  MultiSession,
-  MultiSessionLimits,
-  SessionOperations,
-} from "./sessions/multi-session.js";
+export type { MultiSessionLimits } from "./sessions/multi-session.js";
 export {
   type MakeSessionOptions,
   MultiSessionFactory,
   type MultiSessionFactoryOptions,
   type RestoredSession,
 } from "./sessions/multi-session-factory.js";
-export {
-  type CreateSessionOptions,
-  SessionManager,
-  type SessionManagerOptions,
-} from "./sessions/session-manager.js";
+export { SessionManager } from "./sessions/session-manager.js";
+export type {
+  CreateSessionOptions,
+  SessionManagerOptions,
+} from "./sessions/session-manager-options.js";
+export type {
+  BackendInfo,
+  MultiSession,
+  SessionOperations,
+} from "./sessions/session-operations.js";
 export type { SessionSizeLimits } from "./sessions/session-size.js";
 export { exposeNames, ToolNameSeparator, type ToolNaming } from "./sessions/tool-naming.js";
 export {

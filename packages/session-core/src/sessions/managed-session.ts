@@ -13,7 +13,7 @@ import type { SessionMetadata } from "../storage/session-record.js";
 import type { ClientInfoRecord } from "./client-info.js";
 import type { SessionOwner } from "./identity-binding.js";
 import { beginActivity, type SessionActivity } from "./idle-sweeper.js";
-import type { BackendInfo, MultiSession, SessionOperations } from "./multi-session.js";
+import type { BackendInfo, MultiSession, SessionOperations } from "./session-operations.js";
 
 /**
  * A session held by a `SessionManager`: the {@link SessionOperations} of its live

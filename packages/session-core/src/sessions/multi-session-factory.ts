@@ -26,10 +26,10 @@ import {
 import { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
 import {
   DefaultMultiSession,
-  type MultiSession,
   type MultiSessionLimits,
   resolveMultiSessionLimits,
 } from "./multi-session.js";
+import type { MultiSession } from "./session-operations.js";
 import {
   checkClientInfoSize,
   checkMetadataSize,

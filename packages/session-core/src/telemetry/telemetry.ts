@@ -288,3 +288,35 @@ export function withPropagatedHeaders(headers: Record<string, string>): Record<s
   propagation.inject(context.active(), carrier);
   return Object.keys(carrier).length === 0 ? headers : { ...headers, ...carrier };
 }
+
+/**
+ * Runs a session restore in a `vmcp.session.restore` span (with `vmcp.backend.count` once
+ * restored); records `vmcp.session.restore.duration` (with `error.type` when it fails) and, once
+ * restored, `vmcp.sessions.restored`.
+ */
+export async function traceRestore<T>(
+  sessionId: string,
+  restore: () => Promise<T | undefined>,
+  sessionOf: (restored: T) => { readonly backendIds: readonly string[] },
+): Promise<T | undefined> {
+  const instruments = sessionInstruments();
+  const started = performance.now();
+  const attributes: Attributes = {};
+  try {
+    const restored = await inSpan("vmcp.session.restore", { "mcp.session.id": sessionId }, (span) =>
+      restore().then((result) => {
+        if (result !== undefined && span.isRecording()) {
+          span.setAttribute("vmcp.backend.count", sessionOf(result).backendIds.length);
+        }
+        return result;
+      }),
+    );
+    if (restored !== undefined) instruments.sessionsRestored.add(1);
+    return restored;
+  } catch (error) {
+    attributes["error.type"] = errorType(error);
+    throw error;
+  } finally {
+    instruments.restoreDuration.record((performance.now() - started) / 1000, attributes);
+  }
+}
