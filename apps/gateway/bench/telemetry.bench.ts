@@ -27,7 +27,7 @@ import {
 import { instrumentStorage } from "@vmcp/session-core";
 import { MemoryStorage } from "@vmcp/store-memory";
 // session-core's internal client-span wrapper (not exported): the bench measures it from the build.
-import { traceBackendCall } from "../../../packages/session-core/dist/telemetry.js";
+import { traceBackendCall } from "../../../packages/session-core/dist/telemetry/telemetry.js";
 import { spawnDemoBackend } from "../dist/demo-backends/spawn-backend.js";
 import { traceServerRequest } from "../dist/telemetry/server-span.js";
 import { callAdd, connectClient } from "./add-calls.js";

@@ -1,4 +1,5 @@
-import { ErrorCode, VmcpSessionError } from "@vmcp/session-core";
+import { VmcpSessionError } from "@vmcp/session-keys";
+import { ErrorCode } from "./error-codes.js";
 
 /** Configuration that cannot be used; `field` names the offending setting (e.g. `store.url`). */
 export class GatewayConfigError extends VmcpSessionError {

@@ -4,7 +4,7 @@
  * with a stack only when they are unexpected, and a cause is shown only when its text is not
  * already in the message.
  */
-import { ErrorCode } from "@vmcp/session-core";
+import { ErrorCode } from "./error-codes.js";
 
 /** Default length at which string values in log lines are cut: 1024 characters. */
 export const DefaultMaxLogValueChars = 1024;

@@ -1,94 +1,95 @@
 /**
- * @vmcp/session-core: the session record, the one `SessionStorage` interface every store
- * implements, the errors every store throws, session ID generation and validation, and the
- * session layer on top: backend connectors, the multi-backend session factory, the session
- * manager and identity binding. The MCP SDK is loaded only when a backend is first connected.
+ * @vmcp/session-core: the session layer of a virtual MCP server. The session record and the
+ * `SessionStorage` and `SessionMessageBus` contracts (a store author imports them, with the input
+ * checks, from `@vmcp/session-core/storage`), the typed errors, session IDs, and on top of them the
+ * backend connectors, the multi-backend session factory, the session manager and identity
+ * binding, and their telemetry. The MCP SDK is loaded only when a backend is first connected.
+ * Option defaults are stated by `@default` in each option's JSDoc; the few a configuration layer
+ * reuses come from `@vmcp/session-core/defaults`.
  * @packageDocumentation
  */
+
 export type {
   BackendConnectContext,
   BackendConnection,
   BackendConnector,
   BackendReattachHint,
   BackendRequestOptions,
-} from "./backend-connector.js";
+} from "./backends/backend-connector.js";
 export type {
   BackendMessage,
   BackendMessageHandler,
   BackendMessageOrigin,
   BackendProgress,
-} from "./backend-messages.js";
-export {
-  type BackendRetryOptions,
-  DefaultBackendRetryInitialDelayMs,
-  DefaultBackendRetryMaxDelayMs,
-  DefaultBackendRetryWaitMs,
-} from "./backend-retry.js";
-export type { BackendTarget, BackendTransportConfig } from "./backend-target.js";
-export { checkBusMessage, warnBusHandlerError } from "./bus-input.js";
-export {
-  type AggregateCapabilitiesOptions,
-  aggregateCapabilities,
-  combineInstructions,
-} from "./capabilities.js";
-export type { ClientInfoRecord } from "./client-info.js";
-export {
-  ConcurrencyLimit,
-  DefaultMaxConcurrentBackendRequests,
-  DefaultMaxQueuedBackendRequests,
-} from "./concurrency-limit.js";
+} from "./backends/backend-messages.js";
+export type { BackendRetryOptions } from "./backends/backend-retry.js";
+export type { BackendTarget, BackendTransportConfig } from "./backends/backend-target.js";
 export {
   BackendConnectError,
   BackendSessionExpiredError,
   BackendUnavailableError,
-  BusClosedError,
-  BusMessageTooLargeError,
-  BusUnavailableError,
-  ErrorCode,
-  errorCodeOf,
-  InvalidSessionIdError,
-  InvalidSessionInputError,
-  isErrorCode,
   McpSdkMissingError,
+} from "./backends/errors.js";
+export {
+  McpBackendConnector,
+  type McpBackendConnectorOptions,
+} from "./backends/sdk-v1/mcp-backend-connector.js";
+export { ErrorCode, errorCodeOf, isErrorCode } from "./error-codes.js";
+export {
+  type AggregateCapabilitiesOptions,
+  aggregateCapabilities,
+  combineInstructions,
+} from "./sessions/capabilities.js";
+export type { ClientInfoRecord } from "./sessions/client-info.js";
+export { ConcurrencyLimit } from "./sessions/concurrency-limit.js";
+export {
   SessionBusyError,
   SessionClosedError,
-  SessionDecodeError,
   SessionExistsError,
   SessionOwnerMismatchError,
   type SessionOwnerMismatchReason,
   SessionTooLargeError,
+  UnknownPromptError,
+  UnknownResourceError,
+  UnknownToolError,
+} from "./sessions/errors.js";
+export type { SessionOwner } from "./sessions/identity-binding.js";
+export { ListRefreshGate } from "./sessions/list-refresh.js";
+export type { ManagedSession } from "./sessions/managed-session.js";
+export type { MultiSessionLimits } from "./sessions/multi-session.js";
+export {
+  type BackendConnectFailure,
+  type MakeSessionOptions,
+  MultiSessionFactory,
+  type MultiSessionFactoryOptions,
+  type RestoredSession,
+} from "./sessions/multi-session-factory.js";
+export { SessionManager } from "./sessions/session-manager.js";
+export type {
+  CreateSessionOptions,
+  SessionManagerOptions,
+} from "./sessions/session-manager-options.js";
+export type {
+  BackendInfo,
+  MultiSession,
+  SessionOperations,
+} from "./sessions/session-operations.js";
+export type { SessionSizeLimits } from "./sessions/session-size.js";
+export { exposeNames, ToolNameSeparator, type ToolNaming } from "./sessions/tool-naming.js";
+export {
+  BusClosedError,
+  BusMessageTooLargeError,
+  BusUnavailableError,
+  InvalidSessionIdError,
+  InvalidSessionInputError,
+  SessionDecodeError,
   SessionVersionConflictError,
   StorageClosedError,
   StorageListIncompleteError,
   StorageScriptError,
   StorageUnavailableError,
-  UnknownPromptError,
-  UnknownResourceError,
-  UnknownToolError,
   type UnreachableListPart,
-  VmcpSessionError,
-} from "./errors.js";
-export type { SessionOwner } from "./identity-binding.js";
-export { DefaultIdleTimeoutMs } from "./idle-sweeper.js";
-export { instrumentBus } from "./instrumented-bus.js";
-export { instrumentStorage } from "./instrumented-storage.js";
-export { DefaultListRefreshIntervalMs, ListRefreshGate } from "./list-refresh.js";
-export type { ManagedSession } from "./managed-session.js";
-export { McpBackendConnector, type McpBackendConnectorOptions } from "./mcp-backend-connector.js";
-export type {
-  BackendInfo,
-  MultiSession,
-  MultiSessionLimits,
-  SessionOperations,
-} from "./multi-session.js";
-export {
-  type BackendConnectFailure,
-  DefaultConnectTimeoutMs,
-  type MakeSessionOptions,
-  MultiSessionFactory,
-  type MultiSessionFactoryOptions,
-  type RestoredSession,
-} from "./multi-session-factory.js";
+} from "./storage/errors.js";
 export {
   assertValidSessionId,
   generateSessionId,
@@ -96,54 +97,29 @@ export {
   MaxSessionIdLength,
   SessionIdEntropyBytes,
   sessionIdProblem,
-} from "./session-id.js";
-export {
-  type CreateSessionOptions,
-  DefaultBackendRecoveryAttempts,
-  DefaultMaxLiveSessions,
-  DefaultSessionTtlMs,
-  SessionManager,
-  type SessionManagerOptions,
-} from "./session-manager.js";
-export {
-  type BusMessageHandler,
-  type BusSubscription,
-  DefaultBusTimeoutMs,
-  DefaultMaxBusMessageBytes,
-  type SessionMessageBus,
-} from "./session-message-bus.js";
+} from "./storage/session-id.js";
+export type {
+  BusMessageHandler,
+  BusSubscription,
+  SessionMessageBus,
+} from "./storage/session-message-bus.js";
 export type {
   NewSession,
   SessionMetadata,
   SessionPatch,
   SessionRecord,
-} from "./session-record.js";
-export {
-  DefaultMaxClientInfoBytes,
-  DefaultMaxMetadataBytes,
-  DefaultMaxMetadataValueBytes,
-  type SessionSizeLimits,
-} from "./session-size.js";
+} from "./storage/session-record.js";
 export type {
   ListOptions,
   LoadOptions,
   SessionStorage,
   UpdateOptions,
-} from "./session-storage.js";
-export { DefaultStderrMaxLineLength } from "./stderr-lines.js";
-export { DefaultStdioStopGraceMs } from "./stdio-processes.js";
-export {
-  type CheckedPatch,
-  checkDeadline,
-  checkNewSession,
-  checkPatch,
-  checkVersion,
-} from "./storage-input.js";
+} from "./storage/session-storage.js";
+export { instrumentBus } from "./telemetry/instrumented-bus.js";
+export { instrumentStorage } from "./telemetry/instrumented-storage.js";
 export {
   McpDurationBucketsSeconds,
   mcpTarget,
   SessionInstrumentNames,
   TelemetryScope,
-} from "./telemetry-names.js";
-export { exposeNames, ToolNameSeparator, type ToolNaming } from "./tool-naming.js";
-export { DefaultTtlSlideGranularityMs } from "./ttl-slide.js";
+} from "./telemetry/telemetry-names.js";

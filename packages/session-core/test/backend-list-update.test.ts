@@ -1,7 +1,7 @@
 import { SessionVersionConflictError } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
 // Internal names are imported from the built modules: the same instances as the package entry.
-import { updateBackends } from "../dist/backend-list-update.js";
+import { updateBackends } from "../dist/sessions/backend-list-update.js";
 import { RecordingStorage } from "./recording-storage.js";
 
 async function seeded(): Promise<RecordingStorage> {

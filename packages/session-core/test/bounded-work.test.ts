@@ -12,7 +12,7 @@ import {
 } from "@vmcp/session-core";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 // Internal names are imported from the built modules: the same instances as the package entry.
-import { DefaultMultiSession } from "../dist/multi-session.js";
+import { DefaultMultiSession } from "../dist/sessions/multi-session.js";
 
 /** A backend whose tool calls wait until released: shows how many run at once. */
 class GatedBackend implements BackendConnection {

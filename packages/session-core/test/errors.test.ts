@@ -1,4 +1,5 @@
-import { StorageListIncompleteError, VmcpSessionError } from "@vmcp/session-core";
+import { StorageListIncompleteError } from "@vmcp/session-core";
+import { VmcpSessionError } from "@vmcp/session-keys";
 import { describe, expect, it } from "vitest";
 
 describe("StorageListIncompleteError", () => {

@@ -1,7 +1,7 @@
 import { SessionOwnerMismatchError } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
 // Internal names are imported from the built modules: the same instances as the package entry.
-import { IdentityBinder } from "../dist/identity-binding.js";
+import { IdentityBinder } from "../dist/sessions/identity-binding.js";
 
 describe("IdentityBinder", () => {
   const owner = { issuer: "https://idp", subject: "alice" };

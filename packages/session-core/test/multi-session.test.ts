@@ -6,7 +6,7 @@ import {
 } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
 // Internal names are imported from the built modules: the same instances as the package entry.
-import { exposeNames } from "../dist/tool-naming.js";
+import { exposeNames } from "../dist/sessions/tool-naming.js";
 import { FakeConnector, targets } from "./test-connector.js";
 
 describe("MultiSession aggregation and routing", () => {

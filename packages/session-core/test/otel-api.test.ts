@@ -6,7 +6,7 @@ import * as api from "@opentelemetry/api";
 import { instrumentStorage } from "@vmcp/session-core";
 import { ReferenceStorage } from "@vmcp/session-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadOtelApi, noopOtelApi, OtelApiPackage, otelApi } from "../dist/otel-api.js";
+import { loadOtelApi, noopOtelApi, OtelApiPackage, otelApi } from "../dist/telemetry/otel-api.js";
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);

@@ -1,6 +1,5 @@
 import {
   type ClientInfoRecord,
-  DefaultMaxClientInfoBytes,
   InvalidSessionInputError,
   MultiSessionFactory,
   SessionManager,
@@ -10,7 +9,11 @@ import {
 } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
 // Internal names are imported from the built modules: the same instances as the package entry.
-import { checkMetadataSize, resolveSizeLimits } from "../dist/session-size.js";
+import {
+  checkMetadataSize,
+  DefaultMaxClientInfoBytes,
+  resolveSizeLimits,
+} from "../dist/sessions/session-size.js";
 import { RecordingStorage } from "./recording-storage.js";
 import { FakeConnector, targets } from "./test-connector.js";
 import { managerOver } from "./test-manager.js";

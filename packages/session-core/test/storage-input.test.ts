@@ -5,7 +5,7 @@ import {
   checkVersion,
   InvalidSessionIdError,
   InvalidSessionInputError,
-} from "@vmcp/session-core";
+} from "@vmcp/session-core/storage";
 import { describe, expect, it } from "vitest";
 
 describe("checkNewSession", () => {

@@ -44,11 +44,11 @@ export {
   type StoredImplementation,
 } from "./client-info.js";
 export {
-  ErrorCode,
-  errorCodeOf,
+  type ErrorCodeReader,
+  errorCodeReader,
   InvalidBackendListError,
   InvalidWorkloadIdError,
-  isErrorCode,
+  KeyErrorCode,
   VmcpSessionError,
 } from "./errors.js";
 export { decodeIdentity, encodeIdentity, type StoredIdentity } from "./identity.js";

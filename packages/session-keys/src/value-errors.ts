@@ -1,4 +1,4 @@
-import { ErrorCode, VmcpSessionError } from "./errors.js";
+import { KeyErrorCode, VmcpSessionError } from "./errors.js";
 
 /**
  * Thrown when a stored `vmcp.*` metadata value cannot be decoded: a JSON value that does not
@@ -6,7 +6,7 @@ import { ErrorCode, VmcpSessionError } from "./errors.js";
  * of a group (client info, identity) present without the others.
  */
 export class InvalidMetadataValueError extends VmcpSessionError {
-  readonly code = ErrorCode.InvalidMetadataValue;
+  readonly code = KeyErrorCode.InvalidMetadataValue;
   /** The metadata key whose value (or absence) is refused. */
   readonly key: string;
   /** The refused value exactly as stored; `undefined` when the key is missing. */

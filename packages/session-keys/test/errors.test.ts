@@ -1,12 +1,11 @@
 import {
-  ErrorCode,
-  errorCodeOf,
+  errorCodeReader,
   InvalidBackendListError,
   InvalidWorkloadIdError,
-  isErrorCode,
+  KeyErrorCode,
   VmcpSessionError,
 } from "@vmcp/session-keys";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 
 describe("error hierarchy", () => {
   it("the key schema's errors extend the one base class, which names them after their class", () => {
@@ -23,17 +22,38 @@ describe("error hierarchy", () => {
 
   it("a subclass defined elsewhere gets its own name too, without setting it", () => {
     class SomethingBrokeError extends VmcpSessionError {
-      readonly code = ErrorCode.StorageScript;
+      readonly code = "VMCP_SOMETHING_BROKE";
     }
-    expect(new SomethingBrokeError("x").name).toBe("SomethingBrokeError");
+    const error = new SomethingBrokeError("x");
+    expect(error.name).toBe("SomethingBrokeError");
+    expect(error.code).toBe("VMCP_SOMETHING_BROKE");
   });
 
   it("codes come from the table, which has no duplicates", () => {
-    const codes = Object.values(ErrorCode);
+    const codes = Object.values(KeyErrorCode);
     expect(new Set(codes).size).toBe(codes.length);
     for (const code of codes) expect(code).toMatch(/^VMCP_[A-Z_]+$/);
-    expect(errorCodeOf(new InvalidWorkloadIdError("", "empty"))).toBe(ErrorCode.InvalidWorkloadId);
-    expect(errorCodeOf({ code: "VMCP_MISSPELLED" })).toBeUndefined();
-    expect(isErrorCode(ErrorCode.InvalidBackendList)).toBe(true);
+    const keyCodes = errorCodeReader(KeyErrorCode);
+    expect(keyCodes.of(new InvalidWorkloadIdError("", "empty"))).toBe(
+      KeyErrorCode.InvalidWorkloadId,
+    );
+    expect(keyCodes.of({ code: "VMCP_MISSPELLED" })).toBeUndefined();
+    expect(keyCodes.is(KeyErrorCode.InvalidBackendList)).toBe(true);
+  });
+
+  it("a reader knows only its own table's codes, and reads them without instanceof", () => {
+    const table = { Broke: "VMCP_SOMETHING_BROKE", Gone: "VMCP_SOMETHING_GONE" } as const;
+    const reader = errorCodeReader(table);
+    expect(reader.of({ code: "VMCP_SOMETHING_GONE" })).toBe(table.Gone);
+    expect(reader.of(new InvalidWorkloadIdError("", "empty"))).toBeUndefined();
+    expect(reader.of(Object.assign(new Error("x"), { code: "ECONNRESET" }))).toBeUndefined();
+    expect(reader.of({ code: 7 })).toBeUndefined();
+    expect(reader.of(null)).toBeUndefined();
+    expect(reader.of("VMCP_SOMETHING_BROKE")).toBeUndefined();
+    expect(reader.is("VMCP_SOMETHING_BROKE")).toBe(true);
+    expect(reader.is("vmcp_something_broke")).toBe(false);
+    expectTypeOf(reader.of).returns.toEqualTypeOf<
+      "VMCP_SOMETHING_BROKE" | "VMCP_SOMETHING_GONE" | undefined
+    >();
   });
 });

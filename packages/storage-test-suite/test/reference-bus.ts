@@ -1,81 +1,27 @@
 import {
   assertValidSessionId,
-  BusClosedError,
   type BusMessageHandler,
-  BusMessageTooLargeError,
   type BusSubscription,
   BusUnavailableError,
-  type SessionMessageBus,
-} from "@vmcp/session-core";
+  LocalMessageBus,
+  type LocalSubscriber,
+} from "@vmcp/session-core/storage";
 
 /** The size bound every bus in these tests is made with, UTF-8 bytes. */
 export const TestMaxMessageBytes = 64;
 
-interface Subscriber {
-  readonly handler: BusMessageHandler;
-  live: boolean;
-}
+type Subscriber = LocalSubscriber;
 
 /**
- * A minimal correct in-process bus: the suite must pass it. Its hooks (`deliver`, `schedule`,
- * `end`, `checkSize`) are what the broken subclasses below override, one rule each.
+ * A correct in-process bus: the suite must pass it. It is session-core's `LocalMessageBus`, the
+ * same code as `@vmcp/store-memory`'s bus, made with this file's small size bound; its protected
+ * steps (`deliver`, `schedule`, `end`, `checkSize`, `joined`) are what the broken subclasses
+ * below override, one rule each.
  */
-export class ReferenceBus implements SessionMessageBus {
-  protected readonly sessions = new Map<string, Set<Subscriber>>();
-  protected closed = false;
-  #queue: Array<() => void> = [];
-
-  async publish(sessionId: string, message: string): Promise<void> {
-    assertValidSessionId(sessionId);
-    if (this.closed) throw new BusClosedError();
-    this.checkSize(message);
-    for (const subscriber of this.sessions.get(sessionId) ?? []) {
-      this.schedule(() => this.deliver(subscriber, message));
-    }
+export class ReferenceBus extends LocalMessageBus {
+  constructor() {
+    super({ maxMessageBytes: TestMaxMessageBytes, maxPendingMessages: 1_000_000 });
   }
-
-  async subscribe(sessionId: string, onMessage: BusMessageHandler): Promise<BusSubscription> {
-    assertValidSessionId(sessionId);
-    if (this.closed) throw new BusClosedError();
-    const subscriber: Subscriber = { handler: onMessage, live: true };
-    const set = this.sessions.get(sessionId) ?? new Set();
-    this.sessions.set(sessionId, set);
-    set.add(subscriber);
-    this.joined(sessionId, subscriber);
-    return { sessionId, unsubscribe: async () => this.end(sessionId, subscriber) };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const set of this.sessions.values()) for (const s of set) s.live = false;
-    this.sessions.clear();
-  }
-
-  protected checkSize(message: string): void {
-    const bytes = Buffer.byteLength(message, "utf8");
-    if (bytes > TestMaxMessageBytes) throw new BusMessageTooLargeError(bytes, TestMaxMessageBytes);
-  }
-
-  protected deliver(subscriber: Subscriber, message: string): void {
-    if (subscriber.live) subscriber.handler(message);
-  }
-
-  /** Runs deliveries on a later turn, in publish order. */
-  protected schedule(delivery: () => void): void {
-    if (this.#queue.push(delivery) === 1) {
-      setImmediate(() => {
-        for (const run of this.#queue.splice(0)) run();
-      });
-    }
-  }
-
-  protected end(sessionId: string, subscriber: Subscriber): void {
-    subscriber.live = false;
-    this.sessions.get(sessionId)?.delete(subscriber);
-  }
-
-  /** Called once a subscriber has joined a session. */
-  protected joined(_sessionId: string, _subscriber: Subscriber): void {}
 }
 
 /** Calls handlers inside `publish`. */

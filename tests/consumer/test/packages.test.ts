@@ -17,14 +17,18 @@ const rootLicense = readFileSync(join(workspaceRoot, "LICENSE"), "utf8");
 /** Peer dependencies a user brings, per package folder (and nothing else is a peer). */
 /** Entry points beyond the main one, by package folder. */
 const extraExports: Record<string, Record<string, unknown>> = {
-  "session-core": { "./testing": { types: "./dist/testing.d.ts", default: "./dist/testing.js" } },
+  "session-core": {
+    "./storage": { types: "./dist/storage/index.d.ts", default: "./dist/storage/index.js" },
+    "./defaults": { types: "./dist/defaults.d.ts", default: "./dist/defaults.js" },
+    "./testing": { types: "./dist/testing.d.ts", default: "./dist/testing.js" },
+  },
 };
 
 const expectedPeers: Record<string, readonly string[]> = {
   "session-keys": [],
   "session-core": ["@modelcontextprotocol/sdk", "@opentelemetry/api"],
   "store-memory": ["@vmcp/session-core"],
-  "store-redis": ["@vmcp/session-core", "ioredis", "redis"],
+  "store-redis": ["@vmcp/session-core", "@vmcp/session-keys", "ioredis", "redis"],
   "storage-test-suite": ["@vmcp/session-core"],
 };
 

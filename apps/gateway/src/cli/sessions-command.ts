@@ -1,10 +1,6 @@
-import {
-  ErrorCode,
-  errorCodeOf,
-  type SessionRecord,
-  type SessionStorage,
-} from "@vmcp/session-core";
+import type { SessionRecord, SessionStorage } from "@vmcp/session-core";
 import type { GatewayConfig } from "../config/gateway-config.js";
+import { ErrorCode, errorCodeOf } from "../error-codes.js";
 import { createStorage, describeStore, storeRefusal } from "../store/create-storage.js";
 import { formatSessionView, table, viewSession } from "./session-view.js";
 

@@ -3,9 +3,11 @@ import {
   DefaultBackendRetryMaxDelayMs,
   DefaultBackendRetryWaitMs,
   DefaultIdleTimeoutMs,
+  DefaultSessionTtlMs,
   DefaultStdioStopGraceMs,
-} from "@vmcp/session-core";
+} from "@vmcp/session-core/defaults";
 import { assertValidWorkloadId } from "@vmcp/session-keys";
+import { DefaultTimeoutMs } from "@vmcp/store-redis";
 import { z } from "zod";
 import { DefaultBackendFailureLogIntervalMs } from "../backend-failure-log.js";
 import { DefaultHeadersTimeoutMs, DefaultMaxHeaderBytes } from "../http/client-error.js";
@@ -17,13 +19,11 @@ import { LimitsConfigSchema } from "./limits-config.js";
 
 /** Default HTTP port of the gateway: 4000. */
 export const DefaultPort = 4000;
-/** Default session TTL: 30 minutes, in ms. */
-export const DefaultSessionTtlMs = 30 * 60_000;
 /** Default request body limit: 1 MiB, in bytes. */
 export const DefaultMaxBodyBytes = 1024 * 1024;
 
-/** The Redis store's bound on every call, ms (`@vmcp/store-redis`'s `DefaultTimeoutMs`). */
-export const RedisStoreTimeoutMs = 1_500;
+/** The Redis store's bound on every call, ms: `@vmcp/store-redis`'s `DefaultTimeoutMs`, imported, not copied. */
+export const RedisStoreTimeoutMs = DefaultTimeoutMs;
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:26379");
 

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { ErrorCode, VmcpSessionError } from "@vmcp/session-core";
+import { VmcpSessionError } from "@vmcp/session-keys";
+import { ErrorCode } from "../error-codes.js";
 
 /** What a gateway list cursor names: the list, the backend to continue with and its own cursor. */
 export interface CursorPosition {

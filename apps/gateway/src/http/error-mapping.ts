@@ -1,4 +1,4 @@
-import { ErrorCode, errorCodeOf } from "@vmcp/session-core";
+import { ErrorCode, errorCodeOf } from "../error-codes.js";
 import { UnauthenticatedError } from "../errors.js";
 import { RequestCancelledError } from "./cancellations.js";
 import { GatewayErrorCode, HttpJsonRpcError, type JsonRpcErrorBody } from "./json-rpc.js";

@@ -1,9 +1,5 @@
-import {
-  ErrorCode,
-  errorCodeOf,
-  type SessionOwnerMismatchError,
-  type SessionOwnerMismatchReason,
-} from "@vmcp/session-core";
+import type { SessionOwnerMismatchError, SessionOwnerMismatchReason } from "@vmcp/session-core";
+import { ErrorCode, errorCodeOf } from "../error-codes.js";
 import { withoutRepeats } from "../log-redaction.js";
 import type { GatewayLogger } from "../logger.js";
 

@@ -84,11 +84,11 @@ interface RpcMessage {
  * stream once a backend sends something for its requests; every refusal has a JSON-RPC error body.
  */
 export class McpEndpoint {
-  readonly #o: McpEndpointOptions;
+  readonly #options: McpEndpointOptions;
   readonly #relay: SessionRelay;
 
   constructor(options: McpEndpointOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#relay =
       options.relay ?? new SessionRelay({ bus: new InProcessMessageBus(), log: options.log });
   }
@@ -96,7 +96,7 @@ export class McpEndpoint {
   /** Handles one HTTP request to `/mcp`. Never throws. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      this.#o.transportRules?.checkHostAndOrigin(req.headers);
+      this.#options.transportRules?.checkHostAndOrigin(req.headers);
       // Session lookups, restores and deletes join the trace of the HTTP headers, if any.
       if (req.method === "POST") await inHeaderContext(req.headers, () => this.#post(req, res));
       else if (req.method === "DELETE") {
@@ -127,15 +127,15 @@ export class McpEndpoint {
         "Content-Type must be application/json",
       );
     }
-    const maxBatch = this.#o.limits?.maxBatchLength;
+    const maxBatch = this.#options.limits?.maxBatchLength;
     // An over-long batch is refused while it arrives: never buffered whole, never parsed.
     const text = await readBody(
       req,
-      this.#o.maxBodyBytes,
-      this.#o.bodyTimeoutMs,
+      this.#options.maxBodyBytes,
+      this.#options.bodyTimeoutMs,
       maxBatch === undefined ? undefined : batchLengthGuard(maxBatch),
     );
-    const body = parseJsonBody(text, this.#o.maxJsonDepth);
+    const body = parseJsonBody(text, this.#options.maxJsonDepth);
     if (Array.isArray(body) && maxBatch !== undefined && body.length > maxBatch) {
       throw new BatchTooLongError(body.length, maxBatch);
     }
@@ -169,7 +169,7 @@ export class McpEndpoint {
             init.params,
             owner,
             res,
-            this.#o.limits?.callers.callerOf(owner, req.socket.remoteAddress),
+            this.#options.limits?.callers.callerOf(owner, req.socket.remoteAddress),
           ),
       );
       return;
@@ -229,8 +229,8 @@ export class McpEndpoint {
               dispatchRequest(method, m.params, {
                 session,
                 signal: request.signal,
-                log: this.#o.log,
-                router: this.#o.router,
+                log: this.#options.log,
+                router: this.#options.router,
               }),
             ),
         ).finally(() => {
@@ -253,7 +253,8 @@ export class McpEndpoint {
     const session = await this.#session(req, owner);
     // Each heartbeat uses the session: not evicted as idle, its stored TTL slides, and a session
     // deleted or expired meanwhile ends the stream.
-    const keepAlive = async () => (await this.#o.sessions.get(session.id, owner)) !== undefined;
+    const keepAlive = async () =>
+      (await this.#options.sessions.get(session.id, owner)) !== undefined;
     await this.#relay.openStream(session, res, { "mcp-session-id": session.id }, keepAlive);
   }
 
@@ -280,8 +281,8 @@ export class McpEndpoint {
     const protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
       ? requested
       : LATEST_PROTOCOL_VERSION;
-    if (caller !== undefined) this.#o.limits?.callers.admitInitialize(caller);
-    const session = await this.#o.sessions.create({
+    if (caller !== undefined) this.#options.limits?.callers.admitInitialize(caller);
+    const session = await this.#options.sessions.create({
       ...(owner === undefined ? {} : { owner }),
       client: {
         protocolVersion,
@@ -289,10 +290,10 @@ export class McpEndpoint {
         clientInfo: parsed.data.clientInfo,
       },
     });
-    if (caller !== undefined) this.#o.limits?.callers.created(caller, session.id);
-    this.#o.router.adopt(session);
+    if (caller !== undefined) this.#options.limits?.callers.created(caller, session.id);
+    this.#options.router.adopt(session);
     const backends = session.backendInfo();
-    this.#o.log.info(
+    this.#options.log.info(
       { sessionId: session.id, owner, client: parsed.data.clientInfo },
       "session created",
     );
@@ -312,24 +313,24 @@ export class McpEndpoint {
   async #delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const owner = await this.#identify(req);
     const id = sessionIdOf(req);
-    const existed = await this.#o.sessions.terminate(id, owner);
-    this.#o.limits?.callers.ended(id);
+    const existed = await this.#options.sessions.terminate(id, owner);
+    this.#options.limits?.callers.ended(id);
     await this.#relay.terminated(id);
     if (!existed) throw notFound(id);
-    this.#o.log.info({ sessionId: id }, "session terminated");
+    this.#options.log.info({ sessionId: id }, "session terminated");
     res.writeHead(200).end();
   }
 
   async #session(req: IncomingMessage, owner: SessionOwner | undefined): Promise<ServedSession> {
     const id = sessionIdOf(req);
-    const session = await this.#o.sessions.get(id, owner);
+    const session = await this.#options.sessions.get(id, owner);
     if (session === undefined) throw notFound(id);
-    this.#o.limits?.callers.seen(id);
+    this.#options.limits?.callers.seen(id);
     return session;
   }
 
   async #identify(req: IncomingMessage): Promise<SessionOwner | undefined> {
-    return this.#o.verifier.verify(bearerTokenOf(req.headers.authorization), req.headers);
+    return this.#options.verifier.verify(bearerTokenOf(req.headers.authorization), req.headers);
   }
 
   #checkProtocolHeader(req: IncomingMessage): void {
@@ -345,7 +346,14 @@ export class McpEndpoint {
 
   #fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
     const { status, body, headers } = httpErrorOf(error);
-    logRequestFailure(this.#o.log, req.method, status, body.message, error, this.#o.storeLabel);
+    logRequestFailure(
+      this.#options.log,
+      req.method,
+      status,
+      body.message,
+      error,
+      this.#options.storeLabel,
+    );
     if (res.headersSent) {
       res.destroy();
       return;

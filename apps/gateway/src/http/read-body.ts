@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { ErrorCode } from "@vmcp/session-core";
+import { ErrorCode } from "../error-codes.js";
 import { GatewayErrorCode, HttpJsonRpcError } from "./json-rpc.js";
 
 /** Default bound on reading one request body: 30 s, in ms. */

@@ -3,7 +3,6 @@ import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import {
   BackendSessionExpiredError,
   BackendUnavailableError,
-  DefaultListRefreshIntervalMs,
   exposeNames,
   ListRefreshGate,
   type SessionPatch,
@@ -13,6 +12,7 @@ import {
   UnknownResourceError,
   UnknownToolError,
 } from "@vmcp/session-core";
+import { DefaultListRefreshIntervalMs } from "@vmcp/session-core/defaults";
 import {
   MetadataKeyLoggingLevel,
   parseSubscriptionKey,
@@ -105,13 +105,13 @@ const MaxPages = 1_000;
  * Params reach the backend unchanged (`_meta` and `task` included), except the name mapped back.
  */
 export class RequestRouter {
-  readonly #o: RequestRouterOptions;
+  readonly #options: RequestRouterOptions;
   readonly #naming: ToolNaming;
   readonly #interval: number;
   readonly #tables = new WeakMap<object, Tables>();
 
   constructor(options: RequestRouterOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#naming = options.naming ?? "prefix-on-conflict";
     this.#interval = options.listRefreshIntervalMs ?? DefaultListRefreshIntervalMs;
   }
@@ -258,7 +258,8 @@ export class RequestRouter {
     let owner: string | undefined;
     if (method === "resources/unsubscribe") {
       owner = tables.subscriptions.get(uri) ?? session.getMetadata()[key];
-      if (owner === undefined) owner = (await this.#o.storage.load(session.id))?.metadata[key];
+      if (owner === undefined)
+        owner = (await this.#options.storage.load(session.id))?.metadata[key];
     }
     owner ??= await this.#byUri(session, uri);
     const offers = session.backendInfo().find((b) => b.workloadId === owner)?.capabilities;
@@ -284,7 +285,7 @@ export class RequestRouter {
     const owner =
       this.#tablesOf(session).tasks.get(taskId) ??
       session.getMetadata()[key] ??
-      (await this.#o.storage.load(session.id))?.metadata[key];
+      (await this.#options.storage.load(session.id))?.metadata[key];
     if (owner === undefined || !session.backendIds.includes(owner)) {
       throw new UnknownTaskError(taskId);
     }
@@ -308,7 +309,7 @@ export class RequestRouter {
     let backendCursor: string | undefined;
     if (cursor !== undefined) {
       if (typeof cursor !== "string") throw new InvalidCursorError("a cursor is a string");
-      const position = this.#o.cursors.decode(session.id, method, cursor);
+      const position = this.#options.cursors.decode(session.id, method, cursor);
       index = backends.indexOf(position.workloadId);
       if (index < 0) throw new InvalidCursorError("its backend is no longer in the session");
       backendCursor = position.backendCursor;
@@ -359,7 +360,7 @@ export class RequestRouter {
       [spec.field]: shown,
       ...(following === undefined
         ? {}
-        : { nextCursor: this.#o.cursors.encode(session.id, { list: method, ...following }) }),
+        : { nextCursor: this.#options.cursors.encode(session.id, { list: method, ...following }) }),
     };
   }
 
@@ -575,7 +576,7 @@ export class RequestRouter {
   }
 
   async #persist(session: ServedSession, patch: SessionPatch): Promise<void> {
-    await this.#o.storage.update(session.id, patch);
+    await this.#options.storage.update(session.id, patch);
   }
 
   #tablesOf(session: ServedSession): Tables {

@@ -126,7 +126,7 @@ interface Target {
 export class SessionRelay implements BackendMessageHandler {
   /** The requests in flight on this replica, for `notifications/cancelled`. */
   readonly cancellations = new Cancellations();
-  readonly #o: SessionRelayOptions;
+  readonly #options: SessionRelayOptions;
   readonly #timeoutMs: number;
   readonly #ackMs: number;
   readonly #maxPending: number;
@@ -137,7 +137,7 @@ export class SessionRelay implements BackendMessageHandler {
   #closed = false;
 
   constructor(options: SessionRelayOptions) {
-    this.#o = options;
+    this.#options = options;
     this.#timeoutMs = options.serverRequestTimeoutMs ?? DefaultServerRequestTimeoutMs;
     this.#ackMs = options.answerAckTimeoutMs ?? DefaultAnswerAckTimeoutMs;
     this.#maxPending = options.maxPendingServerRequests ?? DefaultMaxPendingServerRequests;
@@ -330,7 +330,7 @@ export class SessionRelay implements BackendMessageHandler {
       requestId,
       ...(typeof reason === "string" ? { reason } : {}),
     }).catch((error: unknown) =>
-      this.#o.log.warn({ sessionId, err: error }, "could not publish a cancellation"),
+      this.#options.log.warn({ sessionId, err: error }, "could not publish a cancellation"),
     );
   }
 
@@ -355,9 +355,9 @@ export class SessionRelay implements BackendMessageHandler {
     const stream = new StandaloneStream(res, {
       headers,
       heartbeatMs: this.#heartbeatMs,
-      ...(this.#o.maxStreamBufferBytes === undefined
+      ...(this.#options.maxStreamBufferBytes === undefined
         ? {}
-        : { maxBufferedBytes: this.#o.maxStreamBufferBytes }),
+        : { maxBufferedBytes: this.#options.maxStreamBufferBytes }),
       ...(keepAlive === undefined
         ? {}
         : {
@@ -382,7 +382,10 @@ export class SessionRelay implements BackendMessageHandler {
     await entry.subscription;
     await this.#publish(session.id, { kind: "stream-open", holder: stream.holder }).catch(
       (error: unknown) =>
-        this.#o.log.warn({ sessionId: session.id, err: error }, "could not announce a GET stream"),
+        this.#options.log.warn(
+          { sessionId: session.id, err: error },
+          "could not announce a GET stream",
+        ),
     );
   }
 
@@ -505,7 +508,7 @@ export class SessionRelay implements BackendMessageHandler {
   #listChanged(sessionId: string, method: string): void {
     const session = this.#sessions.get(sessionId)?.deref();
     const kind = method.split("/")[1] as ListKind;
-    if (session !== undefined) this.#o.onListChanged?.(session, kind);
+    if (session !== undefined) this.#options.onListChanged?.(session, kind);
   }
 
   /** The open request of `sessionId` whose context this runs in, if any. */
@@ -519,12 +522,12 @@ export class SessionRelay implements BackendMessageHandler {
       kind: "notify",
       message: message.params === undefined ? { method: message.method } : message,
     }).catch((error: unknown) =>
-      this.#o.log.warn({ sessionId, err: error }, "could not publish a notification"),
+      this.#options.log.warn({ sessionId, err: error }, "could not publish a notification"),
     );
   }
 
   #publish(sessionId: string, envelope: BusEnvelope): Promise<void> {
-    return this.#o.bus.publish(sessionId, JSON.stringify(envelope));
+    return this.#options.bus.publish(sessionId, JSON.stringify(envelope));
   }
 
   #onBus(sessionId: string, entry: Entry, text: string): void {
@@ -598,11 +601,11 @@ export class SessionRelay implements BackendMessageHandler {
 
   #subscribe(sessionId: string, entry: Entry): Promise<BusSubscription | undefined> {
     entry.settled = false;
-    return this.#o.bus
+    return this.#options.bus
       .subscribe(sessionId, (text) => this.#onBus(sessionId, entry, text))
       .catch((error: unknown) => {
         entry.subscribeError = error;
-        this.#o.log.warn({ sessionId, err: error }, "could not subscribe to the message bus");
+        this.#options.log.warn({ sessionId, err: error }, "could not subscribe to the message bus");
         return undefined;
       })
       .finally(() => {

@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { ErrorCode, type SessionOwner, VmcpSessionError } from "@vmcp/session-core";
+import type { SessionOwner } from "@vmcp/session-core";
+import { VmcpSessionError } from "@vmcp/session-keys";
+import { ErrorCode } from "../error-codes.js";
 import type { IdentityVerifier } from "./identity-verifier.js";
 
 /** Default bound on one bearer token: 8 KiB (8192 bytes). */

@@ -1,4 +1,4 @@
-import { DefaultBusTimeoutMs } from "@vmcp/session-core";
+import { DefaultBusTimeoutMs } from "@vmcp/session-core/storage";
 import { type CaseGroup, describeSuite } from "../shared/suite.js";
 import type { TestApi } from "../shared/test-api.js";
 import { deliveryCases } from "./cases/delivery.js";

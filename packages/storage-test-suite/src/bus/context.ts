@@ -1,4 +1,4 @@
-import type { SessionMessageBus } from "@vmcp/session-core";
+import type { SessionMessageBus } from "@vmcp/session-core/storage";
 import { FixtureHolder } from "../shared/suite.js";
 import type { BusFaults, BusFixture } from "./test-api.js";
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleepMs } from "node:timers/promises";
-import type { BusSubscription, SessionMessageBus } from "@vmcp/session-core";
+import type { BusSubscription, SessionMessageBus } from "@vmcp/session-core/storage";
 
 /**
  * How long a case waits for messages it expects, ms: generous, since a starved machine can delay

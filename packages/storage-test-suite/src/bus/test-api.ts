@@ -1,4 +1,4 @@
-import type { SessionMessageBus } from "@vmcp/session-core";
+import type { SessionMessageBus } from "@vmcp/session-core/storage";
 
 /**
  * What the fault cases of the bus suite do to the bus's server, for a bus that has one (a Redis

@@ -1,4 +1,4 @@
-import { generateSessionId } from "@vmcp/session-core";
+import { generateSessionId } from "@vmcp/session-core/storage";
 
 /** A fresh, valid session ID for one test. */
 export function newId(): string {

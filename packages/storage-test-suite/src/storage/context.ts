@@ -1,4 +1,4 @@
-import type { SessionStorage } from "@vmcp/session-core";
+import type { SessionStorage } from "@vmcp/session-core/storage";
 import { FixtureHolder } from "../shared/suite.js";
 import type { StorageFixture } from "./test-api.js";
 

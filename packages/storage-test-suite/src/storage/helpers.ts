@@ -1,5 +1,5 @@
 import { setTimeout as sleepMs } from "node:timers/promises";
-import type { SessionStorage } from "@vmcp/session-core";
+import type { SessionStorage } from "@vmcp/session-core/storage";
 import { newId } from "../shared/session-ids.js";
 
 /** Drains an async iterable into an array. */

@@ -1,4 +1,4 @@
-import type { SessionStorage } from "@vmcp/session-core";
+import type { SessionStorage } from "@vmcp/session-core/storage";
 
 /** What {@link ConformanceOptions.setup} hands the suite for one test. */
 export interface StorageFixture {

@@ -1,4 +1,5 @@
-import { BusUnavailableError, VmcpSessionError } from "@vmcp/session-core";
+import { BusUnavailableError } from "@vmcp/session-core/storage";
+import { VmcpSessionError } from "@vmcp/session-keys";
 import type { Cluster, Redis, RedisOptions } from "ioredis";
 import { reconnectDelayMs } from "../clients/redis-options.js";
 

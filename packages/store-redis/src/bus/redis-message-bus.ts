@@ -9,7 +9,7 @@ import {
   DefaultMaxBusMessageBytes,
   type SessionMessageBus,
   warnBusHandlerError,
-} from "@vmcp/session-core";
+} from "@vmcp/session-core/storage";
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { resolveClient } from "../clients/redis-options.js";
 import { reviveOnEnd } from "../clients/revive.js";

@@ -1,4 +1,4 @@
-import { BusUnavailableError } from "@vmcp/session-core";
+import { BusUnavailableError } from "@vmcp/session-core/storage";
 import type { Cluster } from "ioredis";
 import { ClusterRedirectDelayMs, MaxReconnectDelayMs } from "../clients/redis-options.js";
 import { hashSlot } from "../cluster/hash-slot.js";

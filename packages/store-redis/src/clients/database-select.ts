@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from "@vmcp/session-core";
+import { StorageUnavailableError } from "@vmcp/session-core/storage";
 import type { ClusterOptions, RedisOptions } from "ioredis";
 
 /**

@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from "@vmcp/session-core";
+import { StorageUnavailableError } from "@vmcp/session-core/storage";
 import { type ScriptName, Scripts, type WriteScriptName } from "../storage/scripts.js";
 import type { ClusterNodes, StoreClient, StoreClientSetup } from "./store-client.js";
 

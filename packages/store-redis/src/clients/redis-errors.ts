@@ -2,8 +2,8 @@ import {
   SessionDecodeError,
   StorageScriptError,
   StorageUnavailableError,
-  VmcpSessionError,
-} from "@vmcp/session-core";
+} from "@vmcp/session-core/storage";
+import { VmcpSessionError } from "@vmcp/session-keys";
 
 /** The error prefix the scripts raise for a value they cannot read as a session. */
 export const DecodeErrorPrefix = "VMCPDECODE ";

@@ -1,4 +1,4 @@
-import { StorageListIncompleteError, StorageUnavailableError } from "@vmcp/session-core";
+import { StorageListIncompleteError, StorageUnavailableError } from "@vmcp/session-core/storage";
 import type { ClusterNodes } from "../clients/store-client.js";
 import { ClusterSlotCount } from "./hash-slot.js";
 

@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from "@vmcp/session-core";
+import { StorageUnavailableError } from "@vmcp/session-core/storage";
 import type { Cluster, Redis } from "ioredis";
 import { isCluster, refreshSlots } from "../cluster/ioredis-cluster.js";
 import type { LuaScript } from "./scripts.js";

@@ -1,4 +1,8 @@
-import { SessionDecodeError, type SessionMetadata, type SessionRecord } from "@vmcp/session-core";
+import {
+  SessionDecodeError,
+  type SessionMetadata,
+  type SessionRecord,
+} from "@vmcp/session-core/storage";
 import { Field, MetadataFieldPrefix } from "./key-layout.js";
 
 /** Metadata as the flat field/value list the scripts take (`m:<key>`, value, ...). */

@@ -15,7 +15,7 @@ import {
   StorageClosedError,
   StorageUnavailableError,
   type UpdateOptions,
-} from "@vmcp/session-core";
+} from "@vmcp/session-core/storage";
 import { CallDeadlines } from "../clients/call-deadlines.js";
 import { timeoutError, toStorageError } from "../clients/redis-errors.js";
 import {

@@ -1,7 +1,8 @@
 /**
  * ioredis and node-redis are both optional peers: a node-redis user installs no ioredis. Here the
  * built package is copied to a folder outside the workspace where `ioredis` cannot be resolved,
- * with only `@vmcp/session-core` beside it, and used from a child process.
+ * with only its `@vmcp` peers (`session-core`, `session-keys`) beside it, and used from a child
+ * process.
  */
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -27,8 +28,10 @@ beforeAll(async () => {
   mkdirSync(installed, { recursive: true });
   cpSync(join(packageDir, "dist"), join(installed, "dist"), { recursive: true });
   cpSync(join(packageDir, "package.json"), join(installed, "package.json"));
-  const core = dirname(require.resolve("@vmcp/session-core/package.json"));
-  symlinkSync(core, join(dir, "node_modules", "@vmcp", "session-core"), "dir");
+  for (const peer of ["session-core", "session-keys"]) {
+    const peerDir = dirname(require.resolve(`@vmcp/${peer}/package.json`));
+    symlinkSync(peerDir, join(dir, "node_modules", "@vmcp", peer), "dir");
+  }
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BusMessageTooLargeError, InvalidSessionIdError } from "@vmcp/session-core";
+import { BusMessageTooLargeError, InvalidSessionIdError } from "@vmcp/session-core/storage";
 import { newId } from "../../shared/session-ids.js";
 import type { TestApi } from "../../shared/test-api.js";
 import type { BusSuiteContext } from "../context.js";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SessionVersionConflictError } from "@vmcp/session-core";
+import { SessionVersionConflictError } from "@vmcp/session-core/storage";
 import { newId } from "../../shared/session-ids.js";
 import type { TestApi } from "../../shared/test-api.js";
 import type { SuiteContext } from "../context.js";

@@ -4,7 +4,7 @@ import {
   InvalidSessionInputError,
   MaxSessionIdLength,
   type SessionStorage,
-} from "@vmcp/session-core";
+} from "@vmcp/session-core/storage";
 import { newId } from "../../shared/session-ids.js";
 import type { TestApi } from "../../shared/test-api.js";
 import type { SuiteContext } from "../context.js";

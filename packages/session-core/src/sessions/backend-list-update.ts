@@ -1,7 +1,7 @@
 import { type BackendChange, type BackendChangePlan, planBackendChange } from "@vmcp/session-keys";
-import { SessionDecodeError, SessionVersionConflictError } from "./errors.js";
-import type { SessionRecord } from "./session-record.js";
-import type { SessionStorage } from "./session-storage.js";
+import { SessionDecodeError, SessionVersionConflictError } from "../storage/errors.js";
+import type { SessionRecord } from "../storage/session-record.js";
+import type { SessionStorage } from "../storage/session-storage.js";
 
 /** The default number of compare-and-set attempts of {@link updateBackends}: 8. */
 export const DefaultBackendUpdateAttempts = 8;

@@ -10,11 +10,12 @@ import type {
   ServerCapabilities,
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
-import type { BackendMessageScope } from "./backend-message-scope.js";
-import { BackendSessionExpiredError, BackendUnavailableError } from "./errors.js";
+import { definedFields } from "../../defined-fields.js";
+import type { BackendConnection, BackendRequestOptions } from "../backend-connector.js";
+import type { BackendMessageScope } from "../backend-message-scope.js";
+import { BackendSessionExpiredError, BackendUnavailableError } from "../errors.js";
+import { settleWithin } from "../stdio-processes.js";
 import type { McpSdkClientModules } from "./mcp-sdk-loader.js";
-import { settleWithin } from "./stdio-processes.js";
 
 /** What a live SDK connection was built from. */
 export interface McpConnectionParts {
@@ -190,11 +191,11 @@ export function mapBackendError(
 }
 
 function requestOptions(options: BackendRequestOptions): { signal?: AbortSignal } {
-  return options.signal === undefined ? {} : { signal: options.signal };
+  return definedFields({ signal: options.signal });
 }
 
 function cursorParam(cursor: string | undefined): { cursor?: string } {
-  return cursor === undefined ? {} : { cursor };
+  return definedFields({ cursor });
 }
 
 /** Longest pagination walk followed, so a backend that loops its cursors cannot hang a list. */

@@ -1,7 +1,7 @@
+import type { SessionMetadata } from "../storage/session-record.js";
 import type { ClientInfoRecord } from "./client-info.js";
 import { checkClientInfo, clientInfoMetadata } from "./client-info.js";
 import { SessionTooLargeError } from "./errors.js";
-import type { SessionMetadata } from "./session-record.js";
 
 /** The default bound on what a client sends at `initialize` (as stored), UTF-8 bytes: 16 KiB. */
 export const DefaultMaxClientInfoBytes = 16 * 1024;
@@ -16,12 +16,19 @@ export const DefaultMaxMetadataBytes = 64 * 1024;
 export interface SessionSizeLimits {
   /**
    * The client's `initialize` info as stored (protocol version, capabilities JSON and
-   * `clientInfo` JSON, summed). Default {@link DefaultMaxClientInfoBytes} (16 KiB).
+   * `clientInfo` JSON, summed).
+   * @default 16_384 (16 KiB)
    */
   readonly maxClientInfoBytes?: number;
-  /** Any one metadata value. Default {@link DefaultMaxMetadataValueBytes} (16 KiB). */
+  /**
+   * Any one metadata value.
+   * @default 16_384 (16 KiB)
+   */
   readonly maxMetadataValueBytes?: number;
-  /** All keys and values of a new session's metadata. Default {@link DefaultMaxMetadataBytes} (64 KiB). */
+  /**
+   * All keys and values of a new session's metadata.
+   * @default 65_536 (64 KiB)
+   */
   readonly maxMetadataBytes?: number;
 }
 

@@ -1,9 +1,9 @@
-import { context, SpanKind, trace } from "./otel-api.js";
 import type {
   BusMessageHandler,
   BusSubscription,
   SessionMessageBus,
-} from "./session-message-bus.js";
+} from "../storage/session-message-bus.js";
+import { context, SpanKind, trace } from "./otel-api.js";
 import { errorType, failSpan, sessionInstruments, sessionTracer } from "./telemetry.js";
 
 /** Marks a bus already wrapped, so wrapping twice counts each message once. */

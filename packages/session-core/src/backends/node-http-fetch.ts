@@ -3,7 +3,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { Readable, type Transform } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import { withPropagatedHeaders } from "./telemetry.js";
+import { withPropagatedHeaders } from "../telemetry/telemetry.js";
 
 /** The fetch signature the MCP SDK's transports accept (the SDK's `FetchLike`). */
 export type FetchFunction = (url: string | URL, init?: RequestInit) => Promise<Response>;

@@ -1,7 +1,7 @@
 import type { ClientCapabilities, Implementation } from "@modelcontextprotocol/sdk/types.js";
 import { decodeClientInfo, encodeClientInfo, InvalidMetadataValueError } from "@vmcp/session-keys";
-import { InvalidSessionInputError } from "./errors.js";
-import type { SessionMetadata } from "./session-record.js";
+import { InvalidSessionInputError } from "../storage/errors.js";
+import type { SessionMetadata } from "../storage/session-record.js";
 
 /**
  * What the client sent the gateway at `initialize`, kept in the session record so that any

@@ -3,7 +3,7 @@
  * that only needs the storage contract) never loads it. The SDK is an optional peer dependency:
  * when it is not installed, the first connect fails with `McpSdkMissingError` naming the package.
  */
-import { McpSdkMissingError } from "./errors.js";
+import { McpSdkMissingError } from "../errors.js";
 
 const sdkPackage = "@modelcontextprotocol/sdk";
 

@@ -1,7 +1,12 @@
 import type { Attributes } from "@opentelemetry/api";
+import type { NewSession, SessionPatch, SessionRecord } from "../storage/session-record.js";
+import type {
+  ListOptions,
+  LoadOptions,
+  SessionStorage,
+  UpdateOptions,
+} from "../storage/session-storage.js";
 import { context, SpanKind, trace } from "./otel-api.js";
-import type { NewSession, SessionPatch, SessionRecord } from "./session-record.js";
-import type { ListOptions, LoadOptions, SessionStorage, UpdateOptions } from "./session-storage.js";
 import { errorType, failSpan, sessionInstruments, sessionTracer } from "./telemetry.js";
 
 /** Marks a storage already wrapped, so wrapping twice records each operation once. */

@@ -9,25 +9,27 @@ import type {
   BackendConnection,
   BackendConnector,
   BackendReattachHint,
-} from "./backend-connector.js";
+} from "../backends/backend-connector.js";
+import type { BackendTarget } from "../backends/backend-target.js";
+import { BackendConnectError, BackendSessionExpiredError } from "../backends/errors.js";
+import { McpBackendConnector } from "../backends/sdk-v1/mcp-backend-connector.js";
+import { SessionDecodeError } from "../storage/errors.js";
+import { assertValidSessionId, generateSessionId } from "../storage/session-id.js";
+import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
+import { errorType, inSpan, sessionInstruments } from "../telemetry/telemetry.js";
 import {
   backendEntryMetadata,
   populateBackendMetadata,
   readStoredBackends,
   type StoredBackend,
 } from "./backend-metadata.js";
-import type { BackendTarget } from "./backend-target.js";
 import { type ClientInfoRecord, clientInfoMetadata, readClientInfo } from "./client-info.js";
-import { BackendConnectError, BackendSessionExpiredError, SessionDecodeError } from "./errors.js";
-import { McpBackendConnector } from "./mcp-backend-connector.js";
 import {
   DefaultMultiSession,
-  type MultiSession,
   type MultiSessionLimits,
   resolveMultiSessionLimits,
 } from "./multi-session.js";
-import { assertValidSessionId, generateSessionId } from "./session-id.js";
-import type { SessionMetadata, SessionRecord } from "./session-record.js";
+import type { MultiSession } from "./session-operations.js";
 import {
   checkClientInfoSize,
   checkMetadataSize,
@@ -35,7 +37,6 @@ import {
   resolveSizeLimits,
   type SessionSizeLimits,
 } from "./session-size.js";
-import { errorType, inSpan, sessionInstruments } from "./telemetry.js";
 import type { ToolNaming } from "./tool-naming.js";
 
 /** The default bound on one backend connect: 10,000 ms. */
@@ -47,7 +48,10 @@ export interface MultiSessionFactoryOptions {
   readonly backends: readonly BackendTarget[];
   /** Opens backend connections. Default: a new `McpBackendConnector()`. */
   readonly connector?: BackendConnector;
-  /** Bound on each backend connect (fresh or reattach), ms. Default {@link DefaultConnectTimeoutMs}. */
+  /**
+   * Bound on each backend connect (fresh or reattach), ms.
+   * @default 10_000 (10 s)
+   */
   readonly connectTimeoutMs?: number;
   /** Tool and prompt name conflict rule. Default `"prefix-on-conflict"`. */
   readonly toolNaming?: ToolNaming;

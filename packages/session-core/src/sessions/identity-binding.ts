@@ -1,7 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { decodeIdentity, encodeIdentity, type StoredIdentity } from "@vmcp/session-keys";
-import { SessionDecodeError, SessionOwnerMismatchError } from "./errors.js";
-import type { SessionMetadata } from "./session-record.js";
+import { SessionDecodeError } from "../storage/errors.js";
+import type { SessionMetadata } from "../storage/session-record.js";
+import { SessionOwnerMismatchError } from "./errors.js";
 
 /**
  * Who owns a session: the verified identity (for example a JWT's `iss` and `sub`), never a token,

@@ -7,13 +7,13 @@ import type {
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import { decodeIdentity } from "@vmcp/session-keys";
-import type { BackendConnection, BackendRequestOptions } from "./backend-connector.js";
+import type { BackendConnection, BackendRequestOptions } from "../backends/backend-connector.js";
+import { BackendSessionExpiredError, BackendUnavailableError } from "../backends/errors.js";
+import type { SessionMetadata } from "../storage/session-record.js";
 import type { ClientInfoRecord } from "./client-info.js";
-import { BackendSessionExpiredError, BackendUnavailableError } from "./errors.js";
 import type { SessionOwner } from "./identity-binding.js";
 import { beginActivity, type SessionActivity } from "./idle-sweeper.js";
-import type { BackendInfo, MultiSession, SessionOperations } from "./multi-session.js";
-import type { SessionMetadata } from "./session-record.js";
+import type { BackendInfo, MultiSession, SessionOperations } from "./session-operations.js";
 
 /**
  * A session held by a `SessionManager`: the {@link SessionOperations} of its live

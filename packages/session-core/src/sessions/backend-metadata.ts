@@ -6,8 +6,9 @@ import {
   InvalidMetadataValueError,
   readBackendIds,
 } from "@vmcp/session-keys";
-import type { BackendReattachHint } from "./backend-connector.js";
-import type { SessionMetadata } from "./session-record.js";
+import type { BackendReattachHint } from "../backends/backend-connector.js";
+import { definedFields } from "../defined-fields.js";
+import type { SessionMetadata } from "../storage/session-record.js";
 
 /** What the metadata records about one connected backend. */
 export interface ConnectedBackendInfo {
@@ -68,8 +69,10 @@ export function readStoredBackends(metadata: Readonly<SessionMetadata>): StoredB
       workloadId,
       hint: {
         sessionId,
-        ...(protocolVersion === undefined ? {} : { protocolVersion }),
-        ...(capabilities === undefined ? {} : { capabilities: capabilities as ServerCapabilities }),
+        ...definedFields({
+          protocolVersion,
+          capabilities: capabilities as ServerCapabilities | undefined,
+        }),
       },
     };
   });

@@ -6,7 +6,8 @@ import type {
   ObservableUpDownCounter,
   Span,
 } from "@opentelemetry/api";
-import { errorCodeOf } from "@vmcp/session-keys";
+import { VmcpSessionError } from "@vmcp/session-keys";
+import { errorCodeOf } from "../error-codes.js";
 import {
   context,
   metrics,
@@ -134,11 +135,12 @@ export function sessionTracer(): SessionTracer {
 }
 
 /**
- * The `error.type` of a failure: the typed code of a session-layer error (`VMCP_...`), the
- * JSON-RPC code of a backend's error (`-32602`), else the error's class name, else `_OTHER`.
+ * The `error.type` of a failure: the typed code of a vmcp-sessions error (`VMCP_...`, whichever
+ * package threw it), the JSON-RPC code of a backend's error (`-32602`), else the error's class
+ * name, else `_OTHER`.
  */
 export function errorType(error: unknown): string {
-  const code = errorCodeOf(error);
+  const code = error instanceof VmcpSessionError ? error.code : errorCodeOf(error);
   if (code !== undefined) return code;
   const rpc = (error as { code?: unknown } | null)?.code;
   if (typeof rpc === "number" && Number.isInteger(rpc)) return String(rpc);
@@ -285,4 +287,36 @@ export function withPropagatedHeaders(headers: Record<string, string>): Record<s
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   return Object.keys(carrier).length === 0 ? headers : { ...headers, ...carrier };
+}
+
+/**
+ * Runs a session restore in a `vmcp.session.restore` span (with `vmcp.backend.count` once
+ * restored); records `vmcp.session.restore.duration` (with `error.type` when it fails) and, once
+ * restored, `vmcp.sessions.restored`.
+ */
+export async function traceRestore<T>(
+  sessionId: string,
+  restore: () => Promise<T | undefined>,
+  sessionOf: (restored: T) => { readonly backendIds: readonly string[] },
+): Promise<T | undefined> {
+  const instruments = sessionInstruments();
+  const started = performance.now();
+  const attributes: Attributes = {};
+  try {
+    const restored = await inSpan("vmcp.session.restore", { "mcp.session.id": sessionId }, (span) =>
+      restore().then((result) => {
+        if (result !== undefined && span.isRecording()) {
+          span.setAttribute("vmcp.backend.count", sessionOf(result).backendIds.length);
+        }
+        return result;
+      }),
+    );
+    if (restored !== undefined) instruments.sessionsRestored.add(1);
+    return restored;
+  } catch (error) {
+    attributes["error.type"] = errorType(error);
+    throw error;
+  } finally {
+    instruments.restoreDuration.record((performance.now() - started) / 1000, attributes);
+  }
 }

@@ -19,15 +19,19 @@ export const DefaultBackendRetryWaitMs = 250;
 export interface BackendRetryOptions {
   /**
    * Pause after a failed reattach (at restore or a retry) before the next try, ms; it doubles
-   * after each failure up to `maxDelayMs`. Default {@link DefaultBackendRetryInitialDelayMs} (500).
+   * after each failure up to `maxDelayMs`.
+   * @default 500 ({@link DefaultBackendRetryInitialDelayMs} in `@vmcp/session-core/defaults`)
    */
   readonly initialDelayMs?: number;
-  /** Upper bound of that pause, ms. Default {@link DefaultBackendRetryMaxDelayMs} (10,000). */
+  /**
+   * Upper bound of that pause, ms.
+   * @default 10_000 ({@link DefaultBackendRetryMaxDelayMs} in `@vmcp/session-core/defaults`)
+   */
   readonly maxDelayMs?: number;
   /**
    * How long the request that starts a retry waits for it, ms; the retry goes on in the
-   * background after that, and a later request sees its result. `0` never waits. Default
-   * {@link DefaultBackendRetryWaitMs} (250).
+   * background after that, and a later request sees its result. `0` never waits.
+   * @default 250 ({@link DefaultBackendRetryWaitMs} in `@vmcp/session-core/defaults`)
    */
   readonly waitMs?: number;
 }

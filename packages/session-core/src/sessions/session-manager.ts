@@ -1,122 +1,40 @@
-import type { Attributes, ObservableResult } from "@opentelemetry/api";
+import type { ObservableResult } from "@opentelemetry/api";
 import { decodeBackendIds, MetadataKeyBackendIds } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
-import type { BackendConnection } from "./backend-connector.js";
-import { updateBackends } from "./backend-list-update.js";
-import { backendEntryMetadata } from "./backend-metadata.js";
+import type { BackendConnection } from "../backends/backend-connector.js";
 import {
-  type BackendRetryOptions,
   type BackendRetryPolicy,
   backendRetryPolicy,
   MissingBackends,
-} from "./backend-retry.js";
-import { type ClientInfoRecord, readClientInfo } from "./client-info.js";
-import { SessionClosedError, SessionDecodeError, SessionExistsError } from "./errors.js";
+} from "../backends/backend-retry.js";
+import { definedFields } from "../defined-fields.js";
+import { SessionDecodeError } from "../storage/errors.js";
+import { isValidSessionId } from "../storage/session-id.js";
+import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
+import type { SessionStorage } from "../storage/session-storage.js";
+import { slideDue } from "../storage/ttl-slide.js";
+import { instrumentStorage } from "../telemetry/instrumented-storage.js";
+import {
+  type SessionInstruments,
+  sessionInstruments,
+  traceRestore,
+} from "../telemetry/telemetry.js";
+import { updateBackends } from "./backend-list-update.js";
+import { backendEntryMetadata } from "./backend-metadata.js";
+import { BackendRecovery } from "./backend-recovery.js";
+import { readClientInfo } from "./client-info.js";
+import { SessionClosedError, SessionExistsError } from "./errors.js";
 import { IdentityBinder, type SessionOwner } from "./identity-binding.js";
-import {
-  DefaultIdleTimeoutMs,
-  IdleSweeper,
-  newActivity,
-  type SessionActivity,
-} from "./idle-sweeper.js";
-import { instrumentStorage } from "./instrumented-storage.js";
-import {
-  ManagedMultiSession,
-  type ManagedSession,
-  type ManagedSessionHost,
-} from "./managed-session.js";
-import type { MultiSession } from "./multi-session.js";
+import { IdleSweeper, type SessionActivity } from "./idle-sweeper.js";
+import { type Entry, liveEntry, missingBackends, safeDecode } from "./live-entry.js";
+import type { ManagedSession, ManagedSessionHost } from "./managed-session.js";
 import type { MultiSessionFactory } from "./multi-session-factory.js";
-import { isValidSessionId } from "./session-id.js";
-import type { SessionMetadata, SessionRecord } from "./session-record.js";
-import type { SessionStorage } from "./session-storage.js";
-import { errorType, inSpan, type SessionInstruments, sessionInstruments } from "./telemetry.js";
-import { DefaultTtlSlideGranularityMs, effectiveSlideGranularity, slideDue } from "./ttl-slide.js";
-
-/** The default session TTL: 30 minutes (1,800,000 ms), slid by the owner's `get`s. */
-export const DefaultSessionTtlMs = 30 * 60_000;
-
-/** The default bound on live sessions held by one manager: 1,000. */
-export const DefaultMaxLiveSessions = 1_000;
-
-/**
- * Fresh connects tried before a failed backend is declared gone and leaves the session:
- * {@link SessionManagerOptions.backendRecoveryAttempts}.
- */
-export const DefaultBackendRecoveryAttempts = 3;
-
-/** The pause before the second recovery attempt, in ms; it doubles for each later one. */
-export const BackendRecoveryBackoffMs = 100;
-
-/** Options for {@link SessionManager}. */
-export interface SessionManagerOptions {
-  /**
-   * Where session records live (any `SessionStorage`). It stays the caller's: the manager never
-   * closes it, so close it yourself after {@link SessionManager.close}.
-   */
-  readonly storage: SessionStorage;
-  /** Makes and restores the live sessions. */
-  readonly factory: MultiSessionFactory;
-  /** Session TTL in ms, slid by the owner's `get`s. Default {@link DefaultSessionTtlMs} (30 min). */
-  readonly ttlMs?: number;
-  /**
-   * The most live sessions (with open backend connections) this manager keeps. Default
-   * {@link DefaultMaxLiveSessions}. Eviction closes local connections only; stored data stays.
-   */
-  readonly maxLiveSessions?: number;
-  /**
-   * The HMAC key of identity bindings. Every replica must share it when sessions have owners:
-   * without it a random per-process key is used, and other replicas refuse the rightful owner
-   * with `SessionOwnerMismatchError`. Default: random, this process only.
-   */
-  readonly bindingSecret?: string | Uint8Array;
-  /**
-   * How many fresh connects a backend whose session expired or whose connection was lost gets
-   * before it is declared gone and removed from the session and its stored metadata, so that one
-   * reset connection does not drop a healthy backend. Attempts stop early once the factory's
-   * `connectTimeoutMs` has passed since the first, so recovery takes at most about that long
-   * plus one attempt. Default {@link DefaultBackendRecoveryAttempts} (3).
-   */
-  readonly backendRecoveryAttempts?: number;
-  /**
-   * How a stored backend that could not be reattached at restore (briefly unreachable) is tried
-   * again on later requests: with a doubling pause from `initialDelayMs` (default 500) up to
-   * `maxDelayMs` (default 10,000), each request waiting at most `waitMs` (default 250) for a try
-   * it started. The backend stays in the stored record meanwhile. See {@link BackendRetryOptions}.
-   */
-  readonly backendRetry?: BackendRetryOptions;
-  /**
-   * A live session with no request for this long, ms, closes its backend connections (stopping
-   * its stdio processes) and leaves the local cache; its record stays in the store and the next
-   * request restores it. A session with a request in flight is never idle. Checked every half of
-   * this (at most every 30 s). `0` keeps idle sessions until eviction. Default
-   * {@link DefaultIdleTimeoutMs} (300,000: 5 minutes).
-   */
-  readonly idleTimeoutMs?: number;
-  /** The clock, epoch ms. Default `Date.now`. */
-  readonly now?: () => number;
-  /**
-   * The TTL slides (after the owner check) only when it would move the deadline by at least this
-   * much, ms, so most requests cost one store read and no write; a session may then expire up to
-   * this much early. Capped at a tenth of `ttlMs`; 0 slides on every `get`.
-   * Default {@link DefaultTtlSlideGranularityMs} (60,000 ms).
-   */
-  readonly ttlSlideGranularityMs?: number;
-}
-
-/** Options for {@link SessionManager.create}. */
-export interface CreateSessionOptions {
-  /** The identity to bind the session to; absent: the session is open to any holder of its ID. */
-  readonly owner?: SessionOwner;
-  /**
-   * What the client sent at `initialize` (the params of its `initialize` request:
-   * `{ protocolVersion, capabilities, clientInfo: { name, version } }`), kept so any replica can
-   * serve the session. Checked before any backend is contacted.
-   */
-  readonly client?: ClientInfoRecord;
-  /** The session ID. Default: a fresh `generateSessionId()`. */
-  readonly id?: string;
-}
+import {
+  type CreateSessionOptions,
+  resolveManagerBounds,
+  type SessionManagerOptions,
+} from "./session-manager-options.js";
+import type { MultiSession } from "./session-operations.js";
 
 /**
  * Who asks to terminate a session: a caller whose identity is checked against the stored binding
@@ -125,21 +43,6 @@ export interface CreateSessionOptions {
 type TerminateAccess =
   | { readonly kind: "verify"; readonly owner: SessionOwner | undefined }
   | { readonly kind: "held" };
-
-interface Entry {
-  readonly session: MultiSession;
-  readonly managed: ManagedSession;
-  /** The stored `vmcp.backend.ids` this live session was built from (or last reconciled with). */
-  basis: string | undefined;
-  /** Set when the entry leaves the cache for a reason that already deals with its connections. */
-  detached: boolean;
-  /** The retry schedule of stored backends this live session lacks; `undefined` while none were. */
-  missing?: MissingBackends;
-  /** When it was last used and how many requests it has in flight, for the idle sweeper. */
-  readonly activity: SessionActivity;
-  /** Set when the idle sweeper lets it go (counted as an eviction). */
-  idle?: boolean;
-}
 
 /**
  * Live multi-backend sessions in front of a `SessionStorage`: a bounded local LRU of live
@@ -163,8 +66,7 @@ export class SessionManager {
   readonly #now: () => number;
   readonly #live: LRUCache<string, Entry>;
   readonly #restoring = new Map<string, Promise<Entry | undefined>>();
-  readonly #recovering = new Map<string, Promise<boolean>>();
-  readonly #recoveryAttempts: number;
+  readonly #recovery: BackendRecovery;
   readonly #retryPolicy: BackendRetryPolicy;
   readonly #sweeper: IdleSweeper;
   readonly #host: ManagedSessionHost;
@@ -175,30 +77,19 @@ export class SessionManager {
 
   /** @throws {RangeError} for a non-positive `ttlMs` or `maxLiveSessions`, an empty `bindingSecret`, a bad `backendRetry` or a negative `idleTimeoutMs`. */
   constructor(options: SessionManagerOptions) {
-    const ttl = options.ttlMs ?? DefaultSessionTtlMs;
-    if (!Number.isSafeInteger(ttl) || ttl <= 0) {
-      throw new RangeError(`ttlMs must be a positive integer of ms, got ${String(ttl)}`);
-    }
-    const max = options.maxLiveSessions ?? DefaultMaxLiveSessions;
-    if (!Number.isSafeInteger(max) || max <= 0) {
-      throw new RangeError(`maxLiveSessions must be a positive integer, got ${String(max)}`);
-    }
-    const attempts = options.backendRecoveryAttempts ?? DefaultBackendRecoveryAttempts;
-    if (!Number.isSafeInteger(attempts) || attempts < 1) {
-      throw new RangeError(
-        `backendRecoveryAttempts must be a positive integer, got ${String(attempts)}`,
-      );
-    }
-    this.#recoveryAttempts = attempts;
+    const bounds = resolveManagerBounds(options);
+    const ttl = bounds.ttlMs;
+    const max = bounds.maxLiveSessions;
+    const idle = bounds.idleTimeoutMs;
+    this.#slideGranularityMs = bounds.slideGranularityMs;
     this.#retryPolicy = backendRetryPolicy(options.backendRetry);
-    const idle = options.idleTimeoutMs ?? DefaultIdleTimeoutMs;
-    if (!Number.isSafeInteger(idle) || idle < 0) {
-      throw new RangeError(`idleTimeoutMs must be an integer of ms >= 0, got ${String(idle)}`);
-    }
-    this.#slideGranularityMs = effectiveSlideGranularity(
-      ttl,
-      options.ttlSlideGranularityMs ?? DefaultTtlSlideGranularityMs,
-    );
+    this.#recovery = new BackendRecovery({
+      factory: options.factory,
+      attempts: bounds.backendRecoveryAttempts,
+      isClosed: () => this.#closed,
+      removeBackend: (id, workloadId) => this.removeBackend(id, workloadId),
+      writeBack: (id, connection) => this.#writeBack(id, connection),
+    });
     this.ttlMs = ttl;
     this.#storage = instrumentStorage(options.storage);
     this.#factory = options.factory;
@@ -218,7 +109,7 @@ export class SessionManager {
       },
     });
     this.#host = {
-      recoverBackend: (session, workloadId) => this.#recoverBackend(session, workloadId),
+      recoverBackend: (session, workloadId) => this.#recovery.recover(session, workloadId),
       writeBackBackend: (session, connection) => this.#writeBack(session.id, connection),
       removeBackend: (id, workloadId) => this.removeBackend(id, workloadId),
       evict: async (id) => {
@@ -256,10 +147,9 @@ export class SessionManager {
    */
   async create(options: CreateSessionOptions = {}): Promise<ManagedSession> {
     this.#assertOpen();
-    const session = await this.#factory.makeSession({
-      ...(options.id === undefined ? {} : { id: options.id }),
-      ...(options.client === undefined ? {} : { client: options.client }),
-    });
+    const session = await this.#factory.makeSession(
+      definedFields({ id: options.id, client: options.client }),
+    );
     // Hijack prevention wraps the session after the factory wrote the backend metadata.
     const identity = options.owner === undefined ? {} : this.#binder.metadataFor(options.owner);
     const metadata = { ...session.getMetadata(), ...identity };
@@ -379,7 +269,7 @@ export class SessionManager {
       const protocol = readClientInfo(record.metadata)?.protocolVersion;
       instruments.serverSessionDuration.record(
         Math.max(0, this.#now() - record.createdAt) / 1000,
-        protocol === undefined ? {} : { "mcp.protocol.version": protocol },
+        definedFields({ "mcp.protocol.version": protocol }),
       );
     }
     await this.#restoring.get(id)?.catch(() => undefined);
@@ -425,31 +315,13 @@ export class SessionManager {
     }
   }
 
-  /**
-   * {@link #restore} in a `vmcp.session.restore` span; records `vmcp.session.restore.duration`
-   * (with `error.type` when it fails) and, once restored, `vmcp.sessions.restored`.
-   */
-  async #tracedRestore(record: SessionRecord): Promise<Entry | undefined> {
-    const instruments = sessionInstruments();
-    const started = performance.now();
-    const attributes: Attributes = {};
-    try {
-      const entry = await inSpan("vmcp.session.restore", { "mcp.session.id": record.id }, (span) =>
-        this.#restore(record).then((restored) => {
-          if (restored !== undefined && span.isRecording()) {
-            span.setAttribute("vmcp.backend.count", restored.session.backendIds.length);
-          }
-          return restored;
-        }),
-      );
-      if (entry !== undefined) instruments.sessionsRestored.add(1);
-      return entry;
-    } catch (error) {
-      attributes["error.type"] = errorType(error);
-      throw error;
-    } finally {
-      instruments.restoreDuration.record((performance.now() - started) / 1000, attributes);
-    }
+  /** {@link #restore}, traced (see `traceRestore`). */
+  #tracedRestore(record: SessionRecord): Promise<Entry | undefined> {
+    return traceRestore(
+      record.id,
+      () => this.#restore(record),
+      (entry) => entry.session,
+    );
   }
 
   async #restore(record: SessionRecord): Promise<Entry | undefined> {
@@ -513,58 +385,6 @@ export class SessionManager {
     entry.basis = result.backendIds;
   }
 
-  async #recoverBackend(session: MultiSession, workloadId: string): Promise<boolean> {
-    const key = `${session.id}\n${workloadId}`;
-    let pending = this.#recovering.get(key);
-    if (pending === undefined) {
-      pending = (async () => {
-        const connection = await this.#connectWithRetries(workloadId, session.id, session.client);
-        if (connection === undefined) {
-          // Gone for good: every replica should see the shorter list. A manager closing
-          // meanwhile leaves the stored list alone.
-          if (!this.#closed) await this.removeBackend(session.id, workloadId);
-          return false;
-        }
-        await session.replaceBackend(connection);
-        await this.#writeBack(session.id, connection);
-        return true;
-      })().finally(() => this.#recovering.delete(key));
-      this.#recovering.set(key, pending);
-    }
-    return pending;
-  }
-
-  /**
-   * A fresh connection to `workloadId`, trying up to `backendRecoveryAttempts` times with a
-   * doubling pause, within one `connectTimeoutMs` from the first try; `undefined` when every try
-   * failed (the backend is gone for good) or the manager closed meanwhile.
-   */
-  async #connectWithRetries(
-    workloadId: string,
-    sessionId: string,
-    client?: ClientInfoRecord,
-  ): Promise<BackendConnection | undefined> {
-    const started = performance.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#factory.connectBackend(
-          workloadId,
-          client === undefined
-            ? { sessionId }
-            : { sessionId, clientCapabilities: client.capabilities },
-        );
-      } catch {
-        const pause = BackendRecoveryBackoffMs * 2 ** (attempt - 1);
-        const spent = performance.now() - started + pause;
-        if (attempt >= this.#recoveryAttempts || spent >= this.#factory.connectTimeoutMs) {
-          return undefined;
-        }
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        if (this.#closed) return undefined;
-      }
-    }
-  }
-
   /** Writes a backend's new session ID (and protocol, capabilities) back, if it is still listed. */
   async #writeBack(id: string, connection: BackendConnection): Promise<void> {
     const result = await updateBackends(this.#storage, id, {
@@ -575,14 +395,7 @@ export class SessionManager {
   }
 
   #entry(session: MultiSession, basis: string | undefined, identity: SessionMetadata = {}): Entry {
-    const activity = newActivity();
-    return {
-      session,
-      managed: new ManagedMultiSession(session, this.#host, { activity, identity }),
-      basis,
-      detached: false,
-      activity,
-    };
+    return liveEntry(session, basis, this.#host, identity);
   }
 
   /** Closes (evicts) the live sessions the idle sweeper finds idle; their records stay stored. */
@@ -600,20 +413,5 @@ export class SessionManager {
 
   #assertOpen(): void {
     if (this.#closed) throw new SessionClosedError("the session manager");
-  }
-}
-
-/** The workload IDs the stored list `stored` names that `session` is not connected to. */
-function missingBackends(stored: string | undefined, session: MultiSession): string[] {
-  if (stored === undefined) return [];
-  const live = new Set(session.backendIds);
-  return safeDecode(stored).filter((workloadId) => !live.has(workloadId));
-}
-
-function safeDecode(value: string): string[] {
-  try {
-    return decodeBackendIds(value);
-  } catch {
-    return [];
   }
 }

@@ -1,5 +1,5 @@
 import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
-import type { BackendInfo } from "./multi-session.js";
+import type { BackendInfo } from "./session-operations.js";
 
 /** Options of {@link aggregateCapabilities}. */
 export interface AggregateCapabilitiesOptions {

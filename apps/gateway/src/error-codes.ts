@@ -1,0 +1,58 @@
+/**
+ * The gateway's error codes. The gateway owns the codes of the errors only it throws (below); the
+ * session layer's come from `@vmcp/session-core`. `ErrorCode` here is the one table the gateway
+ * switches on (both sets), and `errorCodeOf` reads any code of it.
+ */
+import { ErrorCode as SessionErrorCode } from "@vmcp/session-core";
+import { errorCodeReader } from "@vmcp/session-keys";
+
+/** Every code a gateway error (`error.code`, sent to clients as `error.data.code`) may carry. */
+export const ErrorCode = {
+  ...SessionErrorCode,
+  /** Configuration that cannot be used. */
+  GatewayConfig: "VMCP_GATEWAY_CONFIG",
+  /** Missing or unverifiable credentials (HTTP 401). */
+  Unauthenticated: "VMCP_UNAUTHENTICATED",
+  /** A bearer token over its byte bound (HTTP 431). */
+  TokenTooLarge: "VMCP_TOKEN_TOO_LARGE",
+  /** A JSON-RPC batch over its length bound. */
+  BatchTooLong: "VMCP_BATCH_TOO_LONG",
+  /** A caller over its `initialize` rate (HTTP 429). */
+  InitializeRateLimited: "VMCP_INITIALIZE_RATE_LIMITED",
+  /** A caller over its live session bound (HTTP 429). */
+  TooManySessions: "VMCP_TOO_MANY_SESSIONS",
+  /** A request kind no connected backend can serve. */
+  UnsupportedRequest: "VMCP_UNSUPPORTED_REQUEST",
+  /** Request params the router cannot route (a missing name, URI or task ID). */
+  InvalidRequestParams: "VMCP_INVALID_REQUEST_PARAMS",
+  /** A task ID with no stored route in the session. */
+  UnknownTask: "VMCP_UNKNOWN_TASK",
+  /** A list cursor that is forged, from another session or list, or stale. */
+  InvalidCursor: "VMCP_INVALID_CURSOR",
+  /** A request the client cancelled with `notifications/cancelled`. */
+  RequestCancelled: "VMCP_REQUEST_CANCELLED",
+  /** The client closed the connection mid-request. */
+  ClientClosed: "VMCP_CLIENT_CLOSED",
+  /** A backend's server-to-client request the client did not answer in time. */
+  ServerRequestTimeout: "VMCP_SERVER_REQUEST_TIMEOUT",
+  /** A backend's server-to-client request with no client stream open to carry it. */
+  NoClientStream: "VMCP_NO_CLIENT_STREAM",
+  /** A session over its bound of server-to-client requests waiting for answers. */
+  TooManyServerRequests: "VMCP_TOO_MANY_SERVER_REQUESTS",
+  /** A server-to-client request whose client request ended (or whose replica closed) first. */
+  ServerRequestAbandoned: "VMCP_SERVER_REQUEST_ABANDONED",
+  /** A client's answer that no replica is waiting for (unknown ID, ended, or its replica gone). */
+  AnswerUnclaimed: "VMCP_ANSWER_UNCLAIMED",
+  /** A second `GET /mcp` stream for a session that has one on this replica (HTTP 409). */
+  StreamConflict: "VMCP_STREAM_CONFLICT",
+} as const;
+
+/** One of the codes of {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const codes = errorCodeReader(ErrorCode);
+
+/** The code of a gateway or session-layer error (one of {@link ErrorCode}), else `undefined`. */
+export function errorCodeOf(error: unknown): ErrorCode | undefined {
+  return codes.of(error);
+}
