@@ -9,13 +9,13 @@ import {
   type SessionStorage,
 } from "@vmcp/session-core";
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
-import { CursorCodec } from "./http/cursor.js";
-import { startHttpServer } from "./http/gateway-server.js";
-import { McpEndpoint } from "./http/mcp-endpoint.js";
-import { CallerLimits, loopbackCallersFor } from "./http/request-limits.js";
-import { RequestRouter } from "./http/router.js";
-import { SessionRelay } from "./http/session-relay.js";
-import { TransportRules } from "./http/transport-rules.js";
+import { startHttpServer } from "./http/endpoint/gateway-server.js";
+import { McpEndpoint } from "./http/endpoint/mcp-endpoint.js";
+import { CallerLimits, loopbackCallersFor } from "./http/guards/request-limits.js";
+import { TransportRules } from "./http/guards/transport-rules.js";
+import { SessionRelay } from "./http/mcp-2025-11-25/relay/session-relay.js";
+import { CursorCodec } from "./http/routing/cursor.js";
+import { RequestRouter } from "./http/routing/router.js";
 import { createVerifier } from "./identity/create-verifier.js";
 import type { GatewayLogger } from "./logger.js";
 import { createMessageBus } from "./store/create-message-bus.js";

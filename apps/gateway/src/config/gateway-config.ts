@@ -7,9 +7,9 @@ import {
 } from "@vmcp/session-core";
 import { assertValidWorkloadId } from "@vmcp/session-keys";
 import { z } from "zod";
-import { DefaultHeadersTimeoutMs, DefaultMaxHeaderBytes } from "../http/client-error.js";
-import { DefaultMaxJsonDepth } from "../http/json-body.js";
-import { DefaultBodyTimeoutMs } from "../http/read-body.js";
+import { DefaultHeadersTimeoutMs, DefaultMaxHeaderBytes } from "../http/endpoint/client-error.js";
+import { DefaultMaxJsonDepth } from "../http/endpoint/json-body.js";
+import { DefaultBodyTimeoutMs } from "../http/endpoint/read-body.js";
 import { DefaultMaxTokenBytes } from "../identity/token-size-limit.js";
 import { DefaultMaxLogValueChars } from "../log-redaction.js";
 import { LimitsConfigSchema } from "./limits-config.js";

@@ -9,12 +9,13 @@ import {
   BusUnavailableError,
   type SessionMessageBus,
 } from "@vmcp/session-core";
-import type { GatewayLogger } from "../logger.js";
+import { rpcErrorOf } from "../../../json-rpc/error-mapping.js";
+import type { JsonRpcErrorBody } from "../../../json-rpc/json-rpc.js";
+import type { GatewayLogger } from "../../../logger.js";
+import type { PostResponse } from "../../responses/post-response.js";
+import type { ServedSession } from "../../routing/session-service.js";
 import { type BusEnvelope, parseEnvelope } from "./bus-envelope.js";
 import { Cancellations } from "./cancellations.js";
-import { rpcErrorOf } from "./error-mapping.js";
-import type { JsonRpcErrorBody } from "./json-rpc.js";
-import type { PostResponse } from "./post-response.js";
 import {
   AnswerUnclaimedError,
   NoClientStreamError,
@@ -23,7 +24,6 @@ import {
   StreamConflictError,
   TooManyServerRequestsError,
 } from "./relay-errors.js";
-import type { ServedSession } from "./session-service.js";
 import { DefaultHeartbeatMs, isListChanged, StandaloneStream } from "./standalone-stream.js";
 
 /** Default bound on a backend's server-to-client request waiting for the client's answer, ms: 60 s. */

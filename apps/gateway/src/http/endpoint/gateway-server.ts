@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { SessionStorage } from "@vmcp/session-core";
-import type { GatewayLogger } from "../logger.js";
+import type { GatewayLogger } from "../../logger.js";
 import {
   DefaultHeadersTimeoutMs,
   DefaultMaxHeaderBytes,

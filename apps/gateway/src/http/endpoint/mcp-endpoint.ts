@@ -12,26 +12,35 @@ import {
   sessionIdProblem,
 } from "@vmcp/session-core";
 import { InProcessMessageBus } from "@vmcp/store-memory";
-import { bearerTokenOf, type IdentityVerifier } from "../identity/identity-verifier.js";
-import type { GatewayLogger } from "../logger.js";
-import { inHeaderContext, traceServerRequest } from "../telemetry/server-span.js";
-import { dispatchRequest } from "./dispatch.js";
-import { httpErrorOf } from "./error-mapping.js";
-import { logRequestFailure } from "./failure-log.js";
-import { isJsonContentType, parseJsonBody } from "./json-body.js";
-import { errorResponse, GatewayErrorCode, HttpJsonRpcError, resultResponse } from "./json-rpc.js";
-import { PostResponse } from "./post-response.js";
-import { readBody } from "./read-body.js";
-import { BatchTooLongError, batchLengthGuard, type EndpointLimits } from "./request-limits.js";
-import type { RequestRouter } from "./router.js";
-import { SessionRelay } from "./session-relay.js";
-import type { ServedSession, SessionService } from "./session-service.js";
+import { bearerTokenOf, type IdentityVerifier } from "../../identity/identity-verifier.js";
+import { httpErrorOf } from "../../json-rpc/error-mapping.js";
+import {
+  errorResponse,
+  GatewayErrorCode,
+  HttpJsonRpcError,
+  resultResponse,
+} from "../../json-rpc/json-rpc.js";
+import type { GatewayLogger } from "../../logger.js";
+import { inHeaderContext, traceServerRequest } from "../../telemetry/server-span.js";
+import {
+  BatchTooLongError,
+  batchLengthGuard,
+  type EndpointLimits,
+} from "../guards/request-limits.js";
 import {
   checkGetAccept,
   checkInitializeWithoutSession,
   checkPostAccept,
   type TransportRules,
-} from "./transport-rules.js";
+} from "../guards/transport-rules.js";
+import { SessionRelay } from "../mcp-2025-11-25/relay/session-relay.js";
+import { PostResponse } from "../responses/post-response.js";
+import { dispatchRequest } from "../routing/dispatch.js";
+import type { RequestRouter } from "../routing/router.js";
+import type { ServedSession, SessionService } from "../routing/session-service.js";
+import { logRequestFailure } from "./failure-log.js";
+import { isJsonContentType, parseJsonBody } from "./json-body.js";
+import { readBody } from "./read-body.js";
 
 /** The gateway's name and version, as sent in `serverInfo`. */
 export const GatewayServerInfo = { name: "vmcp-gateway", version: "0.1.0" } as const;

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { sendJson } from "./mcp-endpoint.js";
+import { sendJson } from "../endpoint/mcp-endpoint.js";
 import { SseWriter } from "./sse-writer.js";
 
 /**

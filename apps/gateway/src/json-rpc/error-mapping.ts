@@ -1,6 +1,6 @@
 import { ErrorCode, errorCodeOf } from "@vmcp/session-core";
 import { UnauthenticatedError } from "../errors.js";
-import { RequestCancelledError } from "./cancellations.js";
+import { RequestCancelledError } from "../http/mcp-2025-11-25/relay/cancellations.js";
 import { GatewayErrorCode, HttpJsonRpcError, type JsonRpcErrorBody } from "./json-rpc.js";
 
 /** How one typed error code is answered: the HTTP status (when it ends the request) and the JSON-RPC code. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { SseWriter } from "./sse-writer.js";
+import { SseWriter } from "../../responses/sse-writer.js";
 
 /** Default period of the heartbeat comments on a `GET /mcp` stream, ms: 15 s. */
 export const DefaultHeartbeatMs = 15_000;

@@ -1,6 +1,6 @@
 import { ErrorCode, errorCodeOf } from "@vmcp/session-core";
-import { withoutRepeats } from "../log-redaction.js";
-import type { GatewayLogger } from "../logger.js";
+import { withoutRepeats } from "../../log-redaction.js";
+import type { GatewayLogger } from "../../logger.js";
 
 /** Where an expected store unavailability happened, for its one warn line. */
 export interface UnavailabilityFields {
