@@ -35,6 +35,7 @@ import {
 } from "../guards/transport-rules.js";
 import { SessionRelay } from "../mcp-2025-11-25/relay/session-relay.js";
 import { PostResponse } from "../responses/post-response.js";
+import { sendJson } from "../responses/send-json.js";
 import { dispatchRequest } from "../routing/dispatch.js";
 import type { RequestRouter } from "../routing/router.js";
 import type { ServedSession, SessionService } from "../routing/session-service.js";
@@ -422,20 +423,4 @@ function notFound(id: string): HttpJsonRpcError {
     GatewayErrorCode.SessionNotFound,
     `session ${JSON.stringify(id)} not found (unknown, expired or terminated); initialize a new one`,
   );
-}
-
-/** Writes `body` as JSON with `status` and `headers`. */
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Readonly<Record<string, string>> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(text);
 }

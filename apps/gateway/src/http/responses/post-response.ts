@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { sendJson } from "../endpoint/mcp-endpoint.js";
+import { sendJson } from "./send-json.js";
 import { SseWriter } from "./sse-writer.js";
 
 /**
