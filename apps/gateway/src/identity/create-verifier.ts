@@ -1,5 +1,5 @@
-import type { IdentityConfig } from "../config/gateway-config.js";
 import { AnonymousVerifier } from "./anonymous-verifier.js";
+import type { IdentityConfig } from "./identity-config.js";
 import type { IdentityVerifier } from "./identity-verifier.js";
 import { JwtVerifier } from "./jwt-verifier.js";
 import { StaticTokenVerifier } from "./static-token-verifier.js";
