@@ -7,6 +7,7 @@ import {
   jwtVerify,
 } from "jose";
 import { GatewayConfigError, UnauthenticatedError } from "../errors.js";
+import { ifDefined } from "../if-defined.js";
 import type { IdentityVerifier } from "./identity-verifier.js";
 import {
   createFileJwksSet,
@@ -67,8 +68,8 @@ export class JwtVerifier implements IdentityVerifier {
       ...this.#options,
       ...(options.requireExp === false ? {} : { requiredClaims: ["exp"] }),
       clockTolerance: options.clockToleranceSec ?? 30,
-      ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
-      ...(options.audience === undefined ? {} : { audience: options.audience }),
+      ...ifDefined("issuer", options.issuer),
+      ...ifDefined("audience", options.audience),
     };
   }
 

@@ -99,7 +99,7 @@ export interface EndpointLimits {
  * {@link CallerLimits.callerOf}, which also says who is exempt.
  */
 export class CallerLimits {
-  readonly #o: CallerLimitsOptions;
+  readonly #limits: CallerLimitsOptions;
   readonly #now: () => number;
   readonly #buckets = new Map<string, Bucket>();
   readonly #sessionsByCaller = new Map<string, Set<string>>();
@@ -107,7 +107,7 @@ export class CallerLimits {
   #nextSessionSweep = SweepThreshold;
 
   constructor(options: CallerLimitsOptions) {
-    this.#o = options;
+    this.#limits = options;
     this.#now = options.now ?? (() => performance.now());
   }
 
@@ -119,7 +119,8 @@ export class CallerLimits {
    */
   callerOf(owner: SessionOwner | undefined, remoteAddress: string | undefined): string | undefined {
     if (owner !== undefined) return `id:${JSON.stringify([owner.issuer, owner.subject])}`;
-    if (this.#o.loopbackCallers === "exempt" && isLoopbackAddress(remoteAddress)) return undefined;
+    if (this.#limits.loopbackCallers === "exempt" && isLoopbackAddress(remoteAddress))
+      return undefined;
     return `addr:${remoteAddress ?? "unknown"}`;
   }
 
@@ -131,22 +132,25 @@ export class CallerLimits {
   admitInitialize(caller: string): void {
     const now = this.#now();
     const live = this.#liveCount(caller, now);
-    if (live >= this.#o.maxSessionsPerCaller) {
+    if (live >= this.#limits.maxSessionsPerCaller) {
       throw new CallerLimitError(
         ErrorCode.TooManySessions,
-        `this caller already holds ${live} live sessions (the limit is ${this.#o.maxSessionsPerCaller}); end one with DELETE or reuse it`,
+        `this caller already holds ${live} live sessions (the limit is ${this.#limits.maxSessionsPerCaller}); end one with DELETE or reuse it`,
         60,
       );
     }
-    const perMs = this.#o.initializePerMinute / 60_000;
-    const bucket = this.#buckets.get(caller) ?? { tokens: this.#o.initializeBurst, at: now };
-    bucket.tokens = Math.min(this.#o.initializeBurst, bucket.tokens + (now - bucket.at) * perMs);
+    const perMs = this.#limits.initializePerMinute / 60_000;
+    const bucket = this.#buckets.get(caller) ?? { tokens: this.#limits.initializeBurst, at: now };
+    bucket.tokens = Math.min(
+      this.#limits.initializeBurst,
+      bucket.tokens + (now - bucket.at) * perMs,
+    );
     bucket.at = now;
     if (bucket.tokens < 1) {
       this.#buckets.set(caller, bucket);
       throw new CallerLimitError(
         ErrorCode.InitializeRateLimited,
-        `too many initialize requests from this caller (limit ${this.#o.initializePerMinute} per minute, burst ${this.#o.initializeBurst}); retry later`,
+        `too many initialize requests from this caller (limit ${this.#limits.initializePerMinute} per minute, burst ${this.#limits.initializeBurst}); retry later`,
         Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)),
       );
     }
@@ -167,7 +171,8 @@ export class CallerLimits {
     if (this.#sessions.size > this.#nextSessionSweep) {
       const now = this.#now();
       for (const [id, tracked] of this.#sessions) {
-        if (now - tracked.lastSeen >= this.#o.sessionTtlMs || !this.#o.isLive(id)) this.ended(id);
+        if (now - tracked.lastSeen >= this.#limits.sessionTtlMs || !this.#limits.isLive(id))
+          this.ended(id);
       }
       this.#nextSessionSweep = Math.max(SweepThreshold, 2 * this.#sessions.size);
     }
@@ -197,8 +202,8 @@ export class CallerLimits {
       const tracked = this.#sessions.get(id);
       if (
         tracked === undefined ||
-        now - tracked.lastSeen >= this.#o.sessionTtlMs ||
-        !this.#o.isLive(id)
+        now - tracked.lastSeen >= this.#limits.sessionTtlMs ||
+        !this.#limits.isLive(id)
       ) {
         this.ended(id);
       }
@@ -208,9 +213,9 @@ export class CallerLimits {
 
   /** Drops buckets that are full again: they carry no state. */
   #sweep(now: number): void {
-    const perMs = this.#o.initializePerMinute / 60_000;
+    const perMs = this.#limits.initializePerMinute / 60_000;
     for (const [caller, bucket] of this.#buckets) {
-      if (bucket.tokens + (now - bucket.at) * perMs >= this.#o.initializeBurst) {
+      if (bucket.tokens + (now - bucket.at) * perMs >= this.#limits.initializeBurst) {
         this.#buckets.delete(caller);
       }
     }
