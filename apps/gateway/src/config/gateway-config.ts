@@ -6,6 +6,7 @@ import {
   DefaultStdioStopGraceMs,
 } from "@vmcp/session-core";
 import { assertValidWorkloadId } from "@vmcp/session-keys";
+import { DefaultKeyPrefix, DefaultTimeoutMs } from "@vmcp/store-redis";
 import { z } from "zod";
 import { DefaultHeadersTimeoutMs, DefaultMaxHeaderBytes } from "../http/endpoint/client-error.js";
 import { DefaultMaxJsonDepth } from "../http/endpoint/json-body.js";
@@ -22,8 +23,8 @@ export const DefaultSessionTtlMs = 30 * 60_000;
 /** Default request body limit: 1 MiB, in bytes. */
 export const DefaultMaxBodyBytes = 1024 * 1024;
 
-/** The Redis store's bound on every call, ms (`@vmcp/store-redis`'s `DefaultTimeoutMs`). */
-export const RedisStoreTimeoutMs = 1_500;
+/** The Redis store's bound on every call, ms: `@vmcp/store-redis`'s `DefaultTimeoutMs`. */
+export const RedisStoreTimeoutMs = DefaultTimeoutMs;
 
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, "expected host:port, e.g. 127.0.0.1:26379");
 
@@ -64,7 +65,7 @@ export const StoreConfigSchema = z.discriminatedUnion("kind", [
         .strictObject({ nodes: z.array(hostPort).min(1), password: z.string().optional() })
         .optional(),
       /** Prefix of every key the gateway writes, default `vmcp:session:` (the store's default). */
-      keyPrefix: z.string().min(1).optional(),
+      keyPrefix: z.string().min(1).optional().meta({ appliedDefault: DefaultKeyPrefix }),
       /**
        * Write durability, default off: each session write waits until `replicas` replicas
        * confirmed it (Redis `WAIT`, at most `timeoutMs`, default 750 ms), else answers 503.
@@ -154,7 +155,11 @@ export const GatewayConfigSchema = z
     allowedHosts: z.array(z.string().min(1)).optional(),
     /** `Origin` values allowed to reach `/mcp` (403 otherwise); default: loopback origins when bound to loopback, else any. */
     allowedOrigins: z.array(z.string().min(1)).optional(),
-    bindingSecret: z.string().min(16, "use a secret of at least 16 characters").optional(),
+    bindingSecret: z
+      .string()
+      .min(16, "use a secret of at least 16 characters")
+      .optional()
+      .meta({ appliedDefault: "a random key per process" }),
     store: StoreConfigSchema.default({ kind: "memory" }),
     backends: z.array(BackendConfigSchema).default([]),
     identity: IdentityConfigSchema.default({ kind: "none" }),

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { DefaultJwksRefreshMs } from "./jwks-source.js";
+import { DefaultRequireExp } from "./jwt-verifier.js";
 
 /**
  * The `identity` section of the gateway configuration (the config schema composes it): who the
@@ -29,13 +31,13 @@ export const IdentityConfigSchema = z.discriminatedUnion("kind", [
         .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" })
         .optional(),
       /** A removed key is refused within this many ms (file re-check / URL cache age), default 60000. */
-      jwksRefreshMs: z.int().min(100).optional(),
+      jwksRefreshMs: z.int().min(100).optional().meta({ appliedDefault: DefaultJwksRefreshMs }),
       /** An unknown `kid` re-reads the key set at most once per this many ms, default 30000. */
       jwksCooldownMs: z.int().nonnegative().optional(),
       /** Bound on one JWKS URL fetch, ms, default 5000. */
       jwksTimeoutMs: z.int().min(100).optional(),
       /** Refuse tokens without `exp`, default true. */
-      requireExp: z.boolean().optional(),
+      requireExp: z.boolean().optional().meta({ appliedDefault: DefaultRequireExp }),
       issuer: z.string().min(1).optional(),
       audience: z.string().min(1).optional(),
       /** Allowed clock skew, seconds, default 30. */

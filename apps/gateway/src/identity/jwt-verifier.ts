@@ -16,6 +16,9 @@ import {
   readJwksFile,
 } from "./jwks-source.js";
 
+/** Default of `requireExp`: tokens without an `exp` claim are refused. */
+export const DefaultRequireExp = true;
+
 /** Options for {@link JwtVerifier}; give exactly one of `secret`, `jwks` and `keySet`. */
 export interface JwtVerifierOptions {
   /** HMAC secret for HS256/HS384/HS512 tokens. */
@@ -25,8 +28,8 @@ export interface JwtVerifierOptions {
   /** A key resolver over public keys that may change (see `jwks-source.ts`). */
   readonly keySet?: JWTVerifyGetKey;
   /**
-   * Refuse tokens without an `exp` claim. Default true: a token that never expires is only
-   * accepted when this is explicitly false.
+   * Refuse tokens without an `exp` claim. Default {@link DefaultRequireExp} (true): a token
+   * that never expires is only accepted when this is explicitly false.
    */
   readonly requireExp?: boolean;
   /** Required `iss`; default any. */
@@ -66,7 +69,7 @@ export class JwtVerifier implements IdentityVerifier {
     }
     this.#options = {
       ...this.#options,
-      ...(options.requireExp === false ? {} : { requiredClaims: ["exp"] }),
+      ...((options.requireExp ?? DefaultRequireExp) ? { requiredClaims: ["exp"] } : {}),
       clockTolerance: options.clockToleranceSec ?? 30,
       ...ifDefined("issuer", options.issuer),
       ...ifDefined("audience", options.audience),
