@@ -1,13 +1,21 @@
 import type { BackendConnectFailure } from "@vmcp/session-core";
-import type { BackendConfig } from "./config/gateway-config.js";
 import { failureReason } from "./log-redaction.js";
 import type { GatewayLogger } from "./logger.js";
 
 /** Default least time between two connect-failure lines of one backend: 10,000 ms. */
 export const DefaultBackendFailureLogIntervalMs = 10_000;
 
+/**
+ * A configured backend as far as its log line needs it (a `BackendConfig` is one): declared here
+ * so that this module, whose default the config schema reads, does not import the config.
+ */
+export type BackendLocation = { readonly workloadId: string } & (
+  | { readonly url: string }
+  | { readonly command: string }
+);
+
 /** What a backend is, as its log line names it: the URL (no credentials, no query) or the command. */
-export function describeBackend(backend: BackendConfig): { url: string } | { command: string } {
+export function describeBackend(backend: BackendLocation): { url: string } | { command: string } {
   if (!("url" in backend)) return { command: backend.command };
   const url = new URL(backend.url);
   return { url: `${url.protocol}//${url.host}${url.pathname}` };
@@ -34,7 +42,7 @@ export class BackendFailureLog {
    */
   constructor(
     log: GatewayLogger,
-    backends: readonly BackendConfig[],
+    backends: readonly BackendLocation[],
     intervalMs: number,
     now: () => number = () => performance.now(),
   ) {

@@ -10,18 +10,23 @@ import {
 } from "@vmcp/session-core";
 import { BackendFailureLog } from "./backend-failure-log.js";
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
-import { CursorCodec } from "./http/cursor.js";
-import { startHttpServer } from "./http/gateway-server.js";
-import { McpEndpoint } from "./http/mcp-endpoint.js";
-import { CallerLimits, loopbackCallersFor } from "./http/request-limits.js";
-import { RequestRouter } from "./http/router.js";
-import { SessionRelay } from "./http/session-relay.js";
-import { TransportRules } from "./http/transport-rules.js";
+import { GatewayTeardown } from "./gateway-teardown.js";
+import { type RunningHttpServer, startHttpServer } from "./http/endpoint/gateway-server.js";
+import { McpEndpoint } from "./http/endpoint/mcp-endpoint.js";
+import { CallerLimits, loopbackCallersFor } from "./http/guards/request-limits.js";
+import { TransportRules } from "./http/guards/transport-rules.js";
+import type { ListKind } from "./http/mcp-2025-11-25/relay/served-sessions.js";
+import { SessionRelay } from "./http/mcp-2025-11-25/relay/session-relay.js";
+import { CursorCodec } from "./http/routing/cursor.js";
+import { RequestRouter } from "./http/routing/router.js";
+import type { ServedSession } from "./http/routing/session-service.js";
 import { createVerifier } from "./identity/create-verifier.js";
+import type { IdentityVerifier } from "./identity/identity-verifier.js";
+import { ifDefined } from "./if-defined.js";
 import type { GatewayLogger } from "./logger.js";
 import { createMessageBus } from "./store/create-message-bus.js";
 import { createStorage, describeStore, storeRefusal } from "./store/create-storage.js";
-import { probeStoreAtStart, type StoreProbe } from "./store/store-probe.js";
+import { probeStoreAtStart } from "./store/store-probe.js";
 import { startTelemetry, type TelemetryOptions } from "./telemetry/start-telemetry.js";
 
 /** A running gateway. */
@@ -34,7 +39,7 @@ export interface RunningGateway {
    * Graceful shutdown: stops accepting requests, lets requests in flight finish (up to
    * `shutdownTimeoutMs`), closes the local backend connections (backend sessions live on for
    * other replicas), stops the stdio backend processes and waits until they are gone, then
-   * closes the store. Idempotent.
+   * closes the store. A step that fails is logged and the rest still run. Idempotent.
    */
   close(): Promise<void>;
   /**
@@ -73,7 +78,7 @@ export function backendTarget(backend: BackendConfig): BackendTarget {
       transport: {
         kind: "streamable-http",
         url: backend.url,
-        ...(backend.headers === undefined ? {} : { headers: backend.headers }),
+        ...ifDefined("headers", backend.headers),
       },
     };
   }
@@ -82,18 +87,21 @@ export function backendTarget(backend: BackendConfig): BackendTarget {
     transport: {
       kind: "stdio",
       command: backend.command,
-      ...(backend.args === undefined ? {} : { args: backend.args }),
-      ...(backend.env === undefined ? {} : { env: backend.env }),
-      ...(backend.cwd === undefined ? {} : { cwd: backend.cwd }),
+      ...ifDefined("args", backend.args),
+      ...ifDefined("env", backend.env),
+      ...ifDefined("cwd", backend.cwd),
     },
   };
 }
 
 /**
- * Starts a gateway from a validated configuration: the store, the identity verifier, the
- * session factory and manager, and the HTTP server. The store is pinged once before the server
- * listens: an unreachable store is a `warn` line (the gateway starts, `/readyz` answers 503 until
- * the store is back; see `probeStoreAtStart`).
+ * Starts a gateway from a validated configuration, in named steps: the identity verifier,
+ * telemetry, the store (pinged once before the server listens: an unreachable store is a `warn`
+ * line, the gateway starts and `/readyz` answers 503 until the store is back; see
+ * `probeStoreAtStart`) and its message bus, the session relay, the session layer (backend
+ * connector, session factory and manager), the router, the `/mcp` endpoint and the HTTP server.
+ * If a step fails, what started before it is stopped (the same teardown as `close()`), and the
+ * error is thrown.
  * @throws {GatewayConfigError} for configuration only detectable at start (e.g. a JWKS file, a
  *   Redis database index the server lacks).
  */
@@ -103,31 +111,76 @@ export async function startGateway(
   options: StartGatewayOptions = {},
 ): Promise<RunningGateway> {
   const verifier = await createVerifier(config.identity, { maxTokenBytes: config.maxTokenBytes });
-  // Registered before anything makes instruments (the session manager's live-session count).
-  const telemetry = startTelemetry({
-    tracing: config.tracing,
-    metrics: config.metrics,
-    ...options.telemetry,
-  });
-  const ownsStorage = options.storage === undefined;
-  // Every store's operations are observed here, once: the manager and the router share it.
-  const storage = instrumentStorage(options.storage ?? (await createStorage(config.store)));
-  let probe: StoreProbe;
+  const teardown = new GatewayTeardown(log, config.shutdownTimeoutMs);
   try {
-    probe = await probeStoreAtStart(storage, {
-      log,
-      label: describeStore(config.store),
-      refusal: (error) => storeRefusal(config.store, error),
+    // Registered before anything makes instruments (the session manager's live-session count).
+    const telemetry = startTelemetry({
+      tracing: config.tracing,
+      metrics: config.metrics,
+      ...options.telemetry,
     });
+    teardown.telemetry = telemetry;
+    const { storage, bus } = await openStore(config, options, teardown, log);
+    // The relay tells the router of list changes; the router is made once the factory is.
+    let router: RequestRouter | undefined;
+    const relay = newRelay(config, bus, log, (session, kind) => router?.forgetList(session, kind));
+    teardown.relay = relay;
+    const { connector, factory, manager } = newSessionLayer(config, storage, relay, log);
+    teardown.connector = connector;
+    teardown.manager = manager;
+    router = newRouter(config, storage, factory);
+    const endpoint = newEndpoint(config, { router, relay, manager, verifier, log });
+    const http = await startHttpServer({
+      host: config.host,
+      port: config.port,
+      endpoint,
+      storage,
+      log,
+      headersTimeoutMs: config.headersTimeoutMs,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      maxHeaderBytes: config.maxHeaderBytes,
+      ...ifDefined("metrics", telemetry?.metricsHandler),
+    });
+    teardown.http = http;
+    logListening(config, log, http.url, verifier.kind);
+    return running(teardown, { http, storage, relay, connector, log });
   } catch (error) {
-    if (ownsStorage) await storage.close().catch(() => undefined);
-    await telemetry?.shutdown().catch(() => undefined);
+    await teardown.run();
     throw error;
   }
-  const ownsBus = options.bus === undefined;
+}
+
+/**
+ * The session store and its message bus: the ones given (left open for their owner) or the
+ * ones `config.store` describes (closed with the gateway), each instrumented once here.
+ */
+async function openStore(
+  config: GatewayConfig,
+  options: StartGatewayOptions,
+  teardown: GatewayTeardown,
+  log: GatewayLogger,
+): Promise<{ storage: SessionStorage; bus: SessionMessageBus }> {
+  // Every store's operations are observed here, once: the manager and the router share it.
+  const storage = instrumentStorage(options.storage ?? (await createStorage(config.store)));
+  if (options.storage === undefined) teardown.storage = storage;
+  teardown.probe = await probeStoreAtStart(storage, {
+    log,
+    label: describeStore(config.store),
+    refusal: (error) => storeRefusal(config.store, error),
+  });
   const bus = instrumentBus(options.bus ?? (await createMessageBus(config.store)));
-  let router: RequestRouter | undefined;
-  const relay = new SessionRelay({
+  if (options.bus === undefined) teardown.bus = bus;
+  return { storage, bus };
+}
+
+/** The session relay: what backends send on their own, and the client's answers, across replicas. */
+function newRelay(
+  config: GatewayConfig,
+  bus: SessionMessageBus,
+  log: GatewayLogger,
+  onListChanged: (session: ServedSession, kind: ListKind) => void,
+): SessionRelay {
+  return new SessionRelay({
     bus,
     log,
     serverRequestTimeoutMs: config.limits.serverRequestTimeoutMs,
@@ -135,8 +188,17 @@ export async function startGateway(
     maxPendingServerRequests: config.limits.maxPendingServerRequests,
     heartbeatMs: config.limits.streamHeartbeatMs,
     maxStreamBufferBytes: config.limits.maxStreamBufferBytes,
-    onListChanged: (session, kind) => router?.forgetList(session, kind),
+    onListChanged,
   });
+}
+
+/** The session layer: the backend connector, the session factory and the session manager. */
+function newSessionLayer(
+  config: GatewayConfig,
+  storage: SessionStorage,
+  relay: SessionRelay,
+  log: GatewayLogger,
+): { connector: McpBackendConnector; factory: MultiSessionFactory; manager: SessionManager } {
   // Each line a stdio backend writes to stderr becomes one log record naming the backend.
   const connector = new McpBackendConnector({
     onStderrLine: (workloadId, line) => log.info({ workloadId, stderr: line }, "backend stderr"),
@@ -176,28 +238,51 @@ export async function startGateway(
       maxDelayMs: config.backendRetryMaxDelayMs,
       waitMs: config.backendRetryWaitMs,
     },
-    ...(config.bindingSecret === undefined ? {} : { bindingSecret: config.bindingSecret }),
+    ...ifDefined("bindingSecret", config.bindingSecret),
   });
-  router = new RequestRouter({
+  return { connector, factory, manager };
+}
+
+/** The router, with cursors every replica sharing the binding secret accepts. */
+function newRouter(
+  config: GatewayConfig,
+  storage: SessionStorage,
+  factory: MultiSessionFactory,
+): RequestRouter {
+  return new RequestRouter({
     cursors: new CursorCodec(config.bindingSecret),
     storage,
     naming: factory.toolNaming,
     listRefreshIntervalMs: config.limits.listRefreshIntervalMs,
   });
-  const endpoint = new McpEndpoint({
-    router,
-    relay,
+}
+
+/** The `/mcp` endpoint with the configured transport rules and limits. */
+function newEndpoint(
+  config: GatewayConfig,
+  parts: {
+    router: RequestRouter;
+    relay: SessionRelay;
+    manager: SessionManager;
+    verifier: IdentityVerifier;
+    log: GatewayLogger;
+  },
+): McpEndpoint {
+  const { manager } = parts;
+  return new McpEndpoint({
+    router: parts.router,
+    relay: parts.relay,
     sessions: manager,
-    verifier,
-    log,
+    verifier: parts.verifier,
+    log: parts.log,
     maxBodyBytes: config.maxBodyBytes,
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxJsonDepth: config.maxJsonDepth,
     storeLabel: describeStore(config.store),
     transportRules: new TransportRules({
       listenHost: config.host,
-      ...(config.allowedHosts === undefined ? {} : { allowedHosts: config.allowedHosts }),
-      ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins }),
+      ...ifDefined("allowedHosts", config.allowedHosts),
+      ...ifDefined("allowedOrigins", config.allowedOrigins),
     }),
     limits: {
       maxBatchLength: config.limits.maxBatchLength,
@@ -211,72 +296,53 @@ export async function startGateway(
       }),
     },
   });
-  let http: Awaited<ReturnType<typeof startHttpServer>>;
-  try {
-    http = await startHttpServer({
-      host: config.host,
-      port: config.port,
-      endpoint,
-      storage,
-      log,
-      headersTimeoutMs: config.headersTimeoutMs,
-      bodyTimeoutMs: config.bodyTimeoutMs,
-      maxHeaderBytes: config.maxHeaderBytes,
-      ...(telemetry?.metricsHandler === undefined ? {} : { metrics: telemetry.metricsHandler }),
-    });
-  } catch (error) {
-    probe.stop();
-    await manager.close().catch(() => undefined);
-    await connector.close().catch(() => undefined);
-    await relay.close();
-    if (ownsBus) await bus.close().catch(() => undefined);
-    if (ownsStorage) await storage.close().catch(() => undefined);
-    await telemetry?.shutdown().catch(() => undefined);
-    throw error;
-  }
+}
+
+function logListening(
+  config: GatewayConfig,
+  log: GatewayLogger,
+  url: string,
+  identity: string,
+): void {
   log.info(
     {
-      url: `${http.url}/mcp`,
+      url: `${url}/mcp`,
       store: describeStore(config.store),
       backends: config.backends.map((b) => b.workloadId),
-      identity: verifier.kind,
+      identity,
       tracing: config.tracing,
       metrics: config.metrics,
     },
     "gateway listening",
   );
+}
+
+/** The running gateway's handle: its URL, its store, one idempotent close and the emergency kill. */
+function running(
+  teardown: GatewayTeardown,
+  parts: {
+    http: RunningHttpServer;
+    storage: SessionStorage;
+    relay: SessionRelay;
+    connector: McpBackendConnector;
+    log: GatewayLogger;
+  },
+): RunningGateway {
+  const { http, relay, log } = parts;
   let closing: Promise<void> | undefined;
   return {
     url: http.url,
-    storage,
+    storage: parts.storage,
     close: () => {
       closing ??= (async () => {
         // An open GET stream is no request in flight: counted apart.
         const streams = relay.openStreams();
         log.info({ inFlight: http.inFlight() - streams, streams }, "shutting down");
-        probe.stop();
-        // GET streams never finish on their own: end them so they do not hold the drain up.
-        relay.endStreams();
-        await http.close(config.shutdownTimeoutMs);
-        await relay.close();
-        await manager
-          .close()
-          .catch((error: unknown) => log.error({ err: error }, "closing sessions failed"));
-        // Stops the stdio processes nothing closed (connects that finished late) and waits.
-        await connector.close();
-        if (ownsBus) await bus.close().catch(() => undefined);
-        if (ownsStorage) {
-          await storage
-            .close()
-            .catch((error: unknown) => log.error({ err: error }, "closing the store failed"));
-        }
-        await telemetry
-          ?.shutdown()
-          .catch((error: unknown) => log.error({ err: error }, "stopping telemetry failed"));
+        await teardown.run();
         log.info("shut down");
       })();
       return closing;
     },
-    killBackendProcesses: () => connector.killStdioProcesses(),
+    killBackendProcesses: () => parts.connector.killStdioProcesses(),
   };
 }

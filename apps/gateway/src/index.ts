@@ -8,9 +8,12 @@ export type { GatewayConfig } from "./config/gateway-config.js";
 export { loadGatewayConfig, validateGatewayConfig } from "./config/load-config.js";
 export { GatewayConfigError, UnauthenticatedError } from "./errors.js";
 export { type RunningGateway, type StartGatewayOptions, startGateway } from "./gateway.js";
-export { McpEndpoint, type McpEndpointOptions } from "./http/mcp-endpoint.js";
-export { SessionRelay, type SessionRelayOptions } from "./http/session-relay.js";
-export type { ServedSession, SessionService } from "./http/session-service.js";
+export { McpEndpoint, type McpEndpointOptions } from "./http/endpoint/mcp-endpoint.js";
+export {
+  SessionRelay,
+  type SessionRelayOptions,
+} from "./http/mcp-2025-11-25/relay/session-relay.js";
+export type { ServedSession, SessionService } from "./http/routing/session-service.js";
 export { AnonymousVerifier } from "./identity/anonymous-verifier.js";
 export { type CreateVerifierOptions, createVerifier } from "./identity/create-verifier.js";
 export type { IdentityVerifier } from "./identity/identity-verifier.js";

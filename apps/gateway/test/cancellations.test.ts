@@ -1,7 +1,10 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { Cancellations, RequestCancelledError } from "../dist/http/cancellations.js";
+import {
+  Cancellations,
+  RequestCancelledError,
+} from "../dist/http/mcp-2025-11-25/relay/cancellations.js";
 
 /** V8's full collection, without starting the worker with --expose-gc. */
 function collectGarbage(): void {

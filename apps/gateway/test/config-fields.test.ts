@@ -1,10 +1,13 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DefaultKeyPrefix } from "@vmcp/store-redis";
 import { describe, expect, it } from "vitest";
 import { parseCommandLine, usage } from "../dist/cli/parse-flags.js";
 import { type ConfigField, ConfigFields } from "../dist/config/config-fields.js";
 import { loadGatewayConfig } from "../dist/config/load-config.js";
+import { DefaultJwksRefreshMs } from "../dist/identity/jwks-source.js";
+import { DefaultRequireExp } from "../dist/identity/jwt-verifier.js";
 
 const fields: readonly ConfigField[] = ConfigFields;
 const byFlag = new Map(fields.map((f) => [f.flag, f]));
@@ -231,7 +234,7 @@ describe("the configuration table", () => {
     for (const flag of needBad) expect(badSamples, flag).toHaveProperty(flag);
   });
 
-  it("shows the schema's own defaults", async () => {
+  it("shows the defaults derived from the schema: its own, and those a module applies", async () => {
     const defaults = await loadGatewayConfig({});
     let compared = 0;
     for (const field of fields) {
@@ -241,6 +244,25 @@ describe("the configuration table", () => {
       compared++;
     }
     expect(compared).toBeGreaterThanOrEqual(30);
+    // Left absent by the schema; shown from the constant of the module that applies it.
+    expect(byFlag.get("redis-key-prefix")?.defaultShown).toBe(DefaultKeyPrefix);
+    expect(byFlag.get("jwt-jwks-refresh-ms")?.defaultShown).toBe(String(DefaultJwksRefreshMs));
+    expect(byFlag.get("jwt-require-exp")?.defaultShown).toBe(String(DefaultRequireExp));
+    expect(byFlag.get("binding-secret")?.defaultShown).toBe("a random key per process");
+    expect(fields.filter((f) => f.defaultShown === undefined).map((f) => f.flag)).toEqual([
+      "config",
+      "backend",
+      "redis-url",
+      "redis-sentinel",
+      "redis-cluster",
+      "redis-durability",
+      "static-token",
+      "jwt-secret",
+      "jwt-jwks-file",
+      "jwt-jwks-url",
+      "jwt-issuer",
+      "jwt-audience",
+    ]);
   });
 
   for (const source of ["flag", "env"] as const) {

@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { StorageScriptError, StorageUnavailableError } from "@vmcp/session-core";
 import { ReferenceStorage } from "@vmcp/session-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { CursorCodec } from "../src/http/cursor.js";
-import { RequestRouter } from "../src/http/router.js";
+import { CursorCodec } from "../src/http/routing/cursor.js";
+import { RequestRouter } from "../src/http/routing/router.js";
 import { AnonymousVerifier, createLogger, McpEndpoint, type SessionService } from "../src/index.js";
 
 const servers: Server[] = [];

@@ -9,7 +9,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { waitUntil } from "@vmcp/redis-harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CursorCodec } from "../dist/http/cursor.js";
+import { CursorCodec } from "../dist/http/routing/cursor.js";
 import {
   AtlasPageSize,
   type FeatureBackend,

@@ -1,6 +1,6 @@
 import { StorageUnavailableError } from "@vmcp/session-core";
 import { describe, expect, it } from "vitest";
-import { unavailabilityFields } from "../dist/http/failure-log.js";
+import { unavailabilityFields } from "../dist/http/endpoint/failure-log.js";
 import {
   describeError,
   sanitizeLogValue,

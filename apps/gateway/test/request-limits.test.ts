@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isLoopbackAddress } from "../dist/http/loopback-address.js";
+import { isLoopbackAddress } from "../dist/http/guards/loopback-address.js";
 import {
   BatchEntryCounter,
   CallerLimits,
   loopbackCallersFor,
-} from "../dist/http/request-limits.js";
+} from "../dist/http/guards/request-limits.js";
 
 /** The entries of a whole body, counted in one push. */
 function countBatchEntries(text: string): number | undefined {

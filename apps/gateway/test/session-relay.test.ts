@@ -5,12 +5,12 @@ import { BusUnavailableError, type SessionMessageBus } from "@vmcp/session-core"
 import { ReferenceStorage } from "@vmcp/session-core/testing";
 import { InProcessMessageBus } from "@vmcp/store-memory";
 import { afterEach, describe, expect, it } from "vitest";
-import { CursorCodec } from "../dist/http/cursor.js";
-import { McpEndpoint } from "../dist/http/mcp-endpoint.js";
-import type { PostResponse } from "../dist/http/post-response.js";
-import { RequestRouter } from "../dist/http/router.js";
-import { SessionRelay } from "../dist/http/session-relay.js";
-import type { ServedSession, SessionService } from "../dist/http/session-service.js";
+import { McpEndpoint } from "../dist/http/endpoint/mcp-endpoint.js";
+import { SessionRelay } from "../dist/http/mcp-2025-11-25/relay/session-relay.js";
+import type { PostResponse } from "../dist/http/responses/post-response.js";
+import { CursorCodec } from "../dist/http/routing/cursor.js";
+import { RequestRouter } from "../dist/http/routing/router.js";
+import type { ServedSession, SessionService } from "../dist/http/routing/session-service.js";
 import { AnonymousVerifier } from "../dist/identity/anonymous-verifier.js";
 import { createLogger } from "../dist/logger.js";
 

@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TransportRules } from "../dist/http/transport-rules.js";
+import { TransportRules } from "../dist/http/guards/transport-rules.js";
 import { type LoggedGateway, startLoggedGateway } from "./helpers/in-process.js";
 import { initializeBody } from "./helpers/mcp-client.js";
 

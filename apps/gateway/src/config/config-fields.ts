@@ -1,10 +1,16 @@
 /**
  * The one table of the gateway's settable fields. Each row names a field of the config file
  * (its dotted path), the `serve` flag and the `VMCP_*` environment variable that set it, how the
- * text of a flag or variable becomes the field's value, the help line and the default shown.
+ * text of a flag or variable becomes the field's value, and the help line; the default shown
+ * beside it is derived from the config schema (see `shown-defaults.ts`), never written here.
  * Flag parsing, environment reading, `--help` and the hints of configuration errors all read it;
  * the README's configuration tables are checked against it by a test.
+ *
+ * Why over 400 lines: it is one table, a row per settable field (57 of them); split, it would no
+ * longer be the one place a field is declared.
  */
+import { GatewayConfigSchema } from "./gateway-config.js";
+import { shownDefault } from "./shown-defaults.js";
 
 /**
  * How the text of a flag or environment variable becomes a config value:
@@ -27,7 +33,16 @@ export type ConfigValueKind =
   | "redis-durability";
 
 /** One row of {@link ConfigFields}. */
-export interface ConfigField {
+export interface ConfigField extends ConfigFieldRow {
+  /**
+   * The default as `--help` and the README show it, derived from the config schema (its
+   * `.default()`, or the default a module applies); absent when there is none.
+   */
+  readonly defaultShown?: string;
+}
+
+/** One row as written in the table below (the shown default is derived, see {@link ConfigField}). */
+interface ConfigFieldRow {
   /** Dotted path in the config file's shape (e.g. `store.url`); absent for `--config` itself. */
   readonly path?: string;
   /** The flag's name without `--`. */
@@ -38,8 +53,6 @@ export interface ConfigField {
   readonly kind: ConfigValueKind;
   /** What the value means, with its unit (ms, bytes); one line of `--help`. */
   readonly help: string;
-  /** The default as `--help` and the README show it; absent when there is none. */
-  readonly defaultShown?: string;
   /** Placeholder of the value in `--help`, e.g. `N`; default by kind. */
   readonly metavar?: string;
   /** A field given by flag or env also sets this `kind` when no `kind` is given (e.g. `--redis-url` implies `store.kind` `redis`). */
@@ -49,11 +62,8 @@ export interface ConfigField {
 const redis = { path: "store.kind", value: "redis" } as const;
 const jwt = { path: "identity.kind", value: "jwt" } as const;
 
-/**
- * Every field settable by flag and environment variable, in `--help` order. Fields of the config
- * file not listed here (e.g. `store.maxSessions`, `backends[].headers`) are set in the file only.
- */
-export const ConfigFields = [
+/** The rows of {@link ConfigFields}, as written. */
+const Rows = [
   { flag: "config", env: "VMCP_CONFIG", kind: "file", help: "the JSON config file" },
   {
     path: "host",
@@ -61,7 +71,6 @@ export const ConfigFields = [
     env: "VMCP_HOST",
     kind: "string",
     help: "interface to listen on",
-    defaultShown: "127.0.0.1",
   },
   {
     path: "port",
@@ -69,7 +78,6 @@ export const ConfigFields = [
     env: "VMCP_PORT",
     kind: "integer",
     help: "HTTP port; 0 picks a free one",
-    defaultShown: "4000",
   },
   {
     path: "sessionTtlMs",
@@ -77,7 +85,6 @@ export const ConfigFields = [
     env: "VMCP_SESSION_TTL_MS",
     kind: "integer",
     help: "session TTL, ms, slid by the owner's requests; at least 1000",
-    defaultShown: "1800000",
   },
   {
     path: "maxBodyBytes",
@@ -85,7 +92,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_BODY_BYTES",
     kind: "integer",
     help: "request body limit, bytes (413 above); at least 1024",
-    defaultShown: "1048576",
   },
   {
     path: "connectTimeoutMs",
@@ -93,7 +99,6 @@ export const ConfigFields = [
     env: "VMCP_CONNECT_TIMEOUT_MS",
     kind: "integer",
     help: "bound on connecting one backend, ms",
-    defaultShown: "10000",
   },
   {
     path: "shutdownTimeoutMs",
@@ -101,7 +106,6 @@ export const ConfigFields = [
     env: "VMCP_SHUTDOWN_TIMEOUT_MS",
     kind: "integer",
     help: "how long shutdown waits for requests in flight, ms",
-    defaultShown: "10000",
   },
   {
     path: "maxLiveSessions",
@@ -109,7 +113,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_LIVE_SESSIONS",
     kind: "integer",
     help: "live sessions kept per replica",
-    defaultShown: "1000",
   },
   {
     path: "headersTimeoutMs",
@@ -117,7 +120,6 @@ export const ConfigFields = [
     env: "VMCP_HEADERS_TIMEOUT_MS",
     kind: "integer",
     help: "bound on receiving request headers, ms (then 408); at least 100",
-    defaultShown: "10000",
   },
   {
     path: "bodyTimeoutMs",
@@ -125,7 +127,6 @@ export const ConfigFields = [
     env: "VMCP_BODY_TIMEOUT_MS",
     kind: "integer",
     help: "bound on receiving a request body, ms (then 408); at least 100",
-    defaultShown: "30000",
   },
   {
     path: "maxHeaderBytes",
@@ -133,7 +134,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_HEADER_BYTES",
     kind: "integer",
     help: "request headers limit, bytes (then 431); 1024 to 1048576",
-    defaultShown: "16384",
   },
   {
     path: "maxTokenBytes",
@@ -141,7 +141,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_TOKEN_BYTES",
     kind: "integer",
     help: "bearer token limit, bytes (then 431); at least 64",
-    defaultShown: "8192",
   },
   {
     path: "maxJsonDepth",
@@ -149,7 +148,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_JSON_DEPTH",
     kind: "integer",
     help: "nesting limit of a JSON body (then 400); 2 to 1000",
-    defaultShown: "64",
   },
   {
     path: "logLevel",
@@ -157,7 +155,6 @@ export const ConfigFields = [
     env: "VMCP_LOG_LEVEL",
     kind: "string",
     help: "fatal, error, warn, info, debug, trace or silent",
-    defaultShown: "info",
     metavar: "LEVEL",
   },
   {
@@ -166,7 +163,6 @@ export const ConfigFields = [
     env: "VMCP_LOG_MAX_VALUE_CHARS",
     kind: "integer",
     help: "log string values are cut at this length, characters; at least 64",
-    defaultShown: "1024",
   },
   {
     path: "backendFailureLogIntervalMs",
@@ -174,7 +170,6 @@ export const ConfigFields = [
     env: "VMCP_BACKEND_FAILURE_LOG_INTERVAL_MS",
     kind: "integer",
     help: "least time between two 'backend failed to connect' lines of one backend, ms; 0 logs each",
-    defaultShown: "10000",
   },
   {
     path: "tracing",
@@ -182,7 +177,6 @@ export const ConfigFields = [
     env: "VMCP_TRACING",
     kind: "boolean",
     help: "register the OpenTelemetry Node SDK for traces, configured by the OTEL_* variables",
-    defaultShown: "false",
   },
   {
     path: "metrics",
@@ -190,7 +184,6 @@ export const ConfigFields = [
     env: "VMCP_METRICS",
     kind: "boolean",
     help: "serve GET /metrics (Prometheus text of the OpenTelemetry instruments)",
-    defaultShown: "false",
   },
   {
     path: "bindingSecret",
@@ -198,7 +191,6 @@ export const ConfigFields = [
     env: "VMCP_BINDING_SECRET",
     kind: "string",
     help: "HMAC key of the identity binding, 16+ characters, the same on every replica",
-    defaultShown: "a random key per process",
     metavar: "SECRET",
   },
   {
@@ -215,7 +207,6 @@ export const ConfigFields = [
     env: "VMCP_IDLE_TIMEOUT_MS",
     kind: "integer",
     help: "idle live sessions close their backend connections after this, ms; 0 never",
-    defaultShown: "300000",
   },
   {
     path: "backendRetryInitialDelayMs",
@@ -223,7 +214,6 @@ export const ConfigFields = [
     env: "VMCP_BACKEND_RETRY_INITIAL_DELAY_MS",
     kind: "integer",
     help: "first pause before retrying a backend missing after a restore, ms",
-    defaultShown: "500",
   },
   {
     path: "backendRetryMaxDelayMs",
@@ -231,7 +221,6 @@ export const ConfigFields = [
     env: "VMCP_BACKEND_RETRY_MAX_DELAY_MS",
     kind: "integer",
     help: "cap of that doubling pause, ms",
-    defaultShown: "10000",
   },
   {
     path: "backendRetryWaitMs",
@@ -239,7 +228,6 @@ export const ConfigFields = [
     env: "VMCP_BACKEND_RETRY_WAIT_MS",
     kind: "integer",
     help: "how long a request waits for a retry it started, ms",
-    defaultShown: "250",
   },
   {
     path: "stdioStopGraceMs",
@@ -247,7 +235,6 @@ export const ConfigFields = [
     env: "VMCP_STDIO_STOP_GRACE_MS",
     kind: "integer",
     help: "SIGTERM to SIGKILL grace of stdio backends still running at shutdown, ms",
-    defaultShown: "2000",
   },
   {
     path: "store.kind",
@@ -255,7 +242,6 @@ export const ConfigFields = [
     env: "VMCP_STORE",
     kind: "string",
     help: "memory or redis (a Redis flag alone implies redis)",
-    defaultShown: "memory",
     metavar: "KIND",
   },
   {
@@ -289,7 +275,6 @@ export const ConfigFields = [
     env: "VMCP_REDIS_KEY_PREFIX",
     kind: "string",
     help: "prefix of the Redis keys",
-    defaultShown: "vmcp:session:",
     metavar: "PREFIX",
     implies: redis,
   },
@@ -307,7 +292,6 @@ export const ConfigFields = [
     env: "VMCP_IDENTITY",
     kind: "string",
     help: "none, static or jwt",
-    defaultShown: "none",
     metavar: "KIND",
   },
   {
@@ -351,7 +335,6 @@ export const ConfigFields = [
     env: "VMCP_JWT_JWKS_REFRESH_MS",
     kind: "integer",
     help: "a removed JWKS key is refused within this bound, ms; at least 100",
-    defaultShown: "60000",
     implies: jwt,
   },
   {
@@ -360,7 +343,6 @@ export const ConfigFields = [
     env: "VMCP_JWT_REQUIRE_EXP",
     kind: "boolean",
     help: "refuse JWTs without exp",
-    defaultShown: "true",
     implies: jwt,
   },
   {
@@ -387,7 +369,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_BATCH_LENGTH",
     kind: "integer",
     help: "most messages in one JSON-RPC batch",
-    defaultShown: "50",
   },
   {
     path: "limits.maxConcurrentBackendRequests",
@@ -395,7 +376,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_CONCURRENT_BACKEND_REQUESTS",
     kind: "integer",
     help: "backend requests in flight per session",
-    defaultShown: "16",
   },
   {
     path: "limits.maxQueuedBackendRequests",
@@ -403,7 +383,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_QUEUED_BACKEND_REQUESTS",
     kind: "integer",
     help: "backend requests waiting per session",
-    defaultShown: "256",
   },
   {
     path: "limits.listRefreshIntervalMs",
@@ -411,7 +390,6 @@ export const ConfigFields = [
     env: "VMCP_LIST_REFRESH_INTERVAL_MS",
     kind: "integer",
     help: "least time between list refreshes an unknown name triggers, ms",
-    defaultShown: "1000",
   },
   {
     path: "limits.serverRequestTimeoutMs",
@@ -419,7 +397,6 @@ export const ConfigFields = [
     env: "VMCP_SERVER_REQUEST_TIMEOUT_MS",
     kind: "integer",
     help: "how long a backend's server-to-client request waits for the client's answer, ms",
-    defaultShown: "60000",
   },
   {
     path: "limits.answerAckTimeoutMs",
@@ -427,7 +404,6 @@ export const ConfigFields = [
     env: "VMCP_ANSWER_ACK_TIMEOUT_MS",
     kind: "integer",
     help: "how long a client's answer waits for the replica holding its request to claim it, ms",
-    defaultShown: "2000",
   },
   {
     path: "limits.maxPendingServerRequests",
@@ -435,7 +411,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_PENDING_SERVER_REQUESTS",
     kind: "integer",
     help: "server-to-client requests of one session waiting for answers",
-    defaultShown: "32",
   },
   {
     path: "limits.streamHeartbeatMs",
@@ -443,7 +418,6 @@ export const ConfigFields = [
     env: "VMCP_STREAM_HEARTBEAT_MS",
     kind: "integer",
     help: "period of the heartbeat comments on a GET /mcp stream, ms",
-    defaultShown: "15000",
   },
   {
     path: "limits.maxStreamBufferBytes",
@@ -451,7 +425,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_STREAM_BUFFER_BYTES",
     kind: "integer",
     help: "bytes an SSE stream may hold unsent before it is closed",
-    defaultShown: "1048576",
   },
   {
     path: "limits.maxSessionsPerCaller",
@@ -459,7 +432,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_SESSIONS_PER_CALLER",
     kind: "integer",
     help: "live sessions per identity or anonymous address",
-    defaultShown: "32",
   },
   {
     path: "limits.initializePerMinute",
@@ -467,7 +439,6 @@ export const ConfigFields = [
     env: "VMCP_INITIALIZE_PER_MINUTE",
     kind: "integer",
     help: "sustained initialize rate per caller, per minute",
-    defaultShown: "60",
   },
   {
     path: "limits.initializeBurst",
@@ -475,7 +446,6 @@ export const ConfigFields = [
     env: "VMCP_INITIALIZE_BURST",
     kind: "integer",
     help: "initialize burst per caller",
-    defaultShown: "20",
   },
   {
     path: "limits.loopbackCallers",
@@ -483,7 +453,6 @@ export const ConfigFields = [
     env: "VMCP_LOOPBACK_CALLERS",
     kind: "string",
     help: "anonymous callers from 127.0.0.0/8 or ::1 skip the per-caller limits: auto (when listening on loopback), exempt or limited",
-    defaultShown: "auto",
     metavar: "auto|exempt|limited",
   },
   {
@@ -492,7 +461,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_CLIENT_INFO_BYTES",
     kind: "integer",
     help: "client info sent at initialize, bytes",
-    defaultShown: "16384",
   },
   {
     path: "limits.maxMetadataValueBytes",
@@ -500,7 +468,6 @@ export const ConfigFields = [
     env: "VMCP_MAX_METADATA_VALUE_BYTES",
     kind: "integer",
     help: "one stored metadata value, bytes",
-    defaultShown: "16384",
   },
   {
     path: "limits.maxMetadataBytes",
@@ -508,12 +475,21 @@ export const ConfigFields = [
     env: "VMCP_MAX_METADATA_BYTES",
     kind: "integer",
     help: "a new session's whole metadata, bytes",
-    defaultShown: "65536",
   },
-] as const satisfies readonly ConfigField[];
+] as const satisfies readonly ConfigFieldRow[];
 
 /** The name of a configuration flag (without `--`). */
-export type ConfigFlagName = (typeof ConfigFields)[number]["flag"];
+export type ConfigFlagName = (typeof Rows)[number]["flag"];
+
+/**
+ * Every field settable by flag and environment variable, in `--help` order, each with the
+ * default the config schema gives it. Fields of the config file not listed here (e.g.
+ * `store.maxSessions`, `backends[].headers`) are set in the file only.
+ */
+export const ConfigFields: readonly ConfigField[] = Rows.map((row: ConfigFieldRow) => {
+  const shown = row.path === undefined ? undefined : shownDefault(GatewayConfigSchema, row.path);
+  return shown === undefined ? row : { ...row, defaultShown: shown };
+});
 
 /** Whether a field's flag may be given more than once (and its env variable holds a comma-separated list). */
 export function isRepeatable(field: ConfigField): boolean {
@@ -539,7 +515,7 @@ export function metavarOf(field: ConfigField): string {
 
 /** The row of a flag name (without `--`), or `undefined`. */
 export function fieldOfFlag(flag: string): ConfigField | undefined {
-  return (ConfigFields as readonly ConfigField[]).find((f) => f.flag === flag);
+  return ConfigFields.find((f) => f.flag === flag);
 }
 
 /**
@@ -548,7 +524,7 @@ export function fieldOfFlag(flag: string): ConfigField | undefined {
  */
 export function fieldOfPath(field: string): ConfigField | undefined {
   let best: ConfigField | undefined;
-  for (const row of ConfigFields as readonly ConfigField[]) {
+  for (const row of ConfigFields) {
     const path = row.path;
     if (path === undefined || (field !== path && !field.startsWith(`${path}.`))) continue;
     if (best?.path === undefined || path.length > best.path.length) best = row;

@@ -7,12 +7,13 @@ import {
   DefaultStdioStopGraceMs,
 } from "@vmcp/session-core/defaults";
 import { assertValidWorkloadId } from "@vmcp/session-keys";
-import { DefaultTimeoutMs } from "@vmcp/store-redis";
+import { DefaultKeyPrefix, DefaultTimeoutMs } from "@vmcp/store-redis";
 import { z } from "zod";
 import { DefaultBackendFailureLogIntervalMs } from "../backend-failure-log.js";
-import { DefaultHeadersTimeoutMs, DefaultMaxHeaderBytes } from "../http/client-error.js";
-import { DefaultMaxJsonDepth } from "../http/json-body.js";
-import { DefaultBodyTimeoutMs } from "../http/read-body.js";
+import { DefaultHeadersTimeoutMs, DefaultMaxHeaderBytes } from "../http/endpoint/client-error.js";
+import { DefaultMaxJsonDepth } from "../http/endpoint/json-body.js";
+import { DefaultBodyTimeoutMs } from "../http/endpoint/read-body.js";
+import { IdentityConfigSchema } from "../identity/identity-config.js";
 import { DefaultMaxTokenBytes } from "../identity/token-size-limit.js";
 import { DefaultMaxLogValueChars } from "../log-redaction.js";
 import { LimitsConfigSchema } from "./limits-config.js";
@@ -64,7 +65,7 @@ export const StoreConfigSchema = z.discriminatedUnion("kind", [
         .strictObject({ nodes: z.array(hostPort).min(1), password: z.string().optional() })
         .optional(),
       /** Prefix of every key the gateway writes, default `vmcp:session:` (the store's default). */
-      keyPrefix: z.string().min(1).optional(),
+      keyPrefix: z.string().min(1).optional().meta({ appliedDefault: DefaultKeyPrefix }),
       /**
        * Write durability, default off: each session write waits until `replicas` replicas
        * confirmed it (Redis `WAIT`, at most `timeoutMs`, default 750 ms), else answers 503.
@@ -118,55 +119,6 @@ export const BackendConfigSchema = z.union([
   }),
 ]);
 
-/** Who the caller is, from `Authorization: Bearer <token>`. */
-export const IdentityConfigSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("none") }),
-  z.strictObject({
-    kind: z.literal("static"),
-    /** Token to identity. */
-    tokens: z
-      .record(
-        z.string().min(1),
-        z.strictObject({ issuer: z.string().min(1), subject: z.string().min(1) }),
-      )
-      .refine((t) => Object.keys(t).length > 0, "at least one token is needed"),
-  }),
-  z
-    .strictObject({
-      kind: z.literal("jwt"),
-      /** HMAC secret (HS256/384/512). */
-      secret: z.string().min(32, "use a secret of at least 32 characters").optional(),
-      /** Path to a JWKS JSON file (public keys), re-read when it changes. */
-      jwksFile: z.string().min(1).optional(),
-      /** URL of a JWKS (public keys), fetched and cached. */
-      jwksUrl: httpUrl.optional(),
-      /** A removed key is refused within this many ms (file re-check / URL cache age), default 60000. */
-      jwksRefreshMs: z.int().min(100).optional(),
-      /** An unknown `kid` re-reads the key set at most once per this many ms, default 30000. */
-      jwksCooldownMs: z.int().nonnegative().optional(),
-      /** Bound on one JWKS URL fetch, ms, default 5000. */
-      jwksTimeoutMs: z.int().min(100).optional(),
-      /** Refuse tokens without `exp`, default true. */
-      requireExp: z.boolean().optional(),
-      issuer: z.string().min(1).optional(),
-      audience: z.string().min(1).optional(),
-      /** Allowed clock skew, seconds, default 30. */
-      clockToleranceSec: z.int().nonnegative().optional(),
-    })
-    .superRefine((value, ctx) => {
-      const sources = [value.secret, value.jwksFile, value.jwksUrl].filter(
-        (s) => s !== undefined,
-      ).length;
-      if (sources !== 1) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["secret"],
-          message: "the jwt identity needs exactly one of secret, jwksFile or jwksUrl",
-        });
-      }
-    }),
-]);
-
 /** The whole gateway configuration, after merging file, environment and flags. */
 export const GatewayConfigSchema = z
   .strictObject({
@@ -205,7 +157,11 @@ export const GatewayConfigSchema = z
     allowedHosts: z.array(z.string().min(1)).optional(),
     /** `Origin` values allowed to reach `/mcp` (403 otherwise); default: loopback origins when bound to loopback, else any. */
     allowedOrigins: z.array(z.string().min(1)).optional(),
-    bindingSecret: z.string().min(16, "use a secret of at least 16 characters").optional(),
+    bindingSecret: z
+      .string()
+      .min(16, "use a secret of at least 16 characters")
+      .optional()
+      .meta({ appliedDefault: "a random key per process" }),
     store: StoreConfigSchema.default({ kind: "memory" }),
     backends: z.array(BackendConfigSchema).default([]),
     identity: IdentityConfigSchema.default({ kind: "none" }),
@@ -251,5 +207,3 @@ export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
 export type StoreConfig = z.output<typeof StoreConfigSchema>;
 /** One backend of {@link GatewayConfig}. */
 export type BackendConfig = z.output<typeof BackendConfigSchema>;
-/** The identity part of {@link GatewayConfig}. */
-export type IdentityConfig = z.output<typeof IdentityConfigSchema>;

@@ -1,4 +1,11 @@
 import { z } from "zod";
+import {
+  DefaultAnswerAckTimeoutMs,
+  DefaultMaxPendingServerRequests,
+  DefaultServerRequestTimeoutMs,
+} from "../http/mcp-2025-11-25/relay/server-requests.js";
+import { DefaultHeartbeatMs } from "../http/mcp-2025-11-25/relay/standalone-stream.js";
+import { DefaultMaxStreamBufferBytes } from "../http/responses/sse-writer.js";
 
 /** Default longest JSON-RPC batch accepted in one POST: 50 messages. */
 export const DefaultMaxBatchLength = 50;
@@ -62,15 +69,15 @@ export const LimitsConfigSchema = z.strictObject({
     .positive()
     .default(64 * 1024),
   /** Longest a backend's server-to-client request (sampling, elicitation, roots) waits for the client's answer, ms. */
-  serverRequestTimeoutMs: z.int().positive().default(60_000),
+  serverRequestTimeoutMs: z.int().positive().default(DefaultServerRequestTimeoutMs),
   /** Longest a client's answer POSTed to a replica that does not hold its request waits for the holder to claim it over the bus, ms. */
-  answerAckTimeoutMs: z.int().positive().default(2_000),
+  answerAckTimeoutMs: z.int().positive().default(DefaultAnswerAckTimeoutMs),
   /** Server-to-client requests of one session waiting for the client's answers at once (per replica). */
-  maxPendingServerRequests: z.int().positive().default(32),
+  maxPendingServerRequests: z.int().positive().default(DefaultMaxPendingServerRequests),
   /** Period of the heartbeat comments on a `GET /mcp` stream, ms. */
-  streamHeartbeatMs: z.int().positive().default(15_000),
+  streamHeartbeatMs: z.int().positive().default(DefaultHeartbeatMs),
   /** Bytes one SSE stream (a streamed POST or a GET stream) may hold unsent for a slow reader before it is closed. */
-  maxStreamBufferBytes: z.int().positive().default(1_048_576),
+  maxStreamBufferBytes: z.int().positive().default(DefaultMaxStreamBufferBytes),
 });
 
 /** The validated `limits` section. */

@@ -1,5 +1,6 @@
-import type { IdentityConfig } from "../config/gateway-config.js";
+import { ifDefined } from "../if-defined.js";
 import { AnonymousVerifier } from "./anonymous-verifier.js";
+import type { IdentityConfig } from "./identity-config.js";
 import type { IdentityVerifier } from "./identity-verifier.js";
 import { JwtVerifier } from "./jwt-verifier.js";
 import { StaticTokenVerifier } from "./static-token-verifier.js";
@@ -35,24 +36,19 @@ export async function createVerifier(
 
 async function jwtVerifier(config: Extract<IdentityConfig, { kind: "jwt" }>): Promise<JwtVerifier> {
   const common = {
-    ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
-    ...(config.audience === undefined ? {} : { audience: config.audience }),
-    ...(config.clockToleranceSec === undefined
-      ? {}
-      : { clockToleranceSec: config.clockToleranceSec }),
-    ...(config.requireExp === undefined ? {} : { requireExp: config.requireExp }),
+    ...ifDefined("issuer", config.issuer),
+    ...ifDefined("audience", config.audience),
+    ...ifDefined("clockToleranceSec", config.clockToleranceSec),
+    ...ifDefined("requireExp", config.requireExp),
   };
   const refresh = {
-    ...(config.jwksRefreshMs === undefined ? {} : { refreshMs: config.jwksRefreshMs }),
-    ...(config.jwksCooldownMs === undefined ? {} : { cooldownMs: config.jwksCooldownMs }),
-    ...(config.jwksTimeoutMs === undefined ? {} : { timeoutMs: config.jwksTimeoutMs }),
+    ...ifDefined("refreshMs", config.jwksRefreshMs),
+    ...ifDefined("cooldownMs", config.jwksCooldownMs),
+    ...ifDefined("timeoutMs", config.jwksTimeoutMs),
   };
   if (config.jwksFile !== undefined) {
     return JwtVerifier.fromJwksFile(config.jwksFile, common, refresh);
   }
   if (config.jwksUrl !== undefined) return JwtVerifier.fromJwksUrl(config.jwksUrl, common, refresh);
-  return new JwtVerifier({
-    ...common,
-    ...(config.secret === undefined ? {} : { secret: config.secret }),
-  });
+  return new JwtVerifier({ ...common, ...ifDefined("secret", config.secret) });
 }

@@ -7,6 +7,7 @@ import {
   jwtVerify,
 } from "jose";
 import { GatewayConfigError, UnauthenticatedError } from "../errors.js";
+import { ifDefined } from "../if-defined.js";
 import type { IdentityVerifier } from "./identity-verifier.js";
 import {
   createFileJwksSet,
@@ -14,6 +15,9 @@ import {
   type JwksRefreshOptions,
   readJwksFile,
 } from "./jwks-source.js";
+
+/** Default of `requireExp`: tokens without an `exp` claim are refused. */
+export const DefaultRequireExp = true;
 
 /** Options for {@link JwtVerifier}; give exactly one of `secret`, `jwks` and `keySet`. */
 export interface JwtVerifierOptions {
@@ -24,8 +28,8 @@ export interface JwtVerifierOptions {
   /** A key resolver over public keys that may change (see `jwks-source.ts`). */
   readonly keySet?: JWTVerifyGetKey;
   /**
-   * Refuse tokens without an `exp` claim. Default true: a token that never expires is only
-   * accepted when this is explicitly false.
+   * Refuse tokens without an `exp` claim. Default {@link DefaultRequireExp} (true): a token
+   * that never expires is only accepted when this is explicitly false.
    */
   readonly requireExp?: boolean;
   /** Required `iss`; default any. */
@@ -65,10 +69,10 @@ export class JwtVerifier implements IdentityVerifier {
     }
     this.#options = {
       ...this.#options,
-      ...(options.requireExp === false ? {} : { requiredClaims: ["exp"] }),
+      ...((options.requireExp ?? DefaultRequireExp) ? { requiredClaims: ["exp"] } : {}),
       clockTolerance: options.clockToleranceSec ?? 30,
-      ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
-      ...(options.audience === undefined ? {} : { audience: options.audience }),
+      ...ifDefined("issuer", options.issuer),
+      ...ifDefined("audience", options.audience),
     };
   }
 

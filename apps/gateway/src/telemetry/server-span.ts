@@ -14,7 +14,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { McpDurationBucketsSeconds, mcpTarget } from "@vmcp/session-core";
-import { httpErrorOf } from "../http/error-mapping.js";
+import { httpErrorOf } from "../json-rpc/error-mapping.js";
 
 /** The instrumentation scope of the gateway's own spans and instruments. */
 export const GatewayTelemetryScope = "@vmcp/gateway";

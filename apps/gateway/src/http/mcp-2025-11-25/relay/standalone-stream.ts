@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { SseWriter } from "./sse-writer.js";
+import { ifDefined } from "../../../if-defined.js";
+import { SseWriter } from "../../responses/sse-writer.js";
 
 /** Default period of the heartbeat comments on a `GET /mcp` stream, ms: 15 s. */
 export const DefaultHeartbeatMs = 15_000;
@@ -55,9 +56,7 @@ export class StandaloneStream {
     this.#onEnd = options.onEnd;
     this.#writer = new SseWriter(res, {
       headers: options.headers,
-      ...(options.maxBufferedBytes === undefined
-        ? {}
-        : { maxBufferedBytes: options.maxBufferedBytes }),
+      ...ifDefined("maxBufferedBytes", options.maxBufferedBytes),
     });
     this.#heartbeat = setInterval(() => {
       if (!this.#writer.comment("heartbeat")) this.end();

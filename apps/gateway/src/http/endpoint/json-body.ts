@@ -1,4 +1,4 @@
-import { GatewayErrorCode, HttpJsonRpcError } from "./json-rpc.js";
+import { GatewayErrorCode, HttpJsonRpcError } from "../../json-rpc/json-rpc.js";
 
 /** Default bound on the nesting depth of a JSON request body: 64 levels. */
 export const DefaultMaxJsonDepth = 64;

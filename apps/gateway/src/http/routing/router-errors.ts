@@ -1,5 +1,5 @@
 import { VmcpSessionError } from "@vmcp/session-keys";
-import { ErrorCode } from "../error-codes.js";
+import { ErrorCode } from "../../error-codes.js";
 
 /**
  * A request the gateway cannot serve in this session: an unknown method, or a capability no

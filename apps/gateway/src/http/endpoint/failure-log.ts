@@ -1,7 +1,7 @@
 import type { SessionOwnerMismatchError, SessionOwnerMismatchReason } from "@vmcp/session-core";
-import { ErrorCode, errorCodeOf } from "../error-codes.js";
-import { withoutRepeats } from "../log-redaction.js";
-import type { GatewayLogger } from "../logger.js";
+import { ErrorCode, errorCodeOf } from "../../error-codes.js";
+import { withoutRepeats } from "../../log-redaction.js";
+import type { GatewayLogger } from "../../logger.js";
 
 /** Where an expected store unavailability happened, for its one warn line. */
 export interface UnavailabilityFields {

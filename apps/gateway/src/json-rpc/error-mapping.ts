@@ -1,6 +1,5 @@
 import { ErrorCode, errorCodeOf } from "../error-codes.js";
 import { UnauthenticatedError } from "../errors.js";
-import { RequestCancelledError } from "./cancellations.js";
 import { GatewayErrorCode, HttpJsonRpcError, type JsonRpcErrorBody } from "./json-rpc.js";
 
 /** How one typed error code is answered: the HTTP status (when it ends the request) and the JSON-RPC code. */
@@ -161,8 +160,10 @@ export interface RpcErrorAnswer {
  * anything else -32603.
  */
 export function rpcErrorOf(error: unknown, signal?: AbortSignal): RpcErrorAnswer {
-  const cancelled = signal?.reason instanceof RequestCancelledError ? signal.reason : error;
-  const failure = cancelled instanceof RequestCancelledError ? cancelled : error;
+  // A client's cancellation (`RequestCancelledError`, known by its code) is what the request met,
+  // whatever the backend call threw on its way out.
+  const cancelled = errorCodeOf(signal?.reason) === ErrorCode.RequestCancelled;
+  const failure: unknown = cancelled ? signal?.reason : error;
   const code = errorCodeOf(failure);
   const message = failure instanceof Error ? failure.message : String(failure);
   const mapping = code === undefined ? undefined : ErrorMappings[code];

@@ -1,6 +1,6 @@
-import type { GatewayLogger } from "../logger.js";
-import { rpcErrorOf } from "./error-mapping.js";
-import type { JsonRpcErrorBody } from "./json-rpc.js";
+import { rpcErrorOf } from "../../json-rpc/error-mapping.js";
+import type { JsonRpcErrorBody } from "../../json-rpc/json-rpc.js";
+import type { GatewayLogger } from "../../logger.js";
 import type { RequestRouter } from "./router.js";
 import { InvalidRequestParamsError } from "./router-errors.js";
 import type { ServedSession } from "./session-service.js";

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
-import { sendJson } from "./mcp-endpoint.js";
+import { ifDefined } from "../../if-defined.js";
+import { sendJson } from "./send-json.js";
 import { SseWriter } from "./sse-writer.js";
 
 /**
@@ -49,7 +50,7 @@ export class PostResponse {
     if (!this.streamable) return false;
     this.#sse ??= new SseWriter(this.#res, {
       headers: this.#headers,
-      ...(this.#maxBufferedBytes === undefined ? {} : { maxBufferedBytes: this.#maxBufferedBytes }),
+      ...ifDefined("maxBufferedBytes", this.#maxBufferedBytes),
     });
     return this.#sse.send(message);
   }

@@ -1,14 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { SessionStorage } from "@vmcp/session-core";
-import type { GatewayLogger } from "../logger.js";
+import type { GatewayLogger } from "../../logger.js";
+import { sendJson } from "../responses/send-json.js";
 import {
   DefaultHeadersTimeoutMs,
   DefaultMaxHeaderBytes,
   handleClientError,
 } from "./client-error.js";
 import type { McpEndpoint } from "./mcp-endpoint.js";
-import { sendJson } from "./mcp-endpoint.js";
 import { DefaultBodyTimeoutMs } from "./read-body.js";
 
 /** Options of {@link startHttpServer}. */

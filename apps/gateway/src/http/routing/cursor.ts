@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { VmcpSessionError } from "@vmcp/session-keys";
-import { ErrorCode } from "../error-codes.js";
+import { ErrorCode } from "../../error-codes.js";
 
 /** What a gateway list cursor names: the list, the backend to continue with and its own cursor. */
 export interface CursorPosition {

@@ -1,5 +1,5 @@
 import { VmcpSessionError } from "@vmcp/session-keys";
-import { ErrorCode } from "../error-codes.js";
+import { ErrorCode } from "../../../error-codes.js";
 
 /** A backend's server-to-client request the client did not answer within the bound (sent to the backend). */
 export class ServerRequestTimeoutError extends VmcpSessionError {

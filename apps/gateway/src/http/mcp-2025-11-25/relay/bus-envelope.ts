@@ -1,4 +1,4 @@
-import type { JsonRpcErrorBody } from "./json-rpc.js";
+import type { JsonRpcErrorBody } from "../../../json-rpc/json-rpc.js";
 
 /**
  * The gateway's messages on the session message bus (JSON, opaque to the bus):

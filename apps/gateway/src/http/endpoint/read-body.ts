@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
-import { ErrorCode } from "../error-codes.js";
-import { GatewayErrorCode, HttpJsonRpcError } from "./json-rpc.js";
+import { ErrorCode } from "../../error-codes.js";
+import { GatewayErrorCode, HttpJsonRpcError } from "../../json-rpc/json-rpc.js";
 
 /** Default bound on reading one request body: 30 s, in ms. */
 export const DefaultBodyTimeoutMs = 30_000;

@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
-import type { GatewayLogger } from "../logger.js";
-import { GatewayErrorCode, rawErrorResponse } from "./json-rpc.js";
+import { GatewayErrorCode, rawErrorResponse } from "../../json-rpc/json-rpc.js";
+import type { GatewayLogger } from "../../logger.js";
 
 /** Default bound on receiving a request's headers: 10 s, in ms (then 408). */
 export const DefaultHeadersTimeoutMs = 10_000;

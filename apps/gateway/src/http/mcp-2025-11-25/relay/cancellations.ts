@@ -1,5 +1,5 @@
 import { VmcpSessionError } from "@vmcp/session-keys";
-import { ErrorCode } from "../error-codes.js";
+import { ErrorCode } from "../../../error-codes.js";
 
 /** The reason a request's signal is aborted with when the client cancels it. */
 export class RequestCancelledError extends VmcpSessionError {

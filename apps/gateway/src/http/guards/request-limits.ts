@@ -1,6 +1,6 @@
 import type { SessionOwner } from "@vmcp/session-core";
 import { VmcpSessionError } from "@vmcp/session-keys";
-import { ErrorCode } from "../error-codes.js";
+import { ErrorCode } from "../../error-codes.js";
 import { isLoopbackAddress } from "./loopback-address.js";
 import { isLoopbackName } from "./transport-rules.js";
 
@@ -101,7 +101,7 @@ export interface EndpointLimits {
  * {@link CallerLimits.callerOf}, which also says who is exempt.
  */
 export class CallerLimits {
-  readonly #options: CallerLimitsOptions;
+  readonly #limits: CallerLimitsOptions;
   readonly #now: () => number;
   readonly #buckets = new Map<string, Bucket>();
   readonly #sessionsByCaller = new Map<string, Set<string>>();
@@ -109,7 +109,7 @@ export class CallerLimits {
   #nextSessionSweep = SweepThreshold;
 
   constructor(options: CallerLimitsOptions) {
-    this.#options = options;
+    this.#limits = options;
     this.#now = options.now ?? (() => performance.now());
   }
 
@@ -121,7 +121,7 @@ export class CallerLimits {
    */
   callerOf(owner: SessionOwner | undefined, remoteAddress: string | undefined): string | undefined {
     if (owner !== undefined) return `id:${JSON.stringify([owner.issuer, owner.subject])}`;
-    if (this.#options.loopbackCallers === "exempt" && isLoopbackAddress(remoteAddress))
+    if (this.#limits.loopbackCallers === "exempt" && isLoopbackAddress(remoteAddress))
       return undefined;
     return `addr:${remoteAddress ?? "unknown"}`;
   }
@@ -134,17 +134,17 @@ export class CallerLimits {
   admitInitialize(caller: string): void {
     const now = this.#now();
     const live = this.#liveCount(caller, now);
-    if (live >= this.#options.maxSessionsPerCaller) {
+    if (live >= this.#limits.maxSessionsPerCaller) {
       throw new CallerLimitError(
         ErrorCode.TooManySessions,
-        `this caller already holds ${live} live sessions (the limit is ${this.#options.maxSessionsPerCaller}); end one with DELETE or reuse it`,
+        `this caller already holds ${live} live sessions (the limit is ${this.#limits.maxSessionsPerCaller}); end one with DELETE or reuse it`,
         60,
       );
     }
-    const perMs = this.#options.initializePerMinute / 60_000;
-    const bucket = this.#buckets.get(caller) ?? { tokens: this.#options.initializeBurst, at: now };
+    const perMs = this.#limits.initializePerMinute / 60_000;
+    const bucket = this.#buckets.get(caller) ?? { tokens: this.#limits.initializeBurst, at: now };
     bucket.tokens = Math.min(
-      this.#options.initializeBurst,
+      this.#limits.initializeBurst,
       bucket.tokens + (now - bucket.at) * perMs,
     );
     bucket.at = now;
@@ -152,7 +152,7 @@ export class CallerLimits {
       this.#buckets.set(caller, bucket);
       throw new CallerLimitError(
         ErrorCode.InitializeRateLimited,
-        `too many initialize requests from this caller (limit ${this.#options.initializePerMinute} per minute, burst ${this.#options.initializeBurst}); retry later`,
+        `too many initialize requests from this caller (limit ${this.#limits.initializePerMinute} per minute, burst ${this.#limits.initializeBurst}); retry later`,
         Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)),
       );
     }
@@ -173,7 +173,7 @@ export class CallerLimits {
     if (this.#sessions.size > this.#nextSessionSweep) {
       const now = this.#now();
       for (const [id, tracked] of this.#sessions) {
-        if (now - tracked.lastSeen >= this.#options.sessionTtlMs || !this.#options.isLive(id))
+        if (now - tracked.lastSeen >= this.#limits.sessionTtlMs || !this.#limits.isLive(id))
           this.ended(id);
       }
       this.#nextSessionSweep = Math.max(SweepThreshold, 2 * this.#sessions.size);
@@ -204,8 +204,8 @@ export class CallerLimits {
       const tracked = this.#sessions.get(id);
       if (
         tracked === undefined ||
-        now - tracked.lastSeen >= this.#options.sessionTtlMs ||
-        !this.#options.isLive(id)
+        now - tracked.lastSeen >= this.#limits.sessionTtlMs ||
+        !this.#limits.isLive(id)
       ) {
         this.ended(id);
       }
@@ -215,9 +215,9 @@ export class CallerLimits {
 
   /** Drops buckets that are full again: they carry no state. */
   #sweep(now: number): void {
-    const perMs = this.#options.initializePerMinute / 60_000;
+    const perMs = this.#limits.initializePerMinute / 60_000;
     for (const [caller, bucket] of this.#buckets) {
-      if (bucket.tokens + (now - bucket.at) * perMs >= this.#options.initializeBurst) {
+      if (bucket.tokens + (now - bucket.at) * perMs >= this.#limits.initializeBurst) {
         this.#buckets.delete(caller);
       }
     }

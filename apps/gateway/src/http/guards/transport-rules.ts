@@ -1,5 +1,5 @@
 import { isIP } from "node:net";
-import { GatewayErrorCode, HttpJsonRpcError } from "./json-rpc.js";
+import { GatewayErrorCode, HttpJsonRpcError } from "../../json-rpc/json-rpc.js";
 
 /**
  * The Streamable HTTP transport rules the gateway enforces before a request reaches a session
