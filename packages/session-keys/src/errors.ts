@@ -100,6 +100,10 @@ export const ErrorCode = {
   ServerRequestAbandoned: "VMCP_SERVER_REQUEST_ABANDONED",
   /** Gateway: a client's answer that no replica is waiting for (unknown ID, ended, or its replica gone). */
   AnswerUnclaimed: "VMCP_ANSWER_UNCLAIMED",
+  /** Gateway: a 2026-07-28 `requestState` that is malformed, forged, expired, of another request or caller, or already used. */
+  InvalidRequestState: "VMCP_INVALID_REQUEST_STATE",
+  /** Gateway: a `requestState` to seal (or a backend's state inside it) over its byte bound. */
+  RequestStateTooLarge: "VMCP_REQUEST_STATE_TOO_LARGE",
   /** Gateway: a second `GET /mcp` stream for a session that has one on this replica (HTTP 409). */
   StreamConflict: "VMCP_STREAM_CONFLICT",
 } as const;
