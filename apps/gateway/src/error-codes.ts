@@ -45,6 +45,10 @@ export const ErrorCode = {
   AnswerUnclaimed: "VMCP_ANSWER_UNCLAIMED",
   /** A second `GET /mcp` stream for a session that has one on this replica (HTTP 409). */
   StreamConflict: "VMCP_STREAM_CONFLICT",
+  /** A 2026-07-28 `requestState` that is malformed, forged, expired, of another request or caller, or already used. */
+  InvalidRequestState: "VMCP_INVALID_REQUEST_STATE",
+  /** A `requestState` to seal (or a backend's state inside it) over its byte bound. */
+  RequestStateTooLarge: "VMCP_REQUEST_STATE_TOO_LARGE",
 } as const;
 
 /** One of the codes of {@link ErrorCode}. */

@@ -65,6 +65,7 @@ export {
   MetadataKeyIdentityIssuer,
   MetadataKeyIdentitySubject,
   MetadataKeyNamespace,
+  MetadataKeyRecordKind,
 } from "./keys.js";
 export {
   type BackendMetadata,
@@ -72,6 +73,7 @@ export {
   readBackendMetadata,
   readBackendSessions,
 } from "./read-metadata.js";
+export { RecordKind, recordKindOf } from "./record-kind.js";
 export { InvalidMetadataValueError } from "./value-errors.js";
 export {
   assertValidWorkloadId,

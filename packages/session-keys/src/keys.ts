@@ -51,3 +51,10 @@ export const MetadataKeyClientCapabilities = "vmcp.client.capabilities";
 
 /** The client's implementation info (JSON: name and version) as sent at `initialize`. */
 export const MetadataKeyClientInfo = "vmcp.client.info";
+
+/**
+ * What a stored record is, for records that are not client sessions (for example `request-state`,
+ * see {@link RecordKind}). Absent on client sessions, so every record written before it existed
+ * still reads as a session. Tools that walk the store (the sessions CLI) tell records apart by it.
+ */
+export const MetadataKeyRecordKind = "vmcp.kind";

@@ -1,0 +1,24 @@
+import {
+  MetadataKeyNamespace,
+  MetadataKeyRecordKind,
+  RecordKind,
+  recordKindOf,
+} from "@vmcp/session-keys";
+import { describe, expect, it } from "vitest";
+
+describe("record kind", () => {
+  it("is a vmcp key, absent on client sessions", () => {
+    expect(MetadataKeyRecordKind).toBe("vmcp.kind");
+    expect(MetadataKeyRecordKind.startsWith(MetadataKeyNamespace)).toBe(true);
+    expect(recordKindOf({})).toBe("session");
+    expect(recordKindOf({ "vmcp.backend.ids": "a" })).toBe("session");
+  });
+
+  it("names a request-state record, and a kind it does not know as unknown", () => {
+    expect(recordKindOf({ [MetadataKeyRecordKind]: RecordKind.RequestState })).toBe(
+      "request-state",
+    );
+    expect(recordKindOf({ [MetadataKeyRecordKind]: "from-a-newer-writer" })).toBe("unknown");
+    expect(recordKindOf({ [MetadataKeyRecordKind]: "" })).toBe("unknown");
+  });
+});
