@@ -1,3 +1,8 @@
+/**
+ * `MultiSessionFactory`: connects one client session to every configured backend and writes the
+ * seed's metadata. About 400 lines on purpose: make, restore and the backend change plan share
+ * the connect step (parallel, bounded, partial failure tolerated) and its failure reporting.
+ */
 import {
   applyBackendChangePlan,
   assertValidWorkloadId,

@@ -1,3 +1,9 @@
+/**
+ * `SessionManager`: the live sessions of one replica in front of a `SessionStorage`. About 400
+ * lines on purpose: create, get (with restore on a cache miss and the owner check), terminate
+ * and close share one cache and one in-flight restore table, so they stay one class; what could
+ * leave has left (options and their checks, backend recovery, the live entry, the idle sweeper).
+ */
 import type { ObservableResult } from "@opentelemetry/api";
 import { decodeBackendIds, MetadataKeyBackendIds } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
