@@ -1,4 +1,9 @@
 export {
+  type ConformanceBackend,
+  type ConformanceBackendOptions,
+  startConformanceBackend,
+} from "./conformance-backend.js";
+export {
   type JsonBackend,
   type JsonBackendOptions,
   startJsonBackend,
