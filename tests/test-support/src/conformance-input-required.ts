@@ -149,11 +149,12 @@ export function registerInputRequiredTools(server: McpServer, codec: Codec): voi
     },
     async (ctx) => {
       const tool = "test_input_required_result_multiple_inputs";
-      const responses = ctx.mcpReq.inputResponses;
+      // Answers count only when they come back with this tool's state.
+      const responses = stateOf(ctx, tool) ? ctx.mcpReq.inputResponses : undefined;
       const name = acceptedContent(responses, "user_name", NameAnswer);
       const greeting = inputResponse(responses, "greeting");
       const roots = inputResponse(responses, "client_roots");
-      if (stateOf(ctx, tool) && name && greeting.kind === "sampling" && roots.kind === "roots") {
+      if (name && greeting.kind === "sampling" && roots.kind === "roots") {
         return text(
           `${samplingText(greeting.result)}, ${name.name} (${roots.roots.length} root(s))`,
         );
@@ -163,15 +164,7 @@ export function registerInputRequiredTools(server: McpServer, codec: Codec): voi
       if (greeting.kind !== "sampling") missing.greeting = askGreeting();
       if (roots.kind !== "roots") missing.client_roots = inputRequired.listRoots();
       return inputRequired({
-        // A round with every answer but no valid state asks for all of them again.
-        inputRequests:
-          Object.keys(missing).length > 0
-            ? missing
-            : {
-                user_name: askName(),
-                greeting: askGreeting(),
-                client_roots: inputRequired.listRoots(),
-              },
+        inputRequests: missing,
         requestState: await mint(ctx, { tool, round: 1 }),
       });
     },
