@@ -1,4 +1,27 @@
 export {
+  type ConformanceBackend,
+  type ConformanceBackendOptions,
+  startConformanceBackend,
+} from "./conformance-backend.js";
+export {
+  type ConformanceCheck,
+  type ConformanceScenarioOutcome,
+  formatConformanceFailures,
+  readConformanceResults,
+} from "./conformance-results.js";
+export {
+  type ConformanceRun,
+  type RunConformanceOptions,
+  runConformance,
+} from "./conformance-run.js";
+export {
+  type ConformanceTool,
+  ConformanceToolError,
+  type ConformanceToolErrorCode,
+  type GetConformanceToolOptions,
+  getConformanceTool,
+} from "./conformance-tool.js";
+export {
   type JsonBackend,
   type JsonBackendOptions,
   startJsonBackend,
