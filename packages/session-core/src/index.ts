@@ -68,6 +68,24 @@ export {
   type UnreachableListPart,
   VmcpSessionError,
 } from "./errors.js";
+export {
+  DefaultMaxServerEventBytes,
+  DefaultMaxServerEventSources,
+  DefaultMinLossAnnouncementIntervalMs,
+  DefaultServerEventProbeIntervalMs,
+  MessageBusServerEventBus,
+  type MessageBusServerEventBusOptions,
+  ServerEventsChannelId,
+} from "./events/message-bus-server-event-bus.js";
+export {
+  type ServerEvent,
+  type ServerEventBus,
+  type ServerEventKind,
+  ServerEventKinds,
+  type ServerEventListener,
+  type ServerEventParams,
+} from "./events/server-event.js";
+export { ServerEventDecodeError } from "./events/server-event-errors.js";
 export type { SessionOwner } from "./identity-binding.js";
 export { DefaultIdleTimeoutMs } from "./idle-sweeper.js";
 export { instrumentBus } from "./instrumented-bus.js";
