@@ -9,7 +9,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type NodeIncomingMessageLike, toNodeHandler } from "@modelcontextprotocol/node";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
-import { errorCodeOf, MessageBusServerEventBus } from "@vmcp/session-core";
+import { errorCodeOf, MessageBusServerEventBus, type ServerEvent } from "@vmcp/session-core";
 import { RedisMessageBus } from "@vmcp/store-redis";
 import {
   type ReplicaCommand,
@@ -25,11 +25,18 @@ function send(message: ReplicaMessage): void {
   process.send?.(message);
 }
 
-function reporter(from: ReplicaError["from"]): (error: Error) => void {
-  return (error) =>
+function reporter(from: ReplicaError["from"]): (error: Error, event?: ServerEvent) => void {
+  return (error, event) => {
+    const about =
+      event === undefined
+        ? undefined
+        : event.kind === "resource_updated"
+          ? `${event.kind} ${event.uri}`
+          : event.kind;
     send({
-      error: { from, name: error.name, code: errorCodeOf(error), message: error.message },
+      error: { from, name: error.name, code: errorCodeOf(error), message: error.message, about },
     });
+  };
 }
 
 const bus = new RedisMessageBus({

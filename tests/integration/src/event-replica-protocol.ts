@@ -41,6 +41,8 @@ export interface ReplicaError {
   readonly name: string;
   readonly code: string | undefined;
   readonly message: string;
+  /** The event it concerns, as `kind` or `kind uri` (the adapter's second `onError` argument). */
+  readonly about: string | undefined;
 }
 
 /** Replica → test. */

@@ -59,9 +59,11 @@ export interface MessageBusServerEventBusOptions {
    * deliver to the bus server (`BusUnavailableError`, ...; a failing probe once per outage), an
    * incoming message dropped (`ServerEventDecodeError`), an event refused at `publish`
    * (`InvalidSessionInputError`, `BusMessageTooLargeError`, `BusClosedError` after `close()`),
-   * and an error a listener threw. It must not throw. Default: a process warning.
+   * and an error a listener threw. When the error concerns one event (a publish refused or
+   * failed, a listener that threw on it), that event comes second, so a log can name what was
+   * lost. It must not throw. Default: a process warning.
    */
-  readonly onError?: (error: Error) => void;
+  readonly onError?: (error: Error, event?: ServerEvent) => void;
   /**
    * How often the adapter publishes a probe (a frame with no event) so that every adapter,
    * itself included, notices frames it missed even when no event follows, ms. 0: no probes
@@ -124,7 +126,7 @@ export class MessageBusServerEventBus implements ServerEventBus {
   readonly sourceId = randomBytes(12).toString("base64url");
   readonly #bus: SessionMessageBus;
   readonly #maxEventBytes: number;
-  readonly #onError: (error: Error) => void;
+  readonly #onError: (error: Error, event?: ServerEvent) => void;
   readonly #probeIntervalMs: number;
   readonly #announceLosses: boolean;
   readonly #listeners = new Set<ServerEventListener>();
@@ -205,7 +207,7 @@ export class MessageBusServerEventBus implements ServerEventBus {
    */
   publish(event: ServerEvent): void {
     if (this.#closed) {
-      this.#report(new BusClosedError());
+      this.#report(new BusClosedError(), event);
       return;
     }
     const checked = readServerEvent(event);
@@ -262,7 +264,7 @@ export class MessageBusServerEventBus implements ServerEventBus {
     );
     const bytes = Buffer.byteLength(frame, "utf8");
     if (bytes > this.#maxEventBytes) {
-      this.#report(new BusMessageTooLargeError(bytes, this.#maxEventBytes));
+      this.#report(new BusMessageTooLargeError(bytes, this.#maxEventBytes), event);
       return Promise.resolve(false);
     }
     // Counted even when the publish fails: every receiver then sees the gap, and refetches.
@@ -270,7 +272,7 @@ export class MessageBusServerEventBus implements ServerEventBus {
     return this.#bus.publish(this.channelId, frame).then(
       () => true,
       (error: unknown) => {
-        if (event !== undefined || !this.#probeFailing) this.#report(error);
+        if (event !== undefined || !this.#probeFailing) this.#report(error, event);
         return false;
       },
     );
@@ -308,23 +310,24 @@ export class MessageBusServerEventBus implements ServerEventBus {
       try {
         listener(event);
       } catch (error) {
-        this.#report(error);
+        this.#report(error, event);
       }
     }
   }
 
-  #report(error: unknown): void {
+  #report(error: unknown, event?: ServerEvent): void {
     try {
-      this.#onError(error instanceof Error ? error : new Error(String(error)));
+      this.#onError(error instanceof Error ? error : new Error(String(error)), event);
     } catch {
       // onError must not throw; if it does, the adapter goes on all the same.
     }
   }
 }
 
-/** The default `onError`: a process warning. */
-function warnServerEventError(error: Error): void {
-  process.emitWarning(`server events: ${error.message}`);
+/** The default `onError`: a process warning (naming the event's kind, when there is one). */
+function warnServerEventError(error: Error, event?: ServerEvent): void {
+  const about = event === undefined ? "" : ` (${event.kind})`;
+  process.emitWarning(`server events${about}: ${error.message}`);
 }
 
 /** `id` when it is a valid session ID that no `generateSessionId` can produce. */

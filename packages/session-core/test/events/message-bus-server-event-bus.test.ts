@@ -23,15 +23,24 @@ afterEach(async () => {
 async function open(
   bus: FakeBus,
   options: MessageBusServerEventBusOptions = {},
-): Promise<{ adapter: MessageBusServerEventBus; errors: Error[] }> {
+): Promise<{
+  adapter: MessageBusServerEventBus;
+  errors: Error[];
+  /** For each error, the event it concerns (or undefined). */
+  about: Array<ServerEvent | undefined>;
+}> {
   const errors: Error[] = [];
+  const about: Array<ServerEvent | undefined> = [];
   const adapter = await MessageBusServerEventBus.open(bus, {
     probeIntervalMs: 0,
-    onError: (error) => errors.push(error),
+    onError: (error, event) => {
+      errors.push(error);
+      about.push(event);
+    },
     ...options,
   });
   opened.push(adapter);
-  return { adapter, errors };
+  return { adapter, errors, about };
 }
 
 /** A listener that records every event it gets. */
@@ -129,7 +138,7 @@ describe("MessageBusServerEventBus", () => {
 
   it("a listener that throws is reported; the others still get the event", async () => {
     const bus = new FakeBus();
-    const { adapter, errors } = await open(bus);
+    const { adapter, errors, about } = await open(bus);
     const after = recorder();
     adapter.subscribe(() => {
       throw new Error("listener broke");
@@ -138,6 +147,19 @@ describe("MessageBusServerEventBus", () => {
     adapter.publish({ kind: "tools_list_changed" });
     await waitUntil(() => after.events.length === 1);
     expect(errors.map((e) => e.message)).toEqual(["listener broke"]);
+    expect(about).toEqual([{ kind: "tools_list_changed" }]);
+  });
+
+  it("reports as a process warning by default, naming the event's kind", async () => {
+    const bus = new FakeBus();
+    const adapter = await MessageBusServerEventBus.open(bus, { probeIntervalMs: 0 });
+    opened.push(adapter);
+    const warned = new Promise<Error>((resolve) => process.once("warning", resolve));
+    bus.failPublishes = true;
+    adapter.publish({ kind: "prompts_list_changed" });
+    expect((await warned).message).toBe(
+      "server events (prompts_list_changed): the fake bus is down",
+    );
   });
 
   it("drops incoming messages that are not server event frames, reports each, and goes on", async () => {
@@ -172,7 +194,7 @@ describe("MessageBusServerEventBus", () => {
 
   it("refuses to publish what is not an event or is over the bound, without sending or counting it", async () => {
     const bus = new FakeBus();
-    const { adapter, errors } = await open(bus, { maxEventBytes: 256 });
+    const { adapter, errors, about } = await open(bus, { maxEventBytes: 256 });
     const got = recorder();
     adapter.subscribe(got.listener);
     adapter.publish({ kind: "bogus" } as unknown as ServerEvent);
@@ -181,6 +203,7 @@ describe("MessageBusServerEventBus", () => {
     expect(errors[0]).toBeInstanceOf(InvalidSessionInputError);
     expect(errors[1]).toBeInstanceOf(BusMessageTooLargeError);
     expect(errors[1]).toMatchObject({ limitBytes: 256 });
+    expect(about).toEqual([undefined, { kind: "resource_updated", uri: "u".repeat(300) }]);
     // The refused publishes took no frame number: the next one is 1, and no loss is announced.
     adapter.publish({ kind: "tools_list_changed" });
     adapter.publish({ kind: "prompts_list_changed" });
@@ -192,7 +215,7 @@ describe("MessageBusServerEventBus", () => {
 
   it("a publish the bus refuses is reported, and every replica then announces the list changes", async () => {
     const bus = new FakeBus();
-    const { adapter: publisher, errors } = await open(bus);
+    const { adapter: publisher, errors, about } = await open(bus);
     const { adapter: replica } = await open(bus);
     const own = recorder();
     const other = recorder();
@@ -204,6 +227,7 @@ describe("MessageBusServerEventBus", () => {
     publisher.publish({ kind: "resource_updated", uri: "file:///lost" }); // frame 2: lost
     await waitUntil(() => errors.length === 1);
     expect(errors[0]).toBeInstanceOf(BusUnavailableError);
+    expect(about).toEqual([{ kind: "resource_updated", uri: "file:///lost" }]); // what was lost
     bus.failPublishes = false;
     publisher.publish({ kind: "resource_updated", uri: "file:///after" }); // frame 3: gap seen
     const announced = [
@@ -242,7 +266,7 @@ describe("MessageBusServerEventBus", () => {
 
   it("a replica alone notices its own lost probes; a failing probe is reported once per outage", async () => {
     const bus = new FakeBus();
-    const { adapter, errors } = await open(bus, { probeIntervalMs: 10 });
+    const { adapter, errors, about } = await open(bus, { probeIntervalMs: 10 });
     const got = recorder();
     adapter.subscribe(got.listener);
     const sent = () => bus.published.length;
@@ -252,6 +276,7 @@ describe("MessageBusServerEventBus", () => {
     await waitUntil(() => bus.refused >= 5);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(BusUnavailableError);
+    expect(about).toEqual([undefined]); // a probe: no event lost
     expect(got.events).toEqual([]);
     bus.failPublishes = false;
     await waitUntil(() => got.events.length === 3);
