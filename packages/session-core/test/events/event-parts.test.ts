@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { AnnouncementSchedule } from "../../src/events/announcement-schedule.js";
 import { decodeFrame, encodeFrame } from "../../src/events/event-frame.js";
 import { SequenceGaps } from "../../src/events/sequence-gaps.js";
@@ -125,15 +125,31 @@ describe("AnnouncementSchedule", () => {
     expect(runs).toBe(1);
   });
 
-  it("runs a put-off announcement once the interval has passed since the last one", async () => {
-    const runs: number[] = [];
-    const schedule = new AnnouncementSchedule(50, () => runs.push(performance.now()));
-    schedule.request();
-    while (runs.length < 1) await sleep(1);
-    schedule.request();
-    while (runs.length < 2) await sleep(1);
-    // A timer never fires before its delay; 1 ms of slack for rounding between the two clocks.
-    expect((runs[1] ?? 0) - (runs[0] ?? 0)).toBeGreaterThanOrEqual(49);
-    schedule.close();
+  it("runs a put-off announcement once the interval has passed since the last one", () => {
+    // Fake timers and clock: Node starts a timer from the event loop's cached time, so against
+    // a real clock a timer may fire a little "early".
+    vi.useFakeTimers();
+    try {
+      const runs: number[] = [];
+      const schedule = new AnnouncementSchedule(50, () => runs.push(Date.now()), Date.now);
+      const start = Date.now();
+      schedule.request();
+      vi.advanceTimersByTime(0);
+      expect(runs).toEqual([start]);
+      vi.advanceTimersByTime(10);
+      schedule.request(); // 40 ms of the interval left
+      vi.advanceTimersByTime(39);
+      expect(runs).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      expect(runs).toEqual([start, start + 50]);
+      schedule.request(); // right after one: the whole interval again
+      vi.advanceTimersByTime(49);
+      expect(runs).toHaveLength(2);
+      vi.advanceTimersByTime(1);
+      expect(runs).toEqual([start, start + 50, start + 100]);
+      schedule.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
