@@ -143,7 +143,8 @@ export class MessageBusServerEventBus implements ServerEventBus {
    * Opens an adapter on `bus`: validates the options, subscribes the channel and resolves once
    * the subscription is live. Serve listen streams only after it resolved.
    * @throws {TypeError} when `channelId` is not a valid session ID or could be a generated one.
-   * @throws {RangeError} when a bound is not an integer in its range.
+   * @throws {RangeError} when a bound is not an integer in its range (the two intervals at most
+   *   2,147,483,647 ms, the longest a Node timer takes).
    * @throws {BusUnavailableError} when the bus server cannot be reached within the bus's bound.
    * @throws {BusClosedError} when the bus is closed.
    */
@@ -170,6 +171,7 @@ export class MessageBusServerEventBus implements ServerEventBus {
       options.probeIntervalMs,
       DefaultServerEventProbeIntervalMs,
       0,
+      MaxTimerMs,
     );
     const whenLost = options.whenEventsLost ?? "announce-list-changes";
     if (whenLost !== "announce-list-changes" && whenLost !== "ignore") {
@@ -187,6 +189,7 @@ export class MessageBusServerEventBus implements ServerEventBus {
         options.minLossAnnouncementIntervalMs,
         DefaultMinLossAnnouncementIntervalMs,
         0,
+        MaxTimerMs,
       ),
       () => {
         for (const event of ListChanges) this.#dispatch(event);
@@ -345,11 +348,20 @@ function reservedChannel(id: string): string {
   return id;
 }
 
-/** An option's value or its default, refused unless it is a safe integer of at least `min`. */
-function bounded(name: string, value: number | undefined, fallback: number, min: number): number {
+/** The longest delay Node's timers take, ms (a longer one would fire after 1 ms). */
+const MaxTimerMs = 2_147_483_647;
+
+/** An option's value or its default, refused unless it is an integer from `min` to `max`. */
+function bounded(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const chosen = value ?? fallback;
-  if (!Number.isSafeInteger(chosen) || chosen < min) {
-    throw new RangeError(`${name} must be an integer of at least ${min}, got ${String(chosen)}`);
+  if (!Number.isSafeInteger(chosen) || chosen < min || chosen > max) {
+    throw new RangeError(`${name} must be an integer from ${min} to ${max}, got ${String(chosen)}`);
   }
   return chosen;
 }

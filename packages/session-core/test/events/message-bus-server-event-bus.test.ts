@@ -376,6 +376,8 @@ describe("MessageBusServerEventBus", () => {
       { maxEventBytes: 0 },
       { probeIntervalMs: -1 },
       { probeIntervalMs: 1.5 },
+      { probeIntervalMs: 2 ** 31 }, // a Node timer would fire after 1 ms instead
+      { minLossAnnouncementIntervalMs: 2 ** 31 },
       { minLossAnnouncementIntervalMs: -5 },
       { maxSources: 0 },
       { whenEventsLost: "sometimes" as "ignore" },
