@@ -43,6 +43,8 @@ export const ErrorCode = {
   BusClosed: "VMCP_BUS_CLOSED",
   /** `BusMessageTooLargeError`: a bus message over its byte bound. */
   BusMessageTooLarge: "VMCP_BUS_MESSAGE_TOO_LARGE",
+  /** `ServerEventDecodeError`: a message on the server events channel that is not a server event. */
+  ServerEventDecode: "VMCP_SERVER_EVENT_DECODE",
   /** `SessionBusyError`: a session's backend request queue is full. */
   SessionBusy: "VMCP_SESSION_BUSY",
   /** `BackendConnectError`: a backend could not be connected. */

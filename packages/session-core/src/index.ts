@@ -36,6 +36,20 @@ export {
 } from "./backends/sdk-v1/mcp-backend-connector.js";
 export { ErrorCode, errorCodeOf, isErrorCode } from "./error-codes.js";
 export {
+  MessageBusServerEventBus,
+  type MessageBusServerEventBusOptions,
+  ServerEventsChannelId,
+} from "./events/message-bus-server-event-bus.js";
+export {
+  type ServerEvent,
+  type ServerEventBus,
+  type ServerEventKind,
+  ServerEventKinds,
+  type ServerEventListener,
+  type ServerEventParams,
+} from "./events/server-event.js";
+export { ServerEventDecodeError } from "./events/server-event-errors.js";
+export {
   type AggregateCapabilitiesOptions,
   aggregateCapabilities,
   combineInstructions,
