@@ -102,6 +102,10 @@ export const ErrorCode = {
   AnswerUnclaimed: "VMCP_ANSWER_UNCLAIMED",
   /** Gateway: a second `GET /mcp` stream for a session that has one on this replica (HTTP 409). */
   StreamConflict: "VMCP_STREAM_CONFLICT",
+  /** Gateway: a multi-round-trip `requestState` that is forged, expired, replayed or bound to another request or caller. */
+  InvalidRequestState: "VMCP_INVALID_REQUEST_STATE",
+  /** Gateway: a backend answered `input_required` but the gateway has no `requestState` sealing to relay it with. */
+  RequestStateUnavailable: "VMCP_REQUEST_STATE_UNAVAILABLE",
 } as const;
 
 /** One of the codes of {@link ErrorCode}. */
