@@ -19,6 +19,8 @@ import { SessionRelay } from "./http/session-relay.js";
 import { TransportRules } from "./http/transport-rules.js";
 import { createVerifier } from "./identity/create-verifier.js";
 import type { GatewayLogger } from "./logger.js";
+import { createModernPath } from "./modern/modern-path.js";
+import type { RequestStatePort } from "./modern/request-state-port.js";
 import { createMessageBus } from "./store/create-message-bus.js";
 import { createStorage, describeStore, storeRefusal } from "./store/create-storage.js";
 import { probeStoreAtStart, type StoreProbe } from "./store/store-probe.js";
@@ -63,6 +65,12 @@ export interface StartGatewayOptions {
    * shared by two gateways in a test). Left open for its owner to close.
    */
   readonly storage?: SessionStorage;
+  /**
+   * Seals the `requestState` the gateway hands MCP 2026-07-28 clients when a backend answers
+   * `input_required`. Default: none, and such an answer is a -32603 error
+   * (`VMCP_REQUEST_STATE_UNAVAILABLE`) until the gateway's own sealing is configured.
+   */
+  readonly requestState?: RequestStatePort;
 }
 
 /** The session-core backend target of a configured backend. */
@@ -178,13 +186,29 @@ export async function startGateway(
     },
     ...(config.bindingSecret === undefined ? {} : { bindingSecret: config.bindingSecret }),
   });
+  const cursors = new CursorCodec(config.bindingSecret);
   router = new RequestRouter({
-    cursors: new CursorCodec(config.bindingSecret),
+    cursors,
     storage,
     naming: factory.toolNaming,
     listRefreshIntervalMs: config.limits.listRefreshIntervalMs,
   });
+  const modern = createModernPath({
+    config: config.modern,
+    backends: config.backends,
+    storage,
+    cursors,
+    naming: factory.toolNaming,
+    listRefreshIntervalMs: config.limits.listRefreshIntervalMs,
+    probeTimeoutMs: config.connectTimeoutMs,
+    maxBodyBytes: config.maxBodyBytes,
+    perCaller: verifier.kind !== "none",
+    ...(config.bindingSecret === undefined ? {} : { bindingSecret: config.bindingSecret }),
+    ...(options.requestState === undefined ? {} : { requestState: options.requestState }),
+    log,
+  });
   const endpoint = new McpEndpoint({
+    modern: modern.endpoint,
     router,
     relay,
     sessions: manager,
@@ -258,6 +282,7 @@ export async function startGateway(
         // GET streams never finish on their own: end them so they do not hold the drain up.
         relay.endStreams();
         await http.close(config.shutdownTimeoutMs);
+        await modern.endpoint.close().catch(() => undefined);
         await relay.close();
         await manager
           .close()

@@ -14,6 +14,7 @@ import {
 import { InProcessMessageBus } from "@vmcp/store-memory";
 import { bearerTokenOf, type IdentityVerifier } from "../identity/identity-verifier.js";
 import type { GatewayLogger } from "../logger.js";
+import type { ModernPostHook } from "../modern/modern-endpoint.js";
 import { inHeaderContext, traceServerRequest } from "../telemetry/server-span.js";
 import { dispatchRequest } from "./dispatch.js";
 import { httpErrorOf } from "./error-mapping.js";
@@ -66,6 +67,12 @@ export interface McpEndpointOptions {
    * new in-process message bus (one replica).
    */
   readonly relay?: SessionRelay;
+  /**
+   * Serves the POSTs SDK v2's classification gives to MCP 2026-07-28 (see `ModernPostHook`), after
+   * the same Host/Origin, media type, body and identity checks. Default: none (every POST is
+   * served as 2025-era traffic).
+   */
+  readonly modern?: ModernPostHook;
 }
 
 interface RpcMessage {
@@ -136,6 +143,10 @@ export class McpEndpoint {
       maxBatch === undefined ? undefined : batchLengthGuard(maxBatch),
     );
     const body = parseJsonBody(text, this.#o.maxJsonDepth);
+    if (this.#o.modern?.claims(req.headers, body) === true) {
+      await this.#o.modern.serve(req, res, body, await this.#identify(req));
+      return;
+    }
     if (Array.isArray(body) && maxBatch !== undefined && body.length > maxBatch) {
       throw new BatchTooLongError(body.length, maxBatch);
     }
