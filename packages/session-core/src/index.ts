@@ -89,6 +89,7 @@ export {
   type MultiSessionFactoryOptions,
   type RestoredSession,
 } from "./multi-session-factory.js";
+export { createNodeHttpFetch, type FetchFunction } from "./node-http-fetch.js";
 export {
   assertValidSessionId,
   generateSessionId,
