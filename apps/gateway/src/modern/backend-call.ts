@@ -4,6 +4,7 @@ import {
   SERVER_INFO_META_KEY,
   StreamableHTTPClientTransport,
 } from "@modelcontextprotocol/client";
+import type { FetchFunction } from "@vmcp/session-core";
 import { GatewayServerInfo } from "../http/mcp-endpoint.js";
 import type { MirroredMeta } from "./mirrored-meta.js";
 import type { ModernBackend } from "./modern-backends.js";
@@ -20,6 +21,8 @@ export interface RelayedRequest {
   readonly paramHeaders?: Readonly<Record<string, string>>;
   /** Bound on the call, ms, reset by each progress notification. */
   readonly timeoutMs: number;
+  /** The fetch the backend transport uses (the gateway shares one keep-alive `node:http` fetch). */
+  readonly fetch?: FetchFunction;
 }
 
 /** A backend's result as the relay passes it on. */
@@ -49,6 +52,7 @@ export async function callBackend(
   const client = new Client(GatewayServerInfo, { inputRequired: { autoFulfill: false } });
   const transport = new StreamableHTTPClientTransport(new URL(backend.url), {
     requestInit: { headers: { ...backend.headers } },
+    ...(request.fetch === undefined ? {} : { fetch: request.fetch }),
   });
   await client.connect(transport, { prior: { kind: "modern", discover: backend.discover } });
   try {

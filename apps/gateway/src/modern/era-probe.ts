@@ -1,4 +1,5 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import type { FetchFunction } from "@vmcp/session-core";
 import { GatewayServerInfo } from "../http/mcp-endpoint.js";
 import type { BackendVerdict, VerdictTarget } from "./verdict-record.js";
 
@@ -9,16 +10,22 @@ export type EraProbe = (target: VerdictTarget, timeoutMs: number) => Promise<Bac
  * Asks a backend which protocol era it speaks, with the SDK v2 client's own negotiation
  * (`versionNegotiation: { mode: "auto" }`): a `server/discover` probe, and the 2025 `initialize`
  * fallback when the answer is not a 2026-07-28 one. A legacy backend's session opened by the
- * fallback is terminated at once. Bounded by `timeoutMs` (ms).
+ * fallback is terminated at once. Bounded by `timeoutMs` (ms). `fetch` is the transport's
+ * (default: the global one).
  * @throws whatever the SDK throws for a backend that cannot be asked: unreachable, a 5xx, a
  *   401/403 (never a verdict), a timeout.
  */
-export async function probeEra(target: VerdictTarget, timeoutMs: number): Promise<BackendVerdict> {
+export async function probeEra(
+  target: VerdictTarget,
+  timeoutMs: number,
+  fetch?: FetchFunction,
+): Promise<BackendVerdict> {
   const client = new Client(GatewayServerInfo, {
     versionNegotiation: { mode: "auto", probe: { timeoutMs } },
   });
   const transport = new StreamableHTTPClientTransport(new URL(target.url), {
     requestInit: { headers: { ...target.headers } },
+    ...(fetch === undefined ? {} : { fetch }),
   });
   try {
     await client.connect(transport, { timeout: timeoutMs });

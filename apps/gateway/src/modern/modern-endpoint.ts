@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import { toNodeHandler } from "@modelcontextprotocol/node";
 import {
   createMcpHandler,
   type McpHttpHandler,
@@ -9,6 +8,7 @@ import type { SessionOwner } from "@vmcp/session-core";
 import type { GatewayLogger } from "../logger.js";
 import { authInfoOf } from "./caller-auth.js";
 import { postEra } from "./era-classification.js";
+import { serveParsed } from "./node-exchange.js";
 
 /**
  * The hook the `/mcp` endpoint calls for every parsed POST body, after its Host/Origin,
@@ -18,7 +18,10 @@ import { postEra } from "./era-classification.js";
 export interface ModernPostHook {
   /** Whether the POST belongs to the 2026-07-28 path (see `postEra`). */
   claims(headers: IncomingHttpHeaders, body: unknown): boolean;
-  /** Serves a claimed POST to the end (never throws after the response started). */
+  /**
+   * Serves a claimed POST to the end. A failure before the response started is thrown for the
+   * endpoint to answer; after, the response is ended.
+   */
   serve(
     req: IncomingMessage,
     res: ServerResponse,
@@ -46,14 +49,12 @@ export interface ModernEndpointOptions {
  * revision, -32602 envelope, 404 for removed methods...), installs `server/discover`, stamps
  * `resultType` and `serverInfo`, upgrades a response to SSE when a handler sends notifications,
  * and aborts a handler's signal when the caller disconnects. The body is the one the endpoint
- * already read and bounded (`maxBodyBytes`, `maxJsonDepth`).
+ * already read and bounded (`maxBodyBytes`, `maxJsonDepth`), handed over parsed (`serveParsed`).
  */
 export class ModernEndpoint implements ModernPostHook {
   readonly #handler: McpHttpHandler;
-  readonly #log: GatewayLogger;
 
   constructor(options: ModernEndpointOptions) {
-    this.#log = options.log;
     this.#handler = createMcpHandler(options.factory, {
       legacy: "reject",
       maxSubscriptions: options.maxSubscriptions,
@@ -74,16 +75,13 @@ export class ModernEndpoint implements ModernPostHook {
     owner: SessionOwner | undefined,
   ): Promise<void> {
     const authInfo = authInfoOf(owner);
-    const handler = this.#handler;
-    const node = toNodeHandler(
-      {
-        fetch: (request, options) =>
-          handler.fetch(request, authInfo === undefined ? options : { ...options, authInfo }),
-      },
-      { onerror: (error) => this.#log.error({ err: error }, "modern request failed") },
+    // A failure before the response started reaches the endpoint, which answers it (500).
+    await serveParsed(req, res, body, (request, parsedBody) =>
+      this.#handler.fetch(
+        request,
+        authInfo === undefined ? { parsedBody } : { parsedBody, authInfo },
+      ),
     );
-    // Node's IncomingMessage, typed loosely by the adapter (its `method` is always set on a server).
-    await node(req as Parameters<typeof node>[0], res, body);
   }
 
   /** Aborts the modern exchanges in flight and closes their server instances. */

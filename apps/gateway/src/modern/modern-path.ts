@@ -1,11 +1,11 @@
-import type { SessionStorage, ToolNaming } from "@vmcp/session-core";
+import { createNodeHttpFetch, type SessionStorage, type ToolNaming } from "@vmcp/session-core";
 import type { BackendConfig } from "../config/gateway-config.js";
 import type { ModernConfig } from "../config/modern-config.js";
 import type { CursorCodec } from "../http/cursor.js";
 import type { GatewayLogger } from "../logger.js";
 import { ListAggregator } from "./aggregate-list.js";
 import { BackendVerdicts } from "./backend-verdicts.js";
-import type { EraProbe } from "./era-probe.js";
+import { type EraProbe, probeEra } from "./era-probe.js";
 import { ModernListCursors } from "./list-cursor.js";
 import { ModernBackends } from "./modern-backends.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
@@ -53,6 +53,8 @@ export interface ModernPath {
 /** Builds the gateway's 2026-07-28 path: verdicts, backend set, routes, lists, relay, endpoint. */
 export function createModernPath(options: ModernPathOptions): ModernPath {
   const { config, log } = options;
+  // One keep-alive node:http fetch for every backend call and probe (a fraction of undici's CPU).
+  const fetch = createNodeHttpFetch();
   const verdicts = new BackendVerdicts({
     storage: options.storage,
     backends: options.backends.flatMap((b) =>
@@ -70,7 +72,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     probeRetryMs: config.probeRetryMs,
     probeTimeoutMs: options.probeTimeoutMs,
     ...(options.bindingSecret === undefined ? {} : { secret: options.bindingSecret }),
-    ...(options.probe === undefined ? {} : { probe: options.probe }),
+    probe: options.probe ?? ((target, timeoutMs) => probeEra(target, timeoutMs, fetch)),
     log,
   });
   const backends = new ModernBackends({
@@ -95,6 +97,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     routes,
     lists,
     callTimeoutMs: config.callTimeoutMs,
+    fetch,
     log,
     ...(options.requestState === undefined ? {} : { requestState: options.requestState }),
   });

@@ -1,5 +1,10 @@
 import type { Notification } from "@modelcontextprotocol/client";
-import { BackendUnavailableError, errorCodeOf, type SessionOwner } from "@vmcp/session-core";
+import {
+  BackendUnavailableError,
+  errorCodeOf,
+  type FetchFunction,
+  type SessionOwner,
+} from "@vmcp/session-core";
 import { InvalidRequestParamsError } from "../http/router-errors.js";
 import { failureReason } from "../log-redaction.js";
 import type { GatewayLogger } from "../logger.js";
@@ -52,6 +57,8 @@ export interface ModernRelayOptions {
   readonly requestState?: RequestStatePort;
   /** Bound on one backend call, ms (reset by its progress). */
   readonly callTimeoutMs: number;
+  /** The fetch of every backend transport; default the global one. */
+  readonly fetch?: FetchFunction;
   readonly log: GatewayLogger;
 }
 
@@ -211,6 +218,7 @@ export class ModernRelay {
         signal: request.signal,
         notify: request.notify,
         timeoutMs: this.#o.callTimeoutMs,
+        ...(this.#o.fetch === undefined ? {} : { fetch: this.#o.fetch }),
         ...(request.paramHeaders === undefined ? {} : { paramHeaders: request.paramHeaders }),
       });
     } catch (error) {
@@ -231,6 +239,7 @@ export class ModernRelay {
         signal: request.signal,
         notify: request.notify,
         timeoutMs: this.#o.callTimeoutMs,
+        ...(this.#o.fetch === undefined ? {} : { fetch: this.#o.fetch }),
       });
     } catch (error) {
       const failure = this.#failed(backend, error, request.signal);

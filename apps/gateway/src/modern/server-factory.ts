@@ -3,6 +3,7 @@ import {
   type McpServerFactory,
   Server,
   type ServerContext,
+  type ServerOptions,
 } from "@modelcontextprotocol/server";
 import { GatewayServerInfo } from "../http/mcp-endpoint.js";
 import type { GatewayLogger } from "../logger.js";
@@ -11,7 +12,7 @@ import { ownerOf } from "./caller-auth.js";
 import { discoverInfo } from "./discover-info.js";
 import type { ListMethod } from "./list-kinds.js";
 import { mirrorMeta } from "./mirrored-meta.js";
-import type { ModernBackends } from "./modern-backends.js";
+import type { ModernBackendSet, ModernBackends } from "./modern-backends.js";
 import type { ModernRelay, ModernRequest } from "./modern-relay.js";
 import { wireErrorOf } from "./wire-errors.js";
 
@@ -39,20 +40,29 @@ type Handler = (
  * caller arrives as the request's `authInfo` (see `authInfoOf`).
  */
 export function createServerFactory(options: ServerFactoryOptions): McpServerFactory {
+  // What discover says changes only with the backend set: computed once per set.
+  let described: { key: string; info: ServerOptions } | undefined;
+  const describe = (set: ModernBackendSet): ServerOptions => {
+    if (described?.key !== set.key) {
+      const { capabilities, instructions } = discoverInfo(set.backends);
+      const hint = aggregateHint(
+        // Each backend's own discover hint (on the wire, though the SDK's type leaves it out).
+        set.backends.map((b) => b.discover as BackendHint),
+        { capMs: options.ttlCapMs, perCaller: options.perCaller },
+      );
+      // Shared by every request's Server: frozen, so no instance can change it for the others.
+      described = {
+        key: set.key,
+        info: deepFreeze({ capabilities, instructions, cacheHints: { "server/discover": hint } }),
+      };
+    }
+    return described.info;
+  };
   return async (context: McpRequestContext) => {
     const set = await options.backends.current();
-    const { capabilities, instructions } = discoverInfo(set.backends);
-    const server = new Server(GatewayServerInfo, {
-      capabilities,
-      instructions,
-      cacheHints: {
-        "server/discover": aggregateHint(
-          // Each backend's own discover hint (on the wire, though the SDK's type leaves it out).
-          set.backends.map((b) => b.discover as BackendHint),
-          { capMs: options.ttlCapMs, perCaller: options.perCaller },
-        ),
-      },
-    });
+    const info = describe(set);
+    const capabilities = info.capabilities ?? {};
+    const server = new Server(GatewayServerInfo, info);
     const owner = ownerOf(context.authInfo);
     const paramHeaders = paramHeadersOf(context.requestInfo);
     const serve = (handler: Handler) => async (params: unknown, ctx: ServerContext) => {
@@ -107,6 +117,14 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     }
     return server;
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }
 
 /** The `Mcp-Param-*` headers of the caller's request (lower-case names), forwarded to the backend. */
