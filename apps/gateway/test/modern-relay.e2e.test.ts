@@ -525,7 +525,7 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
   });
 });
 
-describe("2026-07-28 clients through a gateway that verifies identities", () => {
+describe("2026-07-28 clients through a gateway that verifies identities and bounds calls", () => {
   let backend: ModernBackendFixture;
   let gateway: LoggedGateway;
   const requestState = testRequestState();
@@ -542,6 +542,8 @@ describe("2026-07-28 clients through a gateway that verifies identities", () => 
           kind: "static",
           tokens: { "tok-alice": { issuer: "static", subject: "alice" } },
         },
+        // Long enough for a busy machine to answer every other call; the wait tool never answers.
+        modern: { callTimeoutMs: 2_000 },
       },
       { requestState },
     );
@@ -575,6 +577,26 @@ describe("2026-07-28 clients through a gateway that verifies identities", () => 
         issuer: "static",
         subject: "alice",
       });
+    } finally {
+      await alice.close();
+    }
+  });
+
+  it("a backend call past modern.callTimeoutMs is -32004 naming the backend, and the backend call is aborted", async () => {
+    const alice = await connectModernClient(gateway.url, { token: "tok-alice" });
+    try {
+      const late = await failure(
+        alice.request({
+          method: "tools/call",
+          params: { name: "modern-a_wait", arguments: { key: "slow" } },
+        }),
+      );
+      expect(late).toMatchObject({
+        code: -32004,
+        data: { code: "VMCP_BACKEND_UNAVAILABLE", workloadId: "modern-a" },
+      });
+      await waitUntil(() => backend.aborted.includes("slow"), 10_000, "the backend call aborted");
+      expect(gateway.records().some((r) => r.msg === "backend call timed out")).toBe(true);
     } finally {
       await alice.close();
     }

@@ -1,4 +1,4 @@
-import type { Notification } from "@modelcontextprotocol/client";
+import { type Notification, SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
 import {
   BackendUnavailableError,
   errorCodeOf,
@@ -270,8 +270,21 @@ export class ModernRelay {
     };
   }
 
-  /** What a failed backend call is answered with; reports a transport or era failure. */
+  /**
+   * What a failed backend call is answered with: a backend that did not answer in time, or
+   * failed for transport or era (then its verdict is replaced), is -32004 naming it; anything
+   * else (the backend's own JSON-RPC error, the caller gone) is passed on as it is.
+   */
   #failed(backend: ModernBackend, error: unknown, signal: AbortSignal): unknown {
+    if (signal.aborted) return error;
+    if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
+      this.#o.log.warn({ workloadId: backend.workloadId }, "backend call timed out");
+      return new BackendUnavailableError(
+        backend.workloadId,
+        `no answer within ${this.#o.callTimeoutMs} ms`,
+        { cause: error },
+      );
+    }
     if (!isEraOrTransportFailure(error, signal)) return error;
     void this.#o.backends.failed(backend, error, signal);
     this.#o.log.warn(
