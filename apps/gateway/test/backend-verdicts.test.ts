@@ -2,6 +2,7 @@ import type { DiscoverResult } from "@modelcontextprotocol/client";
 import { StorageUnavailableError } from "@vmcp/session-core";
 import { ReferenceStorage } from "@vmcp/session-core/testing";
 import { MetadataKeyBackendEra } from "@vmcp/session-keys";
+import { waitUntil } from "@vmcp/test-support";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../dist/logger.js";
 import { BackendVerdicts } from "../dist/modern/backend-verdicts.js";
@@ -107,7 +108,7 @@ describe("backend era verdicts, shared through the store", () => {
     ).toHaveLength(1);
   });
 
-  it("a backend that cannot be probed is left out, and asked again only after probeRetryMs", async () => {
+  it("a backend that cannot be probed is left out, and asked again only after probeRetryMs, in the background", async () => {
     const clock = { now: Date.now() };
     const { verdicts, probes, lines } = replica(
       new ReferenceStorage(),
@@ -121,6 +122,9 @@ describe("backend era verdicts, shared through the store", () => {
       { workloadId: "a", reason: expect.stringContaining("ECONNREFUSED") },
     ]);
     clock.now += RetryMs;
+    // Asked again in the background: this request does not wait for it.
+    expect(await verdicts.verdict("a")).toBeUndefined();
+    await waitUntil(() => verdicts.verdict("a") !== undefined, 5_000, "the background probe");
     expect(await verdicts.verdict("a")).toMatchObject({ kind: "modern" });
     expect(probes).toHaveLength(2);
   });

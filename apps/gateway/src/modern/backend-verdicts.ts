@@ -48,7 +48,7 @@ interface Known {
  * replica keeps what it read until the verdict's age passes `ttlMs`, then reads the store again;
  * only when the store holds no fresh verdict does it probe (one probe at a time per backend and
  * replica). A backend that cannot be probed counts as unreachable, and is asked again at most once
- * per `probeRetryMs`. After a relayed call fails with a transport or era error, {@link reprobe}
+ * per `probeRetryMs`, in the background (requests meanwhile are served without it). After a relayed call fails with a transport or era error, {@link reprobe}
  * replaces the verdict at once, so a stale one cannot stick. A store that fails is no outage
  * here: the replica probes and keeps the verdict locally.
  */
@@ -92,7 +92,12 @@ export class BackendVerdicts {
   verdict(workloadId: string): BackendVerdict | undefined | Promise<BackendVerdict | undefined> {
     const known = this.#known.get(workloadId);
     if (known !== undefined && this.#now() < known.until) return known.verdict;
-    return this.#resolve(workloadId, undefined);
+    const retryAt = this.#retryAt.get(workloadId);
+    if (retryAt === undefined) return this.#resolve(workloadId, undefined);
+    // A backend whose last probe failed is asked again in the background, so no request waits
+    // on a backend that may not answer for the whole probe bound.
+    if (this.#now() >= retryAt) void this.#resolve(workloadId, undefined);
+    return undefined;
   }
 
   /**
@@ -110,8 +115,6 @@ export class BackendVerdicts {
   #resolve(workloadId: string, failed: BackendVerdict | undefined) {
     const target = this.#targets.get(workloadId);
     if (target === undefined) return undefined;
-    const retryAt = this.#retryAt.get(workloadId);
-    if (failed === undefined && retryAt !== undefined && this.#now() < retryAt) return undefined;
     let pending = this.#pending.get(workloadId);
     if (pending === undefined) {
       pending = this.#fetch(target, failed).finally(() => this.#pending.delete(workloadId));
