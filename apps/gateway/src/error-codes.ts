@@ -49,6 +49,8 @@ export const ErrorCode = {
   InvalidRequestState: "VMCP_INVALID_REQUEST_STATE",
   /** A `requestState` to seal (or a backend's state inside it) over its byte bound. */
   RequestStateTooLarge: "VMCP_REQUEST_STATE_TOO_LARGE",
+  /** A backend's `input_required` the gateway cannot relay: it has no `requestState` sealing. */
+  RequestStateUnavailable: "VMCP_REQUEST_STATE_UNAVAILABLE",
 } as const;
 
 /** One of the codes of {@link ErrorCode}. */

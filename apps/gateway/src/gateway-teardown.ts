@@ -13,8 +13,8 @@ import type { RunningTelemetry } from "./telemetry/start-telemetry.js";
 /**
  * The one way a gateway stops, whether it shuts down or failed to start: `startGateway` records
  * each part here as it starts (the store and the bus only when the gateway made them), and
- * {@link run} stops the parts that started, in this order: the store's background ping, GET
- * streams and the HTTP server
+ * {@link run} stops the parts that started, in this order: the store's background ping, the
+ * 2026-07-28 handler (its listen streams), GET streams and the HTTP server
  * (requests in flight may finish within `shutdownTimeoutMs`), the session relay, the sessions
  * (their backend connections; the backend sessions live on for other replicas), the stdio
  * backend processes (waiting until they are gone), the message bus, the store, telemetry.
@@ -24,6 +24,8 @@ export class GatewayTeardown {
   /** The store's background ping after an unreachable start (see `probeStoreAtStart`). */
   probe?: StoreProbe | undefined;
   http?: RunningHttpServer | undefined;
+  /** The MCP 2026-07-28 handler: its listen streams and SSE responses. */
+  modern?: { close(): Promise<void> } | undefined;
   relay?: SessionRelay | undefined;
   manager?: SessionManager | undefined;
   connector?: McpBackendConnector | undefined;
@@ -43,8 +45,11 @@ export class GatewayTeardown {
 
   /** Stops every part that started, in the order above. Never rejects. */
   async run(): Promise<void> {
-    const { probe, http, relay, manager, connector, bus, storage, telemetry } = this;
+    const { probe, http, modern, relay, manager, connector, bus, storage, telemetry } = this;
     probe?.stop();
+    // Listen streams never finish on their own either: the 2026-07-28 handler ends them (with their
+    // graceful result) before the drain.
+    await this.#step("closing the 2026-07-28 handler", () => modern?.close());
     if (http !== undefined) {
       // GET streams never finish on their own: end them so they do not hold the drain up.
       relay?.endStreams();

@@ -17,6 +17,10 @@ import { CallerLimits, loopbackCallersFor } from "./http/guards/request-limits.j
 import { TransportRules } from "./http/guards/transport-rules.js";
 import type { ListKind } from "./http/mcp-2025-11-25/relay/served-sessions.js";
 import { SessionRelay } from "./http/mcp-2025-11-25/relay/session-relay.js";
+import type { ModernEndpoint } from "./http/mcp-2026-07-28/modern-endpoint.js";
+import { createModernPath, type ModernPath } from "./http/mcp-2026-07-28/modern-path.js";
+import type { RequestStatePort } from "./http/mcp-2026-07-28/request-state/request-state-port.js";
+import { SealedRequestStates } from "./http/mcp-2026-07-28/request-state/sealed-request-states.js";
 import { CursorCodec } from "./http/routing/cursor.js";
 import { RequestRouter } from "./http/routing/router.js";
 import type { ServedSession } from "./http/routing/session-service.js";
@@ -68,6 +72,13 @@ export interface StartGatewayOptions {
    * shared by two gateways in a test). Left open for its owner to close.
    */
   readonly storage?: SessionStorage;
+  /**
+   * Seals the `requestState` the gateway hands MCP 2026-07-28 clients when a backend answers
+   * `input_required`. Default: `SealedRequestStates` over the gateway's store, keyed by the
+   * binding secret (every replica must share it, as for sessions with owners), single-use in the
+   * store.
+   */
+  readonly requestState?: RequestStatePort;
 }
 
 /** The session-core backend target of a configured backend. */
@@ -128,8 +139,19 @@ export async function startGateway(
     const { connector, factory, manager } = newSessionLayer(config, storage, relay, log);
     teardown.connector = connector;
     teardown.manager = manager;
-    router = newRouter(config, storage, factory);
-    const endpoint = newEndpoint(config, { router, relay, manager, verifier, log });
+    // One cursor codec for both eras' lists, so a cursor holds on every replica.
+    const cursors = new CursorCodec(config.bindingSecret);
+    router = newRouter(config, storage, factory, cursors);
+    const modern = newModernPath(config, options, { storage, factory, cursors, verifier, log });
+    teardown.modern = modern.endpoint;
+    const endpoint = newEndpoint(config, {
+      router,
+      relay,
+      manager,
+      verifier,
+      log,
+      modern: modern.endpoint,
+    });
     const http = await startHttpServer({
       host: config.host,
       port: config.port,
@@ -248,12 +270,47 @@ function newRouter(
   config: GatewayConfig,
   storage: SessionStorage,
   factory: MultiSessionFactory,
+  cursors: CursorCodec,
 ): RequestRouter {
   return new RequestRouter({
-    cursors: new CursorCodec(config.bindingSecret),
+    cursors,
     storage,
     naming: factory.toolNaming,
     listRefreshIntervalMs: config.limits.listRefreshIntervalMs,
+  });
+}
+
+/**
+ * The MCP 2026-07-28 path: backend era verdicts in the store, the aggregated lists and the relay
+ * to modern backends, with the gateway's own sealed `requestState` for `input_required` rounds.
+ */
+function newModernPath(
+  config: GatewayConfig,
+  options: StartGatewayOptions,
+  parts: {
+    storage: SessionStorage;
+    factory: MultiSessionFactory;
+    cursors: CursorCodec;
+    verifier: IdentityVerifier;
+    log: GatewayLogger;
+  },
+): ModernPath {
+  const { storage } = parts;
+  return createModernPath({
+    config: config.modern,
+    backends: config.backends,
+    storage,
+    cursors: parts.cursors,
+    naming: parts.factory.toolNaming,
+    listRefreshIntervalMs: config.limits.listRefreshIntervalMs,
+    probeTimeoutMs: config.connectTimeoutMs,
+    maxBodyBytes: config.maxBodyBytes,
+    perCaller: parts.verifier.kind !== "none",
+    ...ifDefined("bindingSecret", config.bindingSecret),
+    requestState:
+      options.requestState ??
+      new SealedRequestStates({ storage, ...ifDefined("secret", config.bindingSecret) }),
+    log: parts.log,
   });
 }
 
@@ -266,10 +323,12 @@ function newEndpoint(
     manager: SessionManager;
     verifier: IdentityVerifier;
     log: GatewayLogger;
+    modern: ModernEndpoint;
   },
 ): McpEndpoint {
   const { manager } = parts;
   return new McpEndpoint({
+    modern: parts.modern,
     router: parts.router,
     relay: parts.relay,
     sessions: manager,

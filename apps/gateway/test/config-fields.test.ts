@@ -150,6 +150,12 @@ const samples: Record<string, Sample> = {
   "max-client-info-bytes": { value: "1024", expected: 1024 },
   "max-metadata-value-bytes": { value: "2048", expected: 2048 },
   "max-metadata-bytes": { value: "4096", expected: 4096 },
+  "modern-verdict-ttl-ms": { value: "60000", expected: 60000 },
+  "modern-probe-retry-ms": { value: "0", expected: 0 },
+  "modern-max-subscriptions": { value: "8", expected: 8 },
+  "modern-keep-alive-ms": { value: "0", expected: 0 },
+  "modern-list-ttl-cap-ms": { value: "1000", expected: 1000 },
+  "modern-call-timeout-ms": { value: "5000", expected: 5000 },
 };
 
 /** A value of every field that converts but fails validation (a whole number: -1, below every bound). */

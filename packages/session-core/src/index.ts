@@ -30,6 +30,7 @@ export {
   BackendUnavailableError,
   McpSdkMissingError,
 } from "./backends/errors.js";
+export { createNodeHttpFetch, type FetchFunction } from "./backends/node-http-fetch.js";
 export {
   McpBackendConnector,
   type McpBackendConnectorOptions,

@@ -55,6 +55,7 @@ export { decodeIdentity, encodeIdentity, type StoredIdentity } from "./identity.
 export { decodeJsonObject, encodeJsonObject, type JsonObject } from "./json-object.js";
 export {
   MetadataKeyBackendCapabilitiesPrefix,
+  MetadataKeyBackendEra,
   MetadataKeyBackendIds,
   MetadataKeyBackendProtocolPrefix,
   MetadataKeyBackendSessionPrefix,

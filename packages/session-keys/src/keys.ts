@@ -58,3 +58,11 @@ export const MetadataKeyClientInfo = "vmcp.client.info";
  * still reads as a session. Tools that walk the store (the sessions CLI) tell records apart by it.
  */
 export const MetadataKeyRecordKind = "vmcp.kind";
+
+/**
+ * A backend's protocol era verdict (JSON), kept by the gateway in a record of its own per backend
+ * origin and authorization context, not in a client session: `{"kind":"modern","discover":{...}}`
+ * (its `server/discover` result, MCP 2026-07-28) or `{"kind":"legacy"}` (2025-era `initialize`
+ * only), with `storedAt` (epoch ms). The record carries an `expiresAt`, so a stale verdict goes.
+ */
+export const MetadataKeyBackendEra = "vmcp.backend.era";

@@ -10,6 +10,11 @@ export const RecordKind = {
    * until the state expires. Its metadata holds only `vmcp.kind`; it is never a session.
    */
   RequestState: "request-state",
+  /**
+   * A backend's protocol era verdict (`vmcp.backend.era`), shared by the gateway's replicas until
+   * it expires. Never a session.
+   */
+  BackendEra: "backend-era",
 } as const;
 
 /** One of the values of {@link RecordKind}. */

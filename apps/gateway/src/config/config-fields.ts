@@ -476,6 +476,48 @@ const Rows = [
     kind: "integer",
     help: "a new session's whole metadata, bytes",
   },
+  {
+    path: "modern.verdictTtlMs",
+    flag: "modern-verdict-ttl-ms",
+    env: "VMCP_MODERN_VERDICT_TTL_MS",
+    kind: "integer",
+    help: "life of a backend's era verdict in the store, ms; at least 1000",
+  },
+  {
+    path: "modern.probeRetryMs",
+    flag: "modern-probe-retry-ms",
+    env: "VMCP_MODERN_PROBE_RETRY_MS",
+    kind: "integer",
+    help: "least time between two era probes of a backend that did not answer, ms",
+  },
+  {
+    path: "modern.maxSubscriptions",
+    flag: "modern-max-subscriptions",
+    env: "VMCP_MODERN_MAX_SUBSCRIPTIONS",
+    kind: "integer",
+    help: "subscriptions/listen streams open at once per replica",
+  },
+  {
+    path: "modern.keepAliveMs",
+    flag: "modern-keep-alive-ms",
+    env: "VMCP_MODERN_KEEP_ALIVE_MS",
+    kind: "integer",
+    help: "period of keep-alive comments on a 2026-07-28 SSE response, ms; 0 sends none",
+  },
+  {
+    path: "modern.listTtlCapMs",
+    flag: "modern-list-ttl-cap-ms",
+    env: "VMCP_MODERN_LIST_TTL_CAP_MS",
+    kind: "integer",
+    help: "upper bound on the ttlMs caching hint of an aggregated list, ms",
+  },
+  {
+    path: "modern.callTimeoutMs",
+    flag: "modern-call-timeout-ms",
+    env: "VMCP_MODERN_CALL_TIMEOUT_MS",
+    kind: "integer",
+    help: "bound on one relayed backend call, ms, reset by its progress; at least 100",
+  },
 ] as const satisfies readonly ConfigFieldRow[];
 
 /** The name of a configuration flag (without `--`). */

@@ -17,6 +17,7 @@ import { IdentityConfigSchema } from "../identity/identity-config.js";
 import { DefaultMaxTokenBytes } from "../identity/token-size-limit.js";
 import { DefaultMaxLogValueChars } from "../log-redaction.js";
 import { LimitsConfigSchema } from "./limits-config.js";
+import { ModernConfigSchema } from "./modern-config.js";
 
 /** Default HTTP port of the gateway: 4000. */
 export const DefaultPort = 4000;
@@ -167,6 +168,8 @@ export const GatewayConfigSchema = z
     identity: IdentityConfigSchema.default({ kind: "none" }),
     /** Bounded work per request, session and caller (see limits-config.ts). */
     limits: LimitsConfigSchema.prefault({}),
+    /** MCP 2026-07-28 clients and backends (see modern-config.ts). */
+    modern: ModernConfigSchema.prefault({}),
   })
   .superRefine((value, ctx) => {
     if (value.backendRetryMaxDelayMs < value.backendRetryInitialDelayMs) {

@@ -28,8 +28,11 @@ const AgentOptions = { keepAlive: true, scheduling: "lifo", timeout: 4_000 } as 
 const NullBodyStatuses = new Set([101, 103, 204, 205, 304]);
 
 /**
- * A `fetch` over `node:http`/`node:https` with keep-alive agents, for the backend transports.
- * Internal: made by `McpBackendConnector`.
+ * A `fetch` over `node:http`/`node:https` with keep-alive agents, for the backend transports:
+ * `McpBackendConnector` makes one per connector, and a front end that makes its own SDK
+ * transports (the gateway's MCP 2026-07-28 relay, whose SDK v2 client sends the same kind of
+ * requests) passes one as their `fetch`. Each call to this function makes new agents: share one
+ * fetch per process part, not one per request.
  *
  * The global `fetch` (undici) costs several times the CPU per small request: it tees the body
  * of every request that may be redirected, builds web streams for both bodies, and leaves an

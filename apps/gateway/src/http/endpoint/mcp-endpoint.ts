@@ -14,6 +14,7 @@ import {
 import { checkGetAccept, checkPostAccept, type TransportRules } from "../guards/transport-rules.js";
 import type { SessionRelay } from "../mcp-2025-11-25/relay/session-relay.js";
 import { SessionProtocol } from "../mcp-2025-11-25/session-protocol.js";
+import type { ModernPostHook } from "../mcp-2026-07-28/modern-endpoint.js";
 import { sendJson } from "../responses/send-json.js";
 import type { RequestRouter } from "../routing/router.js";
 import type { SessionService } from "../routing/session-service.js";
@@ -47,15 +48,22 @@ export interface McpEndpointOptions {
    * new in-process message bus (one replica).
    */
   readonly relay?: SessionRelay;
+  /**
+   * Serves the POSTs SDK v2's classification gives to MCP 2026-07-28 (see `ModernPostHook`), after
+   * the same Host/Origin, media type, body and identity checks. Default: none (every POST is
+   * served as 2025-era traffic).
+   */
+  readonly modern?: ModernPostHook;
 }
 
 /**
  * The Streamable HTTP MCP endpoint (`/mcp`): what every request goes through before a protocol
  * era serves it. It checks `Host` and `Origin`, the HTTP method, `Accept` and `Content-Type`,
  * reads the body (bounded in bytes, time, batch length and nesting), checks each JSON-RPC
- * message and verifies the caller, then hands the request to the MCP 2025-11-25 session protocol
- * ({@link SessionProtocol}: `Mcp-Session-Id`, `initialize`, GET stream, DELETE). Every refusal
- * has a JSON-RPC error body.
+ * message and verifies the caller, then hands the request to its protocol era: a POST that SDK
+ * v2's rule classifies as MCP 2026-07-28 to the modern path (`ModernPostHook`), everything else
+ * to the MCP 2025-11-25 session protocol ({@link SessionProtocol}: `Mcp-Session-Id`,
+ * `initialize`, GET stream, DELETE). Every refusal has a JSON-RPC error body.
  */
 export class McpEndpoint {
   readonly #verifier: IdentityVerifier;
@@ -67,6 +75,7 @@ export class McpEndpoint {
   readonly #maxBatchLength: number | undefined;
   readonly #transportRules: TransportRules | undefined;
   readonly #sessionProtocol: SessionProtocol;
+  readonly #modern: ModernPostHook | undefined;
 
   constructor(options: McpEndpointOptions) {
     this.#verifier = options.verifier;
@@ -77,6 +86,7 @@ export class McpEndpoint {
     this.#storeLabel = options.storeLabel;
     this.#maxBatchLength = options.limits?.maxBatchLength;
     this.#transportRules = options.transportRules;
+    this.#modern = options.modern;
     this.#sessionProtocol = new SessionProtocol({
       sessions: options.sessions,
       log: options.log,
@@ -129,6 +139,10 @@ export class McpEndpoint {
       maxBatch === undefined ? undefined : batchLengthGuard(maxBatch),
     );
     const body = parseJsonBody(text, this.#maxJsonDepth);
+    if (this.#modern?.claims(req.headers, body) === true) {
+      await this.#modern.serve(req, res, body, await this.#identify(req));
+      return;
+    }
     if (Array.isArray(body) && maxBatch !== undefined && body.length > maxBatch) {
       throw new BatchTooLongError(body.length, maxBatch);
     }

@@ -21,6 +21,7 @@ import {
 } from "../../json-rpc/json-rpc.js";
 import type { RpcMessage } from "../../json-rpc/rpc-message.js";
 import type { GatewayLogger } from "../../logger.js";
+import { GatewayInstructions, GatewayServerInfo } from "../../server-info.js";
 import { traceServerRequest } from "../../telemetry/server-span.js";
 import type { CallerLimits } from "../guards/request-limits.js";
 import { checkInitializeWithoutSession } from "../guards/transport-rules.js";
@@ -30,13 +31,6 @@ import { dispatchRequest } from "../routing/dispatch.js";
 import type { RequestRouter } from "../routing/router.js";
 import type { ServedSession, SessionService } from "../routing/session-service.js";
 import { SessionRelay } from "./relay/session-relay.js";
-
-/** The gateway's name and version, as sent in `serverInfo`. */
-export const GatewayServerInfo = { name: "vmcp-gateway", version: "0.1.0" } as const;
-
-/** The gateway's own line of the `instructions` it returns, before each backend's own. */
-export const GatewayInstructions =
-  "A virtual MCP server: the tools, resources and prompts of several backends in one session.";
 
 /** Options of {@link SessionProtocol}. */
 export interface SessionProtocolOptions {

@@ -48,6 +48,11 @@ export interface ParkedCall {
 export interface RequestStateRoute {
   /** The backend's workload ID. */
   readonly workloadId: string;
+  /**
+   * The backend's own tool or prompt name, or resource URI, that the retry asks for (it may
+   * differ from the name the client sees); absent: the retry resolves the client's name again.
+   */
+  readonly target?: string;
   /** Present for a parked 2025-era call; absent for a modern backend (any replica re-calls it). */
   readonly parked?: ParkedCall;
 }
@@ -123,6 +128,7 @@ export function sealRequestState(
     x: now + limits.ttlMs,
     b: key.bindTag(bindingText(contents.binding)).toString("base64url"),
     w: route.workloadId,
+    ...(route.target === undefined ? {} : { t: route.target }),
     ...(route.parked === undefined ? {} : { p: [route.parked.replicaId, route.parked.callId] }),
     ...(backendState === undefined ? {} : { s: backendState }),
   };
@@ -186,10 +192,13 @@ export function openRequestState(
       "sealed for another caller, method, target or arguments",
     );
   }
-  const route: RequestStateRoute =
-    payload.p === undefined
-      ? { workloadId: payload.w }
-      : { workloadId: payload.w, parked: { replicaId: payload.p[0], callId: payload.p[1] } };
+  const route: RequestStateRoute = {
+    workloadId: payload.w,
+    ...(payload.t === undefined ? {} : { target: payload.t }),
+    ...(payload.p === undefined
+      ? {}
+      : { parked: { replicaId: payload.p[0], callId: payload.p[1] } }),
+  };
   return {
     route,
     ...(payload.s === undefined ? {} : { backendState: payload.s }),
@@ -229,13 +238,15 @@ interface WirePayload {
   readonly b: string;
   /** Route: workload ID. */
   readonly w: string;
+  /** Route: the backend's own target. */
+  readonly t?: string;
   /** Route: parked call's replica and call ID. */
   readonly p?: readonly [string, string];
   /** The backend's own state. */
   readonly s?: string;
 }
 
-const payloadKeys: ReadonlySet<string> = new Set(["n", "x", "b", "w", "p", "s"]);
+const payloadKeys: ReadonlySet<string> = new Set(["n", "x", "b", "w", "t", "p", "s"]);
 const nonceChars = Math.ceil((RequestStateNonceBytes * 4) / 3);
 const tagChars = Math.ceil((RequestStateBindTagBytes * 4) / 3);
 
@@ -264,6 +275,7 @@ function decodePayload(body: string): WirePayload {
     p.b.length === tagChars &&
     typeof p.w === "string" &&
     p.w.length > 0 &&
+    (p.t === undefined || typeof p.t === "string") &&
     (p.p === undefined ||
       (Array.isArray(p.p) &&
         p.p.length === 2 &&

@@ -1,0 +1,41 @@
+import { z } from "zod";
+
+/** Default life of a backend's era verdict in the store: 5 minutes, in ms. */
+export const DefaultVerdictTtlMs = 5 * 60_000;
+/** Default least time between two era probes of a backend that failed to answer one, per replica: 5,000 ms. */
+export const DefaultProbeRetryMs = 5_000;
+/** Default bound on `subscriptions/listen` streams open at once per replica: 1024 (the SDK's). */
+export const DefaultMaxSubscriptions = 1024;
+/** Default period of the keep-alive comments on a 2026-07-28 SSE response, ms: 15,000 (the SDK's). */
+export const DefaultKeepAliveMs = 15_000;
+/** Default upper bound on the `ttlMs` the gateway gives an aggregated list: 60,000 ms. */
+export const DefaultListTtlCapMs = 60_000;
+/** Default bound on one relayed call to a backend, ms: 60,000 (reset by each progress notification). */
+export const DefaultCallTimeoutMs = 60_000;
+
+/**
+ * The `modern` section of the gateway configuration: how the gateway serves MCP 2026-07-28
+ * (sessionless) clients and talks to 2026-07-28 backends. Every field has a default a public
+ * deployment can keep.
+ */
+export const ModernConfigSchema = z.strictObject({
+  /**
+   * How long a backend's era verdict (its `server/discover` result, or "legacy") lives in the
+   * store, ms; then the next request probes the backend again. A call that fails with a
+   * transport or era error probes it again at once.
+   */
+  verdictTtlMs: z.int().min(1_000).default(DefaultVerdictTtlMs),
+  /** Least time between two probes of a backend that did not answer one, per replica, ms. */
+  probeRetryMs: z.int().min(0).default(DefaultProbeRetryMs),
+  /** `subscriptions/listen` streams open at once per replica; a new one beyond is refused (-32603). */
+  maxSubscriptions: z.int().positive().default(DefaultMaxSubscriptions),
+  /** Period of the keep-alive comments on a 2026-07-28 SSE response, ms; `0` sends none. */
+  keepAliveMs: z.int().min(0).default(DefaultKeepAliveMs),
+  /** Upper bound on the `ttlMs` caching hint of an aggregated list, ms; `0` says "do not cache". */
+  listTtlCapMs: z.int().min(0).default(DefaultListTtlCapMs),
+  /** Bound on one relayed backend call, ms, reset by each progress notification the backend sends. */
+  callTimeoutMs: z.int().min(100).default(DefaultCallTimeoutMs),
+});
+
+/** The validated `modern` section. */
+export type ModernConfig = z.output<typeof ModernConfigSchema>;

@@ -1,0 +1,35 @@
+import type { ServerCapabilities } from "@modelcontextprotocol/server";
+import { aggregateCapabilities, type BackendInfo, combineInstructions } from "@vmcp/session-core";
+import { GatewayInstructions } from "../../server-info.js";
+import type { ModernBackend } from "./modern-backends.js";
+
+/** What `server/discover` says of the gateway over a set of modern backends. */
+export interface DiscoverInfo {
+  readonly capabilities: ServerCapabilities;
+  readonly instructions: string;
+}
+
+/**
+ * The gateway's capabilities and instructions for 2026-07-28 clients, by the same rules as the
+ * 2025 `initialize` answer (session-core's `aggregateCapabilities` and `combineInstructions`: a
+ * capability any backend declares, and the gateway's line followed by each backend's
+ * instructions under `## <workloadId>`). Nothing is declared that the modern path does not
+ * deliver yet: no `listChanged` and no `resources.subscribe` (no `subscriptions/listen`
+ * notifications are relayed), and no tasks.
+ */
+export function discoverInfo(backends: readonly ModernBackend[]): DiscoverInfo {
+  const infos: BackendInfo[] = backends.map((b) => ({
+    workloadId: b.workloadId,
+    capabilities: b.discover.capabilities as BackendInfo["capabilities"],
+    instructions: b.discover.instructions,
+  }));
+  const capabilities = aggregateCapabilities(infos) as ServerCapabilities & {
+    tasks?: unknown;
+  };
+  if (capabilities.resources?.subscribe !== undefined) {
+    const { subscribe: _, ...resources } = capabilities.resources;
+    capabilities.resources = resources;
+  }
+  delete capabilities.tasks;
+  return { capabilities, instructions: combineInstructions(infos, GatewayInstructions) };
+}

@@ -1,0 +1,314 @@
+import { type Notification, SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
+import {
+  BackendUnavailableError,
+  errorCodeOf,
+  type FetchFunction,
+  type SessionOwner,
+} from "@vmcp/session-core";
+import { failureReason } from "../../log-redaction.js";
+import type { GatewayLogger } from "../../logger.js";
+import { InvalidRequestParamsError } from "../routing/router-errors.js";
+import type { ListAggregator } from "./aggregate-list.js";
+import { callBackend, type RelayedResult } from "./backend-call.js";
+import { isEraOrTransportFailure } from "./backend-failure.js";
+import { callerKey } from "./caller-auth.js";
+import { ListKinds, type ListMethod } from "./list-kinds.js";
+import type { MirroredMeta } from "./mirrored-meta.js";
+import type { ModernBackend, ModernBackendSet, ModernBackends } from "./modern-backends.js";
+import {
+  InvalidRequestStateError,
+  type RequestStateBinding,
+  type RequestStatePort,
+  RequestStateUnavailableError,
+} from "./request-state/request-state-port.js";
+import type { ListWalk, RouteTables } from "./route-tables.js";
+
+type Params = Readonly<Record<string, unknown>>;
+
+/** Longest list walk followed when building a route table, pages, so a looping backend cannot hang it. */
+const MaxWalkPages = 1_000;
+
+/** One 2026-07-28 request as the relay serves it (what the SDK handler context holds). */
+export interface ModernRequest {
+  /** The backends the request is served from. */
+  readonly set: ModernBackendSet;
+  /** The verified caller; absent for an anonymous one. */
+  readonly owner?: SessionOwner;
+  /** The caller's `_meta`, mirrored for the backend. */
+  readonly meta: MirroredMeta;
+  /** Fires when the caller goes away. */
+  readonly signal: AbortSignal;
+  /** Sends a notification on the caller's response stream. */
+  readonly notify: (notification: Notification) => Promise<void>;
+  /** `Mcp-Param-*` headers of the caller's request. */
+  readonly paramHeaders?: Readonly<Record<string, string>>;
+  /** A multi-round-trip retry's `inputResponses`, as the SDK lifted them. */
+  readonly inputResponses?: Readonly<Record<string, unknown>>;
+  /** A multi-round-trip retry's `requestState` (the gateway's own token), verbatim. */
+  readonly requestState?: string;
+}
+
+/** Options of {@link ModernRelay}. */
+export interface ModernRelayOptions {
+  readonly backends: ModernBackends;
+  readonly routes: RouteTables;
+  readonly lists: ListAggregator;
+  /** Seals the gateway's `requestState`; without it a backend's `input_required` is an error. */
+  readonly requestState?: RequestStatePort;
+  /** Bound on one backend call, ms (reset by its progress). */
+  readonly callTimeoutMs: number;
+  /** The fetch of every backend transport; default the global one. */
+  readonly fetch?: FetchFunction;
+  readonly log: GatewayLogger;
+}
+
+/**
+ * Serves 2026-07-28 requests from 2026-07-28 backends: the four lists aggregated (see
+ * `ListAggregator`), and `tools/call`, `prompts/get`, `resources/read` and `completion/complete`
+ * relayed to the backend that owns the name, URI or reference (see `RouteTables`), each through
+ * its own SDK client (`callBackend`). A backend's `input_required` goes back to the client with
+ * the gateway's own `requestState` (sealed by the {@link RequestStatePort}) wrapping the backend's
+ * state and route, so the retry, on any replica, reaches the same backend with the backend's own
+ * state. A transport or era failure of a backend call has its verdict replaced (`ModernBackends.failed`)
+ * and answers -32004 naming the backend; a backend's own JSON-RPC error passes through.
+ */
+export class ModernRelay {
+  readonly #o: ModernRelayOptions;
+
+  constructor(options: ModernRelayOptions) {
+    this.#o = options;
+  }
+
+  /** One page of an aggregated list, with its caching hint. */
+  list(method: ListMethod, params: Params, request: ModernRequest): Promise<RelayedResult> {
+    return this.#o.lists.page(ListKinds[method], {
+      set: request.set,
+      caller: callerKey(request.owner),
+      params,
+      fetch: (backend, p) => this.#quiet(backend, method, p, request),
+      walk: this.#walker(request),
+    });
+  }
+
+  /** `tools/call`, routed by the exposed tool name. */
+  callTool(params: Params, request: ModernRequest): Promise<RelayedResult> {
+    const name = stringParam(params, "name");
+    objectParam(params, "arguments");
+    return this.#inputCapable("tools/call", name, params, request, async () => {
+      const route = await this.#o.routes.named(request.set, "tools", name, this.#walker(request));
+      return { backend: route.backend, target: route.name };
+    });
+  }
+
+  /** `prompts/get`, routed by the exposed prompt name. */
+  getPrompt(params: Params, request: ModernRequest): Promise<RelayedResult> {
+    const name = stringParam(params, "name");
+    objectParam(params, "arguments");
+    return this.#inputCapable("prompts/get", name, params, request, async () => {
+      const route = await this.#o.routes.named(request.set, "prompts", name, this.#walker(request));
+      return { backend: route.backend, target: route.name };
+    });
+  }
+
+  /** `resources/read`, routed by URI (listed, else matched by a template). */
+  readResource(params: Params, request: ModernRequest): Promise<RelayedResult> {
+    const uri = stringParam(params, "uri");
+    return this.#inputCapable("resources/read", uri, params, request, async () => {
+      const backend = await this.#o.routes.resourceOwner(request.set, uri, this.#walker(request));
+      return { backend, target: uri };
+    });
+  }
+
+  /** `completion/complete`, routed by its `ref`: a prompt by name, a resource template by URI. */
+  async complete(params: Params, request: ModernRequest): Promise<RelayedResult> {
+    const ref = params.ref;
+    if (typeof ref !== "object" || ref === null)
+      throw new InvalidRequestParamsError("ref is required");
+    const r = ref as Params;
+    const walk = this.#walker(request);
+    if (r.type === "ref/prompt") {
+      const route = await this.#o.routes.named(
+        request.set,
+        "prompts",
+        stringParam(r, "name", "ref.name"),
+        walk,
+      );
+      return this.#call(
+        route.backend,
+        "completion/complete",
+        { ...params, ref: { ...r, name: route.name } },
+        request,
+      );
+    }
+    if (r.type === "ref/resource") {
+      const backend = await this.#o.routes.templateOwner(
+        request.set,
+        stringParam(r, "uri", "ref.uri"),
+        walk,
+      );
+      return this.#call(backend, "completion/complete", params, request);
+    }
+    throw new InvalidRequestParamsError("ref.type must be ref/prompt or ref/resource");
+  }
+
+  /**
+   * A method whose backend may answer `input_required`: a first round is routed by `route`; a
+   * retry carrying the gateway's `requestState` goes where its sealed route says, with the
+   * backend's own state and the client's `inputResponses`.
+   */
+  async #inputCapable(
+    method: "tools/call" | "prompts/get" | "resources/read",
+    name: string,
+    params: Params,
+    request: ModernRequest,
+    route: () => Promise<{ backend: ModernBackend; target: string }>,
+  ): Promise<RelayedResult> {
+    const binding: RequestStateBinding = {
+      ...(request.owner === undefined ? {} : { owner: request.owner }),
+      method,
+      name,
+      args: params.arguments,
+    };
+    const port = this.#o.requestState;
+    let backend: ModernBackend;
+    let target: string;
+    let backendState: string | undefined;
+    if (request.requestState !== undefined) {
+      if (port === undefined)
+        throw new InvalidRequestStateError("malformed", "this gateway issues no requestState");
+      const opened = await port.open(request.requestState, binding);
+      const found = request.set.backends.find((b) => b.workloadId === opened.route.workloadId);
+      if (found === undefined) {
+        throw new BackendUnavailableError(
+          opened.route.workloadId,
+          "not served to 2026-07-28 clients now",
+        );
+      }
+      backend = found;
+      target = opened.route.target;
+      backendState = opened.backendState;
+    } else {
+      ({ backend, target } = await route());
+    }
+    const { _meta: _, ...rest } = params;
+    const forwarded: Record<string, unknown> = {
+      ...rest,
+      ...(method === "resources/read" ? { uri: target } : { name: target }),
+      ...(request.inputResponses === undefined ? {} : { inputResponses: request.inputResponses }),
+      ...(backendState === undefined ? {} : { requestState: backendState }),
+    };
+    const result = await this.#call(backend, method, forwarded, request);
+    if (result.resultType !== "input_required") return result;
+    if (port === undefined) throw new RequestStateUnavailableError(backend.workloadId);
+    const state = typeof result.requestState === "string" ? result.requestState : undefined;
+    const token = await port.seal({ workloadId: backend.workloadId, target }, state, binding);
+    return { ...result, requestState: token };
+  }
+
+  /** One relayed call; a transport or era failure replaces the verdict and answers -32004. */
+  async #call(
+    backend: ModernBackend,
+    method: string,
+    params: Params,
+    request: ModernRequest,
+  ): Promise<RelayedResult> {
+    try {
+      return await callBackend(backend, method, params, {
+        meta: request.meta,
+        signal: request.signal,
+        notify: request.notify,
+        timeoutMs: this.#o.callTimeoutMs,
+        ...(this.#o.fetch === undefined ? {} : { fetch: this.#o.fetch }),
+        ...(request.paramHeaders === undefined ? {} : { paramHeaders: request.paramHeaders }),
+      });
+    } catch (error) {
+      throw this.#failed(backend, error, request.signal);
+    }
+  }
+
+  /** One list page (no progress, no logs); a backend that fails for transport or era is left out. */
+  async #quiet(
+    backend: ModernBackend,
+    method: ListMethod,
+    params: Params,
+    request: ModernRequest,
+  ): Promise<RelayedResult | undefined> {
+    try {
+      return await callBackend(backend, method, params, {
+        meta: { meta: request.meta.meta, logs: false },
+        signal: request.signal,
+        notify: request.notify,
+        timeoutMs: this.#o.callTimeoutMs,
+        ...(this.#o.fetch === undefined ? {} : { fetch: this.#o.fetch }),
+      });
+    } catch (error) {
+      const failure = this.#failed(backend, error, request.signal);
+      if (failure instanceof BackendUnavailableError && !request.signal.aborted) return undefined;
+      throw failure;
+    }
+  }
+
+  #walker(request: ModernRequest): ListWalk {
+    return async (backend, method) => {
+      const items: Record<string, unknown>[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < MaxWalkPages; i++) {
+        const page = await this.#quiet(
+          backend,
+          method,
+          cursor === undefined ? {} : { cursor },
+          request,
+        );
+        if (page === undefined) return undefined;
+        const field = ListKinds[method].field;
+        if (Array.isArray(page[field])) items.push(...(page[field] as Record<string, unknown>[]));
+        const next = page.nextCursor;
+        cursor = typeof next === "string" && next !== "" ? next : undefined;
+        if (cursor === undefined) break;
+      }
+      return items;
+    };
+  }
+
+  /**
+   * What a failed backend call is answered with: a backend that did not answer in time, or
+   * failed for transport or era (then its verdict is replaced), is -32004 naming it; anything
+   * else (the backend's own JSON-RPC error, the caller gone) is passed on as it is.
+   */
+  #failed(backend: ModernBackend, error: unknown, signal: AbortSignal): unknown {
+    if (signal.aborted) return error;
+    if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
+      this.#o.log.warn({ workloadId: backend.workloadId }, "backend call timed out");
+      return new BackendUnavailableError(
+        backend.workloadId,
+        `no answer within ${this.#o.callTimeoutMs} ms`,
+        { cause: error },
+      );
+    }
+    if (!isEraOrTransportFailure(error, signal)) return error;
+    void this.#o.backends.failed(backend, error, signal);
+    this.#o.log.warn(
+      { workloadId: backend.workloadId, reason: failureReason(error) },
+      "backend failed: its era is probed again",
+    );
+    return errorCodeOf(error) === undefined
+      ? new BackendUnavailableError(backend.workloadId, failureReason(error), { cause: error })
+      : error;
+  }
+}
+
+function stringParam(params: Params, name: string, label = name): string {
+  const value = params[name];
+  if (typeof value !== "string") throw new InvalidRequestParamsError(`${label} must be a string`);
+  return value;
+}
+
+function objectParam(params: Params, name: string): void {
+  const value = params[name];
+  if (
+    value !== undefined &&
+    (typeof value !== "object" || value === null || Array.isArray(value))
+  ) {
+    throw new InvalidRequestParamsError(`${name} must be an object`);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * What the 2026-07-28 path is built from, by shape: the gateway's `modern` config section and its
+ * configured backends satisfy these. Declared here so that `http/` never imports `config/`,
+ * which sits above it (the config reads the defaults of `http/`).
+ */
+
+/** The `modern` section of the gateway configuration (`config/modern-config.ts` documents each). */
+export interface ModernSettings {
+  /** Life of a backend's era verdict in the store, ms. */
+  readonly verdictTtlMs: number;
+  /** Least time between two probes of a backend that did not answer one, per replica, ms. */
+  readonly probeRetryMs: number;
+  /** `subscriptions/listen` streams open at once per replica. */
+  readonly maxSubscriptions: number;
+  /** Period of the keep-alive comments on a 2026-07-28 SSE response, ms; 0 sends none. */
+  readonly keepAliveMs: number;
+  /** Upper bound on the `ttlMs` caching hint of an aggregated list, ms. */
+  readonly listTtlCapMs: number;
+  /** Bound on one relayed backend call, ms, reset by its progress. */
+  readonly callTimeoutMs: number;
+}
+
+/** A configured backend: Streamable HTTP (with its extra request headers) or a stdio command. */
+export type ConfiguredBackend = { readonly workloadId: string } & (
+  | { readonly url: string; readonly headers?: Readonly<Record<string, string>> | undefined }
+  | { readonly command: string }
+);

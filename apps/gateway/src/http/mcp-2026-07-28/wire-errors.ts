@@ -1,0 +1,43 @@
+import { ProtocolError } from "@modelcontextprotocol/server";
+import { ErrorCode, errorCodeOf } from "../../error-codes.js";
+import { rpcErrorOf } from "../../json-rpc/error-mapping.js";
+import { GatewayErrorCode } from "../../json-rpc/json-rpc.js";
+
+/** How one modern request's failure goes on the wire, and whether it is worth a log line. */
+export interface WireError {
+  /** Thrown from the handler: the SDK answers it with its code, message and data. */
+  readonly error: ProtocolError;
+  /** `warn` for a backend failure, `error` for an unexpected one, `undefined` for none. */
+  readonly log?: "warn" | "error";
+}
+
+/**
+ * The JSON-RPC error a failed modern request answers, by the same table the 2025 path uses
+ * (`rpcErrorOf`: typed gateway errors with `data.code`, a backend's own JSON-RPC errors passed
+ * through, anything else -32603), plus the two of the multi-round-trip relay: a refused
+ * `requestState` is -32602 "Invalid or expired requestState" with `data.reason`
+ * `invalid_request_state` (the SDK's own answer to a state its verify hook refuses), and a
+ * backend's `input_required` the gateway cannot seal is -32603.
+ */
+export function wireErrorOf(error: unknown): WireError {
+  const code = errorCodeOf(error);
+  if (code === ErrorCode.InvalidRequestState) {
+    return {
+      error: new ProtocolError(GatewayErrorCode.InvalidParams, "Invalid or expired requestState", {
+        reason: "invalid_request_state",
+        code,
+      }),
+    };
+  }
+  if (code === ErrorCode.RequestStateUnavailable) {
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      error: new ProtocolError(GatewayErrorCode.InternalError, message, { code }),
+      log: "warn",
+    };
+  }
+  const { body, log } = rpcErrorOf(error);
+  // fromError picks the SDK's own class for a code it knows (-32021 is answered with HTTP 400).
+  const wire = ProtocolError.fromError(body.code, body.message, body.data);
+  return log === undefined ? { error: wire } : { error: wire, log };
+}

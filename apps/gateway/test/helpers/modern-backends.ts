@@ -1,0 +1,282 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { toNodeHandler } from "@modelcontextprotocol/node";
+import {
+  type CacheHint,
+  createMcpHandler,
+  inputRequired,
+  Server,
+  type ServerContext,
+} from "@modelcontextprotocol/server";
+
+/** How a fixture serves 2025-era traffic: `reject` (modern only) or `stateless` (dual era). */
+export type FixtureEra = "reject" | "stateless";
+
+/** Options of {@link startModernBackend}. */
+export interface ModernBackendOptions {
+  /** `reject`: a modern-only backend; `stateless`: a dual-era one (SDK default). */
+  readonly legacy: FixtureEra;
+  /** The caching hint its lists (and discover) carry; default the SDK's (`0`, `private`). */
+  readonly listHint?: CacheHint;
+  /** Its instructions; default `<workloadId> instructions`. */
+  readonly instructions?: string;
+}
+
+/** A real SDK v2 backend on loopback HTTP, built for the gateway's 2026-07-28 tests. */
+export interface ModernBackendFixture {
+  readonly workloadId: string;
+  /** `http://127.0.0.1:<port>/mcp`. */
+  readonly url: string;
+  /** POSTs received, by `Mcp-Method` header (or `(2025)` for a request without one). */
+  readonly methods: Map<string, number>;
+  /** The `_meta` of every `tools/call` it served (envelope keys included), in order. */
+  readonly callMetas: Record<string, unknown>[];
+  /** `key` of every `<id>_wait` call whose handler started. */
+  readonly started: string[];
+  /** `key` of every `<id>_wait` call whose handler saw its signal abort. */
+  readonly aborted: string[];
+  /** The raw params of every retried (multi-round) call: `inputResponses` and `requestState`. */
+  readonly retries: { inputResponses?: unknown; requestState?: unknown }[];
+  /** Answers the next `count` POSTs other than `server/discover` with HTTP 503 (an outage). */
+  failNext(count: number): void;
+  close(): Promise<void>;
+}
+
+/** Items per page of the fixture's `tools/list`. */
+export const FixtureToolPageSize = 2;
+
+/**
+ * Starts a fixture backend named `workloadId`, with:
+ * - tools (paged, {@link FixtureToolPageSize} per page): `echo` (a name every fixture has, so the
+ *   gateway's naming rule prefixes it), `<id>_steps` (sends `count` progress notifications and
+ *   log messages, then answers), `<id>_ask` (two multi-round-trip rounds: a name, then a colour,
+ *   each with its own `requestState`), `<id>_wait` (waits until its request is cancelled);
+ * - a prompt `<id>_greet` (argument `name`, completable), a resource `<id>://readme` and a
+ *   template `<id>://items/{item}` (completable);
+ * - capabilities tools, prompts, resources, completions and logging.
+ */
+export async function startModernBackend(
+  workloadId: string,
+  options: ModernBackendOptions,
+): Promise<ModernBackendFixture> {
+  const methods = new Map<string, number>();
+  const callMetas: Record<string, unknown>[] = [];
+  const started: string[] = [];
+  const aborted: string[] = [];
+  const retries: { inputResponses?: unknown; requestState?: unknown }[] = [];
+  let failing = 0;
+  const tools = [
+    {
+      name: "echo",
+      description: `${workloadId} echo`,
+      inputSchema: objectSchema({ text: "string" }),
+    },
+    {
+      name: `${workloadId}_steps`,
+      description: "progress and logs",
+      inputSchema: objectSchema({ count: "integer" }),
+    },
+    { name: `${workloadId}_ask`, description: "asks twice", inputSchema: objectSchema({}) },
+    {
+      name: `${workloadId}_wait`,
+      description: "waits",
+      inputSchema: objectSchema({ key: "string" }),
+    },
+  ];
+  const hints =
+    options.listHint === undefined
+      ? {}
+      : {
+          cacheHints: {
+            "tools/list": options.listHint,
+            "prompts/list": options.listHint,
+            "resources/list": options.listHint,
+            "resources/templates/list": options.listHint,
+            "server/discover": options.listHint,
+          },
+        };
+
+  const factory = () => {
+    const server = new Server(
+      { name: `fixture-${workloadId}`, version: "1.0.0" },
+      {
+        capabilities: { tools: {}, prompts: {}, resources: {}, completions: {}, logging: {} },
+        instructions: options.instructions ?? `${workloadId} instructions`,
+        ...hints,
+      },
+    );
+    server.setRequestHandler("tools/list", (request) => {
+      const from = Number(request.params?.cursor ?? 0);
+      const page = tools.slice(from, from + FixtureToolPageSize);
+      const next = from + FixtureToolPageSize;
+      return { tools: page, ...(next < tools.length ? { nextCursor: String(next) } : {}) };
+    });
+    server.setRequestHandler("tools/call", async (request, ctx) => {
+      const { name } = request.params;
+      const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+      callMetas.push({ ...ctx.mcpReq._meta, ...ctx.mcpReq.envelope });
+      if (name === "echo") return text(`${workloadId}: ${String(args.text)}`);
+      if (name === `${workloadId}_steps`) return steps(ctx, Number(args.count ?? 3));
+      if (name === `${workloadId}_ask`) return ask(ctx, retries);
+      if (name === `${workloadId}_wait`) return wait(ctx, String(args.key), started, aborted);
+      return { isError: true, content: [{ type: "text" as const, text: `no tool ${name}` }] };
+    });
+    server.setRequestHandler("prompts/list", () => ({
+      prompts: [
+        {
+          name: `${workloadId}_greet`,
+          description: "greets",
+          arguments: [{ name: "name", required: true }],
+        },
+      ],
+    }));
+    server.setRequestHandler("prompts/get", (request) => ({
+      messages: [
+        {
+          role: "user" as const,
+          content: {
+            type: "text" as const,
+            text: `${workloadId} greets ${String(request.params.arguments?.name)}`,
+          },
+        },
+      ],
+    }));
+    server.setRequestHandler("resources/list", () => ({
+      resources: [{ uri: `${workloadId}://readme`, name: "readme" }],
+    }));
+    server.setRequestHandler("resources/templates/list", () => ({
+      resourceTemplates: [{ uriTemplate: `${workloadId}://items/{item}`, name: "items" }],
+    }));
+    server.setRequestHandler("resources/read", (request) => {
+      const uri = request.params.uri;
+      const item = new RegExp(`^${workloadId}://items/(.+)$`).exec(uri)?.[1];
+      const body =
+        uri === `${workloadId}://readme`
+          ? `${workloadId} readme`
+          : item
+            ? `${workloadId} item ${item}`
+            : undefined;
+      if (body === undefined) throw new Error(`no resource ${uri}`);
+      return { contents: [{ uri, text: body }] };
+    });
+    server.setRequestHandler("completion/complete", (request) => {
+      const value = request.params.argument.value;
+      const pool =
+        request.params.ref.type === "ref/prompt" ? ["ann", "anna", "bob"] : ["1", "2", "3"];
+      const values = pool.filter((v) => v.startsWith(value));
+      return { completion: { values, total: values.length, hasMore: false } };
+    });
+    return server;
+  };
+
+  const handler = createMcpHandler(factory, { legacy: options.legacy });
+  const node = toNodeHandler(handler);
+  const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const header = req.headers["mcp-method"];
+    const method =
+      typeof header === "string" ? header : req.method === "POST" ? "(2025)" : `(${req.method})`;
+    methods.set(method, (methods.get(method) ?? 0) + 1);
+    if (req.method === "POST" && method !== "server/discover" && failing > 0) {
+      failing--;
+      res.writeHead(503, { "content-type": "application/json" }).end('{"error":"outage"}');
+      return;
+    }
+    void node(req as Parameters<typeof node>[0], res);
+  });
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    workloadId,
+    url: `http://127.0.0.1:${port}/mcp`,
+    methods,
+    callMetas,
+    started,
+    aborted,
+    retries,
+    failNext: (count) => {
+      failing = count;
+    },
+    close: async () => {
+      await handler.close();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
+
+function text(value: string) {
+  return { content: [{ type: "text" as const, text: value }] };
+}
+
+function objectSchema(properties: Record<string, string>) {
+  return {
+    type: "object" as const,
+    properties: Object.fromEntries(Object.entries(properties).map(([k, t]) => [k, { type: t }])),
+  };
+}
+
+async function steps(ctx: ServerContext, count: number) {
+  const token = ctx.mcpReq._meta?.progressToken;
+  for (let i = 1; i <= count; i++) {
+    if (token !== undefined) {
+      await ctx.mcpReq.notify({
+        method: "notifications/progress",
+        params: { progressToken: token, progress: i, total: count, message: `step ${i}` },
+      });
+    }
+    // Sent whatever the caller's log level: the gateway relays logs only to a caller that set one.
+    await ctx.mcpReq.notify({
+      method: "notifications/message",
+      params: { level: "info", data: `log ${i}` },
+    });
+  }
+  return text(`${count} steps done`);
+}
+
+function ask(ctx: ServerContext, retries: { inputResponses?: unknown; requestState?: unknown }[]) {
+  const state = ctx.mcpReq.requestState<string>();
+  const responses = ctx.mcpReq.inputResponses ?? {};
+  if (state !== undefined || Object.keys(responses).length > 0) {
+    retries.push({ inputResponses: responses, requestState: state });
+  }
+  const accepted = (key: string) => {
+    const answer = responses[key] as
+      | { action?: string; content?: Record<string, unknown> }
+      | undefined;
+    return answer?.action === "accept" ? answer.content : undefined;
+  };
+  const schema = (field: string) => ({
+    type: "object" as const,
+    properties: { [field]: { type: "string" as const } },
+    required: [field],
+  });
+  if (state === undefined || !state.startsWith("colour:")) {
+    const name = accepted("name")?.name;
+    if (typeof name !== "string") {
+      return inputRequired({
+        inputRequests: {
+          name: inputRequired.elicit({ message: "Name?", requestedSchema: schema("name") }),
+        },
+        requestState: "name:",
+      });
+    }
+    return inputRequired({
+      inputRequests: {
+        colour: inputRequired.elicit({ message: "Colour?", requestedSchema: schema("colour") }),
+      },
+      requestState: `colour:${name}`,
+    });
+  }
+  const colour = accepted("colour")?.colour;
+  return text(`${state.slice("colour:".length)} likes ${String(colour)}`);
+}
+
+async function wait(ctx: ServerContext, key: string, started: string[], aborted: string[]) {
+  started.push(key);
+  await new Promise<void>((resolve) => {
+    if (ctx.mcpReq.signal.aborted) resolve();
+    ctx.mcpReq.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  aborted.push(key);
+  return text("cancelled");
+}
