@@ -346,6 +346,40 @@ describe("SessionManager", () => {
     expect(connector.connections.filter((c) => c.terminated)).toHaveLength(2);
   });
 
+  it("a record that is not a client session (vmcp.kind) is never restored, touched or terminated as one", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector);
+    // Half a TTL from now: a session's get would slide it (the slide is due).
+    const expiresAt = Date.now() + a.ttlMs / 2;
+    for (const [id, kind] of [
+      ["vmcp.era.verdict", "backend-era"],
+      ["request-state.used", "request-state"],
+      ["from-a-newer-writer", "some-later-kind"],
+    ] as const) {
+      expect(
+        await storage.create({
+          id,
+          metadata: { "vmcp.kind": kind, "vmcp.backend.era": '{"kind":"legacy"}' },
+          expiresAt,
+        }),
+      ).toBe(true);
+      const touches = storage.calls.touch;
+      // A 2025 client presenting the record's ID as Mcp-Session-Id: not found (404), for anyone.
+      expect(await a.get(id)).toBeUndefined();
+      expect(await a.get(id, alice)).toBeUndefined();
+      expect(storage.calls.touch).toBe(touches);
+      expect(storage.records.get(id)?.expiresAt).toBe(expiresAt);
+      expect(a.isLive(id)).toBe(false);
+      // DELETE with that ID: not found, and the record stays.
+      expect(await a.terminate(id)).toBe(false);
+      expect(storage.records.has(id)).toBe(true);
+    }
+    expect(connector.calls).toHaveLength(0);
+    // A session (no vmcp.kind) beside them is served as before.
+    const session = await a.create();
+    expect(await a.get(session.id)).toBeDefined();
+  });
+
   it("close() closes local connections, keeps the stored data, and refuses later calls", async () => {
     const connector = new FakeConnector();
     const { storage, a, b } = replicas(connector);

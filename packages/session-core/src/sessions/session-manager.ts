@@ -5,7 +5,7 @@
  * leave has left (options and their checks, backend recovery, the live entry, the idle sweeper).
  */
 import type { ObservableResult } from "@opentelemetry/api";
-import { decodeBackendIds, MetadataKeyBackendIds } from "@vmcp/session-keys";
+import { decodeBackendIds, MetadataKeyBackendIds, recordKindOf } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
 import type { BackendConnection } from "../backends/backend-connector.js";
 import {
@@ -181,7 +181,10 @@ export class SessionManager {
   }
 
   /**
-   * The live session for `id`, or `undefined` when it is unknown, expired or terminated (HTTP 404).
+   * The live session for `id`, or `undefined` when it is unknown, expired or terminated (HTTP 404),
+   * or when its record is not a client session (`vmcp.kind` set: a backend's era verdict, a used
+   * `requestState`, or a kind this version does not know; see `recordKindOf`): such a record is
+   * never restored as a session and its TTL is never slid.
    * Loads the record first and checks `owner` against the stored binding; only then slides the
    * TTL (a `touch`, when due: see `ttlSlideGranularityMs`), so a refused caller never extends
    * another identity's session; then answers from the local LRU or restores the session.
@@ -193,7 +196,7 @@ export class SessionManager {
     this.#assertOpen();
     if (!isValidSessionId(id)) return undefined;
     const record = await this.#storage.load(id);
-    if (record === undefined) {
+    if (record === undefined || !isSession(record)) {
       this.#live.delete(id);
       return undefined;
     }
@@ -219,7 +222,8 @@ export class SessionManager {
   /**
    * Terminates a session everywhere: deletes it from storage (every replica answers 404 from
    * then on), drops it from the local LRU and ends its backend sessions (through the live session,
-   * or by reattaching to the stored ones). Resolves whether the session existed.
+   * or by reattaching to the stored ones). Resolves whether the session existed; a record that is
+   * not a client session (see {@link get}) is left alone and resolves `false`.
    * @throws {SessionOwnerMismatchError} when the session is bound to another identity.
    */
   terminate(id: string, owner?: SessionOwner): Promise<boolean> {
@@ -265,6 +269,8 @@ export class SessionManager {
     this.#assertOpen();
     if (!isValidSessionId(id)) return false;
     const record = await this.#storage.load(id);
+    // A record of another kind is no session: not found, and left alone.
+    if (record !== undefined && !isSession(record)) return false;
     if (record !== undefined && access.kind === "verify") {
       this.#binder.verify(id, record.metadata, access.owner);
     }
@@ -420,4 +426,9 @@ export class SessionManager {
   #assertOpen(): void {
     if (this.#closed) throw new SessionClosedError("the session manager");
   }
+}
+
+/** Whether a stored record is a client session (no `vmcp.kind`), not another kind of record. */
+function isSession(record: SessionRecord): boolean {
+  return recordKindOf(record.metadata) === "session";
 }
