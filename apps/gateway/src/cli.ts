@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseCommandLine, usage } from "./cli/parse-flags.js";
 /**
- * The `vmcp-gateway` command: `serve`, `sessions list|show|delete`. Exit codes: 0 success,
+ * The `vmcp-gateway` command: `serve`, `sessions list [--kind K]|show|delete`. Exit codes: 0 success,
  * 1 not found / failure, 2 bad configuration or usage (the message names the field), 3 store
  * unavailable.
  */
@@ -28,12 +28,18 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     );
     return 2;
   }
+  if (command === "serve" && parsed.kind !== undefined) {
+    io.err("vmcp-gateway: --kind applies to sessions list only");
+    return 2;
+  }
   const config = await loadGatewayConfig({ flags: parsed.flags, env: process.env });
   if (command === "serve") {
     await runServeCommand(config, io);
     return undefined;
   }
-  if (command === "sessions") return runSessionsCommand(rest, config, parsed.json, io);
+  if (command === "sessions") {
+    return runSessionsCommand(rest, config, { json: parsed.json, kind: parsed.kind }, io);
+  }
   io.err(`vmcp-gateway: unknown command ${JSON.stringify(command)}\n\n${usage()}`);
   return 2;
 }

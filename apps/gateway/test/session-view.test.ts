@@ -57,4 +57,29 @@ describe("the sessions view", () => {
     expect(view.backends.map((b) => b.workloadId)).toEqual(["github", "jira", "slack"]);
     expect(formatSessionView(view)).toContain("problem:");
   });
+
+  it("names each record's kind; a record that is not a session prints as what it is, never with owner, client or backends", () => {
+    const session = viewSession(record(healthy));
+    expect(session.kind).toBe("session");
+    expect(formatSessionView(session)).toMatch(
+      /^session {3}s-1\nkind {6}session: a client session/,
+    );
+
+    const era = viewSession(
+      record({ "vmcp.kind": "backend-era", "vmcp.backend.era": '{"kind":"legacy","storedAt":1}' }),
+    );
+    expect(era.kind).toBe("backend-era");
+    expect(era.backends).toEqual([]);
+    const text = formatSessionView(era);
+    expect(text).toMatch(/^record {4}s-1\nkind {6}backend-era: not a client session: a backend's/);
+    expect(text).toContain('vmcp.backend.era  {"kind":"legacy","storedAt":1}');
+    expect(text).not.toMatch(/^(owner|client|backends)/m);
+
+    expect(viewSession(record({ "vmcp.kind": "request-state" })).kind).toBe("request-state");
+    const later = viewSession(record({ "vmcp.kind": "from-a-newer-writer" }));
+    expect(later.kind).toBe("unknown");
+    expect(formatSessionView(later)).toContain(
+      "kind      unknown (from-a-newer-writer): not a client session",
+    );
+  });
 });

@@ -10,13 +10,16 @@ import {
 import type { FlagValues } from "../config/config-sources.js";
 import { nearestName } from "../config/nearest-name.js";
 import { GatewayConfigError } from "../errors.js";
+import { StoredRecordKinds } from "./session-view.js";
 
-/** Parsed command line: positionals, config flag values and the boolean switches. */
+/** Parsed command line: positionals, config flag values and the switches. */
 export interface ParsedCommandLine {
   readonly positionals: readonly string[];
   readonly flags: FlagValues;
   readonly json: boolean;
   readonly help: boolean;
+  /** `--kind K` (sessions list): which records to print; `undefined` when not given. */
+  readonly kind: string | undefined;
 }
 
 const fields: readonly ConfigField[] = ConfigFields;
@@ -25,6 +28,15 @@ const fields: readonly ConfigField[] = ConfigFields;
 const switches = [
   { flag: "json", short: undefined, help: "machine-readable output (sessions commands)" },
   { flag: "help", short: "h", help: "this text" },
+] as const;
+
+/** The options with a value that are not configuration fields: `--kind` of `sessions list`. */
+const commandOptions = [
+  {
+    flag: "kind",
+    metavar: `all|${StoredRecordKinds.join("|")}`,
+    help: "sessions list: which records to print; default all, each marked with its kind (only session is a client session)",
+  },
 ] as const;
 
 /**
@@ -41,6 +53,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     options[s.flag] =
       s.short === undefined ? { type: "boolean" } : { type: "boolean", short: s.short };
   }
+  for (const option of commandOptions) options[option.flag] = { type: "string" };
   for (const field of fields) {
     options[field.flag] = { type: "string", multiple: isRepeatable(field) };
   }
@@ -69,6 +82,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     flags,
     json: parsed.values.json === true,
     help: parsed.values.help === true,
+    kind: typeof parsed.values.kind === "string" ? parsed.values.kind : undefined,
   };
 }
 
@@ -100,6 +114,12 @@ function commandLineError(error: Error & { code?: string }): GatewayConfigError 
     const guess = near === undefined ? "" : `; did you mean --${near}?`;
     return new GatewayConfigError(option, `unknown flag${guess} (see --help)`, { cause: error });
   }
+  const command = commandOptions.find((o) => o.flag === name);
+  if (command !== undefined) {
+    return new GatewayConfigError(option, `needs a value (--${command.flag} ${command.metavar})`, {
+      cause: error,
+    });
+  }
   const field = fieldOfFlag(name);
   if (field === undefined) {
     return new GatewayConfigError(option, "takes no value", { cause: error });
@@ -115,7 +135,11 @@ function commandLineError(error: Error & { code?: string }): GatewayConfigError 
 
 /** The known flag nearest to `name`, when it is near enough to be a typo. */
 function closestFlag(name: string): string | undefined {
-  return nearestName(name, [...switches.map((s) => s.flag), ...fields.map((f) => f.flag)]);
+  return nearestName(name, [
+    ...switches.map((s) => s.flag),
+    ...commandOptions.map((o) => o.flag),
+    ...fields.map((f) => f.flag),
+  ]);
 }
 
 /** The `--help` text: the commands, then one line per flag of `ConfigFields` with its default and env variable. */
@@ -128,6 +152,7 @@ export function usage(): string {
     return [`--${field.flag} ${metavarOf(field)}`, `${field.help} (${extras.join("; ")})`];
   });
   rows.push(
+    ...commandOptions.map((o) => [`--${o.flag} ${o.metavar}`, o.help]),
     ...switches.map((s) => [
       s.short === undefined ? `--${s.flag}` : `-${s.short}, --${s.flag}`,
       s.help,
@@ -139,8 +164,8 @@ export function usage(): string {
     "",
     "commands:",
     "  serve                 run the gateway (Streamable HTTP MCP at /mcp)",
-    "  sessions list         list stored sessions",
-    "  sessions show <id>    show one session's metadata, decoded",
+    "  sessions list         list stored sessions and the other records beside them, by kind",
+    "  sessions show <id>    show one record's metadata, decoded (a session's, or what the record is)",
     "  sessions delete <id>  delete a stored session (terminates it on every replica)",
     "",
     "flags (precedence: flag > environment variable > config file > default):",

@@ -6,11 +6,37 @@ import {
   MetadataKeyBackendCapabilitiesPrefix,
   MetadataKeyBackendIds,
   MetadataKeyClientCapabilities,
+  MetadataKeyRecordKind,
+  type RecordKind,
   readBackendIds,
   readBackendSessions,
+  recordKindOf,
   type StoredClientInfo,
   type StoredIdentity,
 } from "@vmcp/session-keys";
+
+/**
+ * What a stored record is (`recordKindOf` of `@vmcp/session-keys`): a client `session` (no
+ * `vmcp.kind`), one of the other kinds the gateway writes to the same store (`backend-era`,
+ * `request-state`), or `unknown` (a `vmcp.kind` this version does not know: a newer writer's).
+ */
+export type StoredRecordKind = RecordKind | "session" | "unknown";
+
+/** Every {@link StoredRecordKind}, sessions first: the values `sessions list --kind` takes besides `all`. */
+export const StoredRecordKinds: readonly StoredRecordKind[] = [
+  "session",
+  "backend-era",
+  "request-state",
+  "unknown",
+];
+
+/** One line on what each kind of record is, for `sessions show`. */
+const KindNotes: Readonly<Record<StoredRecordKind, string>> = {
+  session: "a client session (MCP 2025-11-25)",
+  "backend-era": "not a client session: a backend's protocol era verdict, shared by the replicas",
+  "request-state": "not a client session: the single-use marker of a used 2026-07-28 requestState",
+  unknown: "not a client session: a vmcp.kind this version does not know",
+};
 
 /** One backend of a stored session, decoded from its `vmcp.backend.*` keys. */
 export interface BackendView {
@@ -25,6 +51,8 @@ export interface BackendView {
 /** A stored session decoded through the key schema, as `sessions show` prints it. */
 export interface SessionView {
   readonly id: string;
+  /** What the record is: only `session` is a client session (see {@link StoredRecordKind}). */
+  readonly kind: StoredRecordKind;
   /** ISO 8601. */
   readonly createdAt: string;
   /** ISO 8601. */
@@ -49,8 +77,9 @@ export interface SessionView {
 }
 
 /**
- * Decodes a stored session for people: backends, owner, client, times, through the key schema's
- * decoders (`@vmcp/session-keys`). Never throws: what cannot be decoded is named in `problem`.
+ * Decodes a stored record for people: its kind, and for a session backends, owner, client, times,
+ * through the key schema's decoders (`@vmcp/session-keys`). Never throws: what cannot be decoded
+ * is named in `problem`.
  */
 export function viewSession(record: SessionRecord): SessionView {
   const m = record.metadata;
@@ -70,6 +99,7 @@ export function viewSession(record: SessionRecord): SessionView {
   const identity: StoredIdentity | undefined = decode(() => decodeIdentity(m));
   return {
     id: record.id,
+    kind: recordKindOf(m),
     createdAt: new Date(record.createdAt).toISOString(),
     updatedAt: new Date(record.updatedAt).toISOString(),
     expiresAt:
@@ -94,12 +124,23 @@ export function viewSession(record: SessionRecord): SessionView {
   };
 }
 
-/** The session rendered as readable text (what `sessions show` and the demo print). */
+/**
+ * The record rendered as readable text (what `sessions show` and the demo print): a session with
+ * its owner, client and backends; a record of another kind with what it is, its times and its
+ * stored metadata only.
+ */
 export function formatSessionView(view: SessionView): string {
-  const lines = [
-    `session   ${view.id}`,
+  const kind =
+    view.kind === "unknown" ? `unknown (${view.metadata[MetadataKeyRecordKind] ?? ""})` : view.kind;
+  const head = [
+    `${view.kind === "session" ? "session" : "record "}   ${view.id}`,
+    `kind      ${kind}: ${KindNotes[view.kind]}`,
     `created   ${view.createdAt}   updated ${view.updatedAt}   version ${view.version}`,
     `expires   ${view.expiresAt ?? "never"}`,
+  ];
+  if (view.kind !== "session") return [...head, ...metadataLines(view)].join("\n");
+  const lines = [
+    ...head,
     `owner     ${view.owner === undefined ? "(anonymous)" : `${view.owner.subject} (issuer ${view.owner.issuer})`}${view.bound ? ", bound by HMAC" : ""}`,
     `client    ${view.client.name ?? "?"} ${view.client.version ?? ""} speaking MCP ${view.client.protocolVersion ?? "?"}`,
     "backends:",
@@ -117,7 +158,12 @@ export function formatSessionView(view: SessionView): string {
     );
   }
   if (view.problem !== undefined) lines.push(`problem:  ${view.problem}`);
-  lines.push("stored metadata:");
+  return [...lines, ...metadataLines(view)].join("\n");
+}
+
+/** `stored metadata:` and every key with its value (capabilities shortened). */
+function metadataLines(view: SessionView): string[] {
+  const lines = ["stored metadata:"];
   const keys = Object.keys(view.metadata).sort();
   const width = Math.max(0, ...keys.map((k) => k.length));
   for (const key of keys) {
@@ -128,7 +174,7 @@ export function formatSessionView(view: SessionView): string {
         : value;
     lines.push(`  ${key.padEnd(width)}  ${shown}`);
   }
-  return lines.join("\n");
+  return lines;
 }
 
 /** Aligned columns with a header row. */
