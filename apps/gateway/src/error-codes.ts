@@ -51,6 +51,8 @@ export const ErrorCode = {
   RequestStateTooLarge: "VMCP_REQUEST_STATE_TOO_LARGE",
   /** A backend's `input_required` the gateway cannot relay: it has no `requestState` sealing. */
   RequestStateUnavailable: "VMCP_REQUEST_STATE_UNAVAILABLE",
+  /** A 2026-07-28 `tools/call` whose `Mcp-Param-*` headers disagree with its arguments (HTTP 400, -32020). */
+  ParamHeaderMismatch: "VMCP_PARAM_HEADER_MISMATCH",
 } as const;
 
 /** One of the codes of {@link ErrorCode}. */

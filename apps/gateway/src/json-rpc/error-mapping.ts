@@ -101,6 +101,8 @@ const ErrorMappings: Readonly<Partial<Record<ErrorCode, Mapping>>> = {
   [ErrorCode.BusUnavailable]: busDown,
   [ErrorCode.BusClosed]: busDown,
   [ErrorCode.BusMessageTooLarge]: { status: 413, rpcCode: GatewayErrorCode.InvalidRequest },
+  // A 2026-07-28 request whose Mcp-Param-* headers disagree with its body: the spec's 400 -32020.
+  [ErrorCode.ParamHeaderMismatch]: { status: 400, rpcCode: GatewayErrorCode.HeaderMismatch },
 };
 
 /** An HTTP refusal: status, JSON-RPC error body and extra headers. */

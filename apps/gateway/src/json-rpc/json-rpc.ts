@@ -26,6 +26,8 @@ export const GatewayErrorCode = {
   LimitExceeded: -32005,
   /** The stored session cannot be decoded (HTTP 500, the same on every replica): initialize a new one. */
   SessionCorrupt: -32006,
+  /** MCP 2026-07-28 HeaderMismatch: a request header missing, malformed or disagreeing with the body (HTTP 400). */
+  HeaderMismatch: -32020,
 } as const;
 
 /** A JSON-RPC error object. */

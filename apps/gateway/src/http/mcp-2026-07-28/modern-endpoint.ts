@@ -9,6 +9,7 @@ import type { GatewayLogger } from "../../logger.js";
 import { authInfoOf } from "./caller-auth.js";
 import { postEra } from "./era-classification.js";
 import { serveParsed } from "./node-exchange.js";
+import type { RefusalStatuses } from "./refusal-statuses.js";
 
 /**
  * The hook the `/mcp` endpoint calls for every parsed POST body, after its Host/Origin,
@@ -40,6 +41,8 @@ export interface ModernEndpointOptions {
   readonly keepAliveMs: number;
   /** Body bound the SDK applies to a body it reads itself, bytes (the gateway passes `maxBodyBytes`). */
   readonly maxRequestBodySize: number;
+  /** The statuses the server factory's handlers record for refusals the SDK would answer in-band. */
+  readonly refusals?: RefusalStatuses;
   readonly log: GatewayLogger;
 }
 
@@ -50,11 +53,15 @@ export interface ModernEndpointOptions {
  * `resultType` and `serverInfo`, upgrades a response to SSE when a handler sends notifications,
  * and aborts a handler's signal when the caller disconnects. The body is the one the endpoint
  * already read and bounded (`maxBodyBytes`, `maxJsonDepth`), handed over parsed (`serveParsed`).
+ * A handler's error the spec makes a refusal of the whole request gets its HTTP status here
+ * (`RefusalStatuses`: 400 for an `Mcp-Param-*` mismatch).
  */
 export class ModernEndpoint implements ModernPostHook {
   readonly #handler: McpHttpHandler;
+  readonly #refusals: RefusalStatuses | undefined;
 
   constructor(options: ModernEndpointOptions) {
+    this.#refusals = options.refusals;
     this.#handler = createMcpHandler(options.factory, {
       legacy: "reject",
       maxSubscriptions: options.maxSubscriptions,
@@ -76,12 +83,13 @@ export class ModernEndpoint implements ModernPostHook {
   ): Promise<void> {
     const authInfo = authInfoOf(owner);
     // A failure before the response started reaches the endpoint, which answers it (500).
-    await serveParsed(req, res, body, (request, parsedBody) =>
-      this.#handler.fetch(
+    await serveParsed(req, res, body, async (request, parsedBody) => {
+      const response = await this.#handler.fetch(
         request,
         authInfo === undefined ? { parsedBody } : { parsedBody, authInfo },
-      ),
-    );
+      );
+      return this.#refusals?.apply(request, response) ?? response;
+    });
   }
 
   /** Aborts the modern exchanges in flight and closes their server instances. */

@@ -9,6 +9,7 @@ import { ModernBackends } from "./modern-backends.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
 import { ModernRelay } from "./modern-relay.js";
 import type { ConfiguredBackend, ModernSettings } from "./modern-settings.js";
+import { RefusalStatuses } from "./refusal-statuses.js";
 import type { RequestStatePort } from "./request-state/request-state-port.js";
 import { RouteTables } from "./route-tables.js";
 import { createServerFactory } from "./server-factory.js";
@@ -100,6 +101,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     log,
     ...(options.requestState === undefined ? {} : { requestState: options.requestState }),
   });
+  const refusals = new RefusalStatuses();
   const endpoint = new ModernEndpoint({
     factory: createServerFactory({
       backends,
@@ -107,7 +109,9 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
       log,
       ttlCapMs: config.listTtlCapMs,
       perCaller: options.perCaller,
+      refusals,
     }),
+    refusals,
     maxSubscriptions: config.maxSubscriptions,
     keepAliveMs: config.keepAliveMs,
     maxRequestBodySize: options.maxBodyBytes,

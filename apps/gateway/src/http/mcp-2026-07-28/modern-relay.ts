@@ -4,6 +4,7 @@ import {
   errorCodeOf,
   type FetchFunction,
   type SessionOwner,
+  UnknownToolError,
 } from "@vmcp/session-core";
 import { failureReason } from "../../log-redaction.js";
 import type { GatewayLogger } from "../../logger.js";
@@ -15,13 +16,14 @@ import { callerKey } from "./caller-auth.js";
 import { ListKinds, type ListMethod } from "./list-kinds.js";
 import type { MirroredMeta } from "./mirrored-meta.js";
 import type { ModernBackend, ModernBackendSet, ModernBackends } from "./modern-backends.js";
+import { checkParamHeaders } from "./param-header-check.js";
 import {
   InvalidRequestStateError,
   type RequestStateBinding,
   type RequestStatePort,
   RequestStateUnavailableError,
 } from "./request-state/request-state-port.js";
-import type { ListWalk, RouteTables } from "./route-tables.js";
+import type { ListWalk, NamedRoute, RouteTables } from "./route-tables.js";
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -90,14 +92,35 @@ export class ModernRelay {
     });
   }
 
-  /** `tools/call`, routed by the exposed tool name. */
-  callTool(params: Params, request: ModernRequest): Promise<RelayedResult> {
+  /**
+   * `tools/call`, routed by the exposed tool name, once its `Mcp-Param-*` headers agree with its
+   * arguments (`checkParamHeaders`, against the tool's schema as listed). A retry whose tool is no
+   * longer listed goes where its sealed state says, unchecked.
+   * @throws {ParamHeaderMismatchError} when a header the tool declares is missing, malformed or
+   *   disagrees with the arguments: nothing reaches the backend.
+   */
+  async callTool(params: Params, request: ModernRequest): Promise<RelayedResult> {
     const name = stringParam(params, "name");
     objectParam(params, "arguments");
+    const route = await this.#toolRoute(name, request);
+    if (route !== undefined) {
+      checkParamHeaders(route.paramHeaders, params.arguments, request.paramHeaders ?? {});
+    }
     return this.#inputCapable("tools/call", name, params, request, async () => {
-      const route = await this.#o.routes.named(request.set, "tools", name, this.#walker(request));
+      // Only a first round routes by name, and its route was found (or UnknownToolError thrown).
+      if (route === undefined) throw new UnknownToolError(name);
       return { backend: route.backend, target: route.name };
     });
+  }
+
+  /** The exposed tool's route; on a retry (which carries its own route) `undefined` when unknown. */
+  async #toolRoute(name: string, request: ModernRequest): Promise<NamedRoute | undefined> {
+    try {
+      return await this.#o.routes.named(request.set, "tools", name, this.#walker(request));
+    } catch (error) {
+      if (request.requestState !== undefined && error instanceof UnknownToolError) return undefined;
+      throw error;
+    }
   }
 
   /** `prompts/get`, routed by the exposed prompt name. */

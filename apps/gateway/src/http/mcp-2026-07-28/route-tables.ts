@@ -9,6 +9,10 @@ import {
 } from "@vmcp/session-core";
 import { ListKinds, type ListMethod, type NamedKind } from "./list-kinds.js";
 import type { ModernBackend, ModernBackendSet } from "./modern-backends.js";
+import {
+  type ParamHeaderDeclaration,
+  paramHeaderDeclarations,
+} from "./param-header-declarations.js";
 
 type Item = Record<string, unknown>;
 
@@ -23,11 +27,19 @@ export interface NamedRoute {
   readonly backend: ModernBackend;
   /** The backend's own name for it. */
   readonly name: string;
+  /** A tool's `Mcp-Param-*` headers (its `inputSchema`'s `x-mcp-header` properties); none for a prompt. */
+  readonly paramHeaders: readonly ParamHeaderDeclaration[];
+}
+
+interface StoredRoute {
+  readonly workloadId: string;
+  readonly name: string;
+  readonly paramHeaders: readonly ParamHeaderDeclaration[];
 }
 
 interface NamedTable {
   /** Exposed name to route. */
-  readonly routes: Map<string, { readonly workloadId: string; readonly name: string }>;
+  readonly routes: Map<string, StoredRoute>;
   /** `${workloadId}\n${name}` to the exposed name. */
   readonly exposed: Map<string, string>;
 }
@@ -61,7 +73,9 @@ export interface RouteTablesOptions {
  * sessions), listed resource URIs and resource templates. Filled by the lists clients page
  * through and, for a name or URI not known yet, by a walk of every backend's list, at most one
  * in flight and none sooner than `refreshIntervalMs` after the last (session-core's
- * `ListRefreshGate`, as the 2025 router does per session).
+ * `ListRefreshGate`, as the 2025 router does per session). A tool's route carries the
+ * `Mcp-Param-*` headers its `inputSchema` declares, as last listed, for the header check of
+ * `tools/call`.
  */
 export class RouteTables {
   readonly #o: RouteTablesOptions;
@@ -92,7 +106,7 @@ export class RouteTables {
     const exposed = exposeNames(named, this.#o.naming);
     this.#of(set)[kind] = {
       routes: new Map(
-        exposed.map((e) => [e.exposedName, { workloadId: e.workloadId, name: e.item.name }]),
+        exposed.map((e) => [e.exposedName, storedRoute(kind, e.workloadId, e.item.name, e.item)]),
       ),
       exposed: new Map(exposed.map((e) => [`${e.workloadId}\n${e.item.name}`, e.exposedName])),
     };
@@ -100,7 +114,7 @@ export class RouteTables {
 
   /**
    * The names items of one backend page are shown under (building the table when a name is not
-   * in it yet), and records their routes.
+   * in it yet), and records their routes (a listed tool's `Mcp-Param-*` headers as listed now).
    */
   async present(
     set: ModernBackendSet,
@@ -120,7 +134,11 @@ export class RouteTables {
         lookup(name) ?? (this.#o.naming === "always-prefix" ? `${workloadId}__${name}` : name);
       tables[kind] ??= { routes: new Map(), exposed: new Map() };
       const table = tables[kind];
-      if (!table.routes.has(exposed)) table.routes.set(exposed, { workloadId, name });
+      const known = table.routes.get(exposed);
+      // A new name, or the same tool listed again (its schema may have changed).
+      if (known === undefined || (known.workloadId === workloadId && known.name === name)) {
+        table.routes.set(exposed, storedRoute(kind, workloadId, name, item));
+      }
       return { ...item, name: exposed };
     });
   }
@@ -140,7 +158,9 @@ export class RouteTables {
     const find = () => {
       const route = tables[kind]?.routes.get(exposed);
       const backend = route && set.backends.find((b) => b.workloadId === route.workloadId);
-      return route && backend ? { backend, name: route.name } : undefined;
+      return route && backend
+        ? { backend, name: route.name, paramHeaders: route.paramHeaders }
+        : undefined;
     };
     let found = find();
     if (found === undefined) {
@@ -270,6 +290,11 @@ export class RouteTables {
     }
     return this.#tables;
   }
+}
+
+function storedRoute(kind: NamedKind, workloadId: string, name: string, item: Item): StoredRoute {
+  const paramHeaders = kind === "tools" ? paramHeaderDeclarations(item.inputSchema) : [];
+  return { workloadId, name, paramHeaders };
 }
 
 function addTemplate(into: TemplateRoute[], workloadId: string, item: Item): void {

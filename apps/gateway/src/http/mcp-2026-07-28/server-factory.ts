@@ -14,6 +14,7 @@ import type { ListMethod } from "./list-kinds.js";
 import { mirrorMeta } from "./mirrored-meta.js";
 import type { ModernBackendSet, ModernBackends } from "./modern-backends.js";
 import type { ModernRelay, ModernRequest } from "./modern-relay.js";
+import type { RefusalStatuses } from "./refusal-statuses.js";
 import { wireErrorOf } from "./wire-errors.js";
 
 /** Options of {@link createServerFactory}. */
@@ -25,6 +26,8 @@ export interface ServerFactoryOptions {
   readonly ttlCapMs: number;
   /** Whether answers may depend on who asks (the gateway verifies identities). */
   readonly perCaller: boolean;
+  /** Where a handler records the HTTP status of a refusal the SDK would answer in-band. */
+  readonly refusals?: RefusalStatuses;
 }
 
 type Handler = (
@@ -83,6 +86,9 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
       } catch (error) {
         const wire = wireErrorOf(error);
         if (wire.log === "error") options.log.error({ err: error }, "modern request failed");
+        if (wire.httpStatus !== undefined && context.requestInfo !== undefined) {
+          options.refusals?.set(context.requestInfo, wire.httpStatus);
+        }
         throw wire.error;
       }
     };
