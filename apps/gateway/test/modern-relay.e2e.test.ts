@@ -524,6 +524,137 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
     const origin = await modernPost(gw1.url, tools, { origin: "https://evil.example" });
     expect(origin.status).toBe(403);
   });
+
+  it("answers headers that disagree with the body, malformed envelopes and messages, and over-deep or large _meta by the spec's rungs", async () => {
+    const tools = { id: 11, method: "tools/list", params: { _meta: envelope() } };
+    const echo = {
+      id: 12,
+      method: "tools/call",
+      params: { name: "dual-b__echo", arguments: { text: "x" }, _meta: envelope() },
+    };
+    const refused = async (
+      label: string,
+      message: Parameters<typeof modernPost>[1],
+      headers: Record<string, string | null>,
+      status: number,
+      error: Record<string, unknown>,
+    ) => {
+      const answer = await modernPost(gw1.url, message, headers);
+      expect(answer.status, label).toBe(status);
+      expect(answer.body, label).toMatchObject({ jsonrpc: "2.0", error });
+    };
+    // Headers: missing, disagreeing, malformed (the SDK's ladder, -32020).
+    await refused("Mcp-Method differs", tools, { "mcp-method": "tools/call" }, 400, {
+      code: -32020,
+    });
+    await refused("no Mcp-Method", tools, { "mcp-method": null }, 400, { code: -32020 });
+    await refused("no version header", tools, { "mcp-protocol-version": null }, 400, {
+      code: -32020,
+    });
+    await refused("no Mcp-Name", echo, { "mcp-name": null }, 400, { code: -32020 });
+    await refused("bad Base64 Mcp-Name", echo, { "mcp-name": "=?base64?%%?=" }, 400, {
+      code: -32020,
+    });
+    const encodedName = await modernPost(gw1.url, echo, {
+      "mcp-name": `=?base64?${Buffer.from("dual-b__echo").toString("base64")}?=`,
+    });
+    expect(encodedName.body).toMatchObject({ result: { content: [{ text: "dual-b: x" }] } });
+    // A 2025-era revision claimed in a 2026-07-28 envelope: not served on this path.
+    await refused(
+      "2025 claim",
+      {
+        ...tools,
+        params: { _meta: envelope({ "io.modelcontextprotocol/protocolVersion": "2025-11-25" }) },
+      },
+      { "mcp-protocol-version": "2025-11-25" },
+      400,
+      { code: -32022, data: { supported: [ModernRevision], requested: "2025-11-25" } },
+    );
+    // Malformed envelopes: -32602 naming the key.
+    for (const [key, value] of [
+      ["io.modelcontextprotocol/clientCapabilities", "yes"],
+      ["io.modelcontextprotocol/clientInfo", 5],
+      ["io.modelcontextprotocol/logLevel", "loud"],
+    ] as const) {
+      await refused(key, { ...tools, params: { _meta: envelope({ [key]: value }) } }, {}, 400, {
+        code: -32602,
+        data: { envelope: { key } },
+      });
+    }
+    // Malformed messages that claim 2026-07-28: -32600.
+    const claimed = { "mcp-method": "tools/list" };
+    await refused("_meta an array", { ...tools, params: { _meta: [1] } }, {}, 400, {
+      code: -32600,
+    });
+    await refused(
+      "params an array",
+      JSON.stringify({ jsonrpc: "2.0", ...tools, params: [envelope()] }),
+      claimed,
+      400,
+      { code: -32600 },
+    );
+    await refused("jsonrpc 1.0", JSON.stringify({ ...tools, jsonrpc: "1.0" }), claimed, 400, {
+      code: -32600,
+    });
+    await refused("a batch", JSON.stringify([{ jsonrpc: "2.0", ...tools }]), claimed, 400, {
+      code: -32600,
+    });
+    // _meta past the JSON depth bound: refused before anything is classified.
+    let deep: unknown = "bottom";
+    for (let i = 0; i < 80; i++) deep = { d: deep };
+    await refused("deep _meta", { ...tools, params: { _meta: envelope({ deep }) } }, {}, 400, {
+      code: -32600,
+      message: expect.stringContaining("deeper than 64 levels"),
+    });
+    // A large _meta within maxBodyBytes (65,536) is served, mirrored to the backend intact.
+    const padding = "p".repeat(60_000);
+    const large = await modernPost(gw1.url, {
+      ...echo,
+      params: { ...echo.params, _meta: envelope({ padding }) },
+    });
+    expect(large.body).toMatchObject({ result: { content: [{ text: "dual-b: x" }] } });
+    expect(dualB.callMetas.at(-1)?.padding).toBe(padding);
+  });
+
+  it("refuses a forged requestState in-band before the store or the backend sees it; the genuine one still works", async () => {
+    const ask = (requestState?: string) =>
+      client.request(
+        {
+          method: "tools/call",
+          params: {
+            name: "dual-b_ask",
+            arguments: {},
+            ...(requestState === undefined
+              ? {}
+              : {
+                  requestState,
+                  inputResponses: { name: { action: "accept", content: { name: "bo" } } },
+                }),
+          },
+        },
+        { allowInputRequired: true },
+      ) as Promise<Result>;
+    const round1 = (await ask()) as Result & { requestState: string };
+    const retries = dualB.retries.length;
+    const last = round1.requestState.at(-1) === "A" ? "B" : "A";
+    const forged = [
+      `${round1.requestState.slice(0, -1)}${last}`,
+      "v1.AAAA.BBBB",
+      "not-a-state",
+      "x".repeat(60_000),
+    ];
+    for (const state of forged) {
+      expect(await failure(ask(state))).toMatchObject({
+        code: -32602,
+        data: { reason: "invalid_request_state", code: "VMCP_INVALID_REQUEST_STATE" },
+      });
+    }
+    expect(dualB.retries).toHaveLength(retries);
+    // None of them used the genuine state up.
+    const round2 = await ask(round1.requestState);
+    expect(round2).toMatchObject({ resultType: "input_required", inputRequests: { colour: {} } });
+    expect(dualB.retries.at(-1)).toMatchObject({ requestState: "name:" });
+  });
 });
 
 describe("2026-07-28 clients through a gateway that verifies identities and bounds calls", () => {
