@@ -21,6 +21,8 @@ export const ErrorCode = {
   InitializeRateLimited: "VMCP_INITIALIZE_RATE_LIMITED",
   /** A caller over its live session bound (HTTP 429). */
   TooManySessions: "VMCP_TOO_MANY_SESSIONS",
+  /** A caller over its bound of MCP 2026-07-28 requests in flight (HTTP 429). */
+  TooManyModernRequests: "VMCP_TOO_MANY_MODERN_REQUESTS",
   /** A request kind no connected backend can serve. */
   UnsupportedRequest: "VMCP_UNSUPPORTED_REQUEST",
   /** Request params the router cannot route (a missing name, URI or task ID). */

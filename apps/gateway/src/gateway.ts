@@ -13,6 +13,7 @@ import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
 import { GatewayTeardown } from "./gateway-teardown.js";
 import { type RunningHttpServer, startHttpServer } from "./http/endpoint/gateway-server.js";
 import { McpEndpoint } from "./http/endpoint/mcp-endpoint.js";
+import { ModernRequestSlots } from "./http/guards/modern-request-slots.js";
 import { CallerLimits, loopbackCallersFor } from "./http/guards/request-limits.js";
 import { TransportRules } from "./http/guards/transport-rules.js";
 import type { ListKind } from "./http/mcp-2025-11-25/relay/served-sessions.js";
@@ -345,6 +346,7 @@ function newEndpoint(
     }),
     limits: {
       maxBatchLength: config.limits.maxBatchLength,
+      modernRequests: new ModernRequestSlots(config.limits.maxModernRequestsPerCaller),
       callers: new CallerLimits({
         maxSessionsPerCaller: config.limits.maxSessionsPerCaller,
         initializePerMinute: config.limits.initializePerMinute,

@@ -146,6 +146,7 @@ const samples: Record<string, Sample> = {
   "max-sessions-per-caller": { value: "3", expected: 3 },
   "initialize-per-minute": { value: "5", expected: 5 },
   "initialize-burst": { value: "2", expected: 2 },
+  "max-modern-requests-per-caller": { value: "7", expected: 7 },
   "loopback-callers": { value: "limited", expected: "limited" },
   "max-client-info-bytes": { value: "1024", expected: 1024 },
   "max-metadata-value-bytes": { value: "2048", expected: 2048 },

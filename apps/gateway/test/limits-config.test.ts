@@ -12,6 +12,7 @@ describe("the limits section of the configuration", () => {
       maxSessionsPerCaller: 32,
       initializePerMinute: 60,
       initializeBurst: 20,
+      maxModernRequestsPerCaller: 64,
       loopbackCallers: "auto",
       maxClientInfoBytes: 16384,
       maxMetadataValueBytes: 16384,

@@ -448,6 +448,13 @@ const Rows = [
     help: "initialize burst per caller",
   },
   {
+    path: "limits.maxModernRequestsPerCaller",
+    flag: "max-modern-requests-per-caller",
+    env: "VMCP_MAX_MODERN_REQUESTS_PER_CALLER",
+    kind: "integer",
+    help: "MCP 2026-07-28 requests in flight per identity or anonymous address, listen streams included",
+  },
+  {
     path: "limits.loopbackCallers",
     flag: "loopback-callers",
     env: "VMCP_LOOPBACK_CALLERS",

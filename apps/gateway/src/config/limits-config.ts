@@ -15,11 +15,18 @@ export const DefaultMaxSessionsPerCaller = 32;
 export const DefaultInitializePerMinute = 60;
 /** Default burst of `initialize` requests per caller above the sustained rate: 20. */
 export const DefaultInitializeBurst = 20;
+/**
+ * Default MCP 2026-07-28 requests one caller may have in flight per replica: 64 (`subscriptions/
+ * listen` streams included), twice the default `maxSessionsPerCaller`, so a client that holds a
+ * few listen streams and runs parallel calls never meets it.
+ */
+export const DefaultMaxModernRequestsPerCaller = 64;
 
 /**
  * The settings of `limits.loopbackCallers`: whether anonymous callers from a loopback address
  * (127.0.0.0/8, `::1`, `::ffff:127.x.x.x`) are exempt from the per-caller limits
- * (`maxSessionsPerCaller`, `initializePerMinute`, `initializeBurst`):
+ * (`maxSessionsPerCaller`, `initializePerMinute`, `initializeBurst`,
+ * `maxModernRequestsPerCaller`):
  * - `auto`: exempt when the gateway listens on a loopback address (every caller is then on this
  *   machine, and one shared per-address bucket would only refuse their legitimate work), limited
  *   otherwise (a reverse proxy on this host forwarding to a public bind keeps its limits);
@@ -51,6 +58,11 @@ export const LimitsConfigSchema = z.strictObject({
   initializePerMinute: z.int().positive().default(DefaultInitializePerMinute),
   /** `initialize` requests a caller may send at once above the sustained rate. */
   initializeBurst: z.int().positive().default(DefaultInitializeBurst),
+  /**
+   * MCP 2026-07-28 requests per caller in flight at once per replica, open `subscriptions/listen`
+   * streams included (429 above). Sessionless requests have no `initialize` to rate.
+   */
+  maxModernRequestsPerCaller: z.int().positive().default(DefaultMaxModernRequestsPerCaller),
   /** Whether anonymous loopback callers are exempt from the per-caller limits (see {@link LoopbackCallersSettings}). */
   loopbackCallers: z.enum(LoopbackCallersSettings).default(DefaultLoopbackCallers),
   /** Client info sent at `initialize` (as stored), bytes. */

@@ -70,6 +70,11 @@ const ErrorMappings: Readonly<Partial<Record<ErrorCode, Mapping>>> = {
     rpcCode: GatewayErrorCode.LimitExceeded,
     headers: retryAfter,
   },
+  [ErrorCode.TooManyModernRequests]: {
+    status: 429,
+    rpcCode: GatewayErrorCode.LimitExceeded,
+    headers: retryAfter,
+  },
   [ErrorCode.UnknownTool]: { status: 200, rpcCode: GatewayErrorCode.InvalidParams },
   [ErrorCode.UnknownResource]: { status: 200, rpcCode: GatewayErrorCode.InvalidParams },
   [ErrorCode.UnknownPrompt]: { status: 200, rpcCode: GatewayErrorCode.InvalidParams },

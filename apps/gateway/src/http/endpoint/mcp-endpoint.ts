@@ -73,6 +73,7 @@ export class McpEndpoint {
   readonly #maxJsonDepth: number | undefined;
   readonly #storeLabel: string | undefined;
   readonly #maxBatchLength: number | undefined;
+  readonly #limits: EndpointLimits | undefined;
   readonly #transportRules: TransportRules | undefined;
   readonly #sessionProtocol: SessionProtocol;
   readonly #modern: ModernPostHook | undefined;
@@ -85,6 +86,7 @@ export class McpEndpoint {
     this.#maxJsonDepth = options.maxJsonDepth;
     this.#storeLabel = options.storeLabel;
     this.#maxBatchLength = options.limits?.maxBatchLength;
+    this.#limits = options.limits;
     this.#transportRules = options.transportRules;
     this.#modern = options.modern;
     this.#sessionProtocol = new SessionProtocol({
@@ -140,7 +142,7 @@ export class McpEndpoint {
     );
     const body = parseJsonBody(text, this.#maxJsonDepth);
     if (this.#modern?.claims(req.headers, body) === true) {
-      await this.#modern.serve(req, res, body, await this.#identify(req));
+      await this.#serveModern(this.#modern, req, res, body);
       return;
     }
     if (Array.isArray(body) && maxBatch !== undefined && body.length > maxBatch) {
@@ -156,6 +158,28 @@ export class McpEndpoint {
       stream: accepts.stream,
       owner,
     });
+  }
+
+  /**
+   * A 2026-07-28 POST: the caller verified, then one of its in-flight slots taken (429 when it has
+   * none left; see `ModernRequestSlots`) and held until the response has ended.
+   */
+  async #serveModern(
+    modern: ModernPostHook,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+  ): Promise<void> {
+    const owner = await this.#identify(req);
+    const limits = this.#limits;
+    const release = limits?.modernRequests?.admit(
+      limits.callers.callerOf(owner, req.socket.remoteAddress),
+    );
+    try {
+      await modern.serve(req, res, body, owner);
+    } finally {
+      release?.();
+    }
   }
 
   /** `GET /mcp`: the session's standalone SSE stream. */

@@ -27,20 +27,22 @@ export class BatchTooLongError extends VmcpSessionError {
   }
 }
 
+/** The codes of {@link CallerLimitError}: which per-caller limit refused the request. */
+export type CallerLimitCode =
+  | typeof ErrorCode.InitializeRateLimited
+  | typeof ErrorCode.TooManySessions
+  | typeof ErrorCode.TooManyModernRequests;
+
 /**
- * A caller over one of its per-caller limits: its `initialize` rate or its live sessions
- * (HTTP 429, -32005, with `Retry-After`).
+ * A caller over one of its per-caller limits: its `initialize` rate, its live sessions, or its
+ * MCP 2026-07-28 requests in flight (HTTP 429, -32005, with `Retry-After`).
  */
 export class CallerLimitError extends VmcpSessionError {
-  readonly code: typeof ErrorCode.InitializeRateLimited | typeof ErrorCode.TooManySessions;
+  readonly code: CallerLimitCode;
   /** Seconds after which a retry may succeed (the `Retry-After` header). */
   readonly retryAfterSec: number;
 
-  constructor(
-    code: typeof ErrorCode.InitializeRateLimited | typeof ErrorCode.TooManySessions,
-    message: string,
-    retryAfterSec: number,
-  ) {
+  constructor(code: CallerLimitCode, message: string, retryAfterSec: number) {
     super(message);
     this.code = code;
     this.retryAfterSec = retryAfterSec;
@@ -90,8 +92,13 @@ const SweepThreshold = 10_000;
 export interface EndpointLimits {
   /** Most messages in one JSON-RPC batch. */
   readonly maxBatchLength: number;
-  /** The per-caller limits of this replica. */
+  /** The per-caller limits of this replica (and who is a caller: `callerOf`). */
   readonly callers: CallerLimits;
+  /**
+   * Each caller's MCP 2026-07-28 requests in flight on this replica (`ModernRequestSlots`,
+   * counted per `callers.callerOf`). Default: not bounded.
+   */
+  readonly modernRequests?: { admit(caller: string | undefined): () => void };
 }
 
 /**
