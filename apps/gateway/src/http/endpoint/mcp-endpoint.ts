@@ -61,7 +61,8 @@ export interface McpEndpointOptions {
  * era serves it. It checks `Host` and `Origin`, the HTTP method, `Accept` and `Content-Type`,
  * reads the body (bounded in bytes, time, batch length and nesting), checks each JSON-RPC
  * message and verifies the caller, then hands the request to its protocol era: a POST that SDK
- * v2's rule classifies as MCP 2026-07-28 to the modern path (`ModernPostHook`), everything else
+ * v2's rule classifies as MCP 2026-07-28 to the modern path (`ModernPostHook`, within the
+ * caller's in-flight bound, `EndpointLimits.modernRequests`), everything else
  * to the MCP 2025-11-25 session protocol ({@link SessionProtocol}: `Mcp-Session-Id`,
  * `initialize`, GET stream, DELETE). Every refusal has a JSON-RPC error body.
  */
