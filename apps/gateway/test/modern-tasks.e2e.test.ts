@@ -260,6 +260,12 @@ describe("the tasks extension across two replicas sharing Redis", () => {
     expect(resultText(result)).toBe("dee done at once");
   });
 
+  it("a method the gateway does not serve is still the SDK's 404 -32601 (the fallback handler is only for tools/call and tasks/update)", async () => {
+    const answer = await post(b, "alice", "vendor/custom", {});
+    expect(answer.status).toBe(404);
+    expect(answer.body).toMatchObject({ error: { code: -32601 } });
+  });
+
   it("a backend's input_required asking for what the caller did not declare is 400 -32021 from the gateway itself", async () => {
     const noRoots = await post(a, "alice", "tools/call", { name: "jobs_roots", arguments: {} });
     expect(noRoots.status).toBe(400);

@@ -53,7 +53,8 @@ type Handler = (
  * capabilities itself (`assertInputRequestsCovered`). When a backend declares the tasks
  * extension (and {@link ServerFactoryOptions.tasks} is given), `tasks/get` and `tasks/cancel`
  * are registered with a params schema (the SDK serves these two names on 2026-07-28 only so)
- * and `tasks/update` (no spec method) goes through the fallback too.
+ * and `tasks/update` (no spec method) goes through the fallback too. The fallback is installed
+ * for those two methods' requests only, so any other unknown method keeps the SDK's 404 -32601.
  */
 export function createServerFactory(options: ServerFactoryOptions): McpServerFactory {
   // What discover says changes only with the backend set: computed once per set.
@@ -111,13 +112,20 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     if (capabilities.tools !== undefined) {
       server.setRequestHandler("tools/list", (r, ctx) => list("tools/list")(r.params, ctx));
     }
-    server.fallbackRequestHandler = (r, ctx) => {
-      if (r.method === "tools/call" && capabilities.tools !== undefined) {
-        return serve((p, q) => relay.callTool(p, q))(r.params, ctx);
-      }
-      if (r.method === "tasks/update" && offersTasks) return task("tasks/update")(r.params, ctx);
-      throw new ProtocolError(ProtocolErrorCode.MethodNotFound, "Method not found");
-    };
+    // Installed only for the two methods it serves (the SDK's ladder has already checked that
+    // `Mcp-Method` names the body's method): any other method keeps the SDK's own answer, 404
+    // -32601, which a handler's thrown error (in-band, 200) would not give.
+    const method = context.requestInfo?.headers.get("mcp-method");
+    if (
+      (method === "tools/call" && capabilities.tools !== undefined) ||
+      (method === "tasks/update" && offersTasks)
+    ) {
+      server.fallbackRequestHandler = (r, ctx) => {
+        if (r.method === "tools/call") return serve((p, q) => relay.callTool(p, q))(r.params, ctx);
+        if (r.method === "tasks/update") return task("tasks/update")(r.params, ctx);
+        throw new ProtocolError(ProtocolErrorCode.MethodNotFound, "Method not found");
+      };
+    }
     if (offersTasks) {
       const schemas = { params: z.looseObject({ taskId: z.string() }) };
       server.setRequestHandler("tasks/get", schemas, (p, ctx) => task("tasks/get")(p, ctx));
