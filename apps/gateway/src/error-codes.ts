@@ -27,8 +27,10 @@ export const ErrorCode = {
   UnsupportedRequest: "VMCP_UNSUPPORTED_REQUEST",
   /** Request params the router cannot route (a missing name, URI or task ID). */
   InvalidRequestParams: "VMCP_INVALID_REQUEST_PARAMS",
-  /** A task ID with no stored route in the session. */
+  /** A task ID with no stored route in the session (2025) or for the caller (2026-07-28). */
   UnknownTask: "VMCP_UNKNOWN_TASK",
+  /** A backend's new task whose ID already routes to another backend or owner. */
+  TaskIdConflict: "VMCP_TASK_ID_CONFLICT",
   /** A list cursor that is forged, from another session or list, or stale. */
   InvalidCursor: "VMCP_INVALID_CURSOR",
   /** A request the client cancelled with `notifications/cancelled`. */

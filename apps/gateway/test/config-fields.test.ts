@@ -157,6 +157,7 @@ const samples: Record<string, Sample> = {
   "modern-keep-alive-ms": { value: "0", expected: 0 },
   "modern-list-ttl-cap-ms": { value: "1000", expected: 1000 },
   "modern-call-timeout-ms": { value: "5000", expected: 5000 },
+  "modern-task-route-ttl-ms": { value: "60000", expected: 60000 },
 };
 
 /** A value of every field that converts but fails validation (a whole number: -1, below every bound). */

@@ -11,6 +11,7 @@ describe("the modern section of the configuration", () => {
       keepAliveMs: 15_000,
       listTtlCapMs: 60_000,
       callTimeoutMs: 60_000,
+      taskRouteTtlMs: 86_400_000,
     });
   });
 
@@ -32,6 +33,9 @@ describe("the modern section of the configuration", () => {
     await expect(
       loadGatewayConfig({ env: { VMCP_MODERN_CALL_TIMEOUT_MS: "soon" } }),
     ).rejects.toMatchObject({ field: "modern.callTimeoutMs" });
+    await expect(
+      loadGatewayConfig({ flags: { "modern-task-route-ttl-ms": "999" } }),
+    ).rejects.toMatchObject({ field: "modern.taskRouteTtlMs" });
     expect(() => validateGatewayConfig({ modern: { verdictTTLMs: 1000 } })).toThrow(
       /modern\.verdictTTLMs: unknown key; did you mean modern\.verdictTtlMs\?/,
     );

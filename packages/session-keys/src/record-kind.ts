@@ -15,6 +15,13 @@ export const RecordKind = {
    * it expires. Never a session.
    */
   BackendEra: "backend-era",
+  /**
+   * Where a task of the MCP tasks extension (`io.modelcontextprotocol/tasks`) lives, for a
+   * 2026-07-28 client of the gateway: the backend that made it (`vmcp.task.<taskId>`, see
+   * `taskRouteKey`) and the identity it is bound to (`vmcp.identity.*`), so any replica routes
+   * `tasks/get`, `tasks/update` and `tasks/cancel`. Kept until the task's TTL; never a session.
+   */
+  TaskRoute: "task-route",
 } as const;
 
 /** One of the values of {@link RecordKind}. */

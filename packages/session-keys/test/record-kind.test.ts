@@ -14,10 +14,12 @@ describe("record kind", () => {
     expect(recordKindOf({ "vmcp.backend.ids": "a" })).toBe("session");
   });
 
-  it("names a request-state record, and a kind it does not know as unknown", () => {
+  it("names a request-state, backend-era or task-route record, and a kind it does not know as unknown", () => {
     expect(recordKindOf({ [MetadataKeyRecordKind]: RecordKind.RequestState })).toBe(
       "request-state",
     );
+    expect(recordKindOf({ [MetadataKeyRecordKind]: RecordKind.BackendEra })).toBe("backend-era");
+    expect(recordKindOf({ [MetadataKeyRecordKind]: RecordKind.TaskRoute })).toBe("task-route");
     expect(recordKindOf({ [MetadataKeyRecordKind]: "from-a-newer-writer" })).toBe("unknown");
     expect(recordKindOf({ [MetadataKeyRecordKind]: "" })).toBe("unknown");
   });

@@ -27,6 +27,7 @@ export const StoredRecordKinds: readonly StoredRecordKind[] = [
   "session",
   "backend-era",
   "request-state",
+  "task-route",
   "unknown",
 ];
 
@@ -35,6 +36,7 @@ const KindNotes: Readonly<Record<StoredRecordKind, string>> = {
   session: "a client session (MCP 2025-11-25)",
   "backend-era": "not a client session: a backend's protocol era verdict, shared by the replicas",
   "request-state": "not a client session: the single-use marker of a used 2026-07-28 requestState",
+  "task-route": "not a client session: the backend and owner of a 2026-07-28 task",
   unknown: "not a client session: a vmcp.kind this version does not know",
 };
 

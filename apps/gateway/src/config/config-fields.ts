@@ -525,6 +525,13 @@ const Rows = [
     kind: "integer",
     help: "bound on one relayed backend call, ms, reset by its progress; at least 100",
   },
+  {
+    path: "modern.taskRouteTtlMs",
+    flag: "modern-task-route-ttl-ms",
+    env: "VMCP_MODERN_TASK_ROUTE_TTL_MS",
+    kind: "integer",
+    help: "longest life of a task's route in the store, ms; at least 1000",
+  },
 ] as const satisfies readonly ConfigFieldRow[];
 
 /** The name of a configuration flag (without `--`). */

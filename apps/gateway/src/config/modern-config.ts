@@ -12,6 +12,8 @@ export const DefaultKeepAliveMs = 15_000;
 export const DefaultListTtlCapMs = 60_000;
 /** Default bound on one relayed call to a backend, ms: 60,000 (reset by each progress notification). */
 export const DefaultCallTimeoutMs = 60_000;
+/** Default longest life of a task's route in the store (tasks extension): 24 hours, in ms. */
+export const DefaultTaskRouteTtlMs = 24 * 60 * 60_000;
 
 /**
  * The `modern` section of the gateway configuration: how the gateway serves MCP 2026-07-28
@@ -35,6 +37,11 @@ export const ModernConfigSchema = z.strictObject({
   listTtlCapMs: z.int().min(0).default(DefaultListTtlCapMs),
   /** Bound on one relayed backend call, ms, reset by each progress notification the backend sends. */
   callTimeoutMs: z.int().min(100).default(DefaultCallTimeoutMs),
+  /**
+   * Longest life of a task's route in the store (tasks extension), ms: a task is routed for its
+   * own `ttlMs`, at most this long, and this long when it has none (unlimited).
+   */
+  taskRouteTtlMs: z.int().min(1_000).default(DefaultTaskRouteTtlMs),
 });
 
 /** The validated `modern` section. */

@@ -81,6 +81,11 @@ const ErrorMappings: Readonly<Partial<Record<ErrorCode, Mapping>>> = {
   [ErrorCode.InvalidCursor]: { status: 200, rpcCode: GatewayErrorCode.InvalidParams },
   [ErrorCode.InvalidRequestParams]: { status: 200, rpcCode: GatewayErrorCode.InvalidParams },
   [ErrorCode.UnknownTask]: { status: 200, rpcCode: GatewayErrorCode.InvalidParams },
+  [ErrorCode.TaskIdConflict]: {
+    status: 200,
+    rpcCode: GatewayErrorCode.InternalError,
+    log: "warn",
+  },
   [ErrorCode.UnsupportedRequest]: { status: 200, rpcCode: GatewayErrorCode.MethodNotFound },
   [ErrorCode.BackendUnavailable]: {
     status: 200,

@@ -66,7 +66,7 @@ export interface RawAnswer {
 
 /**
  * POSTs `message` to `${baseUrl}/mcp` with the 2026-07-28 headers (`MCP-Protocol-Version`,
- * `Mcp-Method`, and `Mcp-Name` from `params.name`/`params.uri`) unless `headers` overrides them
+ * `Mcp-Method`, and `Mcp-Name` from `params.name`/`params.uri`/`params.taskId`) unless `headers` overrides them
  * (a `null` value leaves a header out).
  */
 export async function modernPost(
@@ -77,7 +77,7 @@ export async function modernPost(
   const body =
     typeof message === "string" ? message : JSON.stringify({ jsonrpc: "2.0", ...message });
   const parsed = typeof message === "string" ? undefined : message;
-  const name = parsed?.params?.name ?? parsed?.params?.uri;
+  const name = parsed?.params?.name ?? parsed?.params?.uri ?? parsed?.params?.taskId;
   const all: Record<string, string | null> = {
     "content-type": "application/json",
     accept: "application/json, text/event-stream",

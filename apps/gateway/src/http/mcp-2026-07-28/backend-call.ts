@@ -88,7 +88,11 @@ export async function callBackend(
   }
 }
 
-function withoutServerInfo(result: RelayedResult): RelayedResult {
+/**
+ * `result` without `_meta["io.modelcontextprotocol/serverInfo"]` (the backend's): the SDK stamps
+ * the gateway's own, the server its client talks to. `_meta` goes when nothing else is in it.
+ */
+export function withoutServerInfo(result: RelayedResult): RelayedResult {
   const meta = result._meta;
   if (typeof meta !== "object" || meta === null || !(SERVER_INFO_META_KEY in meta)) return result;
   const { [SERVER_INFO_META_KEY]: _, ...rest } = meta as Record<string, unknown>;

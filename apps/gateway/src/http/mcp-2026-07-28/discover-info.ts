@@ -2,6 +2,7 @@ import type { ServerCapabilities } from "@modelcontextprotocol/server";
 import { aggregateCapabilities, type BackendInfo, combineInstructions } from "@vmcp/session-core";
 import { GatewayInstructions } from "../../server-info.js";
 import type { ModernBackend } from "./modern-backends.js";
+import { declaresTasks, TasksExtensionId } from "./tasks/tasks-extension.js";
 
 /** What `server/discover` says of the gateway over a set of modern backends. */
 export interface DiscoverInfo {
@@ -15,7 +16,9 @@ export interface DiscoverInfo {
  * capability any backend declares, and the gateway's line followed by each backend's
  * instructions under `## <workloadId>`). Nothing is declared that the modern path does not
  * deliver yet: no `listChanged` and no `resources.subscribe` (no `subscriptions/listen`
- * notifications are relayed), and no tasks.
+ * notifications are relayed), and no 2025-era `tasks` capability. The tasks extension
+ * (`extensions["io.modelcontextprotocol/tasks"]`, and no other extension) is declared when a
+ * backend declares it: the gateway routes its tasks (see `TaskRelay`).
  */
 export function discoverInfo(backends: readonly ModernBackend[]): DiscoverInfo {
   const infos: BackendInfo[] = backends.map((b) => ({
@@ -31,5 +34,8 @@ export function discoverInfo(backends: readonly ModernBackend[]): DiscoverInfo {
     capabilities.resources = resources;
   }
   delete capabilities.tasks;
+  if (backends.some((b) => declaresTasks(b.discover.capabilities))) {
+    capabilities.extensions = { [TasksExtensionId]: {} };
+  }
   return { capabilities, instructions: combineInstructions(infos, GatewayInstructions) };
 }

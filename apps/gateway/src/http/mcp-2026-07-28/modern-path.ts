@@ -3,6 +3,7 @@ import type { GatewayLogger } from "../../logger.js";
 import type { CursorCodec } from "../routing/cursor.js";
 import { ListAggregator } from "./aggregate-list.js";
 import { BackendVerdicts } from "./backend-verdicts.js";
+import { CallFailures } from "./call-failures.js";
 import { type EraProbe, probeEra } from "./era-probe.js";
 import { ModernListCursors } from "./list-cursor.js";
 import { ModernBackends } from "./modern-backends.js";
@@ -13,13 +14,15 @@ import { RefusalStatuses } from "./refusal-statuses.js";
 import type { RequestStatePort } from "./request-state/request-state-port.js";
 import { RouteTables } from "./route-tables.js";
 import { createServerFactory } from "./server-factory.js";
+import { TaskRelay } from "./task-relay.js";
+import { TaskRoutes } from "./tasks/task-routes.js";
 
 /** What the modern path is built from (the gateway's parts and configuration). */
 export interface ModernPathOptions {
   readonly config: ModernSettings;
   /** Every configured backend. */
   readonly backends: readonly ConfiguredBackend[];
-  /** The configured store: backend era verdicts live there. */
+  /** The configured store: backend era verdicts and task routes live there. */
   readonly storage: SessionStorage;
   /** The gateway's list cursors (shared with the 2025 path). */
   readonly cursors: CursorCodec;
@@ -33,7 +36,7 @@ export interface ModernPathOptions {
   readonly maxBodyBytes: number;
   /** Whether the gateway verifies identities (lists are then `private`). */
   readonly perCaller: boolean;
-  /** The binding secret: keys the verdict record IDs. */
+  /** The binding secret: keys the verdict and task route record IDs and the task owner bindings. */
   readonly bindingSecret?: string;
   /** Seals the gateway's `requestState`; without it `input_required` cannot be relayed. */
   readonly requestState?: RequestStatePort;
@@ -92,6 +95,16 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     ttlCapMs: config.listTtlCapMs,
     perCaller: options.perCaller,
   });
+  const tasks = new TaskRelay({
+    routes: new TaskRoutes({
+      storage: options.storage,
+      maxTtlMs: config.taskRouteTtlMs,
+      ...(options.bindingSecret === undefined ? {} : { secret: options.bindingSecret }),
+    }),
+    failures: new CallFailures({ backends, callTimeoutMs: config.callTimeoutMs, log }),
+    callTimeoutMs: config.callTimeoutMs,
+    fetch,
+  });
   const relay = new ModernRelay({
     backends,
     routes,
@@ -99,6 +112,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     callTimeoutMs: config.callTimeoutMs,
     fetch,
     log,
+    tasks,
     ...(options.requestState === undefined ? {} : { requestState: options.requestState }),
   });
   const refusals = new RefusalStatuses();
@@ -106,6 +120,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     factory: createServerFactory({
       backends,
       relay,
+      tasks,
       log,
       ttlCapMs: config.listTtlCapMs,
       perCaller: options.perCaller,

@@ -1,18 +1,21 @@
-import { type Notification, SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  type ClientCapabilities,
+  type Notification,
+} from "@modelcontextprotocol/client";
 import {
   BackendUnavailableError,
-  errorCodeOf,
   type FetchFunction,
   type SessionOwner,
   UnknownToolError,
 } from "@vmcp/session-core";
-import { failureReason } from "../../log-redaction.js";
 import type { GatewayLogger } from "../../logger.js";
 import { InvalidRequestParamsError } from "../routing/router-errors.js";
 import type { ListAggregator } from "./aggregate-list.js";
-import { callBackend, type RelayedResult } from "./backend-call.js";
-import { isEraOrTransportFailure } from "./backend-failure.js";
+import { callBackend, type RelayedRequest, type RelayedResult } from "./backend-call.js";
+import { CallFailures } from "./call-failures.js";
 import { callerKey } from "./caller-auth.js";
+import { assertInputRequestsCovered } from "./input-coverage.js";
 import { ListKinds, type ListMethod } from "./list-kinds.js";
 import type { MirroredMeta } from "./mirrored-meta.js";
 import type { ModernBackend, ModernBackendSet, ModernBackends } from "./modern-backends.js";
@@ -50,6 +53,23 @@ export interface ModernRequest {
   readonly requestState?: string;
 }
 
+/** What the relay asks of the tasks extension (`TaskRelay` answers it). */
+export interface TaskCalls {
+  /** Whether a `tools/call` to `backend` may be answered with a task (caller and backend declare the extension). */
+  mayMakeTask(backend: ModernBackend, request: ModernRequest): boolean;
+  /** Sends that `tools/call` (the SDK client refuses a task result); errors are the raw call's. */
+  callTool(backend: ModernBackend, params: Params, request: RelayedRequest): Promise<RelayedResult>;
+  /**
+   * A task a backend answered with, routed for the caller in the store before the answer leaves;
+   * resolves what the caller gets.
+   */
+  made(
+    backend: ModernBackend,
+    result: RelayedResult,
+    request: ModernRequest,
+  ): Promise<RelayedResult>;
+}
+
 /** Options of {@link ModernRelay}. */
 export interface ModernRelayOptions {
   readonly backends: ModernBackends;
@@ -57,6 +77,11 @@ export interface ModernRelayOptions {
   readonly lists: ListAggregator;
   /** Seals the gateway's `requestState`; without it a backend's `input_required` is an error. */
   readonly requestState?: RequestStatePort;
+  /**
+   * The tasks extension's side of `tools/call` (see `TaskRelay`); without it no call is relayed
+   * so that a backend may answer it with a task.
+   */
+  readonly tasks?: TaskCalls;
   /** Bound on one backend call, ms (reset by its progress). */
   readonly callTimeoutMs: number;
   /** The fetch of every backend transport; default the global one. */
@@ -73,12 +98,18 @@ export interface ModernRelayOptions {
  * state and route, so the retry, on any replica, reaches the same backend with the backend's own
  * state. A transport or era failure of a backend call has its verdict replaced (`ModernBackends.failed`)
  * and answers -32004 naming the backend; a backend's own JSON-RPC error passes through.
+ *
+ * Tasks extension: a `tools/call` from a caller that declares the extension, routed to a backend
+ * that declares it, goes through the {@link TaskCalls} (the SDK client refuses a task result),
+ * which route a task it answers for the caller before the answer leaves.
  */
 export class ModernRelay {
   readonly #o: ModernRelayOptions;
+  readonly #failures: CallFailures;
 
   constructor(options: ModernRelayOptions) {
     this.#o = options;
+    this.#failures = new CallFailures(options);
   }
 
   /** One page of an aggregated list, with its caching hint. */
@@ -221,11 +252,27 @@ export class ModernRelay {
       ...(backendState === undefined ? {} : { requestState: backendState }),
     };
     const result = await this.#call(backend, method, forwarded, request);
+    if (result.resultType === "task" && method === "tools/call" && this.#o.tasks !== undefined) {
+      return this.#o.tasks.made(backend, result, request);
+    }
     if (result.resultType !== "input_required") return result;
+    // The SDK checks this for its registered handlers; tools/call goes through its fallback.
+    assertInputRequestsCovered(result.inputRequests, callerCapabilities(request));
     if (port === undefined) throw new RequestStateUnavailableError(backend.workloadId);
     const state = typeof result.requestState === "string" ? result.requestState : undefined;
     const token = await port.seal({ workloadId: backend.workloadId, target }, state, binding);
     return { ...result, requestState: token };
+  }
+
+  #relayed(request: ModernRequest): RelayedRequest {
+    return {
+      meta: request.meta,
+      signal: request.signal,
+      notify: request.notify,
+      timeoutMs: this.#o.callTimeoutMs,
+      ...(this.#o.fetch === undefined ? {} : { fetch: this.#o.fetch }),
+      ...(request.paramHeaders === undefined ? {} : { paramHeaders: request.paramHeaders }),
+    };
   }
 
   /** One relayed call; a transport or era failure replaces the verdict and answers -32004. */
@@ -236,16 +283,12 @@ export class ModernRelay {
     request: ModernRequest,
   ): Promise<RelayedResult> {
     try {
-      return await callBackend(backend, method, params, {
-        meta: request.meta,
-        signal: request.signal,
-        notify: request.notify,
-        timeoutMs: this.#o.callTimeoutMs,
-        ...(this.#o.fetch === undefined ? {} : { fetch: this.#o.fetch }),
-        ...(request.paramHeaders === undefined ? {} : { paramHeaders: request.paramHeaders }),
-      });
+      if (method === "tools/call" && this.#o.tasks?.mayMakeTask(backend, request)) {
+        return await this.#o.tasks.callTool(backend, params, this.#relayed(request));
+      }
+      return await callBackend(backend, method, params, this.#relayed(request));
     } catch (error) {
-      throw this.#failed(backend, error, request.signal);
+      throw this.#failures.of(backend, error, request.signal);
     }
   }
 
@@ -265,7 +308,7 @@ export class ModernRelay {
         ...(this.#o.fetch === undefined ? {} : { fetch: this.#o.fetch }),
       });
     } catch (error) {
-      const failure = this.#failed(backend, error, request.signal);
+      const failure = this.#failures.of(backend, error, request.signal);
       if (failure instanceof BackendUnavailableError && !request.signal.aborted) return undefined;
       throw failure;
     }
@@ -292,35 +335,18 @@ export class ModernRelay {
       return items;
     };
   }
-
-  /**
-   * What a failed backend call is answered with: a backend that did not answer in time, or
-   * failed for transport or era (then its verdict is replaced), is -32004 naming it; anything
-   * else (the backend's own JSON-RPC error, the caller gone) is passed on as it is.
-   */
-  #failed(backend: ModernBackend, error: unknown, signal: AbortSignal): unknown {
-    if (signal.aborted) return error;
-    if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
-      this.#o.log.warn({ workloadId: backend.workloadId }, "backend call timed out");
-      return new BackendUnavailableError(
-        backend.workloadId,
-        `no answer within ${this.#o.callTimeoutMs} ms`,
-        { cause: error },
-      );
-    }
-    if (!isEraOrTransportFailure(error, signal)) return error;
-    void this.#o.backends.failed(backend, error, signal);
-    this.#o.log.warn(
-      { workloadId: backend.workloadId, reason: failureReason(error) },
-      "backend failed: its era is probed again",
-    );
-    return errorCodeOf(error) === undefined
-      ? new BackendUnavailableError(backend.workloadId, failureReason(error), { cause: error })
-      : error;
-  }
 }
 
-function stringParam(params: Params, name: string, label = name): string {
+/** The client capabilities the caller's request envelope declares. */
+export function callerCapabilities(request: ModernRequest): ClientCapabilities | undefined {
+  const declared = request.meta.meta[CLIENT_CAPABILITIES_META_KEY];
+  return typeof declared === "object" && declared !== null
+    ? (declared as ClientCapabilities)
+    : undefined;
+}
+
+/** @throws {InvalidRequestParamsError} when `params[name]` is no string. */
+export function stringParam(params: Params, name: string, label = name): string {
   const value = params[name];
   if (typeof value !== "string") throw new InvalidRequestParamsError(`${label} must be a string`);
   return value;

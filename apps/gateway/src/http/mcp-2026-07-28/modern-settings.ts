@@ -18,6 +18,8 @@ export interface ModernSettings {
   readonly listTtlCapMs: number;
   /** Bound on one relayed backend call, ms, reset by its progress. */
   readonly callTimeoutMs: number;
+  /** Longest life of a task's route in the store (tasks extension), ms. */
+  readonly taskRouteTtlMs: number;
 }
 
 /** A configured backend: Streamable HTTP (with its extra request headers) or a stdio command. */

@@ -1,10 +1,13 @@
 import {
   type McpRequestContext,
   type McpServerFactory,
+  ProtocolError,
+  ProtocolErrorCode,
   Server,
   type ServerContext,
   type ServerOptions,
 } from "@modelcontextprotocol/server";
+import { z } from "zod";
 import type { GatewayLogger } from "../../logger.js";
 import { GatewayServerInfo } from "../../server-info.js";
 import { aggregateHint, type BackendHint } from "./cache-hints.js";
@@ -15,12 +18,17 @@ import { mirrorMeta } from "./mirrored-meta.js";
 import type { ModernBackendSet, ModernBackends } from "./modern-backends.js";
 import type { ModernRelay, ModernRequest } from "./modern-relay.js";
 import type { RefusalStatuses } from "./refusal-statuses.js";
+import { InvalidRequestStateError } from "./request-state/request-state-port.js";
+import type { TaskRelay } from "./task-relay.js";
+import { declaresTasks, type TaskMethod } from "./tasks/tasks-extension.js";
 import { wireErrorOf } from "./wire-errors.js";
 
 /** Options of {@link createServerFactory}. */
 export interface ServerFactoryOptions {
   readonly backends: ModernBackends;
   readonly relay: ModernRelay;
+  /** The tasks extension's relay; without it the gateway declares and serves no tasks. */
+  readonly tasks?: TaskRelay;
   readonly log: GatewayLogger;
   /** Upper bound on the discover result's `ttlMs`, ms. */
   readonly ttlCapMs: number;
@@ -41,6 +49,15 @@ type Handler = (
  * (`discoverInfo`) are what `server/discover` answers (the SDK installs it), and whose handlers,
  * one per capability the backends offer, relay through the {@link ModernRelay}. The verified
  * caller arrives as the request's `authInfo` (see `authInfoOf`).
+ *
+ * `tools/call` is served by the SDK's fallback handler, not a registered one: the registered
+ * wrapper validates every result as a `CallToolResult` and would refuse a task
+ * (`resultType: "task"`), so the relay checks an `input_required` answer against the caller's
+ * capabilities itself (`assertInputRequestsCovered`). When a backend declares the tasks
+ * extension (and {@link ServerFactoryOptions.tasks} is given), `tasks/get` and `tasks/cancel`
+ * are registered with a params schema (the SDK serves these two names on 2026-07-28 only so)
+ * and `tasks/update` (no spec method) goes through the fallback too. The fallback is installed
+ * for those two methods' requests only, so any other unknown method keeps the SDK's 404 -32601.
  */
 export function createServerFactory(options: ServerFactoryOptions): McpServerFactory {
   // What discover says changes only with the backend set: computed once per set.
@@ -69,19 +86,19 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     const owner = ownerOf(context.authInfo);
     const paramHeaders = paramHeadersOf(context.requestInfo);
     const serve = (handler: Handler) => async (params: unknown, ctx: ServerContext) => {
-      const request: ModernRequest = {
-        set,
-        ...(owner === undefined ? {} : { owner }),
-        meta: mirrorMeta(ctx.mcpReq as Parameters<typeof mirrorMeta>[0]),
-        signal: ctx.mcpReq.signal,
-        notify: (n) => ctx.mcpReq.notify(n as never),
-        ...(paramHeaders === undefined ? {} : { paramHeaders }),
-        ...(ctx.mcpReq.inputResponses === undefined
-          ? {}
-          : { inputResponses: ctx.mcpReq.inputResponses }),
-        ...requestStateOf(ctx),
-      };
       try {
+        const request: ModernRequest = {
+          set,
+          ...(owner === undefined ? {} : { owner }),
+          meta: mirrorMeta(ctx.mcpReq as Parameters<typeof mirrorMeta>[0]),
+          signal: ctx.mcpReq.signal,
+          notify: (n) => ctx.mcpReq.notify(n as never),
+          ...(paramHeaders === undefined ? {} : { paramHeaders }),
+          ...(ctx.mcpReq.inputResponses === undefined
+            ? {}
+            : { inputResponses: ctx.mcpReq.inputResponses }),
+          ...requestStateOf(ctx),
+        };
         return (await handler((params ?? {}) as Record<string, unknown>, request)) as never;
       } catch (error) {
         const wire = wireErrorOf(error);
@@ -92,14 +109,33 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         throw wire.error;
       }
     };
-    const { relay } = options;
+    const { relay, tasks } = options;
     const list = (method: ListMethod) =>
       serve((params, request) => relay.list(method, params, request));
+    const task = (method: TaskMethod) =>
+      serve((params, request) => (tasks as TaskRelay).forward(method, params, request));
+    const offersTasks = tasks !== undefined && declaresTasks(capabilities);
     if (capabilities.tools !== undefined) {
       server.setRequestHandler("tools/list", (r, ctx) => list("tools/list")(r.params, ctx));
-      server.setRequestHandler("tools/call", (r, ctx) =>
-        serve((p, q) => relay.callTool(p, q))(r.params, ctx),
-      );
+    }
+    // Installed only for the two methods it serves (the SDK's ladder has already checked that
+    // `Mcp-Method` names the body's method): any other method keeps the SDK's own answer, 404
+    // -32601, which a handler's thrown error (in-band, 200) would not give.
+    const method = context.requestInfo?.headers.get("mcp-method");
+    if (
+      (method === "tools/call" && capabilities.tools !== undefined) ||
+      (method === "tasks/update" && offersTasks)
+    ) {
+      server.fallbackRequestHandler = (r, ctx) => {
+        if (r.method === "tools/call") return serve((p, q) => relay.callTool(p, q))(r.params, ctx);
+        if (r.method === "tasks/update") return task("tasks/update")(r.params, ctx);
+        throw new ProtocolError(ProtocolErrorCode.MethodNotFound, "Method not found");
+      };
+    }
+    if (offersTasks) {
+      const schemas = { params: z.looseObject({ taskId: z.string() }) };
+      server.setRequestHandler("tasks/get", schemas, (p, ctx) => task("tasks/get")(p, ctx));
+      server.setRequestHandler("tasks/cancel", schemas, (p, ctx) => task("tasks/cancel")(p, ctx));
     }
     if (capabilities.prompts !== undefined) {
       server.setRequestHandler("prompts/list", (r, ctx) => list("prompts/list")(r.params, ctx));
@@ -143,7 +179,14 @@ function paramHeadersOf(request: Request | undefined): Record<string, string> | 
   return Object.keys(headers).length === 0 ? undefined : headers;
 }
 
+/**
+ * The retry's `requestState`, verbatim.
+ * @throws {InvalidRequestStateError} for one that is no string (the SDK's registered handlers
+ *   refuse it so; `tools/call` goes through its fallback).
+ */
 function requestStateOf(ctx: ServerContext): { requestState?: string } {
   const state = ctx.mcpReq.requestState<unknown>();
-  return typeof state === "string" ? { requestState: state } : {};
+  if (state === undefined) return {};
+  if (typeof state !== "string") throw new InvalidRequestStateError("malformed", "not a string");
+  return { requestState: state };
 }

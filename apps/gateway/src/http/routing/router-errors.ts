@@ -25,7 +25,11 @@ export class InvalidRequestParamsError extends VmcpSessionError {
   }
 }
 
-/** A task ID this session has no route for (never made in it, or its backend left). Answered -32602. */
+/**
+ * A task ID with no route: never made in this session, or its backend left (2025-11-25); no
+ * route stored, or one that belongs to another caller (2026-07-28, alike on purpose). Answered
+ * -32602.
+ */
 export class UnknownTaskError extends VmcpSessionError {
   readonly code = ErrorCode.UnknownTask;
   /** The task ID asked for. */
