@@ -11,7 +11,9 @@ import { connectModernClient } from "./helpers/modern-client.js";
 import { runCli } from "./helpers/processes.js";
 
 const BindingSecret = "modern-verdicts-redis-secret";
-const VerdictTtlMs = 2_000;
+// Long enough for the CLI below to start and read the record on a loaded machine (at 2 s it
+// expired first there), short enough to see a second probe within the test's bound.
+const VerdictTtlMs = 8_000;
 
 describe("backend era verdicts in Redis, shared by two replicas", () => {
   let redis: RedisServer;
@@ -93,7 +95,7 @@ describe("backend era verdicts in Redis, shared by two replicas", () => {
         await echo(gateways[Date.now() % 2] as LoggedGateway, "again");
         return (backend.methods.get("server/discover") ?? 0) >= 2;
       },
-      15_000,
+      30_000,
       "a second probe after the verdict TTL",
       100,
     );
