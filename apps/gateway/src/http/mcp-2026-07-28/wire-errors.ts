@@ -1,4 +1,5 @@
 import { ProtocolError } from "@modelcontextprotocol/server";
+import { UnknownResourceError } from "@vmcp/session-core";
 import { ErrorCode, errorCodeOf } from "../../error-codes.js";
 import { rpcErrorOf } from "../../json-rpc/error-mapping.js";
 import { GatewayErrorCode } from "../../json-rpc/json-rpc.js";
@@ -17,7 +18,8 @@ export interface WireError {
  * through, anything else -32603), plus the two of the multi-round-trip relay: a refused
  * `requestState` is -32602 "Invalid or expired requestState" with `data.reason`
  * `invalid_request_state` (the SDK's own answer to a state its verify hook refuses), and a
- * backend's `input_required` the gateway cannot seal is -32603.
+ * backend's `input_required` the gateway cannot seal is -32603. A URI no backend offers is
+ * -32602 with the URI in `data.uri` (SEP-2164: "SHOULD include the requested uri").
  */
 export function wireErrorOf(error: unknown): WireError {
   const code = errorCodeOf(error);
@@ -37,7 +39,11 @@ export function wireErrorOf(error: unknown): WireError {
     };
   }
   const { body, log } = rpcErrorOf(error);
+  const data =
+    error instanceof UnknownResourceError
+      ? { ...(body.data as Record<string, unknown> | undefined), uri: error.uri }
+      : body.data;
   // fromError picks the SDK's own class for a code it knows (-32021 is answered with HTTP 400).
-  const wire = ProtocolError.fromError(body.code, body.message, body.data);
+  const wire = ProtocolError.fromError(body.code, body.message, data);
   return log === undefined ? { error: wire } : { error: wire, log };
 }
