@@ -3,6 +3,7 @@ import {
   createMcpHandler,
   type McpHttpHandler,
   type McpServerFactory,
+  type ServerEventBus,
 } from "@modelcontextprotocol/server";
 import type { SessionOwner } from "@vmcp/session-core";
 import type { GatewayLogger } from "../../logger.js";
@@ -34,6 +35,8 @@ export interface ModernPostHook {
 export interface ModernEndpointOptions {
   /** Builds the SDK `Server` of each request (see `createServerFactory`). */
   readonly factory: McpServerFactory;
+  /** Where `subscriptions/listen` streams get their events (the replica's `ReplicaEventBus`). */
+  readonly bus: ServerEventBus;
   /** `subscriptions/listen` streams open at once on this replica. */
   readonly maxSubscriptions: number;
   /** Period of SSE keep-alive comments, ms; `0` sends none. */
@@ -50,6 +53,11 @@ export interface ModernEndpointOptions {
  * `resultType` and `serverInfo`, upgrades a response to SSE when a handler sends notifications,
  * and aborts a handler's signal when the caller disconnects. The body is the one the endpoint
  * already read and bounded (`maxBodyBytes`, `maxJsonDepth`), handed over parsed (`serveParsed`).
+ *
+ * A `subscriptions/listen` stream is served by the SDK's listen router from the replica's event
+ * bus (acknowledgement, filtering by what `server/discover` declares, the subscription ID on every
+ * frame, keep-alive comments every `keepAliveMs`, -32603 "Subscription limit reached" past
+ * `maxSubscriptions`).
  */
 export class ModernEndpoint implements ModernPostHook {
   readonly #handler: McpHttpHandler;
@@ -57,6 +65,7 @@ export class ModernEndpoint implements ModernPostHook {
   constructor(options: ModernEndpointOptions) {
     this.#handler = createMcpHandler(options.factory, {
       legacy: "reject",
+      bus: options.bus,
       maxSubscriptions: options.maxSubscriptions,
       keepAliveMs: options.keepAliveMs,
       maxRequestBodySize: options.maxRequestBodySize,

@@ -9,6 +9,7 @@ import { ModernBackends } from "./modern-backends.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
 import { ModernRelay } from "./modern-relay.js";
 import type { ConfiguredBackend, ModernSettings } from "./modern-settings.js";
+import { ReplicaEventBus } from "./replica-event-bus.js";
 import type { RequestStatePort } from "./request-state/request-state-port.js";
 import { RouteTables } from "./route-tables.js";
 import { createServerFactory } from "./server-factory.js";
@@ -47,9 +48,19 @@ export interface ModernPath {
   readonly endpoint: ModernEndpoint;
   /** The backends' era verdicts (for operators and tests). */
   readonly verdicts: BackendVerdicts;
+  /**
+   * The listen streams' event bus: this replica's own events are delivered here; the gateway
+   * attaches the shared bus (`MessageBusServerEventBus`) for what crosses replicas.
+   */
+  readonly events: ReplicaEventBus;
+  /** Ends the listen streams (their graceful result) and the exchanges in flight. */
+  close(): Promise<void>;
 }
 
-/** Builds the gateway's 2026-07-28 path: verdicts, backend set, routes, lists, relay, endpoint. */
+/**
+ * Builds the gateway's 2026-07-28 path: verdicts, backend set, routes, lists, relay, the listen
+ * streams' event bus, endpoint.
+ */
 export function createModernPath(options: ModernPathOptions): ModernPath {
   const { config, log } = options;
   // One keep-alive node:http fetch for every backend call and probe (a fraction of undici's CPU).
@@ -100,6 +111,9 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     log,
     ...(options.requestState === undefined ? {} : { requestState: options.requestState }),
   });
+  const events = new ReplicaEventBus((error, event) =>
+    log.warn({ err: error, event: event.kind }, "listen stream failed on an event"),
+  );
   const endpoint = new ModernEndpoint({
     factory: createServerFactory({
       backends,
@@ -108,10 +122,16 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
       ttlCapMs: config.listTtlCapMs,
       perCaller: options.perCaller,
     }),
+    bus: events,
     maxSubscriptions: config.maxSubscriptions,
     keepAliveMs: config.keepAliveMs,
     maxRequestBodySize: options.maxBodyBytes,
     log,
   });
-  return { endpoint, verdicts };
+  return {
+    endpoint,
+    verdicts,
+    events,
+    close: () => endpoint.close(),
+  };
 }
