@@ -310,6 +310,10 @@ function newModernPath(
     naming: parts.factory.toolNaming,
     listRefreshIntervalMs: config.limits.listRefreshIntervalMs,
     probeTimeoutMs: config.connectTimeoutMs,
+    backendRetry: {
+      initialDelayMs: config.backendRetryInitialDelayMs,
+      maxDelayMs: config.backendRetryMaxDelayMs,
+    },
     maxBodyBytes: config.maxBodyBytes,
     perCaller: parts.verifier.kind !== "none",
     ...ifDefined("bindingSecret", config.bindingSecret),

@@ -13,9 +13,10 @@ export interface DiscoverInfo {
  * The gateway's capabilities and instructions for 2026-07-28 clients, by the same rules as the
  * 2025 `initialize` answer (session-core's `aggregateCapabilities` and `combineInstructions`: a
  * capability any backend declares, and the gateway's line followed by each backend's
- * instructions under `## <workloadId>`). Nothing is declared that the modern path does not
- * deliver yet: no `listChanged` and no `resources.subscribe` (no `subscriptions/listen`
- * notifications are relayed), and no tasks.
+ * instructions under `## <workloadId>`). `tools`/`prompts`/`resources.listChanged` and
+ * `resources.subscribe` are declared when at least one backend declares them: the listen fan-in
+ * (`ListenFanIn`) relays those backends' changes, and the SDK's listen router honours only what
+ * is declared. Nothing is declared that the modern path does not deliver: no tasks.
  */
 export function discoverInfo(backends: readonly ModernBackend[]): DiscoverInfo {
   const infos: BackendInfo[] = backends.map((b) => ({
@@ -23,13 +24,9 @@ export function discoverInfo(backends: readonly ModernBackend[]): DiscoverInfo {
     capabilities: b.discover.capabilities as BackendInfo["capabilities"],
     instructions: b.discover.instructions,
   }));
-  const capabilities = aggregateCapabilities(infos) as ServerCapabilities & {
+  const capabilities = aggregateCapabilities(infos, { listChanged: true }) as ServerCapabilities & {
     tasks?: unknown;
   };
-  if (capabilities.resources?.subscribe !== undefined) {
-    const { subscribe: _, ...resources } = capabilities.resources;
-    capabilities.resources = resources;
-  }
   delete capabilities.tasks;
   return { capabilities, instructions: combineInstructions(infos, GatewayInstructions) };
 }

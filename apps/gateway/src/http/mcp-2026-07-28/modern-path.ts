@@ -5,6 +5,7 @@ import { ListAggregator } from "./aggregate-list.js";
 import { BackendVerdicts } from "./backend-verdicts.js";
 import { type EraProbe, probeEra } from "./era-probe.js";
 import { ModernListCursors } from "./list-cursor.js";
+import { ListenFanIn } from "./listen-fan-in.js";
 import { ModernBackends } from "./modern-backends.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
 import { ModernRelay } from "./modern-relay.js";
@@ -27,8 +28,14 @@ export interface ModernPathOptions {
   readonly naming: ToolNaming;
   /** Least time between two list refreshes an unknown name triggers, ms. */
   readonly listRefreshIntervalMs: number;
-  /** Bound on one era probe, ms. */
+  /** Bound on one era probe, and on a backend listen's acknowledgement, ms. */
   readonly probeTimeoutMs: number;
+  /**
+   * Pauses before a backend's listen is opened again after it failed or ended, ms: the first,
+   * doubling per failure up to the cap (the gateway's `backendRetryInitialDelayMs` and
+   * `backendRetryMaxDelayMs`).
+   */
+  readonly backendRetry: { readonly initialDelayMs: number; readonly maxDelayMs: number };
   /** Request body bound, bytes. */
   readonly maxBodyBytes: number;
   /** Whether the gateway verifies identities (lists are then `private`). */
@@ -49,17 +56,22 @@ export interface ModernPath {
   /** The backends' era verdicts (for operators and tests). */
   readonly verdicts: BackendVerdicts;
   /**
-   * The listen streams' event bus: this replica's own events are delivered here; the gateway
-   * attaches the shared bus (`MessageBusServerEventBus`) for what crosses replicas.
+   * The listen streams' event bus: the fan-in of backend changes delivers on this replica; the
+   * gateway attaches the shared bus (`MessageBusServerEventBus`) for what crosses replicas.
    */
   readonly events: ReplicaEventBus;
-  /** Ends the listen streams (their graceful result) and the exchanges in flight. */
+  /** The fan-in of backend changes (for operators and tests). */
+  readonly fanIn: ListenFanIn;
+  /** Ends the listen streams (their graceful result) and the exchanges in flight, then the backend listens. */
   close(): Promise<void>;
 }
 
+/** Least time between two reads of the backend set for the listen fan-in, ms. */
+const MinSetCheckIntervalMs = 1_000;
+
 /**
  * Builds the gateway's 2026-07-28 path: verdicts, backend set, routes, lists, relay, the listen
- * streams' event bus, endpoint.
+ * fan-in and its event bus, endpoint.
  */
 export function createModernPath(options: ModernPathOptions): ModernPath {
   const { config, log } = options;
@@ -114,6 +126,18 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
   const events = new ReplicaEventBus((error, event) =>
     log.warn({ err: error, event: event.kind }, "listen stream failed on an event"),
   );
+  const fanIn = new ListenFanIn({
+    backends,
+    deliver: (event) => events.deliverLocally(event),
+    maxResourceSubscriptions: config.maxResourceSubscriptions,
+    ackTimeoutMs: options.probeTimeoutMs,
+    retryInitialDelayMs: options.backendRetry.initialDelayMs,
+    retryMaxDelayMs: options.backendRetry.maxDelayMs,
+    // A verdict that is due is read (or probed) on this period: no sooner than once a second.
+    setCheckIntervalMs: Math.max(MinSetCheckIntervalMs, config.probeRetryMs),
+    fetch,
+    log,
+  });
   const endpoint = new ModernEndpoint({
     factory: createServerFactory({
       backends,
@@ -123,6 +147,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
       perCaller: options.perCaller,
     }),
     bus: events,
+    fanIn,
     maxSubscriptions: config.maxSubscriptions,
     keepAliveMs: config.keepAliveMs,
     maxRequestBodySize: options.maxBodyBytes,
@@ -132,6 +157,13 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     endpoint,
     verdicts,
     events,
-    close: () => endpoint.close(),
+    fanIn,
+    close: async () => {
+      try {
+        await endpoint.close();
+      } finally {
+        await fanIn.close();
+      }
+    },
   };
 }
