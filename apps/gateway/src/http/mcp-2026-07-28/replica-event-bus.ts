@@ -72,6 +72,10 @@ export class ReplicaEventBus implements ServerEventBus {
     }
   }
 
+  /**
+   * Registers a listen stream's listener with both sources (the shared bus once attached);
+   * returns an idempotent unsubscribe that leaves both.
+   */
   subscribe(listener: Listener): () => void {
     // Each registration gets its own entry, so the same function registered twice is two streams.
     const entry: Listener = (event) => listener(event);
