@@ -18,7 +18,6 @@ import { CallerLimits, loopbackCallersFor } from "./http/guards/request-limits.j
 import { TransportRules } from "./http/guards/transport-rules.js";
 import type { ListKind } from "./http/mcp-2025-11-25/relay/served-sessions.js";
 import { SessionRelay } from "./http/mcp-2025-11-25/relay/session-relay.js";
-import type { ModernEndpoint } from "./http/mcp-2026-07-28/modern-endpoint.js";
 import { createModernPath, type ModernPath } from "./http/mcp-2026-07-28/modern-path.js";
 import type { RequestStatePort } from "./http/mcp-2026-07-28/request-state/request-state-port.js";
 import { SealedRequestStates } from "./http/mcp-2026-07-28/request-state/sealed-request-states.js";
@@ -31,6 +30,7 @@ import { ifDefined } from "./if-defined.js";
 import type { GatewayLogger } from "./logger.js";
 import { createMessageBus } from "./store/create-message-bus.js";
 import { createStorage, describeStore, storeRefusal } from "./store/create-storage.js";
+import { openServerEvents } from "./store/server-events.js";
 import { probeStoreAtStart } from "./store/store-probe.js";
 import { startTelemetry, type TelemetryOptions } from "./telemetry/start-telemetry.js";
 
@@ -144,7 +144,13 @@ export async function startGateway(
     const cursors = new CursorCodec(config.bindingSecret);
     router = newRouter(config, storage, factory, cursors);
     const modern = newModernPath(config, options, { storage, factory, cursors, verifier, log });
-    teardown.modern = modern.endpoint;
+    teardown.modern = modern;
+    // The listen streams' shared events ride the gateway's bus (closed before it, never by it).
+    teardown.serverEvents = await openServerEvents({
+      bus,
+      attach: (events) => modern.events.attach(events),
+      log,
+    });
     const endpoint = newEndpoint(config, {
       router,
       relay,
@@ -305,6 +311,10 @@ function newModernPath(
     naming: parts.factory.toolNaming,
     listRefreshIntervalMs: config.limits.listRefreshIntervalMs,
     probeTimeoutMs: config.connectTimeoutMs,
+    backendRetry: {
+      initialDelayMs: config.backendRetryInitialDelayMs,
+      maxDelayMs: config.backendRetryMaxDelayMs,
+    },
     maxBodyBytes: config.maxBodyBytes,
     perCaller: parts.verifier.kind !== "none",
     ...ifDefined("bindingSecret", config.bindingSecret),
@@ -324,7 +334,7 @@ function newEndpoint(
     manager: SessionManager;
     verifier: IdentityVerifier;
     log: GatewayLogger;
-    modern: ModernEndpoint;
+    modern: ModernPath["endpoint"];
   },
 ): McpEndpoint {
   const { manager } = parts;

@@ -154,6 +154,7 @@ const samples: Record<string, Sample> = {
   "modern-verdict-ttl-ms": { value: "60000", expected: 60000 },
   "modern-probe-retry-ms": { value: "0", expected: 0 },
   "modern-max-subscriptions": { value: "8", expected: 8 },
+  "modern-max-resource-subscriptions": { value: "16", expected: 16 },
   "modern-keep-alive-ms": { value: "0", expected: 0 },
   "modern-list-ttl-cap-ms": { value: "1000", expected: 1000 },
   "modern-call-timeout-ms": { value: "5000", expected: 5000 },

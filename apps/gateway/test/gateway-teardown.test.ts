@@ -28,9 +28,11 @@ function teardownOf(failing: readonly string[] = []) {
         await stop(`http(${timeoutMs})`)();
       },
     },
+    modern: { close: stop("modern") },
     relay: { endStreams: () => void stopped.push("streams"), close: stop("relay") },
     manager: { close: stop("manager") },
     connector: { close: stop("connector") },
+    serverEvents: { close: stop("serverEvents") },
     bus: { close: stop("bus") },
     storage: { close: stop("storage") },
     telemetry: { shutdown: stop("telemetry") },
@@ -39,16 +41,18 @@ function teardownOf(failing: readonly string[] = []) {
 }
 
 describe("GatewayTeardown", () => {
-  it("stops every part in one order: streams and HTTP first, the store and telemetry last", async () => {
+  it("stops every part in one order: streams and HTTP first, the server events before their bus, the store and telemetry last", async () => {
     const { teardown, parts, stopped } = teardownOf();
     Object.assign(teardown, parts);
     await teardown.run();
     expect(stopped).toEqual([
+      "modern",
       "streams",
       "http(1234)",
       "relay",
       "manager",
       "connector",
+      "serverEvents",
       "bus",
       "storage",
       "telemetry",

@@ -8,6 +8,7 @@ describe("the modern section of the configuration", () => {
       verdictTtlMs: 300_000,
       probeRetryMs: 5_000,
       maxSubscriptions: 1024,
+      maxResourceSubscriptions: 1024,
       keepAliveMs: 15_000,
       listTtlCapMs: 60_000,
       callTimeoutMs: 60_000,

@@ -322,7 +322,10 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
     const missing = await failure(
       client.request({ method: "resources/read", params: { uri: "nowhere://x" } }),
     );
-    expect(missing).toMatchObject({ code: -32602, data: { code: "VMCP_UNKNOWN_RESOURCE" } });
+    expect(missing).toMatchObject({
+      code: -32602,
+      data: { code: "VMCP_UNKNOWN_RESOURCE", uri: "nowhere://x" },
+    });
   });
 
   it("passes input_required rounds through with the gateway's own requestState; the retry on the other replica reaches the backend with its state", async () => {

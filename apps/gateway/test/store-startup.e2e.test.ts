@@ -95,6 +95,15 @@ describe("the store at startup (real gateway, SDK client, redis-server)", () => 
       10_000,
       "the 'session store reachable' line",
     );
+    // The 2026-07-28 listen streams' events on the bus: opened in the background once Redis is up.
+    expect(gw.records().map((r) => r.msg)).toContain(
+      "server events not open on the message bus: listen streams get this replica's events only until it is",
+    );
+    await waitUntil(
+      () => gw.records().some((r) => r.msg === "server events open on the message bus"),
+      10_000,
+      "the 'server events open' line",
+    );
     const client = await connect(gw.url);
     expect((await client.client.listTools()).tools.map((t) => t.name)).toContain("add");
   });

@@ -158,7 +158,8 @@ export function usage(): string {
       s.help,
     ]),
   );
-  const width = Math.max(...rows.map(([left = ""]) => left.length));
+  // The flag column fits most flags; a longer flag stands on a line of its own, its help below.
+  const width = Math.min(FlagColumns, Math.max(...rows.map(([left = ""]) => left.length)));
   return [
     "usage: vmcp-gateway <command> [flags]",
     "",
@@ -169,16 +170,23 @@ export function usage(): string {
     "  sessions delete <id>  delete a stored session (terminates it on every replica)",
     "",
     "flags (precedence: flag > environment variable > config file > default):",
-    ...rows.flatMap(([left = "", right = ""]) =>
-      wrap(right, HelpColumns - width - 4).map(
-        (text, i) => `  ${(i === 0 ? left : "").padEnd(width)}  ${text}`,
-      ),
-    ),
+    ...rows.flatMap(([left = "", right = ""]) => {
+      const lines = wrap(right, HelpColumns - width - 4).map(
+        (text) => `  ${"".padEnd(width)}  ${text}`,
+      );
+      if (left.length > width) return [`  ${left}`, ...lines];
+      return lines.map((line, i) =>
+        i === 0 ? `  ${left.padEnd(width)}${line.slice(width + 2)}` : line,
+      );
+    }),
   ].join("\n");
 }
 
 /** Width of `--help` lines, characters (a line holding one long word may be longer). */
 const HelpColumns = 100;
+
+/** Width of the flag column of `--help`, characters; a longer flag gets a line of its own. */
+const FlagColumns = 34;
 
 function wrap(text: string, columns: number): string[] {
   const lines: string[] = [];

@@ -505,6 +505,13 @@ const Rows = [
     help: "subscriptions/listen streams open at once per replica",
   },
   {
+    path: "modern.maxResourceSubscriptions",
+    flag: "modern-max-resource-subscriptions",
+    env: "VMCP_MODERN_MAX_RESOURCE_SUBSCRIPTIONS",
+    kind: "integer",
+    help: "distinct resource URIs the listen streams of one replica follow at once",
+  },
+  {
     path: "modern.keepAliveMs",
     flag: "modern-keep-alive-ms",
     env: "VMCP_MODERN_KEEP_ALIVE_MS",

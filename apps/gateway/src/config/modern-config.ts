@@ -6,6 +6,8 @@ export const DefaultVerdictTtlMs = 5 * 60_000;
 export const DefaultProbeRetryMs = 5_000;
 /** Default bound on `subscriptions/listen` streams open at once per replica: 1024 (the SDK's). */
 export const DefaultMaxSubscriptions = 1024;
+/** Default bound on the distinct resource URIs the listen streams of one replica follow: 1024. */
+export const DefaultMaxResourceSubscriptions = 1024;
 /** Default period of the keep-alive comments on a 2026-07-28 SSE response, ms: 15,000 (the SDK's). */
 export const DefaultKeepAliveMs = 15_000;
 /** Default upper bound on the `ttlMs` the gateway gives an aggregated list: 60,000 ms. */
@@ -31,6 +33,12 @@ export const ModernConfigSchema = z.strictObject({
   probeRetryMs: z.int().min(0).default(DefaultProbeRetryMs),
   /** `subscriptions/listen` streams open at once per replica; a new one beyond is refused (-32603). */
   maxSubscriptions: z.int().positive().default(DefaultMaxSubscriptions),
+  /**
+   * Distinct resource URIs the listen streams of one replica follow at once (the union the
+   * replica asks each backend for); a listen stream whose new URIs would pass it is refused
+   * (-32603).
+   */
+  maxResourceSubscriptions: z.int().positive().default(DefaultMaxResourceSubscriptions),
   /** Period of the keep-alive comments on a 2026-07-28 SSE response, ms; `0` sends none. */
   keepAliveMs: z.int().min(0).default(DefaultKeepAliveMs),
   /** Upper bound on the `ttlMs` caching hint of an aggregated list, ms; `0` says "do not cache". */

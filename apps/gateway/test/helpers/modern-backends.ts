@@ -5,8 +5,10 @@ import {
   type CacheHint,
   createMcpHandler,
   inputRequired,
+  type McpHttpHandler,
   Server,
   type ServerContext,
+  type ServerNotifier,
 } from "@modelcontextprotocol/server";
 
 /** How a fixture serves 2025-era traffic: `reject` (modern only) or `stateless` (dual era). */
@@ -20,6 +22,13 @@ export interface ModernBackendOptions {
   readonly listHint?: CacheHint;
   /** Its instructions; default `<workloadId> instructions`. */
   readonly instructions?: string;
+  /**
+   * Whether it announces changes: capabilities `tools`/`prompts`/`resources.listChanged` and
+   * `resources.subscribe`, and a tool `<id>_change` (see {@link startModernBackend}). Default false.
+   */
+  readonly changes?: boolean;
+  /** The loopback port to listen on (a restarted backend takes its old one); default a free one. */
+  readonly port?: number;
 }
 
 /** A real SDK v2 backend on loopback HTTP, built for the gateway's 2026-07-28 tests. */
@@ -39,6 +48,10 @@ export interface ModernBackendFixture {
   readonly retries: { inputResponses?: unknown; requestState?: unknown }[];
   /** Answers the next `count` POSTs other than `server/discover` with HTTP 503 (an outage). */
   failNext(count: number): void;
+  /** Publishes change events to its own listen streams (the SDK handler's `notify`). */
+  readonly notify: ServerNotifier;
+  /** Its listen streams open now (the listen router's acknowledged streams). */
+  openListens(): number;
   close(): Promise<void>;
 }
 
@@ -53,7 +66,10 @@ export const FixtureToolPageSize = 2;
  *   each with its own `requestState`), `<id>_wait` (waits until its request is cancelled);
  * - a prompt `<id>_greet` (argument `name`, completable), a resource `<id>://readme` and a
  *   template `<id>://items/{item}` (completable);
- * - capabilities tools, prompts, resources, completions and logging.
+ * - capabilities tools, prompts, resources, completions and logging;
+ * - with `changes`: the `listChanged` capabilities and `resources.subscribe`, and a tool
+ *   `<id>_change` (arguments `kind`: `tools`, `prompts`, `resources` or `resource` with `uri`)
+ *   that publishes that change to its listen streams before it answers.
  */
 export async function startModernBackend(
   workloadId: string,
@@ -77,6 +93,15 @@ export async function startModernBackend(
       inputSchema: objectSchema({ count: "integer" }),
     },
     { name: `${workloadId}_ask`, description: "asks twice", inputSchema: objectSchema({}) },
+    ...(options.changes === true
+      ? [
+          {
+            name: `${workloadId}_change`,
+            description: "announces a change",
+            inputSchema: objectSchema({ kind: "string", uri: "string" }),
+          },
+        ]
+      : []),
     {
       name: `${workloadId}_wait`,
       description: "waits",
@@ -100,7 +125,16 @@ export async function startModernBackend(
     const server = new Server(
       { name: `fixture-${workloadId}`, version: "1.0.0" },
       {
-        capabilities: { tools: {}, prompts: {}, resources: {}, completions: {}, logging: {} },
+        capabilities:
+          options.changes === true
+            ? {
+                tools: { listChanged: true },
+                prompts: { listChanged: true },
+                resources: { listChanged: true, subscribe: true },
+                completions: {},
+                logging: {},
+              }
+            : { tools: {}, prompts: {}, resources: {}, completions: {}, logging: {} },
         instructions: options.instructions ?? `${workloadId} instructions`,
         ...hints,
       },
@@ -119,6 +153,9 @@ export async function startModernBackend(
       if (name === `${workloadId}_steps`) return steps(ctx, Number(args.count ?? 3));
       if (name === `${workloadId}_ask`) return ask(ctx, retries);
       if (name === `${workloadId}_wait`) return wait(ctx, String(args.key), started, aborted);
+      if (name === `${workloadId}_change` && options.changes === true) {
+        return change(handler.notify, String(args.kind), String(args.uri));
+      }
       return { isError: true, content: [{ type: "text" as const, text: `no tool ${name}` }] };
     });
     server.setRequestHandler("prompts/list", () => ({
@@ -169,8 +206,10 @@ export async function startModernBackend(
     return server;
   };
 
-  const handler = createMcpHandler(factory, { legacy: options.legacy });
+  // The factory reads `handler` only when a request arrives, after it is assigned.
+  const handler: McpHttpHandler = createMcpHandler(factory, { legacy: options.legacy });
   const node = toNodeHandler(handler);
+  let openListens = 0;
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     const header = req.headers["mcp-method"];
     const method =
@@ -181,9 +220,16 @@ export async function startModernBackend(
       res.writeHead(503, { "content-type": "application/json" }).end('{"error":"outage"}');
       return;
     }
+    if (method === "subscriptions/listen") {
+      openListens++;
+      res.once("close", () => openListens--);
+    }
     void node(req as Parameters<typeof node>[0], res);
   });
-  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
   const { port } = httpServer.address() as AddressInfo;
   return {
     workloadId,
@@ -196,12 +242,23 @@ export async function startModernBackend(
     failNext: (count) => {
       failing = count;
     },
+    notify: handler.notify,
+    openListens: () => openListens,
     close: async () => {
       await handler.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };
+}
+
+function change(notify: ServerNotifier, kind: string, uri: string) {
+  if (kind === "tools") notify.toolsChanged();
+  else if (kind === "prompts") notify.promptsChanged();
+  else if (kind === "resources") notify.resourcesChanged();
+  else if (kind === "resource") notify.resourceUpdated(uri);
+  else return { isError: true, content: [{ type: "text" as const, text: `no kind ${kind}` }] };
+  return text(`${kind} changed`);
 }
 
 function text(value: string) {

@@ -14,9 +14,10 @@ export interface DiscoverInfo {
  * The gateway's capabilities and instructions for 2026-07-28 clients, by the same rules as the
  * 2025 `initialize` answer (session-core's `aggregateCapabilities` and `combineInstructions`: a
  * capability any backend declares, and the gateway's line followed by each backend's
- * instructions under `## <workloadId>`). Nothing is declared that the modern path does not
- * deliver yet: no `listChanged` and no `resources.subscribe` (no `subscriptions/listen`
- * notifications are relayed), and no 2025-era `tasks` capability. The tasks extension
+ * instructions under `## <workloadId>`). `tools`/`prompts`/`resources.listChanged` and
+ * `resources.subscribe` are declared when at least one backend declares them: the listen fan-in
+ * (`ListenFanIn`) relays those backends' changes, and the SDK's listen router honours only what
+ * is declared. No 2025-era `tasks` capability; the tasks extension
  * (`extensions["io.modelcontextprotocol/tasks"]`, and no other extension) is declared when a
  * backend declares it: the gateway routes its tasks (see `TaskRelay`).
  */
@@ -26,13 +27,9 @@ export function discoverInfo(backends: readonly ModernBackend[]): DiscoverInfo {
     capabilities: b.discover.capabilities as BackendInfo["capabilities"],
     instructions: b.discover.instructions,
   }));
-  const capabilities = aggregateCapabilities(infos) as ServerCapabilities & {
+  const capabilities = aggregateCapabilities(infos, { listChanged: true }) as ServerCapabilities & {
     tasks?: unknown;
   };
-  if (capabilities.resources?.subscribe !== undefined) {
-    const { subscribe: _, ...resources } = capabilities.resources;
-    capabilities.resources = resources;
-  }
   delete capabilities.tasks;
   if (backends.some((b) => declaresTasks(b.discover.capabilities))) {
     capabilities.extensions = { [TasksExtensionId]: {} };

@@ -3,11 +3,14 @@ import {
   createMcpHandler,
   type McpHttpHandler,
   type McpServerFactory,
+  type ServerEventBus,
 } from "@modelcontextprotocol/server";
 import type { SessionOwner } from "@vmcp/session-core";
 import type { GatewayLogger } from "../../logger.js";
 import { authInfoOf } from "./caller-auth.js";
 import { postEra } from "./era-classification.js";
+import type { ListenFanIn } from "./listen-fan-in.js";
+import { listenedUris } from "./listen-filter.js";
 import { serveParsed } from "./node-exchange.js";
 import type { RefusalStatuses } from "./refusal-statuses.js";
 
@@ -35,6 +38,10 @@ export interface ModernPostHook {
 export interface ModernEndpointOptions {
   /** Builds the SDK `Server` of each request (see `createServerFactory`). */
   readonly factory: McpServerFactory;
+  /** Where `subscriptions/listen` streams get their events (the replica's `ReplicaEventBus`). */
+  readonly bus: ServerEventBus;
+  /** Brings the backend listens up to date before a listen stream is acknowledged. */
+  readonly fanIn: Pick<ListenFanIn, "open" | "streams">;
   /** `subscriptions/listen` streams open at once on this replica. */
   readonly maxSubscriptions: number;
   /** Period of SSE keep-alive comments, ms; `0` sends none. */
@@ -55,15 +62,25 @@ export interface ModernEndpointOptions {
  * already read and bounded (`maxBodyBytes`, `maxJsonDepth`), handed over parsed (`serveParsed`).
  * A handler's error the spec makes a refusal of the whole request gets its HTTP status here
  * (`RefusalStatuses`: 400 for an `Mcp-Param-*` mismatch).
+ *
+ * A `subscriptions/listen` stream is served by the SDK's listen router from the replica's event
+ * bus (acknowledgement, filtering by what `server/discover` declares, the subscription ID on every
+ * frame, keep-alive comments every `keepAliveMs`, -32603 "Subscription limit reached" past
+ * `maxSubscriptions`), once the fan-in follows what the stream asked for (`ListenFanIn.open`).
  */
 export class ModernEndpoint implements ModernPostHook {
   readonly #handler: McpHttpHandler;
   readonly #refusals: RefusalStatuses | undefined;
+  readonly #fanIn: ModernEndpointOptions["fanIn"];
+  readonly #maxSubscriptions: number;
 
   constructor(options: ModernEndpointOptions) {
     this.#refusals = options.refusals;
+    this.#fanIn = options.fanIn;
+    this.#maxSubscriptions = options.maxSubscriptions;
     this.#handler = createMcpHandler(options.factory, {
       legacy: "reject",
+      bus: options.bus,
       maxSubscriptions: options.maxSubscriptions,
       keepAliveMs: options.keepAliveMs,
       maxRequestBodySize: options.maxRequestBodySize,
@@ -82,6 +99,22 @@ export class ModernEndpoint implements ModernPostHook {
     owner: SessionOwner | undefined,
   ): Promise<void> {
     const authInfo = authInfoOf(owner);
+    const uris = listenedUris(body);
+    // Past the limit the SDK refuses the stream: nothing to follow for it.
+    if (uris !== undefined && this.#fanIn.streams < this.#maxSubscriptions) {
+      const opened = await this.#fanIn.open(uris);
+      if (opened.kind === "limit") {
+        refuseListen(res, body);
+        return;
+      }
+      // The client may have left while the backend listens were brought up to date.
+      if (res.closed) {
+        opened.release();
+        return;
+      }
+      // The stream's end, whichever way (the client left, the handler closed it, a refusal).
+      res.once("close", opened.release);
+    }
     // A failure before the response started reaches the endpoint, which answers it (500).
     await serveParsed(req, res, body, async (request, parsedBody) => {
       const response = await this.#handler.fetch(
@@ -96,4 +129,24 @@ export class ModernEndpoint implements ModernPostHook {
   close(): Promise<void> {
     return this.#handler.close();
   }
+}
+
+/**
+ * The spec's in-band answer to a listen the replica cannot take (HTTP 200, as the SDK answers
+ * one past `maxSubscriptions`): here its resource URIs would take the replica past
+ * `maxResourceSubscriptions`.
+ */
+function refuseListen(res: ServerResponse, body: unknown): void {
+  const id = (body as { id?: unknown }).id;
+  const answer = JSON.stringify({
+    jsonrpc: "2.0",
+    id: typeof id === "string" || typeof id === "number" ? id : null,
+    error: { code: -32603, message: "Subscription limit reached" },
+  });
+  res
+    .writeHead(200, {
+      "content-type": "application/json",
+      "content-length": String(Buffer.byteLength(answer)),
+    })
+    .end(answer);
 }

@@ -6,11 +6,13 @@ import { BackendVerdicts } from "./backend-verdicts.js";
 import { CallFailures } from "./call-failures.js";
 import { type EraProbe, probeEra } from "./era-probe.js";
 import { ModernListCursors } from "./list-cursor.js";
+import { ListenFanIn } from "./listen-fan-in.js";
 import { ModernBackends } from "./modern-backends.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
 import { ModernRelay } from "./modern-relay.js";
 import type { ConfiguredBackend, ModernSettings } from "./modern-settings.js";
 import { RefusalStatuses } from "./refusal-statuses.js";
+import { ReplicaEventBus } from "./replica-event-bus.js";
 import type { RequestStatePort } from "./request-state/request-state-port.js";
 import { RouteTables } from "./route-tables.js";
 import { createServerFactory } from "./server-factory.js";
@@ -30,8 +32,14 @@ export interface ModernPathOptions {
   readonly naming: ToolNaming;
   /** Least time between two list refreshes an unknown name triggers, ms. */
   readonly listRefreshIntervalMs: number;
-  /** Bound on one era probe, ms. */
+  /** Bound on one era probe, and on a backend listen's acknowledgement, ms. */
   readonly probeTimeoutMs: number;
+  /**
+   * Pauses before a backend's listen is opened again after it failed or ended, ms: the first,
+   * doubling per failure up to the cap (the gateway's `backendRetryInitialDelayMs` and
+   * `backendRetryMaxDelayMs`).
+   */
+  readonly backendRetry: { readonly initialDelayMs: number; readonly maxDelayMs: number };
   /** Request body bound, bytes. */
   readonly maxBodyBytes: number;
   /** Whether the gateway verifies identities (lists are then `private`). */
@@ -51,9 +59,24 @@ export interface ModernPath {
   readonly endpoint: ModernEndpoint;
   /** The backends' era verdicts (for operators and tests). */
   readonly verdicts: BackendVerdicts;
+  /**
+   * The listen streams' event bus: the fan-in of backend changes delivers on this replica; the
+   * gateway attaches the shared bus (`MessageBusServerEventBus`) for what crosses replicas.
+   */
+  readonly events: ReplicaEventBus;
+  /** The fan-in of backend changes (for operators and tests). */
+  readonly fanIn: ListenFanIn;
+  /** Ends the listen streams (their graceful result) and the exchanges in flight, then the backend listens. */
+  close(): Promise<void>;
 }
 
-/** Builds the gateway's 2026-07-28 path: verdicts, backend set, routes, lists, relay, endpoint. */
+/** Least time between two reads of the backend set for the listen fan-in, ms. */
+const MinSetCheckIntervalMs = 1_000;
+
+/**
+ * Builds the gateway's 2026-07-28 path: verdicts, backend set, routes, lists, relay, the listen
+ * fan-in and its event bus, endpoint.
+ */
 export function createModernPath(options: ModernPathOptions): ModernPath {
   const { config, log } = options;
   // One keep-alive node:http fetch for every backend call and probe (a fraction of undici's CPU).
@@ -116,6 +139,21 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     ...(options.requestState === undefined ? {} : { requestState: options.requestState }),
   });
   const refusals = new RefusalStatuses();
+  const events = new ReplicaEventBus((error, event) =>
+    log.warn({ err: error, event: event.kind }, "listen stream failed on an event"),
+  );
+  const fanIn = new ListenFanIn({
+    backends,
+    deliver: (event) => events.deliverLocally(event),
+    maxResourceSubscriptions: config.maxResourceSubscriptions,
+    ackTimeoutMs: options.probeTimeoutMs,
+    retryInitialDelayMs: options.backendRetry.initialDelayMs,
+    retryMaxDelayMs: options.backendRetry.maxDelayMs,
+    // A verdict that is due is read (or probed) on this period: no sooner than once a second.
+    setCheckIntervalMs: Math.max(MinSetCheckIntervalMs, config.probeRetryMs),
+    fetch,
+    log,
+  });
   const endpoint = new ModernEndpoint({
     factory: createServerFactory({
       backends,
@@ -127,10 +165,24 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
       refusals,
     }),
     refusals,
+    bus: events,
+    fanIn,
     maxSubscriptions: config.maxSubscriptions,
     keepAliveMs: config.keepAliveMs,
     maxRequestBodySize: options.maxBodyBytes,
     log,
   });
-  return { endpoint, verdicts };
+  return {
+    endpoint,
+    verdicts,
+    events,
+    fanIn,
+    close: async () => {
+      try {
+        await endpoint.close();
+      } finally {
+        await fanIn.close();
+      }
+    },
+  };
 }

@@ -12,6 +12,8 @@ export interface ModernSettings {
   readonly probeRetryMs: number;
   /** `subscriptions/listen` streams open at once per replica. */
   readonly maxSubscriptions: number;
+  /** Distinct resource URIs the listen streams of one replica follow at once. */
+  readonly maxResourceSubscriptions: number;
   /** Period of the keep-alive comments on a 2026-07-28 SSE response, ms; 0 sends none. */
   readonly keepAliveMs: number;
   /** Upper bound on the `ttlMs` caching hint of an aggregated list, ms. */

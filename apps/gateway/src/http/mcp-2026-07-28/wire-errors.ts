@@ -1,4 +1,5 @@
 import { ProtocolError } from "@modelcontextprotocol/server";
+import { UnknownResourceError } from "@vmcp/session-core";
 import { ErrorCode, errorCodeOf } from "../../error-codes.js";
 import { rpcErrorOf } from "../../json-rpc/error-mapping.js";
 import { GatewayErrorCode } from "../../json-rpc/json-rpc.js";
@@ -21,11 +22,13 @@ export interface WireError {
 /**
  * The JSON-RPC error a failed modern request answers, by the same table the 2025 path uses
  * (`rpcErrorOf`: typed gateway errors with `data.code`, a backend's own JSON-RPC errors passed
- * through, anything else -32603), plus three of the modern path: an `Mcp-Param-*` header that
+ * through, anything else -32603), plus those of the modern path: an `Mcp-Param-*` header that
  * disagrees with the arguments is -32020 HeaderMismatch with HTTP 400 (`data.mismatch` names the
  * header, as the SDK's own check does), a refused `requestState` is -32602 "Invalid or expired
  * requestState" with `data.reason` `invalid_request_state` (the SDK's own answer to a state its
- * verify hook refuses), and a backend's `input_required` the gateway cannot seal is -32603.
+ * verify hook refuses), a backend's `input_required` the gateway cannot seal is -32603, and a URI
+ * no backend offers is -32602 with the URI in `data.uri` (SEP-2164: "SHOULD include the requested
+ * uri").
  */
 export function wireErrorOf(error: unknown): WireError {
   const code = errorCodeOf(error);
@@ -57,7 +60,11 @@ export function wireErrorOf(error: unknown): WireError {
     };
   }
   const { body, log } = rpcErrorOf(error);
+  const data =
+    error instanceof UnknownResourceError
+      ? { ...(body.data as Record<string, unknown> | undefined), uri: error.uri }
+      : body.data;
   // fromError picks the SDK's own class for a code it knows (-32021 is answered with HTTP 400).
-  const wire = ProtocolError.fromError(body.code, body.message, body.data);
+  const wire = ProtocolError.fromError(body.code, body.message, data);
   return log === undefined ? { error: wire } : { error: wire, log };
 }
