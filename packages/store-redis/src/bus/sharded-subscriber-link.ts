@@ -208,7 +208,11 @@ export class ShardedSubscriberLink implements SubscriberLink {
     if (this.#repairTimer !== undefined) return;
     this.#repairTimer = setTimeout(() => {
       this.#repairTimer = undefined;
-      void this.#repair();
+      // Never left unhandled: a repair that threw is tried again, as one that failed would be.
+      this.#repair().catch((error: unknown) => {
+        this.#lastError = error instanceof Error ? error : new Error(String(error));
+        this.#scheduleRepair(MaxReconnectDelayMs, true);
+      });
     }, delayMs);
   }
 
