@@ -1,3 +1,9 @@
+/**
+ * The gateway's composition root: `startGateway` builds every part from the configuration, in
+ * named steps, and hands each the parts it needs. About 400 lines on purpose: one small function
+ * per part (store, relay, session layer, router, 2026-07-28 path, endpoint), so that what the
+ * gateway is made of reads in one place; each part's logic lives in its own room.
+ */
 import {
   type BackendTarget,
   instrumentBus,
