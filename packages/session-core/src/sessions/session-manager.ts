@@ -14,7 +14,7 @@ import {
   MissingBackends,
 } from "../backends/backend-retry.js";
 import { definedFields } from "../defined-fields.js";
-import { SessionDecodeError } from "../storage/errors.js";
+import { InvalidSessionInputError, SessionDecodeError } from "../storage/errors.js";
 import { isValidSessionId } from "../storage/session-id.js";
 import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
 import type { SessionStorage } from "../storage/session-storage.js";
@@ -148,17 +148,20 @@ export class SessionManager {
    * then binds it to `owner`, then stores it (create-if-absent, TTL `ttlMs`). A session with no
    * connected backend is still created. If storing fails, the new backend sessions are ended.
    * @throws {SessionExistsError} when `options.id` is already taken.
-   * @throws {InvalidSessionInputError} when `options.client` is not a `ClientInfoRecord`.
+   * @throws {InvalidSessionInputError} when `options.client` is not a `ClientInfoRecord`, or
+   *   `options.metadata` holds a key the session layer writes itself or a value that is no string.
    * @throws {StorageUnavailableError} and other storage errors, unchanged.
    */
   async create(options: CreateSessionOptions = {}): Promise<ManagedSession> {
     this.#assertOpen();
+    const extra = checkExtraMetadata(options.metadata);
     const session = await this.#factory.makeSession(
       definedFields({ id: options.id, client: options.client }),
     );
     // Hijack prevention wraps the session after the factory wrote the backend metadata.
     const identity = options.owner === undefined ? {} : this.#binder.metadataFor(options.owner);
-    const metadata = { ...session.getMetadata(), ...identity };
+    const overlay = { ...extra, ...identity };
+    const metadata = { ...session.getMetadata(), ...overlay };
     let created: boolean;
     try {
       created = await this.#storage.create({
@@ -174,7 +177,7 @@ export class SessionManager {
       await session.terminate();
       throw new SessionExistsError(session.id);
     }
-    const entry = this.#entry(session, metadata[MetadataKeyBackendIds], identity);
+    const entry = this.#entry(session, metadata[MetadataKeyBackendIds], overlay);
     this.#live.set(session.id, entry);
     sessionInstruments().sessionsCreated.add(1);
     return entry.managed;
@@ -420,4 +423,27 @@ export class SessionManager {
   #assertOpen(): void {
     if (this.#closed) throw new SessionClosedError("the session manager");
   }
+}
+
+/** Key prefixes the session layer writes itself: {@link CreateSessionOptions.metadata} may not. */
+const ReservedPrefixes = ["vmcp.backend.", "vmcp.identity.", "vmcp.client."] as const;
+
+/**
+ * The extra metadata of a `create`, checked: every value a string, no key the session layer
+ * writes itself.
+ * @throws {InvalidSessionInputError} naming the first key refused.
+ */
+function checkExtraMetadata(extra: Readonly<SessionMetadata> | undefined): SessionMetadata {
+  if (extra === undefined) return {};
+  for (const [key, value] of Object.entries(extra)) {
+    if (ReservedPrefixes.some((prefix) => key.startsWith(prefix))) {
+      throw new InvalidSessionInputError(
+        `metadata key ${JSON.stringify(key)} is written by the session layer itself`,
+      );
+    }
+    if (typeof value !== "string") {
+      throw new InvalidSessionInputError(`metadata value of ${JSON.stringify(key)} is no string`);
+    }
+  }
+  return { ...extra };
 }
