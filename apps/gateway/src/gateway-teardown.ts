@@ -16,7 +16,8 @@ import type { RunningTelemetry } from "./telemetry/start-telemetry.js";
  * {@link run} stops the parts that started, in this order: the store's background ping, the
  * 2026-07-28 handler (its listen streams), GET streams and the HTTP server
  * (requests in flight may finish within `shutdownTimeoutMs`), the session relay, the sessions
- * (their backend connections; the backend sessions live on for other replicas), the stdio
+ * and the pooled backend sessions (their backend connections; the backend sessions live on for
+ * other replicas), the stdio
  * backend processes (waiting until they are gone), the message bus, the store, telemetry.
  * A step that fails is logged (`<step> failed`) and the rest still run.
  */
@@ -28,6 +29,8 @@ export class GatewayTeardown {
   modern?: { close(): Promise<void> } | undefined;
   relay?: SessionRelay | undefined;
   manager?: SessionManager | undefined;
+  /** The pooled backend sessions of 2026-07-28 callers (their backend connections). */
+  pool?: { close(): Promise<void> } | undefined;
   connector?: McpBackendConnector | undefined;
   /** The message bus, when the gateway made it (a given one is left open for its owner). */
   bus?: SessionMessageBus | undefined;
@@ -45,7 +48,7 @@ export class GatewayTeardown {
 
   /** Stops every part that started, in the order above. Never rejects. */
   async run(): Promise<void> {
-    const { probe, http, modern, relay, manager, connector, bus, storage, telemetry } = this;
+    const { probe, http, modern, relay, manager, pool, connector, bus, storage, telemetry } = this;
     probe?.stop();
     // Listen streams never finish on their own either: the 2026-07-28 handler ends them (with their
     // graceful result) before the drain.
@@ -57,6 +60,7 @@ export class GatewayTeardown {
     }
     await this.#step("closing the session relay", () => relay?.close());
     await this.#step("closing sessions", () => manager?.close());
+    await this.#step("closing pooled backend sessions", () => pool?.close());
     // Stops the stdio processes nothing closed (connects that finished late) and waits.
     await this.#step("stopping the backend processes", () => connector?.close());
     await this.#step("closing the message bus", () => bus?.close());

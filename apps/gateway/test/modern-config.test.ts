@@ -11,6 +11,9 @@ describe("the modern section of the configuration", () => {
       keepAliveMs: 15_000,
       listTtlCapMs: 60_000,
       callTimeoutMs: 60_000,
+      pooledSessionTtlMs: 1_800_000,
+      maxPooledSessions: 256,
+      maxPooledSessionsPerCaller: 4,
     });
   });
 

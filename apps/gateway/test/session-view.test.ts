@@ -57,4 +57,20 @@ describe("the sessions view", () => {
     expect(view.backends.map((b) => b.workloadId)).toEqual(["github", "jira", "slack"]);
     expect(formatSessionView(view)).toContain("problem:");
   });
+
+  it("marks a pooled backend session, and a record that is no session by its kind", () => {
+    const client = viewSession(record(healthy));
+    expect(client).toMatchObject({ kind: "session", pool: undefined });
+    expect(formatSessionView(client)).toContain("kind      client session");
+
+    const pooled = viewSession(record({ ...healthy, "vmcp.session.pool": "2026-07-28" }));
+    expect(pooled).toMatchObject({ kind: "pooled", pool: "2026-07-28" });
+    expect(formatSessionView(pooled)).toContain(
+      "kind      pooled backend session (kept per caller for MCP 2026-07-28 clients)",
+    );
+
+    const verdict = viewSession(record({ "vmcp.kind": "backend-era", "vmcp.backend.era": "{}" }));
+    expect(verdict).toMatchObject({ kind: "backend-era", pool: undefined });
+    expect(formatSessionView(verdict)).toContain("kind      backend-era record (not a session)");
+  });
 });

@@ -6,8 +6,10 @@ import {
   MetadataKeyBackendCapabilitiesPrefix,
   MetadataKeyBackendIds,
   MetadataKeyClientCapabilities,
+  MetadataKeySessionPool,
   readBackendIds,
   readBackendSessions,
+  recordKindOf,
   type StoredClientInfo,
   type StoredIdentity,
 } from "@vmcp/session-keys";
@@ -32,6 +34,14 @@ export interface SessionView {
   /** ISO 8601, or `undefined` for no deadline. */
   readonly expiresAt: string | undefined;
   readonly version: number;
+  /**
+   * What the record is: `session` (a client's), `pooled` (a pooled backend session the gateway
+   * keeps for sessionless callers: `vmcp.session.pool` is set), or the `vmcp.kind` of a record that
+   * is no session (`backend-era`, `request-state`; `unknown` for a kind this version does not know).
+   */
+  readonly kind: string;
+  /** For a pooled backend session: the revision of the clients it serves (`2026-07-28`). */
+  readonly pool: string | undefined;
   /** `issuer/subject`, or `undefined` for an anonymous session. */
   readonly owner: { issuer: string; subject: string } | undefined;
   /** Whether an identity binding hash is stored. */
@@ -68,6 +78,8 @@ export function viewSession(record: SessionRecord): SessionView {
   const names = [...new Set([...backendIds, ...backendSessions.keys()])].sort();
   const client: StoredClientInfo | undefined = decode(() => decodeClientInfo(m));
   const identity: StoredIdentity | undefined = decode(() => decodeIdentity(m));
+  const pool = m[MetadataKeySessionPool];
+  const kind = recordKindOf(m);
   return {
     id: record.id,
     createdAt: new Date(record.createdAt).toISOString(),
@@ -75,6 +87,8 @@ export function viewSession(record: SessionRecord): SessionView {
     expiresAt:
       record.expiresAt === undefined ? undefined : new Date(record.expiresAt).toISOString(),
     version: record.version,
+    kind: kind === "session" && pool !== undefined ? "pooled" : kind,
+    pool,
     owner:
       identity === undefined ? undefined : { issuer: identity.issuer, subject: identity.subject },
     bound: identity !== undefined,
@@ -100,6 +114,7 @@ export function formatSessionView(view: SessionView): string {
     `session   ${view.id}`,
     `created   ${view.createdAt}   updated ${view.updatedAt}   version ${view.version}`,
     `expires   ${view.expiresAt ?? "never"}`,
+    `kind      ${describeKind(view)}`,
     `owner     ${view.owner === undefined ? "(anonymous)" : `${view.owner.subject} (issuer ${view.owner.issuer})`}${view.bound ? ", bound by HMAC" : ""}`,
     `client    ${view.client.name ?? "?"} ${view.client.version ?? ""} speaking MCP ${view.client.protocolVersion ?? "?"}`,
     "backends:",
@@ -129,6 +144,15 @@ export function formatSessionView(view: SessionView): string {
     lines.push(`  ${key.padEnd(width)}  ${shown}`);
   }
   return lines.join("\n");
+}
+
+/** What a record is, in words (`sessions show`). */
+function describeKind(view: SessionView): string {
+  if (view.kind === "session") return "client session";
+  if (view.kind === "pooled") {
+    return `pooled backend session (kept per caller for MCP ${view.pool ?? "?"} clients)`;
+  }
+  return `${view.kind} record (not a session)`;
 }
 
 /** Aligned columns with a header row. */

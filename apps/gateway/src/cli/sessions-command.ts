@@ -110,8 +110,11 @@ function print(records: SessionRecord[], config: GatewayConfig, json: boolean, i
       v.backends.map((b) => b.workloadId).join(",") || "(none)",
       v.createdAt,
       v.expiresAt ?? "never",
+      v.kind,
     ]);
-    io.out(table(["SESSION ID", "OWNER", "BACKENDS", "CREATED", "EXPIRES"], rows).join("\n"));
+    io.out(
+      table(["SESSION ID", "OWNER", "BACKENDS", "CREATED", "EXPIRES", "KIND"], rows).join("\n"),
+    );
   }
 }
 

@@ -12,6 +12,12 @@ export const DefaultKeepAliveMs = 15_000;
 export const DefaultListTtlCapMs = 60_000;
 /** Default bound on one relayed call to a backend, ms: 60,000 (reset by each progress notification). */
 export const DefaultCallTimeoutMs = 60_000;
+/** Default idle TTL of a pooled backend session's record: 30 minutes, in ms. */
+export const DefaultPooledSessionTtlMs = 30 * 60_000;
+/** Default bound on live pooled backend sessions per replica: 256. */
+export const DefaultMaxPooledSessions = 256;
+/** Default bound on live pooled backend sessions per identity and replica: 4. */
+export const DefaultMaxPooledSessionsPerCaller = 4;
 
 /**
  * The `modern` section of the gateway configuration: how the gateway serves MCP 2026-07-28
@@ -35,6 +41,23 @@ export const ModernConfigSchema = z.strictObject({
   listTtlCapMs: z.int().min(0).default(DefaultListTtlCapMs),
   /** Bound on one relayed backend call, ms, reset by each progress notification the backend sends. */
   callTimeoutMs: z.int().min(100).default(DefaultCallTimeoutMs),
+  /**
+   * Idle TTL of a pooled backend session (the backend sessions a 2026-07-28 caller uses to reach
+   * 2025-era and stdio backends), ms: its record expires this long after the last request that
+   * used it.
+   */
+  pooledSessionTtlMs: z.int().min(1_000).default(DefaultPooledSessionTtlMs),
+  /**
+   * Live pooled backend sessions one replica holds (each with its backend connections and one
+   * process per stdio backend); the least recently used is evicted beyond (its record stays, and
+   * a later request restores it).
+   */
+  maxPooledSessions: z.int().positive().default(DefaultMaxPooledSessions),
+  /**
+   * Live pooled backend sessions one identity holds on one replica (one per set of client
+   * capabilities it declares); its least recently used is evicted beyond.
+   */
+  maxPooledSessionsPerCaller: z.int().positive().default(DefaultMaxPooledSessionsPerCaller),
 });
 
 /** The validated `modern` section. */

@@ -41,6 +41,15 @@ export interface ModernEndpointOptions {
   /** Body bound the SDK applies to a body it reads itself, bytes (the gateway passes `maxBodyBytes`). */
   readonly maxRequestBodySize: number;
   readonly log: GatewayLogger;
+  /**
+   * Serves each request (`serve`, which resolves once its response has ended) in a scope of its
+   * own: the pooled backend sessions' (`PoolRequests.around`). Default: no scope.
+   */
+  readonly around?: (
+    owner: SessionOwner | undefined,
+    body: unknown,
+    serve: () => Promise<void>,
+  ) => Promise<void>;
 }
 
 /**
@@ -53,8 +62,10 @@ export interface ModernEndpointOptions {
  */
 export class ModernEndpoint implements ModernPostHook {
   readonly #handler: McpHttpHandler;
+  readonly #around: ModernEndpointOptions["around"];
 
   constructor(options: ModernEndpointOptions) {
+    this.#around = options.around;
     this.#handler = createMcpHandler(options.factory, {
       legacy: "reject",
       maxSubscriptions: options.maxSubscriptions,
@@ -76,12 +87,14 @@ export class ModernEndpoint implements ModernPostHook {
   ): Promise<void> {
     const authInfo = authInfoOf(owner);
     // A failure before the response started reaches the endpoint, which answers it (500).
-    await serveParsed(req, res, body, (request, parsedBody) =>
-      this.#handler.fetch(
-        request,
-        authInfo === undefined ? { parsedBody } : { parsedBody, authInfo },
-      ),
-    );
+    const serve = () =>
+      serveParsed(req, res, body, (request, parsedBody) =>
+        this.#handler.fetch(
+          request,
+          authInfo === undefined ? { parsedBody } : { parsedBody, authInfo },
+        ),
+      );
+    await (this.#around === undefined ? serve() : this.#around(owner, body, serve));
   }
 
   /** Aborts the modern exchanges in flight and closes their server instances. */

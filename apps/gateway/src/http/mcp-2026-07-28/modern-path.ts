@@ -9,6 +9,7 @@ import { ModernBackends } from "./modern-backends.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
 import { ModernRelay } from "./modern-relay.js";
 import type { ConfiguredBackend, ModernSettings } from "./modern-settings.js";
+import { createPool, type Pool, type PoolParts } from "./pool/create-pool.js";
 import type { RequestStatePort } from "./request-state/request-state-port.js";
 import { RouteTables } from "./route-tables.js";
 import { createServerFactory } from "./server-factory.js";
@@ -38,6 +39,11 @@ export interface ModernPathOptions {
   readonly requestState?: RequestStatePort;
   /** Replaces the era probe (tests). */
   readonly probe?: EraProbe;
+  /**
+   * The gateway's parts for pooled backend sessions, through which 2026-07-28 clients reach
+   * 2025-era and stdio backends. Default: none (those backends are not served to them).
+   */
+  readonly pool?: PoolParts;
   readonly log: GatewayLogger;
 }
 
@@ -47,9 +53,14 @@ export interface ModernPath {
   readonly endpoint: ModernEndpoint;
   /** The backends' era verdicts (for operators and tests). */
   readonly verdicts: BackendVerdicts;
+  /** The pooled backend sessions (with `options.pool`); closed by the gateway's teardown. */
+  readonly pool?: Pool;
 }
 
-/** Builds the gateway's 2026-07-28 path: verdicts, backend set, routes, lists, relay, endpoint. */
+/**
+ * Builds the gateway's 2026-07-28 path: verdicts, backend set, pooled backend sessions (with
+ * `options.pool`), routes, lists, relay, endpoint.
+ */
 export function createModernPath(options: ModernPathOptions): ModernPath {
   const { config, log } = options;
   // One keep-alive node:http fetch for every backend call and probe (a fraction of undici's CPU).
@@ -74,15 +85,25 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     probe: options.probe ?? ((target, timeoutMs) => probeEra(target, timeoutMs, fetch)),
     log,
   });
-  const backends = new ModernBackends({
-    backends: options.backends,
-    verdicts,
-    log,
-    noticeIntervalMs: config.verdictTtlMs,
-  });
+  const backends = new ModernBackends({ backends: options.backends, verdicts });
+  const pool =
+    options.pool === undefined
+      ? undefined
+      : createPool({
+          settings: config,
+          parts: options.pool,
+          storage: options.storage,
+          backends: options.backends,
+          era: (workloadId) => verdicts.verdict(workloadId),
+          ...(options.bindingSecret === undefined ? {} : { bindingSecret: options.bindingSecret }),
+          retryMs: config.probeRetryMs,
+          log,
+        });
   const routes = new RouteTables({
     naming: options.naming,
     refreshIntervalMs: options.listRefreshIntervalMs,
+    // One table for the modern backends alone, and one per caller view of the pooled ones.
+    maxTables: pool === undefined ? 1 : config.maxPooledSessions + 1,
   });
   const lists = new ListAggregator({
     cursors: new ModernListCursors(options.cursors),
@@ -107,11 +128,13 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
       log,
       ttlCapMs: config.listTtlCapMs,
       perCaller: options.perCaller,
+      ...(pool === undefined ? {} : { extend: (set) => pool.legacy.extend(set) }),
     }),
     maxSubscriptions: config.maxSubscriptions,
     keepAliveMs: config.keepAliveMs,
     maxRequestBodySize: options.maxBodyBytes,
     log,
+    ...(pool === undefined ? {} : { around: pool.requests.around }),
   });
-  return { endpoint, verdicts };
+  return pool === undefined ? { endpoint, verdicts } : { endpoint, verdicts, pool };
 }

@@ -18,6 +18,12 @@ export interface ModernSettings {
   readonly listTtlCapMs: number;
   /** Bound on one relayed backend call, ms, reset by its progress. */
   readonly callTimeoutMs: number;
+  /** Idle TTL of a pooled backend session's record, ms. */
+  readonly pooledSessionTtlMs: number;
+  /** Live pooled backend sessions per replica. */
+  readonly maxPooledSessions: number;
+  /** Live pooled backend sessions per identity and replica. */
+  readonly maxPooledSessionsPerCaller: number;
 }
 
 /** A configured backend: Streamable HTTP (with its extra request headers) or a stdio command. */
