@@ -18,7 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verdictRecordId } from "../dist/http/mcp-2026-07-28/verdict-record.js";
 import { type LoggedGateway, startLoggedGateway } from "./helpers/in-process.js";
-import { resultText } from "./helpers/mcp-client.js";
+import { rawPost, resultText } from "./helpers/mcp-client.js";
 import { type ModernBackendFixture, startModernBackend } from "./helpers/modern-backends.js";
 import { connectModernClient, ModernRevision } from "./helpers/modern-client.js";
 import { AskFailedPrefix, makePooledServer } from "./helpers/pooled-backends.js";
@@ -255,6 +255,20 @@ describe("2026-07-28 clients reach 2025-era and stdio backends through pooled ba
     expect(await toolNames(alice())).not.toContain("legacy-a_sample");
     expect(ownedBy(await pooledRecords(storage()), "alice")).toHaveLength(2);
     expect(legacy.initializeCount).toBe(initializedForAlice + 2);
+  });
+
+  it("a 2025 request naming a pooled session's ID is 404: it is no session a client holds", async () => {
+    const [record] = ownedBy(await pooledRecords(storage()), "alice");
+    const answer = await rawPost(
+      proxy.url,
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} }),
+      {
+        authorization: "Bearer tok-alice",
+        "mcp-session-id": record?.id ?? "",
+        "mcp-protocol-version": "2025-11-25",
+      },
+    );
+    expect(answer.status).toBe(404);
   });
 
   it("answers a 2025-era backend's mid-call sampling request with a JSON-RPC error (not relayed to 2026-07-28 clients yet)", async () => {
