@@ -4,7 +4,6 @@
  * and close share one cache and one in-flight restore table, so they stay one class; what could
  * leave has left (options and their checks, backend recovery, the live entry, the idle sweeper).
  */
-import type { ObservableResult } from "@opentelemetry/api";
 import { decodeBackendIds, MetadataKeyBackendIds } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
 import type { BackendConnection } from "../backends/backend-connector.js";
@@ -125,13 +124,11 @@ export class SessionManager {
     };
     this.#sweeper = new IdleSweeper(idle, (isIdle) => this.#closeIdle(isIdle));
     this.#instruments = sessionInstruments();
-    this.#instruments.sessionsLive.addCallback(this.#observeLive);
+    this.#instruments.liveCounts.add(this.#countLive);
   }
 
-  /** Reports `vmcp.sessions.live` (this manager's share) when the metric reader collects. */
-  readonly #observeLive = (result: ObservableResult): void => {
-    result.observe(this.#live.size);
-  };
+  /** This manager's share of `vmcp.sessions.live`, read when the metric reader collects. */
+  readonly #countLive = (): number => this.#live.size;
 
   /** How many live sessions this manager holds now. */
   get liveCount(): number {
@@ -256,7 +253,7 @@ export class SessionManager {
     if (this.#closed) return;
     this.#closed = true;
     this.#sweeper.stop();
-    this.#instruments.sessionsLive.removeCallback(this.#observeLive);
+    this.#instruments.liveCounts.delete(this.#countLive);
     await Promise.allSettled([...this.#restoring.values()]);
     const sessions = [...this.#live.values()].map((e) => e.session);
     for (const entry of this.#live.values()) entry.detached = true;
