@@ -16,9 +16,9 @@ import type { RunningTelemetry } from "./telemetry/start-telemetry.js";
  * {@link run} stops the parts that started, in this order: the store's background ping, the
  * 2026-07-28 path (its listen streams, then its listens to backends), GET streams and the HTTP
  * server (requests in flight may finish within `shutdownTimeoutMs`), the session relay, the
- * sessions (their backend connections; the backend sessions live on for other replicas), the
- * stdio backend processes (waiting until they are gone), the server events on the message bus,
- * the message bus, the store, telemetry.
+ * sessions and the pooled backend sessions (their backend connections; the backend sessions live
+ * on for other replicas), the stdio backend processes (waiting until they are gone), the server
+ * events on the message bus, the message bus, the store, telemetry.
  * A step that fails is logged (`<step> failed`) and the rest still run.
  */
 export class GatewayTeardown {
@@ -29,6 +29,8 @@ export class GatewayTeardown {
   modern?: { close(): Promise<void> } | undefined;
   relay?: SessionRelay | undefined;
   manager?: SessionManager | undefined;
+  /** The pooled backend sessions of 2026-07-28 callers (their backend connections). */
+  pool?: { close(): Promise<void> } | undefined;
   connector?: McpBackendConnector | undefined;
   /** The server events on the message bus (`openServerEvents`); closing them leaves the bus open. */
   serverEvents?: { close(): Promise<void> } | undefined;
@@ -54,6 +56,7 @@ export class GatewayTeardown {
       modern,
       relay,
       manager,
+      pool,
       connector,
       serverEvents,
       bus,
@@ -71,6 +74,7 @@ export class GatewayTeardown {
     }
     await this.#step("closing the session relay", () => relay?.close());
     await this.#step("closing sessions", () => manager?.close());
+    await this.#step("closing pooled backend sessions", () => pool?.close());
     // Stops the stdio processes nothing closed (connects that finished late) and waits.
     await this.#step("stopping the backend processes", () => connector?.close());
     await this.#step("closing the server events", () => serverEvents?.close());

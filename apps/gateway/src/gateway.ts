@@ -5,12 +5,15 @@
  * gateway is made of reads in one place; each part's logic lives in its own room.
  */
 import {
+  type BackendMessageHandler,
   type BackendTarget,
   instrumentBus,
   instrumentStorage,
   McpBackendConnector,
   MultiSessionFactory,
+  type MultiSessionFactoryOptions,
   SessionManager,
+  type SessionManagerOptions,
   type SessionMessageBus,
   type SessionStorage,
 } from "@vmcp/session-core";
@@ -25,6 +28,11 @@ import { TransportRules } from "./http/guards/transport-rules.js";
 import type { ListKind } from "./http/mcp-2025-11-25/relay/served-sessions.js";
 import { SessionRelay } from "./http/mcp-2025-11-25/relay/session-relay.js";
 import { createModernPath, type ModernPath } from "./http/mcp-2026-07-28/modern-path.js";
+import type { PoolParts } from "./http/mcp-2026-07-28/pool/create-pool.js";
+import {
+  dispatchBackendMessages,
+  PooledMessages,
+} from "./http/mcp-2026-07-28/pool/pooled-messages.js";
 import type { RequestStatePort } from "./http/mcp-2026-07-28/request-state/request-state-port.js";
 import { SealedRequestStates } from "./http/mcp-2026-07-28/request-state/sealed-request-states.js";
 import { CursorCodec } from "./http/routing/cursor.js";
@@ -143,14 +151,33 @@ export async function startGateway(
     let router: RequestRouter | undefined;
     const relay = newRelay(config, bus, log, (session, kind) => router?.forgetList(session, kind));
     teardown.relay = relay;
-    const { connector, factory, manager } = newSessionLayer(config, storage, relay, log);
+    // What backends send goes to the 2025 relay, or for a pooled backend session to its caller.
+    const pooledMessages = new PooledMessages();
+    const messages = dispatchBackendMessages(pooledMessages, relay);
+    const layer = newSessionLayer(config, storage, messages, log);
+    const { connector, factory, manager } = layer;
     teardown.connector = connector;
     teardown.manager = manager;
     // One cursor codec for both eras' lists, so a cursor holds on every replica.
     const cursors = new CursorCodec(config.bindingSecret);
     router = newRouter(config, storage, factory, cursors);
-    const modern = newModernPath(config, options, { storage, factory, cursors, verifier, log });
+    const pool: PoolParts = {
+      connector,
+      targets: factory.backends,
+      messages: pooledMessages,
+      factory: layer.factoryOptions,
+      manager: layer.managerOptions,
+    };
+    const modern = newModernPath(config, options, {
+      storage,
+      factory,
+      cursors,
+      verifier,
+      pool,
+      log,
+    });
     teardown.modern = modern;
+    teardown.pool = modern.pool;
     // The listen streams' shared events ride the gateway's bus (closed before it, never by it).
     teardown.serverEvents = await openServerEvents({
       bus,
@@ -228,27 +255,36 @@ function newRelay(
 }
 
 /** The session layer: the backend connector, the session factory and the session manager. */
+interface SessionLayer {
+  readonly connector: McpBackendConnector;
+  readonly factory: MultiSessionFactory;
+  readonly manager: SessionManager;
+  /** The factory's options but its backends and connector (pooled backend sessions share them). */
+  readonly factoryOptions: Omit<MultiSessionFactoryOptions, "backends" | "connector">;
+  /** The manager's idle timeout and backend retry (pooled backend sessions share them). */
+  readonly managerOptions: Pick<SessionManagerOptions, "idleTimeoutMs" | "backendRetry">;
+}
+
+/** The session layer: the backend connector, the session factory and the session manager. */
 function newSessionLayer(
   config: GatewayConfig,
   storage: SessionStorage,
-  relay: SessionRelay,
+  messages: BackendMessageHandler,
   log: GatewayLogger,
-): { connector: McpBackendConnector; factory: MultiSessionFactory; manager: SessionManager } {
+): SessionLayer {
   // Each line a stdio backend writes to stderr becomes one log record naming the backend.
   const connector = new McpBackendConnector({
     onStderrLine: (workloadId, line) => log.info({ workloadId, stderr: line }, "backend stderr"),
     stdioStopGraceMs: config.stdioStopGraceMs,
-    messages: relay,
+    messages,
   });
   const connectFailures = new BackendFailureLog(
     log,
     config.backends,
     config.backendFailureLogIntervalMs,
   );
-  const factory = new MultiSessionFactory({
-    backends: config.backends.map(backendTarget),
+  const factoryOptions: SessionLayer["factoryOptions"] = {
     connectTimeoutMs: config.connectTimeoutMs,
-    connector,
     onConnectError: (workloadId, error, failure) =>
       connectFailures.record(workloadId, error, failure),
     sessionLimits: {
@@ -261,21 +297,29 @@ function newSessionLayer(
       maxMetadataValueBytes: config.limits.maxMetadataValueBytes,
       maxMetadataBytes: config.limits.maxMetadataBytes,
     },
+  };
+  const factory = new MultiSessionFactory({
+    ...factoryOptions,
+    backends: config.backends.map(backendTarget),
+    connector,
   });
-  const manager = new SessionManager({
-    storage,
-    factory,
-    ttlMs: config.sessionTtlMs,
-    maxLiveSessions: config.maxLiveSessions,
+  const managerOptions: SessionLayer["managerOptions"] = {
     idleTimeoutMs: config.idleTimeoutMs,
     backendRetry: {
       initialDelayMs: config.backendRetryInitialDelayMs,
       maxDelayMs: config.backendRetryMaxDelayMs,
       waitMs: config.backendRetryWaitMs,
     },
+  };
+  const manager = new SessionManager({
+    ...managerOptions,
+    storage,
+    factory,
+    ttlMs: config.sessionTtlMs,
+    maxLiveSessions: config.maxLiveSessions,
     ...ifDefined("bindingSecret", config.bindingSecret),
   });
-  return { connector, factory, manager };
+  return { connector, factory, manager, factoryOptions, managerOptions };
 }
 
 /** The router, with cursors every replica sharing the binding secret accepts. */
@@ -295,7 +339,8 @@ function newRouter(
 
 /**
  * The MCP 2026-07-28 path: backend era verdicts in the store, the aggregated lists and the relay
- * to modern backends, with the gateway's own sealed `requestState` for `input_required` rounds.
+ * to modern backends, with the gateway's own sealed `requestState` for `input_required` rounds,
+ * and the pooled backend sessions through which its clients reach 2025-era and stdio backends.
  */
 function newModernPath(
   config: GatewayConfig,
@@ -305,6 +350,7 @@ function newModernPath(
     factory: MultiSessionFactory;
     cursors: CursorCodec;
     verifier: IdentityVerifier;
+    pool: PoolParts;
     log: GatewayLogger;
   },
 ): ModernPath {
@@ -327,6 +373,7 @@ function newModernPath(
     requestState:
       options.requestState ??
       new SealedRequestStates({ storage, ...ifDefined("secret", config.bindingSecret) }),
+    pool: parts.pool,
     log: parts.log,
   });
 }

@@ -159,6 +159,9 @@ const samples: Record<string, Sample> = {
   "modern-list-ttl-cap-ms": { value: "1000", expected: 1000 },
   "modern-call-timeout-ms": { value: "5000", expected: 5000 },
   "modern-task-route-ttl-ms": { value: "60000", expected: 60000 },
+  "modern-pooled-session-ttl-ms": { value: "60000", expected: 60000 },
+  "modern-max-pooled-sessions": { value: "16", expected: 16 },
+  "modern-max-pooled-sessions-per-caller": { value: "2", expected: 2 },
 };
 
 /** A value of every field that converts but fails validation (a whole number: -1, below every bound). */

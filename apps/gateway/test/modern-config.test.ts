@@ -13,6 +13,9 @@ describe("the modern section of the configuration", () => {
       listTtlCapMs: 60_000,
       callTimeoutMs: 60_000,
       taskRouteTtlMs: 86_400_000,
+      pooledSessionTtlMs: 1_800_000,
+      maxPooledSessions: 256,
+      maxPooledSessionsPerCaller: 4,
     });
   });
 

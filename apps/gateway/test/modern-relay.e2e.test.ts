@@ -1,12 +1,7 @@
 import type { Client } from "@modelcontextprotocol/client";
 import { MetadataKeyBackendEra } from "@vmcp/session-keys";
 import { InProcessMessageBus, MemoryStorage } from "@vmcp/store-memory";
-import {
-  startMcpBackend,
-  stdioBackendScript,
-  type TestBackend,
-  waitUntil,
-} from "@vmcp/test-support";
+import { waitUntil } from "@vmcp/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verdictRecordId } from "../dist/http/mcp-2026-07-28/verdict-record.js";
 import { type LoggedGateway, startLoggedGateway } from "./helpers/in-process.js";
@@ -45,7 +40,6 @@ async function failure(
 describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends", () => {
   let modernA: ModernBackendFixture;
   let dualB: ModernBackendFixture;
-  let legacyC: TestBackend;
   const storage = new MemoryStorage();
   const bus = new InProcessMessageBus();
   // Each replica seals with its own key object from the shared secret; single use in the store.
@@ -55,7 +49,7 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
   let client: Client;
 
   beforeAll(async () => {
-    [modernA, dualB, legacyC] = await Promise.all([
+    [modernA, dualB] = await Promise.all([
       startModernBackend("modern-a", {
         legacy: "reject",
         listHint: { ttlMs: 30_000, cacheScope: "public" },
@@ -64,7 +58,6 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
         legacy: "stateless",
         listHint: { ttlMs: 20_000, cacheScope: "public" },
       }),
-      startMcpBackend("legacy-c"),
     ]);
     const raw = {
       bindingSecret: BindingSecret,
@@ -72,9 +65,8 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
       modern: { listTtlCapMs: ListTtlCapMs },
       backends: [
         { workloadId: "modern-a", url: modernA.url },
+        // 2025-era and stdio backends beside these: modern-pooled-replicas.e2e.test.ts.
         { workloadId: "dual-b", url: dualB.url },
-        { workloadId: "legacy-c", url: legacyC.url },
-        { workloadId: "stdio-d", command: process.execPath, args: [stdioBackendScript] },
       ],
     };
     gw1 = await startLoggedGateway(raw, { storage, bus, requestState: requestState.port() });
@@ -86,12 +78,12 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
     await client?.close();
     await gw1?.close();
     await gw2?.close();
-    await Promise.all([modernA?.close(), dualB?.close(), legacyC?.close()]);
+    await Promise.all([modernA?.close(), dualB?.close()]);
     await bus.close();
     await storage.close();
   });
 
-  it("server/discover: 2026-07-28, the union of the modern backends, their instructions; 2025-era and stdio backends left out, logged once", async () => {
+  it("server/discover: 2026-07-28, the union of the backends' capabilities, their instructions", async () => {
     const discover = client.getDiscoverResult();
     expect(discover?.supportedVersions).toEqual([ModernRevision]);
     expect(discover?._meta?.["io.modelcontextprotocol/serverInfo"]).toMatchObject({
@@ -108,19 +100,6 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
     expect(instructions).toContain("## dual-b\ndual-b instructions");
     expect(instructions).toContain("## modern-a\nmodern-a instructions");
     expect(instructions.indexOf("## dual-b")).toBeLessThan(instructions.indexOf("## modern-a"));
-    expect(instructions).not.toContain("legacy-c");
-
-    // More requests within the verdict TTL: still one line per left-out backend.
-    await client.request({ method: "tools/list", params: {} });
-    const notices = (message: string) =>
-      gw1
-        .records()
-        .filter((r) => r.msg === message)
-        .map((r) => r.workloadId);
-    expect(notices("backend speaks 2025-era MCP only: not served to 2026-07-28 clients")).toEqual([
-      "legacy-c",
-    ]);
-    expect(notices("stdio backend: not served to 2026-07-28 clients")).toEqual(["stdio-d"]);
   });
 
   it("keeps each backend's verdict in the store with a TTL, and another replica adopts it without probing", async () => {
@@ -131,10 +110,6 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
       discover: { supportedVersions: [ModernRevision] },
     });
     expect(record?.expiresAt).toBe((verdict.storedAt as number) + 300_000);
-    const legacy = await storage.load(verdictRecordId({ url: legacyC.url }, BindingSecret));
-    expect(JSON.parse(legacy?.metadata[MetadataKeyBackendEra] ?? "{}")).toMatchObject({
-      kind: "legacy",
-    });
 
     const other = await connectModernClient(gw2.url);
     try {
@@ -446,9 +421,10 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
         names.push(...page.tools.map((t) => t.name));
         cursor = page.nextCursor;
       } while (cursor !== undefined);
-      expect(names).toEqual(expect.arrayContaining(["whoami_legacy-c", "dual-b_steps"]));
-      const result = await legacy.callTool({ name: "whoami_legacy-c", arguments: {} });
-      expect(resultText(result)).toMatch(/^legacy-c\|/);
+      // modern-a refuses 2025-era initialize; dual-b (dual era) serves the 2025 session.
+      expect(names).toEqual(expect.arrayContaining(["echo", "dual-b_steps"]));
+      const result = await legacy.callTool({ name: "echo", arguments: { text: "old" } });
+      expect(resultText(result)).toBe("dual-b: old");
       await transport.terminateSession();
     } finally {
       await legacy.close();

@@ -16,7 +16,7 @@ import { createLogger } from "../dist/logger.js";
 
 const log = createLogger("silent", { destination: { write: () => undefined } });
 const sessionId = "relay-unit-session";
-const session = { id: sessionId } as unknown as ServedSession;
+const session = { id: sessionId, getMetadata: () => ({}) } as unknown as ServedSession;
 const origin = { sessionId, workloadId: "w" };
 
 /** A POST response that records what it was given, live until `finish`. */

@@ -81,5 +81,11 @@ describe("the sessions view", () => {
     expect(formatSessionView(later)).toContain(
       "kind      unknown (from-a-newer-writer): not a client session",
     );
+
+    const pooled = viewSession(record({ ...healthy, "vmcp.session.pool": "2026-07-28" }));
+    expect(pooled).toMatchObject({ kind: "session", pool: "2026-07-28" });
+    expect(formatSessionView(pooled)).toContain(
+      "kind      pooled: a pooled backend session, kept per caller for MCP 2026-07-28 clients",
+    );
   });
 });

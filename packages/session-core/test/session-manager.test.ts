@@ -400,3 +400,39 @@ describe("SessionManager", () => {
     expect(await b.get(session.id, alice)).toBeUndefined();
   });
 });
+
+describe("SessionManager.create with extra metadata", () => {
+  it("stores the extra keys in the same create, shows them on the live session, and keeps them on restore", async () => {
+    const connector = new FakeConnector();
+    const { storage, a, b } = replicas(connector);
+    const session = await a.create({
+      owner: alice,
+      metadata: { "vmcp.session.pool": "2026-07-28" },
+    });
+    expect(storage.records.get(session.id)?.metadata).toMatchObject({
+      "vmcp.session.pool": "2026-07-28",
+      "vmcp.backend.ids": "alpha,beta",
+      "vmcp.identity.subject": alice.subject,
+    });
+    expect(session.getMetadata()["vmcp.session.pool"]).toBe("2026-07-28");
+    const onB = await b.get(session.id, alice);
+    expect(onB?.getMetadata()["vmcp.session.pool"]).toBe("2026-07-28");
+  });
+
+  it("refuses a key the session layer writes itself, or a value that is no string, before any backend is contacted", async () => {
+    const connector = new FakeConnector();
+    const { storage, a } = replicas(connector);
+    for (const metadata of [
+      { "vmcp.backend.ids": "forged" },
+      { "vmcp.identity.subject": "mallory" },
+      { "vmcp.client.info": "{}" },
+      { "vmcp.session.pool": 1 as unknown as string },
+    ]) {
+      await expect(a.create({ owner: alice, metadata })).rejects.toMatchObject({
+        code: "VMCP_INVALID_SESSION_INPUT",
+      });
+    }
+    expect(connector.calls).toEqual([]);
+    expect(storage.records.size).toBe(0);
+  });
+});

@@ -67,6 +67,7 @@ export {
   MetadataKeyIdentitySubject,
   MetadataKeyNamespace,
   MetadataKeyRecordKind,
+  MetadataKeySessionPool,
 } from "./keys.js";
 export {
   type BackendMetadata,

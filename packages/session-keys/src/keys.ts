@@ -66,3 +66,13 @@ export const MetadataKeyRecordKind = "vmcp.kind";
  * only), with `storedAt` (epoch ms). The record carries an `expiresAt`, so a stale verdict goes.
  */
 export const MetadataKeyBackendEra = "vmcp.backend.era";
+
+/**
+ * Marks a pooled backend session: a session record the gateway keeps per caller (identity and the
+ * client capabilities its requests declare) so that clients without protocol sessions (MCP
+ * 2026-07-28) reach 2025-era backends, which still need `initialize` and a session ID. The value
+ * is the protocol revision of the clients it serves (`2026-07-28`). Absent on sessions a client
+ * holds itself. A pooled backend session is a session (restored, bound and expired like any), so
+ * it carries no `vmcp.kind`.
+ */
+export const MetadataKeySessionPool = "vmcp.session.pool";

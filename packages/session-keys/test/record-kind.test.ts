@@ -1,6 +1,7 @@
 import {
   MetadataKeyNamespace,
   MetadataKeyRecordKind,
+  MetadataKeySessionPool,
   RecordKind,
   recordKindOf,
 } from "@vmcp/session-keys";
@@ -22,5 +23,14 @@ describe("record kind", () => {
     expect(recordKindOf({ [MetadataKeyRecordKind]: RecordKind.TaskRoute })).toBe("task-route");
     expect(recordKindOf({ [MetadataKeyRecordKind]: "from-a-newer-writer" })).toBe("unknown");
     expect(recordKindOf({ [MetadataKeyRecordKind]: "" })).toBe("unknown");
+  });
+});
+
+describe("pooled backend session marker", () => {
+  it("is a vmcp key of its own, not a record kind: a pooled record is a session", () => {
+    expect(MetadataKeySessionPool).toBe("vmcp.session.pool");
+    expect(MetadataKeySessionPool.startsWith(MetadataKeyNamespace)).toBe(true);
+    expect(MetadataKeySessionPool).not.toBe(MetadataKeyRecordKind);
+    expect(recordKindOf({ [MetadataKeySessionPool]: "2026-07-28" })).toBe("session");
   });
 });

@@ -7,6 +7,7 @@ import {
   MetadataKeyBackendIds,
   MetadataKeyClientCapabilities,
   MetadataKeyRecordKind,
+  MetadataKeySessionPool,
   type RecordKind,
   readBackendIds,
   readBackendSessions,
@@ -62,6 +63,11 @@ export interface SessionView {
   /** ISO 8601, or `undefined` for no deadline. */
   readonly expiresAt: string | undefined;
   readonly version: number;
+  /**
+   * For a pooled backend session (a `session` the gateway keeps per caller for sessionless
+   * clients, `vmcp.session.pool` set): the revision of the clients it serves (`2026-07-28`).
+   */
+  readonly pool: string | undefined;
   /** `issuer/subject`, or `undefined` for an anonymous session. */
   readonly owner: { issuer: string; subject: string } | undefined;
   /** Whether an identity binding hash is stored. */
@@ -99,6 +105,7 @@ export function viewSession(record: SessionRecord): SessionView {
   const names = [...new Set([...backendIds, ...backendSessions.keys()])].sort();
   const client: StoredClientInfo | undefined = decode(() => decodeClientInfo(m));
   const identity: StoredIdentity | undefined = decode(() => decodeIdentity(m));
+  const pool = m[MetadataKeySessionPool];
   return {
     id: record.id,
     kind: recordKindOf(m),
@@ -107,6 +114,7 @@ export function viewSession(record: SessionRecord): SessionView {
     expiresAt:
       record.expiresAt === undefined ? undefined : new Date(record.expiresAt).toISOString(),
     version: record.version,
+    pool,
     owner:
       identity === undefined ? undefined : { issuer: identity.issuer, subject: identity.subject },
     bound: identity !== undefined,
@@ -133,10 +141,14 @@ export function viewSession(record: SessionRecord): SessionView {
  */
 export function formatSessionView(view: SessionView): string {
   const kind =
-    view.kind === "unknown" ? `unknown (${view.metadata[MetadataKeyRecordKind] ?? ""})` : view.kind;
+    view.kind === "unknown"
+      ? `unknown (${view.metadata[MetadataKeyRecordKind] ?? ""})`
+      : view.pool === undefined
+        ? view.kind
+        : "pooled";
   const head = [
     `${view.kind === "session" ? "session" : "record "}   ${view.id}`,
-    `kind      ${kind}: ${KindNotes[view.kind]}`,
+    `kind      ${kind}: ${view.pool === undefined ? KindNotes[view.kind] : `a pooled backend session, kept per caller for MCP ${view.pool} clients`}`,
     `created   ${view.createdAt}   updated ${view.updatedAt}   version ${view.version}`,
     `expires   ${view.expiresAt ?? "never"}`,
   ];

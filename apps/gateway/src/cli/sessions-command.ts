@@ -152,7 +152,7 @@ function print(views: SessionView[], config: GatewayConfig, json: boolean, io: O
       v.kind === "session"
         ? [
             v.id,
-            v.kind,
+            v.pool === undefined ? v.kind : "pooled",
             v.owner === undefined ? "(anonymous)" : v.owner.subject,
             v.backends.map((b) => b.workloadId).join(",") || "(none)",
             v.createdAt,

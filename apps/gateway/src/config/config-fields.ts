@@ -539,6 +539,27 @@ const Rows = [
     kind: "integer",
     help: "longest life of a task's route in the store, ms; at least 1000",
   },
+  {
+    path: "modern.pooledSessionTtlMs",
+    flag: "modern-pooled-session-ttl-ms",
+    env: "VMCP_MODERN_POOLED_SESSION_TTL_MS",
+    kind: "integer",
+    help: "idle TTL of a pooled backend session (a 2026-07-28 caller's way to 2025-era and stdio backends), ms; at least 1000",
+  },
+  {
+    path: "modern.maxPooledSessions",
+    flag: "modern-max-pooled-sessions",
+    env: "VMCP_MODERN_MAX_POOLED_SESSIONS",
+    kind: "integer",
+    help: "live pooled backend sessions per replica; the least recently used are evicted",
+  },
+  {
+    path: "modern.maxPooledSessionsPerCaller",
+    flag: "modern-max-pooled-sessions-per-caller",
+    env: "VMCP_MODERN_MAX_POOLED_SESSIONS_PER_CALLER",
+    kind: "integer",
+    help: "live pooled backend sessions per identity and replica; its least recently used is evicted",
+  },
 ] as const satisfies readonly ConfigFieldRow[];
 
 /** The name of a configuration flag (without `--`). */

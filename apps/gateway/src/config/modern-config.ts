@@ -16,6 +16,12 @@ export const DefaultListTtlCapMs = 60_000;
 export const DefaultCallTimeoutMs = 60_000;
 /** Default longest life of a task's route in the store (tasks extension): 24 hours, in ms. */
 export const DefaultTaskRouteTtlMs = 24 * 60 * 60_000;
+/** Default idle TTL of a pooled backend session's record: 30 minutes, in ms. */
+export const DefaultPooledSessionTtlMs = 30 * 60_000;
+/** Default bound on live pooled backend sessions per replica: 256. */
+export const DefaultMaxPooledSessions = 256;
+/** Default bound on live pooled backend sessions per identity and replica: 4. */
+export const DefaultMaxPooledSessionsPerCaller = 4;
 
 /**
  * The `modern` section of the gateway configuration: how the gateway serves MCP 2026-07-28
@@ -50,6 +56,23 @@ export const ModernConfigSchema = z.strictObject({
    * own `ttlMs`, at most this long, and this long when it has none (unlimited).
    */
   taskRouteTtlMs: z.int().min(1_000).default(DefaultTaskRouteTtlMs),
+  /**
+   * Idle TTL of a pooled backend session (the backend sessions a 2026-07-28 caller uses to reach
+   * 2025-era and stdio backends), ms: its record expires this long after the last request that
+   * used it.
+   */
+  pooledSessionTtlMs: z.int().min(1_000).default(DefaultPooledSessionTtlMs),
+  /**
+   * Live pooled backend sessions one replica holds (each with its backend connections and one
+   * process per stdio backend); the least recently used is evicted beyond (its record stays, and
+   * a later request restores it).
+   */
+  maxPooledSessions: z.int().positive().default(DefaultMaxPooledSessions),
+  /**
+   * Live pooled backend sessions one identity holds on one replica (one per set of client
+   * capabilities it declares); its least recently used is evicted beyond.
+   */
+  maxPooledSessionsPerCaller: z.int().positive().default(DefaultMaxPooledSessionsPerCaller),
 });
 
 /** The validated `modern` section. */

@@ -25,7 +25,10 @@ export interface Entry {
   idle?: boolean;
 }
 
-/** A new entry for `session`, built from the stored list `basis`, bound to `identity`. */
+/**
+ * A new entry for `session`, built from the stored list `basis`, with `identity` (the binding keys
+ * and any extra metadata `create` stored) on top of its metadata.
+ */
 export function liveEntry(
   session: MultiSession,
   basis: string | undefined,

@@ -76,8 +76,8 @@ export class ManagedMultiSession implements ManagedSession {
   /**
    * @param init.activity where each request (backend recovery included) is recorded, so the idle
    *   sweeper never closes a session with a request in flight.
-   * @param init.identity the identity binding keys applied on top of a freshly made session's
-   *   metadata. Default none.
+   * @param init.identity the keys `create` stored on top of a freshly made session's metadata (the
+   *   identity binding, and any extra metadata it was given). Default none.
    */
   constructor(
     inner: MultiSession,

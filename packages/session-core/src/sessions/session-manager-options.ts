@@ -92,6 +92,13 @@ export interface CreateSessionOptions {
   readonly client?: ClientInfoRecord;
   /** The session ID. Default: a fresh `generateSessionId()`. */
   readonly id?: string;
+  /**
+   * More metadata to store with the session, e.g. a marker saying what kind of session it is
+   * (`vmcp.session.pool`). Written in the same create as the backend and identity keys, and kept
+   * on restore like every stored key. Keys the session layer writes itself (`vmcp.backend.*`,
+   * `vmcp.identity.*`, `vmcp.client.*`) are refused. Default: none.
+   */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** The bounds of a {@link SessionManager}, defaults applied and checked. */

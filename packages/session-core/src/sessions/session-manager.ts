@@ -4,7 +4,6 @@
  * and close share one cache and one in-flight restore table, so they stay one class; what could
  * leave has left (options and their checks, backend recovery, the live entry, the idle sweeper).
  */
-import type { ObservableResult } from "@opentelemetry/api";
 import { decodeBackendIds, MetadataKeyBackendIds, recordKindOf } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
 import type { BackendConnection } from "../backends/backend-connector.js";
@@ -14,7 +13,7 @@ import {
   MissingBackends,
 } from "../backends/backend-retry.js";
 import { definedFields } from "../defined-fields.js";
-import { SessionDecodeError } from "../storage/errors.js";
+import { InvalidSessionInputError, SessionDecodeError } from "../storage/errors.js";
 import { isValidSessionId } from "../storage/session-id.js";
 import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
 import type { SessionStorage } from "../storage/session-storage.js";
@@ -125,13 +124,11 @@ export class SessionManager {
     };
     this.#sweeper = new IdleSweeper(idle, (isIdle) => this.#closeIdle(isIdle));
     this.#instruments = sessionInstruments();
-    this.#instruments.sessionsLive.addCallback(this.#observeLive);
+    this.#instruments.liveCounts.add(this.#countLive);
   }
 
-  /** Reports `vmcp.sessions.live` (this manager's share) when the metric reader collects. */
-  readonly #observeLive = (result: ObservableResult): void => {
-    result.observe(this.#live.size);
-  };
+  /** This manager's share of `vmcp.sessions.live`, read when the metric reader collects. */
+  readonly #countLive = (): number => this.#live.size;
 
   /** How many live sessions this manager holds now. */
   get liveCount(): number {
@@ -148,17 +145,20 @@ export class SessionManager {
    * then binds it to `owner`, then stores it (create-if-absent, TTL `ttlMs`). A session with no
    * connected backend is still created. If storing fails, the new backend sessions are ended.
    * @throws {SessionExistsError} when `options.id` is already taken.
-   * @throws {InvalidSessionInputError} when `options.client` is not a `ClientInfoRecord`.
+   * @throws {InvalidSessionInputError} when `options.client` is not a `ClientInfoRecord`, or
+   *   `options.metadata` holds a key the session layer writes itself or a value that is no string.
    * @throws {StorageUnavailableError} and other storage errors, unchanged.
    */
   async create(options: CreateSessionOptions = {}): Promise<ManagedSession> {
     this.#assertOpen();
+    const extra = checkExtraMetadata(options.metadata);
     const session = await this.#factory.makeSession(
       definedFields({ id: options.id, client: options.client }),
     );
     // Hijack prevention wraps the session after the factory wrote the backend metadata.
     const identity = options.owner === undefined ? {} : this.#binder.metadataFor(options.owner);
-    const metadata = { ...session.getMetadata(), ...identity };
+    const overlay = { ...extra, ...identity };
+    const metadata = { ...session.getMetadata(), ...overlay };
     let created: boolean;
     try {
       created = await this.#storage.create({
@@ -174,7 +174,7 @@ export class SessionManager {
       await session.terminate();
       throw new SessionExistsError(session.id);
     }
-    const entry = this.#entry(session, metadata[MetadataKeyBackendIds], identity);
+    const entry = this.#entry(session, metadata[MetadataKeyBackendIds], overlay);
     this.#live.set(session.id, entry);
     sessionInstruments().sessionsCreated.add(1);
     return entry.managed;
@@ -257,7 +257,7 @@ export class SessionManager {
     if (this.#closed) return;
     this.#closed = true;
     this.#sweeper.stop();
-    this.#instruments.sessionsLive.removeCallback(this.#observeLive);
+    this.#instruments.liveCounts.delete(this.#countLive);
     await Promise.allSettled([...this.#restoring.values()]);
     const sessions = [...this.#live.values()].map((e) => e.session);
     for (const entry of this.#live.values()) entry.detached = true;
@@ -431,4 +431,27 @@ export class SessionManager {
 /** Whether a stored record is a client session (no `vmcp.kind`), not another kind of record. */
 function isSession(record: SessionRecord): boolean {
   return recordKindOf(record.metadata) === "session";
+}
+
+/** Key prefixes the session layer writes itself: {@link CreateSessionOptions.metadata} may not. */
+const ReservedPrefixes = ["vmcp.backend.", "vmcp.identity.", "vmcp.client."] as const;
+
+/**
+ * The extra metadata of a `create`, checked: every value a string, no key the session layer
+ * writes itself.
+ * @throws {InvalidSessionInputError} naming the first key refused.
+ */
+function checkExtraMetadata(extra: Readonly<SessionMetadata> | undefined): SessionMetadata {
+  if (extra === undefined) return {};
+  for (const [key, value] of Object.entries(extra)) {
+    if (ReservedPrefixes.some((prefix) => key.startsWith(prefix))) {
+      throw new InvalidSessionInputError(
+        `metadata key ${JSON.stringify(key)} is written by the session layer itself`,
+      );
+    }
+    if (typeof value !== "string") {
+      throw new InvalidSessionInputError(`metadata value of ${JSON.stringify(key)} is no string`);
+    }
+  }
+  return { ...extra };
 }

@@ -48,6 +48,12 @@ export interface SessionInstruments {
   readonly sessionsEvicted: Counter;
   readonly sessionsTerminated: Counter;
   readonly sessionsLive: ObservableUpDownCounter;
+  /**
+   * What `vmcp.sessions.live` sums: one count per live-session holder (each `SessionManager` of
+   * the process adds its own and removes it on close). One observation of the sum, since a second
+   * observation of the same attributes in one collection would replace the first.
+   */
+  readonly liveCounts: Set<() => number>;
   readonly restoreDuration: Histogram;
   readonly storageDuration: Histogram;
   readonly storageErrors: Counter;
@@ -80,6 +86,15 @@ function makeInstruments(meter: SessionMeter): SessionInstruments {
       advice: { explicitBucketBoundaries: [...buckets] },
     });
   const counter = (name: string, description: string) => meter.createCounter(name, { description });
+  const liveCounts = new Set<() => number>();
+  const sessionsLive = meter.createObservableUpDownCounter(n.sessionsLive, {
+    description: "Live sessions (open backend connections) on this replica.",
+  });
+  sessionsLive.addCallback((result) => {
+    let live = 0;
+    for (const count of liveCounts) live += count();
+    result.observe(live);
+  });
   return {
     meter,
     clientOperationDuration: seconds(
@@ -103,9 +118,8 @@ function makeInstruments(meter: SessionMeter): SessionInstruments {
       n.sessionsTerminated,
       "Sessions terminated (deleted everywhere) through this replica.",
     ),
-    sessionsLive: meter.createObservableUpDownCounter(n.sessionsLive, {
-      description: "Live sessions (open backend connections) on this replica.",
-    }),
+    sessionsLive,
+    liveCounts,
     restoreDuration: seconds(
       n.restoreDuration,
       "Duration of rebuilding a session from its stored record, backends reattached.",

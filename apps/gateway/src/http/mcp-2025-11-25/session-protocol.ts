@@ -11,6 +11,7 @@ import {
   type SessionOwner,
   sessionIdProblem,
 } from "@vmcp/session-core";
+import { MetadataKeySessionPool } from "@vmcp/session-keys";
 import { InProcessMessageBus } from "@vmcp/store-memory";
 import { ifDefined } from "../../if-defined.js";
 import {
@@ -268,7 +269,10 @@ export class SessionProtocol {
   async #session(req: IncomingMessage, owner: SessionOwner | undefined): Promise<ServedSession> {
     const id = sessionIdOf(req);
     const session = await this.#sessions.get(id, owner);
-    if (session === undefined) throw notFound(id);
+    // A pooled backend session (kept for 2026-07-28 callers) is no session a client holds.
+    if (session === undefined || session.getMetadata()[MetadataKeySessionPool] !== undefined) {
+      throw notFound(id);
+    }
     this.#callers?.seen(id);
     return session;
   }

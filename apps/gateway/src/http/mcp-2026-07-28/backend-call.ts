@@ -39,7 +39,8 @@ export type RelayedResult = Record<string, unknown>;
  *   backend's handler sees its own signal fire.
  * An `input_required` result comes back as the backend gave it (`allowInputRequired`). The
  * result is the backend's, but for `_meta["io.modelcontextprotocol/serverInfo"]`: the gateway is
- * the server its client talks to, so the SDK stamps the gateway's own.
+ * the server its client talks to, so the SDK stamps the gateway's own. A backend with a `pooled`
+ * channel (2025-era or stdio) is called through it instead (see `PooledCall`).
  * @throws the client's error: a backend JSON-RPC error (`ProtocolError`), a transport failure, a
  *   timeout, or the abort.
  */
@@ -49,6 +50,8 @@ export async function callBackend(
   params: Readonly<Record<string, unknown>>,
   request: RelayedRequest,
 ): Promise<RelayedResult> {
+  // A 2025-era or stdio backend: through the caller's pooled backend session.
+  if (backend.pooled !== undefined) return backend.pooled.call(method, params, request);
   const client = new Client(GatewayServerInfo, { inputRequired: { autoFulfill: false } });
   const transport = new StreamableHTTPClientTransport(new URL(backend.url), {
     requestInit: { headers: { ...backend.headers } },

@@ -188,7 +188,7 @@ export class BackendVerdicts {
     if (verdict.kind === "legacy") {
       this.#o.log.info(
         { workloadId, era: "2025-11-25" },
-        "backend speaks 2025-era MCP only: not served to 2026-07-28 clients",
+        "backend speaks 2025-era MCP only: 2026-07-28 clients reach it through pooled backend sessions",
       );
     }
     return verdict;

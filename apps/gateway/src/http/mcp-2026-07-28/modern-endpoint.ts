@@ -51,6 +51,15 @@ export interface ModernEndpointOptions {
   /** The statuses the server factory's handlers record for refusals the SDK would answer in-band. */
   readonly refusals?: RefusalStatuses;
   readonly log: GatewayLogger;
+  /**
+   * Serves each request (`serve`, which resolves once its response has ended) in a scope of its
+   * own: the pooled backend sessions' (`PoolRequests.around`). Default: no scope.
+   */
+  readonly around?: (
+    owner: SessionOwner | undefined,
+    body: unknown,
+    serve: () => Promise<void>,
+  ) => Promise<void>;
 }
 
 /**
@@ -73,11 +82,13 @@ export class ModernEndpoint implements ModernPostHook {
   readonly #refusals: RefusalStatuses | undefined;
   readonly #fanIn: ModernEndpointOptions["fanIn"];
   readonly #maxSubscriptions: number;
+  readonly #around: ModernEndpointOptions["around"];
 
   constructor(options: ModernEndpointOptions) {
     this.#refusals = options.refusals;
     this.#fanIn = options.fanIn;
     this.#maxSubscriptions = options.maxSubscriptions;
+    this.#around = options.around;
     this.#handler = createMcpHandler(options.factory, {
       legacy: "reject",
       bus: options.bus,
@@ -116,13 +127,15 @@ export class ModernEndpoint implements ModernPostHook {
       res.once("close", opened.release);
     }
     // A failure before the response started reaches the endpoint, which answers it (500).
-    await serveParsed(req, res, body, async (request, parsedBody) => {
-      const response = await this.#handler.fetch(
-        request,
-        authInfo === undefined ? { parsedBody } : { parsedBody, authInfo },
-      );
-      return this.#refusals?.apply(request, response) ?? response;
-    });
+    const serve = () =>
+      serveParsed(req, res, body, async (request, parsedBody) => {
+        const response = await this.#handler.fetch(
+          request,
+          authInfo === undefined ? { parsedBody } : { parsedBody, authInfo },
+        );
+        return this.#refusals?.apply(request, response) ?? response;
+      });
+    await (this.#around === undefined ? serve() : this.#around(owner, body, serve));
   }
 
   /** Aborts the modern exchanges in flight and closes their server instances. */

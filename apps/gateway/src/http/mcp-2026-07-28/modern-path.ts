@@ -11,6 +11,7 @@ import { ModernBackends } from "./modern-backends.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
 import { ModernRelay } from "./modern-relay.js";
 import type { ConfiguredBackend, ModernSettings } from "./modern-settings.js";
+import { createPool, type Pool, type PoolParts } from "./pool/create-pool.js";
 import { RefusalStatuses } from "./refusal-statuses.js";
 import { ReplicaEventBus } from "./replica-event-bus.js";
 import type { RequestStatePort } from "./request-state/request-state-port.js";
@@ -50,6 +51,11 @@ export interface ModernPathOptions {
   readonly requestState?: RequestStatePort;
   /** Replaces the era probe (tests). */
   readonly probe?: EraProbe;
+  /**
+   * The gateway's parts for pooled backend sessions, through which 2026-07-28 clients reach
+   * 2025-era and stdio backends. Default: none (those backends are not served to them).
+   */
+  readonly pool?: PoolParts;
   readonly log: GatewayLogger;
 }
 
@@ -66,6 +72,8 @@ export interface ModernPath {
   readonly events: ReplicaEventBus;
   /** The fan-in of backend changes (for operators and tests). */
   readonly fanIn: ListenFanIn;
+  /** The pooled backend sessions (with `options.pool`); closed by the gateway's teardown. */
+  readonly pool?: Pool;
   /** Ends the listen streams (their graceful result) and the exchanges in flight, then the backend listens. */
   close(): Promise<void>;
 }
@@ -74,8 +82,8 @@ export interface ModernPath {
 const MinSetCheckIntervalMs = 1_000;
 
 /**
- * Builds the gateway's 2026-07-28 path: verdicts, backend set, routes, lists, relay, the listen
- * fan-in and its event bus, endpoint.
+ * Builds the gateway's 2026-07-28 path: verdicts, backend set, pooled backend sessions (with
+ * `options.pool`), routes, lists, relay, the listen fan-in and its event bus, endpoint.
  */
 export function createModernPath(options: ModernPathOptions): ModernPath {
   const { config, log } = options;
@@ -101,15 +109,25 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     probe: options.probe ?? ((target, timeoutMs) => probeEra(target, timeoutMs, fetch)),
     log,
   });
-  const backends = new ModernBackends({
-    backends: options.backends,
-    verdicts,
-    log,
-    noticeIntervalMs: config.verdictTtlMs,
-  });
+  const backends = new ModernBackends({ backends: options.backends, verdicts });
+  const pool =
+    options.pool === undefined
+      ? undefined
+      : createPool({
+          settings: config,
+          parts: options.pool,
+          storage: options.storage,
+          backends: options.backends,
+          era: (workloadId) => verdicts.verdict(workloadId),
+          ...(options.bindingSecret === undefined ? {} : { bindingSecret: options.bindingSecret }),
+          retryMs: config.probeRetryMs,
+          log,
+        });
   const routes = new RouteTables({
     naming: options.naming,
     refreshIntervalMs: options.listRefreshIntervalMs,
+    // One table for the modern backends alone, and one per caller view of the pooled ones.
+    maxTables: pool === undefined ? 1 : config.maxPooledSessions + 1,
   });
   const lists = new ListAggregator({
     cursors: new ModernListCursors(options.cursors),
@@ -163,6 +181,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
       ttlCapMs: config.listTtlCapMs,
       perCaller: options.perCaller,
       refusals,
+      ...(pool === undefined ? {} : { extend: (set) => pool.legacy.extend(set) }),
     }),
     refusals,
     bus: events,
@@ -171,12 +190,14 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     keepAliveMs: config.keepAliveMs,
     maxRequestBodySize: options.maxBodyBytes,
     log,
+    ...(pool === undefined ? {} : { around: pool.requests.around }),
   });
   return {
     endpoint,
     verdicts,
     events,
     fanIn,
+    ...(pool === undefined ? {} : { pool }),
     close: async () => {
       try {
         await endpoint.close();

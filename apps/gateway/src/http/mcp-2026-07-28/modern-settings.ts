@@ -22,6 +22,12 @@ export interface ModernSettings {
   readonly callTimeoutMs: number;
   /** Longest life of a task's route in the store (tasks extension), ms. */
   readonly taskRouteTtlMs: number;
+  /** Idle TTL of a pooled backend session's record, ms. */
+  readonly pooledSessionTtlMs: number;
+  /** Live pooled backend sessions per replica. */
+  readonly maxPooledSessions: number;
+  /** Live pooled backend sessions per identity and replica. */
+  readonly maxPooledSessionsPerCaller: number;
 }
 
 /** A configured backend: Streamable HTTP (with its extra request headers) or a stdio command. */

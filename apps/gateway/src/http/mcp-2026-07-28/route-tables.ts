@@ -65,11 +65,18 @@ export interface RouteTablesOptions {
   readonly naming: ToolNaming;
   /** Least time between two refreshes an unknown name or URI triggers, ms. */
   readonly refreshIntervalMs: number;
+  /**
+   * Route tables kept at once, one per backend set seen (the modern backends, plus each caller's
+   * pooled ones); the least recently used goes beyond.
+   * @default 1
+   */
+  readonly maxTables?: number;
 }
 
 /**
- * The routes of the modern path, one set per replica over the current modern backends (rebuilt
- * whenever that set changes): exposed tool and prompt names (by the same naming rule as 2025
+ * The routes of the modern path, one set per backend set (the current modern backends, and with
+ * each caller's pooled ones; rebuilt whenever a set changes, the least recently used dropped past
+ * `maxTables`): exposed tool and prompt names (by the same naming rule as 2025
  * sessions), listed resource URIs and resource templates. Filled by the lists clients page
  * through and, for a name or URI not known yet, by a walk of every backend's list, at most one
  * in flight and none sooner than `refreshIntervalMs` after the last (session-core's
@@ -79,7 +86,8 @@ export interface RouteTablesOptions {
  */
 export class RouteTables {
   readonly #o: RouteTablesOptions;
-  #tables: Tables | undefined;
+  /** By set key, least recently used first. */
+  readonly #tables = new Map<string, Tables>();
 
   constructor(options: RouteTablesOptions) {
     this.#o = options;
@@ -277,9 +285,10 @@ export class RouteTables {
   }
 
   #of(set: ModernBackendSet): Tables {
-    if (this.#tables?.key !== set.key) {
+    let tables = this.#tables.get(set.key);
+    if (tables === undefined) {
       const interval = this.#o.refreshIntervalMs;
-      this.#tables = {
+      tables = {
         key: set.key,
         gates: {
           tools: new ListRefreshGate(interval),
@@ -287,8 +296,16 @@ export class RouteTables {
           resources: new ListRefreshGate(interval),
         },
       };
+    } else {
+      this.#tables.delete(set.key);
     }
-    return this.#tables;
+    this.#tables.set(set.key, tables);
+    const max = this.#o.maxTables ?? 1;
+    for (const key of this.#tables.keys()) {
+      if (this.#tables.size <= max) break;
+      this.#tables.delete(key);
+    }
+    return tables;
   }
 }
 

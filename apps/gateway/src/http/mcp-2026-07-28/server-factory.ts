@@ -36,6 +36,11 @@ export interface ServerFactoryOptions {
   readonly perCaller: boolean;
   /** Where a handler records the HTTP status of a refusal the SDK would answer in-band. */
   readonly refusals?: RefusalStatuses;
+  /**
+   * Adds to each request's backend set the backends it reaches otherwise (its caller's pooled
+   * backend session: `LegacyBackends.extend`). Default: the modern backends only.
+   */
+  readonly extend?: (set: ModernBackendSet) => Promise<ModernBackendSet>;
 }
 
 type Handler = (
@@ -79,7 +84,8 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     return described.info;
   };
   return async (context: McpRequestContext) => {
-    const set = await options.backends.current();
+    const modern = await options.backends.current();
+    const set = options.extend === undefined ? modern : await options.extend(modern);
     const info = describe(set);
     const capabilities = info.capabilities ?? {};
     const server = new Server(GatewayServerInfo, info);

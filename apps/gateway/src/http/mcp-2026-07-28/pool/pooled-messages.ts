@@ -1,0 +1,137 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Notification } from "@modelcontextprotocol/server";
+import type {
+  BackendMessage,
+  BackendMessageHandler,
+  BackendMessageOrigin,
+} from "@vmcp/session-core";
+import { VmcpSessionError } from "@vmcp/session-keys";
+import { ErrorCode } from "../../../error-codes.js";
+import { rpcErrorOf } from "../../../json-rpc/error-mapping.js";
+import { PooledSessionPrefix } from "./pool-key.js";
+
+/**
+ * A 2025-era backend's server-to-client request (sampling, elicitation, roots...) met while it
+ * served a 2026-07-28 client through a pooled backend session: not relayed yet, so the backend
+ * gets this as its JSON-RPC error (-32601, `data.code` `VMCP_UNSUPPORTED_REQUEST`).
+ */
+export class ServerRequestNotRelayedError extends VmcpSessionError {
+  readonly code = ErrorCode.UnsupportedRequest;
+  constructor(method: string) {
+    super(
+      `${method} is not relayed to 2026-07-28 clients by this gateway yet: the client holds no session to be asked on`,
+    );
+  }
+}
+
+/** One relayed call through a pooled backend session, as its backend's messages reach it. */
+export interface PooledCallScope {
+  /** The pooled backend session and backend the call went to. */
+  readonly sessionId: string;
+  readonly workloadId: string;
+  /** Whether the caller set a log level: the backend's log messages reach it. */
+  readonly logs: boolean;
+  /** Sends a notification on the caller's response (its SSE stream). */
+  readonly notify: (notification: Notification) => Promise<void>;
+  /** The caller's progress token; absent when it asked for none. */
+  readonly callerToken?: string | number;
+  /** Told of each progress notification (the call's timeout starts again). */
+  readonly onProgress?: () => void;
+}
+
+/**
+ * What backends send on their own while they serve pooled backend sessions, to the 2026-07-28
+ * caller whose call it belongs to:
+ * - progress by the gateway's own progress token (each relayed call gets a fresh one, since two
+ *   callers sharing a pooled session may use the same token), under the caller's token;
+ * - a log message (`notifications/message`) by the call whose asynchronous context it arrives in
+ *   (exact over Streamable HTTP; over stdio, the oldest call in flight), only when the caller set
+ *   a log level;
+ * - server-to-client requests are refused ({@link ServerRequestNotRelayedError});
+ * - anything else (`list_changed`, resource updates) is dropped: nothing listens for it yet.
+ */
+export class PooledMessages implements BackendMessageHandler {
+  readonly #calls = new AsyncLocalStorage<PooledCallScope>();
+  readonly #byToken = new Map<string, PooledCallScope>();
+  #next = 0;
+
+  /** Whether the messages of session `sessionId` are this handler's (a pooled backend session's). */
+  owns(sessionId: string): boolean {
+    return sessionId.startsWith(PooledSessionPrefix);
+  }
+
+  /**
+   * Runs one relayed call as `scope`: its backend's messages reach the caller. Resolves the
+   * gateway progress token to send the backend (when the caller asked for progress) and the call.
+   */
+  async run<T>(
+    scope: PooledCallScope,
+    call: (token: string | undefined) => Promise<T>,
+  ): Promise<T> {
+    if (scope.callerToken === undefined) return this.#calls.run(scope, () => call(undefined));
+    const token = `vmcp-pool-${++this.#next}`;
+    const key = `${scope.sessionId}\n${token}`;
+    this.#byToken.set(key, scope);
+    try {
+      return await this.#calls.run(scope, () => call(token));
+    } finally {
+      this.#byToken.delete(key);
+    }
+  }
+
+  notification(origin: BackendMessageOrigin, message: BackendMessage): void {
+    if (message.method === "notifications/progress") {
+      const token = message.params?.progressToken;
+      const scope = this.#byToken.get(`${origin.sessionId}\n${String(token)}`);
+      if (scope === undefined || scope.callerToken === undefined) return;
+      scope.onProgress?.();
+      void scope
+        .notify({
+          method: "notifications/progress",
+          params: { ...message.params, progressToken: scope.callerToken },
+        } as Notification)
+        .catch(() => undefined);
+      return;
+    }
+    if (message.method !== "notifications/message") return;
+    const scope = this.#calls.getStore();
+    if (
+      scope === undefined ||
+      !scope.logs ||
+      scope.sessionId !== origin.sessionId ||
+      scope.workloadId !== origin.workloadId
+    ) {
+      return;
+    }
+    void scope
+      .notify({ method: message.method, params: message.params ?? {} } as Notification)
+      .catch(() => undefined);
+  }
+
+  request(
+    _origin: BackendMessageOrigin,
+    message: BackendMessage,
+  ): Promise<Record<string, unknown>> {
+    // The backend gets a JSON-RPC error: the SDK sends `code`, `message` and `data` on.
+    const { body } = rpcErrorOf(new ServerRequestNotRelayedError(message.method));
+    return Promise.reject(
+      Object.assign(new Error(body.message), { code: body.code, data: body.data }),
+    );
+  }
+}
+
+/**
+ * One {@link BackendMessageHandler} for the gateway's connector: what a pooled backend session's
+ * backends send goes to `pooled`, everything else (the 2025 client sessions') to `sessions`.
+ */
+export function dispatchBackendMessages(
+  pooled: PooledMessages,
+  sessions: BackendMessageHandler,
+): BackendMessageHandler {
+  const pick = (origin: BackendMessageOrigin) =>
+    pooled.owns(origin.sessionId) ? pooled : sessions;
+  return {
+    notification: (origin, message) => pick(origin).notification(origin, message),
+    request: (origin, message, signal) => pick(origin).request(origin, message, signal),
+  };
+}
