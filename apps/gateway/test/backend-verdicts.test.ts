@@ -4,8 +4,11 @@ import { ReferenceStorage } from "@vmcp/session-core/testing";
 import { MetadataKeyBackendEra } from "@vmcp/session-keys";
 import { waitUntil } from "@vmcp/test-support";
 import { describe, expect, it } from "vitest";
-import { BackendVerdicts } from "../dist/http/mcp-2026-07-28/backend-verdicts.js";
-import type { BackendVerdict, VerdictTarget } from "../dist/http/mcp-2026-07-28/verdict-record.js";
+import { BackendVerdicts } from "../dist/http/mcp-2026-07-28/backends/backend-verdicts.js";
+import type {
+  BackendVerdict,
+  VerdictTarget,
+} from "../dist/http/mcp-2026-07-28/backends/verdict-record.js";
 import { createLogger } from "../dist/logger.js";
 
 const TtlMs = 60_000;

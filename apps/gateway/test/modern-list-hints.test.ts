@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { aggregateHint } from "../dist/http/mcp-2026-07-28/cache-hints.js";
-import { ModernListCursors } from "../dist/http/mcp-2026-07-28/list-cursor.js";
+import { aggregateHint } from "../dist/http/mcp-2026-07-28/lists/cache-hints.js";
+import { ModernListCursors } from "../dist/http/mcp-2026-07-28/lists/list-cursor.js";
 import { CursorCodec } from "../dist/http/routing/cursor.js";
 
 describe("the caching hint of an aggregated list page", () => {

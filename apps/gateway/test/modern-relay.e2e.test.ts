@@ -3,7 +3,7 @@ import { MetadataKeyBackendEra } from "@vmcp/session-keys";
 import { InProcessMessageBus, MemoryStorage } from "@vmcp/store-memory";
 import { waitUntil } from "@vmcp/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verdictRecordId } from "../dist/http/mcp-2026-07-28/verdict-record.js";
+import { verdictRecordId } from "../dist/http/mcp-2026-07-28/backends/verdict-record.js";
 import { type LoggedGateway, startLoggedGateway } from "./helpers/in-process.js";
 import { connectClient, resultText } from "./helpers/mcp-client.js";
 import { type ModernBackendFixture, startModernBackend } from "./helpers/modern-backends.js";

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  type ParamHeaderDeclaration,
+  paramHeaderDeclarations,
+} from "../src/http/mcp-2026-07-28/lists/param-header-declarations.js";
+import {
   checkParamHeaders,
   decodeParamHeaderValue,
   ParamHeaderMismatchError,
-} from "../src/http/mcp-2026-07-28/param-header-check.js";
-import {
-  type ParamHeaderDeclaration,
-  paramHeaderDeclarations,
-} from "../src/http/mcp-2026-07-28/param-header-declarations.js";
+} from "../src/http/mcp-2026-07-28/relay/param-header-check.js";
 
 const b64 = (text: string) => `=?base64?${Buffer.from(text, "utf8").toString("base64")}?=`;
 

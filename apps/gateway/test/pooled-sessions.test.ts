@@ -9,7 +9,8 @@ import { McpBackendConnector, type SessionOwner } from "@vmcp/session-core";
 import { ReferenceStorage } from "@vmcp/session-core/testing";
 import { startMcpBackend, type TestBackend } from "@vmcp/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ModernBackendSet } from "../dist/http/mcp-2026-07-28/modern-backends.js";
+import type { ModernBackendSet } from "../dist/http/mcp-2026-07-28/backends/modern-backends.js";
+import type { BackendVerdict } from "../dist/http/mcp-2026-07-28/backends/verdict-record.js";
 import { createPool, type Pool } from "../dist/http/mcp-2026-07-28/pool/create-pool.js";
 import {
   canonicalJson,
@@ -17,7 +18,6 @@ import {
   pooledSessionId,
 } from "../dist/http/mcp-2026-07-28/pool/pool-key.js";
 import { PooledMessages } from "../dist/http/mcp-2026-07-28/pool/pooled-messages.js";
-import type { BackendVerdict } from "../dist/http/mcp-2026-07-28/verdict-record.js";
 import { createLogger } from "../dist/logger.js";
 import { makePooledServer } from "./helpers/pooled-backends.js";
 

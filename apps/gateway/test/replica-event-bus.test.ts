@@ -8,7 +8,7 @@ import { MessageBusServerEventBus } from "@vmcp/session-core";
 import { InProcessMessageBus } from "@vmcp/store-memory";
 import { waitUntil } from "@vmcp/test-support";
 import { afterEach, describe, expect, it } from "vitest";
-import { ReplicaEventBus } from "../dist/http/mcp-2026-07-28/replica-event-bus.js";
+import { ReplicaEventBus } from "../dist/http/mcp-2026-07-28/listen/replica-event-bus.js";
 
 const tools: ServerEvent = { kind: "tools_list_changed" };
 const prompts: ServerEvent = { kind: "prompts_list_changed" };

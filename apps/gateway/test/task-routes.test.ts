@@ -2,7 +2,7 @@ import { MissingRequiredClientCapabilityError } from "@modelcontextprotocol/serv
 import { MetadataKeyRecordKind, RecordKind, taskRouteKey } from "@vmcp/session-keys";
 import { MemoryStorage } from "@vmcp/store-memory";
 import { describe, expect, it } from "vitest";
-import { assertInputRequestsCovered } from "../dist/http/mcp-2026-07-28/input-coverage.js";
+import { assertInputRequestsCovered } from "../dist/http/mcp-2026-07-28/relay/input-coverage.js";
 import { TaskRouteKeys } from "../dist/http/mcp-2026-07-28/tasks/task-route-record.js";
 import { TaskRoutes } from "../dist/http/mcp-2026-07-28/tasks/task-routes.js";
 import {

@@ -1,7 +1,7 @@
 import type { ServerCapabilities } from "@modelcontextprotocol/server";
 import { aggregateCapabilities, type BackendInfo, combineInstructions } from "@vmcp/session-core";
 import { GatewayInstructions } from "../../server-info.js";
-import type { ModernBackend } from "./modern-backends.js";
+import type { ModernBackend } from "./backends/modern-backends.js";
 import { declaresTasks, TasksExtensionId } from "./tasks/tasks-extension.js";
 
 /** What `server/discover` says of the gateway over a set of modern backends. */

@@ -9,8 +9,8 @@ import type { SessionOwner } from "@vmcp/session-core";
 import type { GatewayLogger } from "../../logger.js";
 import { authInfoOf } from "./caller-auth.js";
 import { postEra } from "./era-classification.js";
-import type { ListenFanIn } from "./listen-fan-in.js";
-import { listenedUris } from "./listen-filter.js";
+import type { ListenFanIn } from "./listen/listen-fan-in.js";
+import { listenedUris } from "./listen/listen-filter.js";
 import { serveParsed } from "./node-exchange.js";
 import type { RefusalStatuses } from "./refusal-statuses.js";
 

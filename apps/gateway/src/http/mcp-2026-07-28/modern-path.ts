@@ -1,23 +1,23 @@
 import { createNodeHttpFetch, type SessionStorage, type ToolNaming } from "@vmcp/session-core";
 import type { GatewayLogger } from "../../logger.js";
 import type { CursorCodec } from "../routing/cursor.js";
-import { ListAggregator } from "./aggregate-list.js";
-import { BackendVerdicts } from "./backend-verdicts.js";
-import { CallFailures } from "./call-failures.js";
-import { type EraProbe, probeEra } from "./era-probe.js";
-import { ModernListCursors } from "./list-cursor.js";
-import { ListenFanIn } from "./listen-fan-in.js";
-import { ModernBackends } from "./modern-backends.js";
+import { BackendVerdicts } from "./backends/backend-verdicts.js";
+import { type EraProbe, probeEra } from "./backends/era-probe.js";
+import { ModernBackends } from "./backends/modern-backends.js";
+import { ListenFanIn } from "./listen/listen-fan-in.js";
+import { ReplicaEventBus } from "./listen/replica-event-bus.js";
+import { ListAggregator } from "./lists/aggregate-list.js";
+import { ModernListCursors } from "./lists/list-cursor.js";
+import { RouteTables } from "./lists/route-tables.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
-import { ModernRelay } from "./modern-relay.js";
 import type { ConfiguredBackend, ModernSettings } from "./modern-settings.js";
 import { createPool, type Pool, type PoolParts } from "./pool/create-pool.js";
 import { RefusalStatuses } from "./refusal-statuses.js";
-import { ReplicaEventBus } from "./replica-event-bus.js";
+import { CallFailures } from "./relay/call-failures.js";
+import { ModernRelay } from "./relay/modern-relay.js";
+import { TaskRelay } from "./relay/task-relay.js";
 import type { RequestStatePort } from "./request-state/request-state-port.js";
-import { RouteTables } from "./route-tables.js";
 import { createServerFactory } from "./server-factory.js";
-import { TaskRelay } from "./task-relay.js";
 import { TaskRoutes } from "./tasks/task-routes.js";
 
 /** What the modern path is built from (the gateway's parts and configuration). */

@@ -10,18 +10,18 @@ import {
 import { z } from "zod";
 import type { GatewayLogger } from "../../logger.js";
 import { GatewayServerInfo } from "../../server-info.js";
-import { aggregateHint, type BackendHint } from "./cache-hints.js";
+import { mirrorMeta } from "./backends/mirrored-meta.js";
+import type { ModernBackendSet, ModernBackends } from "./backends/modern-backends.js";
 import { ownerOf } from "./caller-auth.js";
 import { discoverInfo } from "./discover-info.js";
-import type { ListMethod } from "./list-kinds.js";
-import { mirrorMeta } from "./mirrored-meta.js";
-import type { ModernBackendSet, ModernBackends } from "./modern-backends.js";
-import type { ModernRelay, ModernRequest } from "./modern-relay.js";
+import { aggregateHint, type BackendHint } from "./lists/cache-hints.js";
+import type { ListMethod } from "./lists/list-kinds.js";
 import type { RefusalStatuses } from "./refusal-statuses.js";
+import type { ModernRelay, ModernRequest } from "./relay/modern-relay.js";
+import type { TaskRelay } from "./relay/task-relay.js";
+import { wireErrorOf } from "./relay/wire-errors.js";
 import { InvalidRequestStateError } from "./request-state/request-state-port.js";
-import type { TaskRelay } from "./task-relay.js";
 import { declaresTasks, type TaskMethod } from "./tasks/tasks-extension.js";
-import { wireErrorOf } from "./wire-errors.js";
 
 /** Options of {@link createServerFactory}. */
 export interface ServerFactoryOptions {

@@ -6,7 +6,7 @@ import {
   type BackendReattachHint,
   type BackendTarget,
 } from "@vmcp/session-core";
-import type { BackendVerdict } from "../verdict-record.js";
+import type { BackendVerdict } from "../backends/verdict-record.js";
 import { PoolRevision } from "./pool-key.js";
 import { StandInConnection } from "./stand-in-connection.js";
 

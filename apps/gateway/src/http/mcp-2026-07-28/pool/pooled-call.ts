@@ -1,5 +1,5 @@
 import { BackendUnavailableError, type ManagedSession } from "@vmcp/session-core";
-import type { PooledCallRequest, PooledChannel } from "../pooled-channel.js";
+import type { PooledCallRequest, PooledChannel } from "../backends/pooled-channel.js";
 import type { PooledMessages } from "./pooled-messages.js";
 
 /** The `_meta` keys of the 2026-07-28 envelope, which a 2025-era backend is not sent. */

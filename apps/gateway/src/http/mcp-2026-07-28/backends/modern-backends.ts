@@ -1,7 +1,7 @@
 import type { DiscoverResult } from "@modelcontextprotocol/client";
+import type { ConfiguredBackend } from "../modern-settings.js";
 import { isEraOrTransportFailure } from "./backend-failure.js";
 import type { BackendVerdicts } from "./backend-verdicts.js";
-import type { ConfiguredBackend } from "./modern-settings.js";
 import type { PooledChannel } from "./pooled-channel.js";
 import type { BackendVerdict } from "./verdict-record.js";
 

@@ -1,6 +1,6 @@
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import type { FetchFunction } from "@vmcp/session-core";
-import { GatewayServerInfo } from "../../server-info.js";
+import { GatewayServerInfo } from "../../../server-info.js";
 import type { BackendVerdict, VerdictTarget } from "./verdict-record.js";
 
 /** Finds a backend's era: what {@link probeEra} does, replaceable in tests. */

@@ -1,9 +1,9 @@
 import type { ServerEvent, SubscriptionFilter } from "@modelcontextprotocol/server";
 import type { FetchFunction } from "@vmcp/session-core";
-import type { GatewayLogger } from "../../logger.js";
+import type { GatewayLogger } from "../../../logger.js";
+import type { ModernBackend, ModernBackendSet } from "../backends/modern-backends.js";
 import { BackendListen } from "./backend-listen.js";
 import { backendFilter, catchUpEvents } from "./listen-filter.js";
-import type { ModernBackend, ModernBackendSet } from "./modern-backends.js";
 
 /** Default pause before the URIs of closed listen streams are dropped from the backends' listens, ms: 1,000. */
 export const DefaultUriReleaseDelayMs = 1_000;

@@ -1,4 +1,4 @@
-import { type CursorCodec, type CursorPosition, InvalidCursorError } from "../routing/cursor.js";
+import { type CursorCodec, type CursorPosition, InvalidCursorError } from "../../routing/cursor.js";
 
 /** Scopes a modern list cursor may carry. */
 const Scopes = ["private", "public"] as const;

@@ -1,6 +1,6 @@
 import type { SessionStorage } from "@vmcp/session-core";
-import { failureReason } from "../../log-redaction.js";
-import type { GatewayLogger } from "../../logger.js";
+import { failureReason } from "../../../log-redaction.js";
+import type { GatewayLogger } from "../../../logger.js";
 import { type EraProbe, probeEra } from "./era-probe.js";
 import {
   type BackendVerdict,

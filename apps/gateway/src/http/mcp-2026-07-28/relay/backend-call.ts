@@ -5,9 +5,9 @@ import {
   StreamableHTTPClientTransport,
 } from "@modelcontextprotocol/client";
 import type { FetchFunction } from "@vmcp/session-core";
-import { GatewayServerInfo } from "../../server-info.js";
-import type { MirroredMeta } from "./mirrored-meta.js";
-import type { ModernBackend } from "./modern-backends.js";
+import { GatewayServerInfo } from "../../../server-info.js";
+import type { MirroredMeta } from "../backends/mirrored-meta.js";
+import type { ModernBackend } from "../backends/modern-backends.js";
 
 /** What one relayed call carries from the caller's request. */
 export interface RelayedRequest {

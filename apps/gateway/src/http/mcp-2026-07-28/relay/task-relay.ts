@@ -4,9 +4,16 @@ import {
   ProtocolErrorCode,
 } from "@modelcontextprotocol/client";
 import { BackendUnavailableError, type FetchFunction } from "@vmcp/session-core";
+import type { ModernBackend } from "../backends/modern-backends.js";
+import type { TaskRoutes } from "../tasks/task-routes.js";
+import {
+  createdTaskOf,
+  declaresTasks,
+  type TaskMethod,
+  TasksExtensionId,
+} from "../tasks/tasks-extension.js";
 import type { RelayedRequest, RelayedResult } from "./backend-call.js";
 import type { CallFailures } from "./call-failures.js";
-import type { ModernBackend } from "./modern-backends.js";
 import {
   callerCapabilities,
   type ModernRequest,
@@ -14,13 +21,6 @@ import {
   type TaskCalls,
 } from "./modern-relay.js";
 import { rawBackendCall } from "./raw-backend-call.js";
-import type { TaskRoutes } from "./tasks/task-routes.js";
-import {
-  createdTaskOf,
-  declaresTasks,
-  type TaskMethod,
-  TasksExtensionId,
-} from "./tasks/tasks-extension.js";
 
 type Params = Readonly<Record<string, unknown>>;
 

@@ -1,8 +1,8 @@
-import { InvalidCursorError } from "../routing/cursor.js";
+import { InvalidCursorError } from "../../routing/cursor.js";
+import type { ModernBackend, ModernBackendSet } from "../backends/modern-backends.js";
 import { aggregateHint, type BackendHint } from "./cache-hints.js";
 import type { ModernListCursors } from "./list-cursor.js";
 import type { ListKind } from "./list-kinds.js";
-import type { ModernBackend, ModernBackendSet } from "./modern-backends.js";
 import type { ListWalk, RouteTables } from "./route-tables.js";
 
 type Item = Record<string, unknown>;

@@ -5,11 +5,11 @@ import {
 } from "@modelcontextprotocol/client";
 import type { ServerEvent, SubscriptionFilter } from "@modelcontextprotocol/server";
 import type { FetchFunction } from "@vmcp/session-core";
-import { failureReason } from "../../log-redaction.js";
-import type { GatewayLogger } from "../../logger.js";
-import { GatewayServerInfo } from "../../server-info.js";
+import { failureReason } from "../../../log-redaction.js";
+import type { GatewayLogger } from "../../../logger.js";
+import { GatewayServerInfo } from "../../../server-info.js";
+import type { ModernBackend } from "../backends/modern-backends.js";
 import { ChangeNotifications, catchUpEvents, eventOf, filterKey } from "./listen-filter.js";
-import type { ModernBackend } from "./modern-backends.js";
 
 /** Options of {@link BackendListen}. */
 export interface BackendListenOptions {

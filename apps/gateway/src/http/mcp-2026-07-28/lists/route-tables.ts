@@ -7,8 +7,8 @@ import {
   UnknownResourceError,
   UnknownToolError,
 } from "@vmcp/session-core";
+import type { ModernBackend, ModernBackendSet } from "../backends/modern-backends.js";
 import { ListKinds, type ListMethod, type NamedKind } from "./list-kinds.js";
-import type { ModernBackend, ModernBackendSet } from "./modern-backends.js";
 import {
   type ParamHeaderDeclaration,
   paramHeaderDeclarations,

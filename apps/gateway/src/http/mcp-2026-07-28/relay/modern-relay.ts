@@ -9,24 +9,28 @@ import {
   type SessionOwner,
   UnknownToolError,
 } from "@vmcp/session-core";
-import type { GatewayLogger } from "../../logger.js";
-import { InvalidRequestParamsError } from "../routing/router-errors.js";
-import type { ListAggregator } from "./aggregate-list.js";
-import { callBackend, type RelayedRequest, type RelayedResult } from "./backend-call.js";
-import { CallFailures } from "./call-failures.js";
-import { callerKey } from "./caller-auth.js";
-import { assertInputRequestsCovered } from "./input-coverage.js";
-import { ListKinds, type ListMethod } from "./list-kinds.js";
-import type { MirroredMeta } from "./mirrored-meta.js";
-import type { ModernBackend, ModernBackendSet, ModernBackends } from "./modern-backends.js";
-import { checkParamHeaders } from "./param-header-check.js";
+import type { GatewayLogger } from "../../../logger.js";
+import { InvalidRequestParamsError } from "../../routing/router-errors.js";
+import type { MirroredMeta } from "../backends/mirrored-meta.js";
+import type {
+  ModernBackend,
+  ModernBackendSet,
+  ModernBackends,
+} from "../backends/modern-backends.js";
+import { callerKey } from "../caller-auth.js";
+import type { ListAggregator } from "../lists/aggregate-list.js";
+import { ListKinds, type ListMethod } from "../lists/list-kinds.js";
+import type { ListWalk, NamedRoute, RouteTables } from "../lists/route-tables.js";
 import {
   InvalidRequestStateError,
   type RequestStateBinding,
   type RequestStatePort,
   RequestStateUnavailableError,
-} from "./request-state/request-state-port.js";
-import type { ListWalk, NamedRoute, RouteTables } from "./route-tables.js";
+} from "../request-state/request-state-port.js";
+import { callBackend, type RelayedRequest, type RelayedResult } from "./backend-call.js";
+import { CallFailures } from "./call-failures.js";
+import { assertInputRequestsCovered } from "./input-coverage.js";
+import { checkParamHeaders } from "./param-header-check.js";
 
 type Params = Readonly<Record<string, unknown>>;
 

@@ -1,8 +1,8 @@
 import { ProtocolError } from "@modelcontextprotocol/server";
 import { UnknownResourceError } from "@vmcp/session-core";
-import { ErrorCode, errorCodeOf } from "../../error-codes.js";
-import { rpcErrorOf } from "../../json-rpc/error-mapping.js";
-import { GatewayErrorCode } from "../../json-rpc/json-rpc.js";
+import { ErrorCode, errorCodeOf } from "../../../error-codes.js";
+import { rpcErrorOf } from "../../../json-rpc/error-mapping.js";
+import { GatewayErrorCode } from "../../../json-rpc/json-rpc.js";
 import { ParamHeaderMismatchError } from "./param-header-check.js";
 
 /** How one modern request's failure goes on the wire, and whether it is worth a log line. */

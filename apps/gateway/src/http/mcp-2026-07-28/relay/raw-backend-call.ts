@@ -9,8 +9,8 @@ import {
   SdkErrorCode,
   StreamableHTTPClientTransport,
 } from "@modelcontextprotocol/client";
+import type { ModernBackend } from "../backends/modern-backends.js";
 import { type RelayedRequest, type RelayedResult, withoutServerInfo } from "./backend-call.js";
-import type { ModernBackend } from "./modern-backends.js";
 
 /** The revision the gateway speaks with modern backends (the one it serves). */
 const Revision = "2026-07-28";

@@ -1,6 +1,6 @@
 import { VmcpSessionError } from "@vmcp/session-keys";
-import { ErrorCode } from "../../error-codes.js";
-import type { ParamHeaderDeclaration } from "./param-header-declarations.js";
+import { ErrorCode } from "../../../error-codes.js";
+import type { ParamHeaderDeclaration } from "../lists/param-header-declarations.js";
 
 /**
  * What is wrong with an `Mcp-Param-*` header a tool declares:
