@@ -34,3 +34,21 @@ export async function startGateway(
   });
   return { url, child };
 }
+
+/**
+ * Starts one of the benches' backend scripts (`./<name>.js`, built beside this file) as a child
+ * process, and resolves its URL: the first line it prints. Rejects if it exits first. The caller
+ * kills `child`.
+ */
+export async function spawnBackendProcess(
+  name: string,
+): Promise<{ url: string; child: ChildProcess }> {
+  const script = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+  const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`backend exited with ${String(code)}`)));
+    lines.once("line", (line) => resolve(line.trim()));
+  });
+  return { url, child };
+}

@@ -9,9 +9,7 @@
  * `BENCH_MODERN_CLIENTS` (concurrent clients, default 32) and `BENCH_ROUNDS` (alternating rounds,
  * default 3) change the size.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import {
   formatRatioTable,
@@ -20,22 +18,11 @@ import {
   summarizeRounds,
   summaryRows,
 } from "@vmcp/bench-kit";
-import { startGateway } from "./gateway-process.js";
+import { spawnBackendProcess, startGateway } from "./gateway-process.js";
 
 const Clients = Number(process.env.BENCH_MODERN_CLIENTS ?? 32);
 const Ops = Number(process.env.BENCH_MODERN_OPS ?? 3000);
 const Rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-
-async function spawnModernBackend(): Promise<{ url: string; child: ChildProcess }> {
-  const script = fileURLToPath(new URL("./modern-backend-process.js", import.meta.url));
-  const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`backend exited with ${String(code)}`)));
-    lines.once("line", (line) => resolve(line.trim()));
-  });
-  return { url, child };
-}
 
 async function connect(url: string): Promise<Client> {
   const client = new Client(
@@ -65,7 +52,7 @@ function callAdd(clients: readonly Client[]): Promise<Measurement> {
 }
 
 async function main(): Promise<void> {
-  const backend = await spawnModernBackend();
+  const backend = await spawnBackendProcess("modern-backend-process");
   const children: ChildProcess[] = [backend.child];
   const clients: Client[] = [];
   try {

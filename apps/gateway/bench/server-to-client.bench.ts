@@ -15,9 +15,7 @@
  * with the reason. `BENCH_S2C_OPS` (calls per run, default 400), `BENCH_S2C_CLIENTS` (concurrent
  * clients, default 8), `BENCH_S2C_LATENCY_OPS` (sampling calls per run, default 200) and `BENCH_ROUNDS` (alternating rounds, default 3) change the size.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import {
@@ -36,7 +34,7 @@ import {
   summaryRows,
 } from "@vmcp/bench-kit";
 import { startRedisServer } from "@vmcp/redis-harness";
-import { startGateway } from "./gateway-process.js";
+import { spawnBackendProcess, startGateway } from "./gateway-process.js";
 
 const Clients = Number(process.env.BENCH_S2C_CLIENTS ?? 8);
 const Ops = Number(process.env.BENCH_S2C_OPS ?? 400);
@@ -168,19 +166,8 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function spawnStreamingBackend(): Promise<{ url: string; child: ChildProcess }> {
-  const script = fileURLToPath(new URL("./streaming-backend-process.js", import.meta.url));
-  const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`backend exited with ${String(code)}`)));
-    lines.once("line", (line) => resolve(line.trim()));
-  });
-  return { url, child };
-}
-
 async function main(): Promise<void> {
-  const backend = await spawnStreamingBackend();
+  const backend = await spawnBackendProcess("streaming-backend-process");
   const redis = await startRedisServer();
   const children: ChildProcess[] = [backend.child];
   const clients: BenchClient[] = [];
