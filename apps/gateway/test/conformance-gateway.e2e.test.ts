@@ -12,15 +12,13 @@ import {
   type ConformanceBackend,
   type ConformanceRun,
   formatConformanceFailures,
+  RequiredServerScenarios20260728,
   runConformance,
   startConformanceBackend,
 } from "@vmcp/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LoggedGateway, startLoggedGateway } from "./helpers/in-process.js";
 import { type RoundRobinProxy, startRoundRobinProxy } from "./helpers/round-robin-proxy.js";
-
-/** The server scenarios `--requirements 2026-07-28` requires (frozen with that revision). */
-const RequiredServerScenarios = 37;
 
 /** Bound on each set-up script (fetching Node.js 22, installing the tool), ms. */
 const SetupTimeoutMs = 120_000;
@@ -39,7 +37,7 @@ async function conform(url: string): Promise<ConformanceRun> {
     setup: { timeoutMs: SetupTimeoutMs },
   });
   expect(formatConformanceFailures(run.requiredScenarios), "failing required checks").toBe("");
-  expect(run.requiredScenarios.size).toBe(RequiredServerScenarios);
+  expect(run.requiredScenarios.size).toBe(RequiredServerScenarios20260728);
   expect(run.exitCode, "the tool's exit code").toBe(0);
   return run;
 }

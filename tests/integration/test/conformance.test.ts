@@ -1,13 +1,11 @@
 import {
   type ConformanceBackend,
   formatConformanceFailures,
+  RequiredServerScenarios20260728,
   runConformance,
   startConformanceBackend,
 } from "@vmcp/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-/** The server scenarios `--requirements 2026-07-28` requires (frozen with that revision). */
-const RequiredServerScenarios = 37;
 
 /** Bound on each set-up script (fetching Node.js 22, installing the tool), ms. */
 const SetupTimeoutMs = 120_000;
@@ -38,7 +36,7 @@ describe("the official MCP conformance tool, 2026-07-28 requirements", () => {
         setup: { timeoutMs: SetupTimeoutMs },
       });
       expect(formatConformanceFailures(run.requiredScenarios), "failing required checks").toBe("");
-      expect(run.requiredScenarios.size).toBe(RequiredServerScenarios);
+      expect(run.requiredScenarios.size).toBe(RequiredServerScenarios20260728);
       expect(run.exitCode, "the tool's exit code").toBe(0);
     },
     2 * SetupTimeoutMs + RunTimeoutMs + 60_000,

@@ -10,6 +10,12 @@ import {
 } from "./conformance-tool.js";
 import { runProcess } from "./run-process.js";
 
+/**
+ * How many server scenarios `--requirements 2026-07-28` requires. The set is frozen with that
+ * revision: a run that reports another count ran another set.
+ */
+export const RequiredServerScenarios20260728 = 37;
+
 /** Options for {@link runConformance}. */
 export interface RunConformanceOptions {
   /** The requirement set to run (`--requirements`). Default `"2026-07-28"`. */

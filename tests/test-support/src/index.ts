@@ -11,6 +11,7 @@ export {
 } from "./conformance-results.js";
 export {
   type ConformanceRun,
+  RequiredServerScenarios20260728,
   type RunConformanceOptions,
   runConformance,
 } from "./conformance-run.js";
