@@ -209,6 +209,70 @@ describe("a 2025-era backend's mid-call requests reach a 2026-07-28 client as in
     });
   });
 
+  it("progress the backend sends while the call is parked reaches the next retry's stream, on the other replica", async () => {
+    const client = await manual();
+    const from = proxy.requests.length;
+    // Asking for progress from the first round on (as an auto-fulfilling client does) gives the
+    // backend a progress token for the whole call.
+    const early: unknown[] = [];
+    const round = (await client.request(
+      { method: "tools/call", params: { name: "web__nudge", arguments: {} } },
+      { allowInputRequired: true, onprogress: (p) => early.push(p) },
+    )) as Result;
+    expect(round.resultType).toBe("input_required");
+    // The backend's progress comes while no request waits on the call: kept for the retry.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const progress: unknown[] = [];
+    const done = await client.request(
+      {
+        method: "tools/call",
+        params: {
+          name: "web__nudge",
+          arguments: {},
+          inputResponses: { "elicitation-1": { action: "accept", content: { ok: true } } },
+          requestState: round.requestState,
+        },
+      },
+      { allowInputRequired: true, onprogress: (p) => progress.push(p) },
+    );
+    expect(resultText(done)).toBe("nudged: accept");
+    expect(early).toEqual([]);
+    expect(progress).toEqual([{ progress: 1, message: "web while parked" }]);
+    const replicas = proxy.requests
+      .slice(from)
+      .filter((r) => r.rpc === "tools/call")
+      .map((r) => r.replica);
+    expect(replicas).toHaveLength(2);
+    expect(replicas[0]).not.toBe(replicas[1]);
+  });
+
+  it("the retry's caller going away cancels the backend call on the replica holding it", async () => {
+    const client = await manual();
+    const round = await call(client, "web__hold", {}, { tag: "leaver", waitMs: 20_000 });
+    expect(round.resultType).toBe("input_required");
+    const leaving = new AbortController();
+    const retry = client.request(
+      {
+        method: "tools/call",
+        params: {
+          name: "web__hold",
+          arguments: { tag: "leaver", waitMs: 20_000 },
+          inputResponses: { "elicitation-1": { action: "accept", content: { ok: true } } },
+          requestState: round.requestState,
+        },
+      },
+      { allowInputRequired: true, signal: leaving.signal },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    leaving.abort();
+    await expect(retry).rejects.toBeDefined();
+    await waitUntil(
+      () => web.events.includes("hold:aborted:leaver"),
+      5_000,
+      "the backend call cancelled on its holder",
+    );
+  });
+
   it("refuses forged, replayed, expired, other-identity and other-request states (-32602 invalid_request_state); the rightful retry still proceeds", async () => {
     const alice = await manual();
     const bob = await manual("tok-bob");
