@@ -20,7 +20,6 @@ import type { ConfiguredBackend, ModernSettings } from "./modern-settings.js";
 import { ParkedCallRecords } from "./parked/parked-call-record.js";
 import { ParkedCallRouter } from "./parked/parked-call-router.js";
 import { ParkedCalls } from "./parked/parked-calls.js";
-import { ParkedCallGoneError } from "./parked/parked-errors.js";
 import { createPool, type Pool, type PoolParts } from "./pool/create-pool.js";
 import { RefusalStatuses } from "./refusal-statuses.js";
 import { CallFailures } from "./relay/call-failures.js";
@@ -257,7 +256,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
         await endpoint.close();
       } finally {
         // Parked calls end with the replica: their backend requests are cancelled.
-        parked.close(new ParkedCallGoneError("*", "its replica is closing"));
+        parked.close();
         await resumer.close();
         await fanIn.close();
       }

@@ -218,6 +218,11 @@ export class ParkableCall {
     deliver(sink, notification);
   }
 
+  /** Ends the call as gone (`why`): the backend request is cancelled, a turn waiting gets -32004. */
+  close(why: string): void {
+    this.cancel(new ParkedCallGoneError(this.#o.workloadId, why));
+  }
+
   /** Ends the call: the backend request is cancelled, a turn waiting gets `reason`. Idempotent. */
   cancel(reason: unknown): void {
     if (this.#over && this.#outcome === undefined) return;

@@ -69,11 +69,11 @@ export class ParkedCalls implements ParkingLot {
   }
 
   /**
-   * Cancels every call holding a place (their backend requests get `notifications/cancelled`),
-   * with `reason`: the replica is closing.
+   * Ends every call holding a place as gone (their backend requests get `notifications/cancelled`;
+   * a retry waiting on one gets -32004): the replica is closing.
    */
-  close(reason: unknown): void {
-    for (const call of [...this.#calls.values()]) call.cancel(reason);
+  close(): void {
+    for (const call of [...this.#calls.values()]) call.close("its replica is closing");
     this.#calls.clear();
   }
 }
