@@ -57,6 +57,15 @@ export const ErrorCode = {
   RequestStateUnavailable: "VMCP_REQUEST_STATE_UNAVAILABLE",
   /** A 2026-07-28 `tools/call` whose `Mcp-Param-*` headers disagree with its arguments (HTTP 400, -32020). */
   ParamHeaderMismatch: "VMCP_PARAM_HEADER_MISMATCH",
+  /**
+   * A 2026-07-28 retry whose parked 2025-era call is gone: its replica died or did not answer in
+   * time, the call timed out or ended (-32004).
+   */
+  ParkedCallGone: "VMCP_PARKED_CALL_GONE",
+  /** A backend's mid-call request refused: this replica holds its bound of parked calls (-32005). */
+  TooManyParkedCalls: "VMCP_TOO_MANY_PARKED_CALLS",
+  /** A backend's mid-call request the 2026-07-28 caller declared no capability for (-32601). */
+  InputNotDeclared: "VMCP_INPUT_NOT_DECLARED",
 } as const;
 
 /** One of the codes of {@link ErrorCode}. */

@@ -174,10 +174,13 @@ export async function startGateway(
       cursors,
       verifier,
       pool,
+      bus,
       log,
     });
     teardown.modern = modern;
     teardown.pool = modern.pool;
+    // Retries of calls parked here reach this replica over the bus from now on.
+    await modern.start();
     // The listen streams' shared events ride the gateway's bus (closed before it, never by it).
     teardown.serverEvents = await openServerEvents({
       bus,
@@ -351,6 +354,7 @@ function newModernPath(
     cursors: CursorCodec;
     verifier: IdentityVerifier;
     pool: PoolParts;
+    bus: SessionMessageBus;
     log: GatewayLogger;
   },
 ): ModernPath {
@@ -374,6 +378,7 @@ function newModernPath(
       options.requestState ??
       new SealedRequestStates({ storage, ...ifDefined("secret", config.bindingSecret) }),
     pool: parts.pool,
+    bus: parts.bus,
     log: parts.log,
   });
 }

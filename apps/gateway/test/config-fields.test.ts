@@ -162,6 +162,13 @@ const samples: Record<string, Sample> = {
   "modern-pooled-session-ttl-ms": { value: "60000", expected: 60000 },
   "modern-max-pooled-sessions": { value: "16", expected: 16 },
   "modern-max-pooled-sessions-per-caller": { value: "2", expected: 2 },
+  "modern-max-parked-calls": { value: "8", expected: 8 },
+  "modern-park-timeout-ms": { value: "5000", expected: 5000 },
+  "modern-park-ack-timeout-ms": { value: "500", expected: 500 },
+  "modern-park-heartbeat-ms": { value: "250", expected: 250 },
+  "modern-park-missed-heartbeats": { value: "5", expected: 5 },
+  "modern-park-batch-ms": { value: "5", expected: 5 },
+  "modern-max-parked-notifications": { value: "8", expected: 8 },
 };
 
 /** A value of every field that converts but fails validation (a whole number: -1, below every bound). */

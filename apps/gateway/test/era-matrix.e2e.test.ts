@@ -42,7 +42,7 @@ const Backends = {
 type BackendKind = keyof typeof Backends;
 
 /** Cells the next issue ("Across eras", issue 21) bridges: not served yet. */
-const AcrossEras: ReadonlySet<string> = new Set(["modern:v1", "legacy:modern"]);
+const AcrossEras: ReadonlySet<string> = new Set(["legacy:modern"]);
 
 const Topologies = {
   single: "one gateway",
@@ -142,18 +142,25 @@ async function exerciseCell(client: Client, id: string, inputRounds: boolean): P
       { method: "tools/call", params: { name: `${id}_ask`, arguments: {}, ...params } },
       { allowInputRequired: true },
     ) as Promise<Result>;
+  // The only key of a round's inputRequests: the backend's own (modern), or the gateway's (v1).
+  const onlyKey = (round: Result): string => {
+    const keys = Object.keys(round.inputRequests as Result);
+    expect(keys).toHaveLength(1);
+    return keys[0] as string;
+  };
   const round1 = await ask({});
-  expect(round1).toMatchObject({
-    resultType: "input_required",
-    inputRequests: { name: { method: "elicitation/create" } },
-  });
+  expect(round1).toMatchObject({ resultType: "input_required" });
+  const name = onlyKey(round1);
+  expect((round1.inputRequests as Result)[name]).toMatchObject({ method: "elicitation/create" });
   const round2 = await ask({
-    inputResponses: { name: { action: "accept", content: { name: "ann" } } },
+    inputResponses: { [name]: { action: "accept", content: { name: "ann" } } },
     requestState: round1.requestState,
   });
-  expect(round2).toMatchObject({ resultType: "input_required", inputRequests: { colour: {} } });
+  expect(round2).toMatchObject({ resultType: "input_required" });
+  const colour = onlyKey(round2);
+  expect(JSON.stringify((round2.inputRequests as Result)[colour])).toContain("colour");
   const done = await ask({
-    inputResponses: { colour: { action: "accept", content: { colour: "blue" } } },
+    inputResponses: { [colour]: { action: "accept", content: { colour: "blue" } } },
     requestState: round2.requestState,
   });
   expect(resultText(done)).toBe("ann likes blue");

@@ -16,6 +16,13 @@ describe("the modern section of the configuration", () => {
       pooledSessionTtlMs: 1_800_000,
       maxPooledSessions: 256,
       maxPooledSessionsPerCaller: 4,
+      maxParkedCalls: 256,
+      parkTimeoutMs: 60_000,
+      parkAckTimeoutMs: 2_000,
+      parkHeartbeatMs: 1_000,
+      parkMissedHeartbeats: 3,
+      parkBatchMs: 20,
+      maxParkedNotifications: 64,
     });
   });
 

@@ -271,13 +271,34 @@ describe("2026-07-28 clients reach 2025-era and stdio backends through pooled ba
     expect(answer.status).toBe(404);
   });
 
-  it("answers a 2025-era backend's mid-call sampling request with a JSON-RPC error (not relayed to 2026-07-28 clients yet)", async () => {
-    const result = await alice().request({
+  it("a 2025-era backend's mid-call sampling request becomes an input_required round for a caller that declared sampling (answered on the other replica), and is refused (-32601) for one that did not", async () => {
+    const refused = await alice().request({
       method: "tools/call",
       params: { name: "legacy-a_ask", arguments: {} },
     });
-    expect(resultText(result)).toContain(`${AskFailedPrefix}-32601`);
-    expect(resultText(result)).toContain("not relayed to 2026-07-28 clients");
+    expect(resultText(refused)).toContain(`${AskFailedPrefix}-32601`);
+    expect(resultText(refused)).toContain("declared no such capability");
+
+    const sampling = clients[2] as Client;
+    const ask = (extra: Record<string, unknown>) =>
+      sampling.request(
+        { method: "tools/call", params: { name: "legacy-a_ask", arguments: {}, ...extra } },
+        { allowInputRequired: true },
+      ) as Promise<Result>;
+    const round = await ask({});
+    expect(round).toMatchObject({
+      resultType: "input_required",
+      inputRequests: { "sampling-1": { method: "sampling/createMessage" } },
+    });
+    const done = await ask({
+      inputResponses: {
+        "sampling-1": { role: "assistant", content: { type: "text", text: "hello" }, model: "m" },
+      },
+      requestState: round.requestState,
+    });
+    expect(resultText(done)).toBe(JSON.stringify({ type: "text", text: "hello" }));
+    const [first, retry] = proxy.requests.filter((r) => r.rpc === "tools/call").slice(-2);
+    expect(first?.replica).not.toBe(retry?.replica);
   });
 
   it("a backend that forgot the session is initialised again, and the new backend session is written back to the record", async () => {

@@ -261,8 +261,25 @@ describe("PooledMessages", () => {
       { method: "notifications/message", params: { data: "log" } },
     ]);
     expect(progressed).toBe(1);
+    // Outside a call that takes them (a parkable call's `input`): refused.
     await expect(
-      messages.request(origin, { method: "sampling/createMessage" }),
+      messages.request(origin, { method: "sampling/createMessage" }, new AbortController().signal),
     ).rejects.toMatchObject({ code: -32601, data: { code: "VMCP_UNSUPPORTED_REQUEST" } });
+    // Inside one: handed to it, and its refusal reaches the backend as a JSON-RPC error.
+    const taken: string[] = [];
+    await messages.run(
+      {
+        ...scope,
+        input: async (message) => {
+          taken.push(message.method);
+          throw Object.assign(new Error("full"), { code: -32005 });
+        },
+      },
+      () =>
+        expect(
+          messages.request(origin, { method: "roots/list" }, new AbortController().signal),
+        ).rejects.toMatchObject({ code: -32005 }),
+    );
+    expect(taken).toEqual(["roots/list"]);
   });
 });

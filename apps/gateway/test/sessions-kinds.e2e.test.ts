@@ -92,7 +92,7 @@ describe("records that are not client sessions", () => {
     const bad = await cli(["list", "--kind", "sessions"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(
-      'vmcp-gateway: --kind "sessions" is not one of all|session|backend-era|request-state|task-route|unknown',
+      'vmcp-gateway: --kind "sessions" is not one of all|session|backend-era|request-state|task-route|parked-call|unknown',
     );
     const misplaced = await cli(["show", "--kind", "session"], SessionId);
     expect(misplaced.code).toBe(2);

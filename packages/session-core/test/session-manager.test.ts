@@ -312,6 +312,48 @@ describe("SessionManager", () => {
     expect(connector.initializeCount("alpha")).toBe(2); // the two creates; the restore reattached
   });
 
+  it("a session evicted with a request in flight keeps its connections until that request ends", async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const connector = new FakeConnector({ alpha: { gate } });
+    const { a } = replicas(connector, ["alpha"], { maxLiveSessions: 1 });
+    const first = await a.create();
+    const connection = connector.connections[0];
+    const ids: (string | number)[] = [];
+    const inFlight = first.request(
+      "alpha",
+      "tools/call",
+      { name: "slow" },
+      {
+        onRequestId: (id) => ids.push(id),
+      },
+    );
+    await a.create(); // evicts the first
+    expect(a.isLive(first.id)).toBe(false);
+    expect(connection?.closed).toBe(false);
+    expect(ids).toEqual([1]);
+    open();
+    await expect(inFlight).resolves.toEqual({ method: "tools/call" });
+    await Promise.resolve();
+    expect(connection?.closed).toBe(true);
+    expect(connection?.terminated).toBe(false);
+  });
+
+  it("notifyBackend reaches the one backend named, and no other", async () => {
+    const connector = new FakeConnector();
+    const { a } = replicas(connector, ["alpha", "beta"]);
+    const session = await a.create();
+    await session.notifyBackend("beta", "notifications/cancelled", { requestId: 7 });
+    await session.notifyBackend("gamma", "notifications/cancelled", { requestId: 8 });
+    const byId = new Map(connector.connections.map((c) => [c.workloadId, c.notifications]));
+    expect(byId.get("beta")).toEqual([
+      { method: "notifications/cancelled", params: { requestId: 7 } },
+    ]);
+    expect(byId.get("alpha")).toEqual([]);
+  });
+
   it("a stored backend that is no longer configured is dropped on restore, atomically", async () => {
     const connector = new FakeConnector();
     const storage = new RecordingStorage();

@@ -3,6 +3,7 @@ import type {
   BackendConnection,
   BackendConnector,
   BackendReattachHint,
+  BackendRequestOptions,
   BackendTarget,
 } from "@vmcp/session-core";
 import { BackendSessionExpiredError } from "@vmcp/session-core";
@@ -21,6 +22,8 @@ export interface FakeBackendSpec {
   tools?: string[];
   /** The session IDs this backend still knows; a reattach to another one is a 404. */
   knownSessions?: Set<string>;
+  /** Generic requests (`request`) answer once this settles. Default at once. */
+  gate?: Promise<void>;
 }
 
 /** One connect call as the test connector saw it. */
@@ -110,6 +113,9 @@ export class FakeConnection implements BackendConnection {
   closed = false;
   terminated = false;
   readonly toolCalls: string[] = [];
+  /** Every notification sent to this connection, in order. */
+  readonly notifications: { method: string; params?: Record<string, unknown> }[] = [];
+  #requests = 0;
 
   constructor(
     readonly workloadId: string,
@@ -123,6 +129,21 @@ export class FakeConnection implements BackendConnection {
     if (this.sessionId !== "" && !this.spec.knownSessions?.has(this.sessionId)) {
       throw new BackendSessionExpiredError(this.workloadId, this.sessionId);
     }
+  }
+
+  async request(
+    method: string,
+    _params: Record<string, unknown> | undefined,
+    options: BackendRequestOptions = {},
+  ): Promise<Record<string, unknown>> {
+    this.#check();
+    options.onRequestId?.(++this.#requests);
+    await this.spec.gate;
+    return { method };
+  }
+
+  async notify(method: string, params?: Record<string, unknown>): Promise<void> {
+    this.notifications.push(params === undefined ? { method } : { method, params });
   }
 
   async listTools() {

@@ -22,6 +22,13 @@ export const RecordKind = {
    * `tasks/get`, `tasks/update` and `tasks/cancel`. Kept until the task's TTL; never a session.
    */
   TaskRoute: "task-route",
+  /**
+   * A 2025-era backend call parked on one gateway replica for its 2026-07-28 client's input: the
+   * pooled backend session, the backend and the backend's JSON-RPC request ID, so another replica
+   * can cancel that request (`notifications/cancelled`) should the holder die. Kept until the
+   * park timeout; never a session.
+   */
+  ParkedCall: "parked-call",
 } as const;
 
 /** One of the values of {@link RecordKind}. */

@@ -29,6 +29,7 @@ export const StoredRecordKinds: readonly StoredRecordKind[] = [
   "backend-era",
   "request-state",
   "task-route",
+  "parked-call",
   "unknown",
 ];
 
@@ -38,6 +39,8 @@ const KindNotes: Readonly<Record<StoredRecordKind, string>> = {
   "backend-era": "not a client session: a backend's protocol era verdict, shared by the replicas",
   "request-state": "not a client session: the single-use marker of a used 2026-07-28 requestState",
   "task-route": "not a client session: the backend and owner of a 2026-07-28 task",
+  "parked-call":
+    "not a client session: a 2025-era backend call parked on one replica for a 2026-07-28 client's input",
   unknown: "not a client session: a vmcp.kind this version does not know",
 };
 

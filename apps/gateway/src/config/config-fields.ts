@@ -560,6 +560,55 @@ const Rows = [
     kind: "integer",
     help: "live pooled backend sessions per identity and replica; its least recently used is evicted",
   },
+  {
+    path: "modern.maxParkedCalls",
+    flag: "modern-max-parked-calls",
+    env: "VMCP_MODERN_MAX_PARKED_CALLS",
+    kind: "integer",
+    help: "calls parked for a 2026-07-28 client's input (a 2025-era backend's mid-call request) per replica",
+  },
+  {
+    path: "modern.parkTimeoutMs",
+    flag: "modern-park-timeout-ms",
+    env: "VMCP_MODERN_PARK_TIMEOUT_MS",
+    kind: "integer",
+    help: "longest wait of a parked call for its client's retry, ms; then the backend request is cancelled",
+  },
+  {
+    path: "modern.parkAckTimeoutMs",
+    flag: "modern-park-ack-timeout-ms",
+    env: "VMCP_MODERN_PARK_ACK_TIMEOUT_MS",
+    kind: "integer",
+    help: "bound on the holding replica's acknowledgement of a retry's answers, ms",
+  },
+  {
+    path: "modern.parkHeartbeatMs",
+    flag: "modern-park-heartbeat-ms",
+    env: "VMCP_MODERN_PARK_HEARTBEAT_MS",
+    kind: "integer",
+    help: "period of the holding replica's heartbeats while a resumed call works, ms",
+  },
+  {
+    path: "modern.parkMissedHeartbeats",
+    flag: "modern-park-missed-heartbeats",
+    env: "VMCP_MODERN_PARK_MISSED_HEARTBEATS",
+    kind: "integer",
+    help: "heartbeats a retry may miss before the holding replica counts as gone",
+  },
+  {
+    path: "modern.parkBatchMs",
+    flag: "modern-park-batch-ms",
+    env: "VMCP_MODERN_PARK_BATCH_MS",
+    kind: "integer",
+    help: "time a 2025-era backend's mid-call requests that arrive together are gathered into one round, ms",
+  },
+  {
+    path: "modern.maxParkedNotifications",
+    flag: "modern-max-parked-notifications",
+    env: "VMCP_MODERN_MAX_PARKED_NOTIFICATIONS",
+    kind: "integer",
+    help: "notifications a parked call keeps for its client's next retry; more are dropped",
+  },
 ] as const satisfies readonly ConfigFieldRow[];
 
 /** The name of a configuration flag (without `--`). */

@@ -1,4 +1,16 @@
 import { z } from "zod";
+import {
+  DefaultParkAckTimeoutMs,
+  DefaultParkHeartbeatMs,
+  DefaultParkMissedHeartbeats,
+} from "../http/mcp-2026-07-28/parked/parked-call-router.js";
+import {
+  DefaultMaxParkedCalls,
+  DefaultMaxParkedNotifications,
+  DefaultParkBatchMs,
+  DefaultParkTimeoutMs,
+} from "../http/mcp-2026-07-28/parked/parked-calls.js";
+import { DefaultRequestStateTtlMs } from "../http/mcp-2026-07-28/request-state/request-state-codec.js";
 
 /** Default life of a backend's era verdict in the store: 5 minutes, in ms. */
 export const DefaultVerdictTtlMs = 5 * 60_000;
@@ -73,6 +85,27 @@ export const ModernConfigSchema = z.strictObject({
    * capabilities it declares); its least recently used is evicted beyond.
    */
   maxPooledSessionsPerCaller: z.int().positive().default(DefaultMaxPooledSessionsPerCaller),
+  /**
+   * Calls one replica holds parked for their 2026-07-28 client's input (a 2025-era backend's
+   * sampling, elicitation or roots request mid-call); a backend request that would park one more
+   * is refused (its JSON-RPC error -32005).
+   */
+  maxParkedCalls: z.int().positive().default(DefaultMaxParkedCalls),
+  /**
+   * Longest wait of a parked call for its client's retry, ms, at most the `requestState`
+   * lifetime (10 minutes); then the backend request is cancelled and a later retry gets -32004.
+   */
+  parkTimeoutMs: z.int().min(100).max(DefaultRequestStateTtlMs).default(DefaultParkTimeoutMs),
+  /** Bound on the holding replica's acknowledgement of a retry's answers, ms; then -32004. */
+  parkAckTimeoutMs: z.int().min(10).default(DefaultParkAckTimeoutMs),
+  /** Period of the holding replica's heartbeats while a resumed call works, ms. */
+  parkHeartbeatMs: z.int().min(10).default(DefaultParkHeartbeatMs),
+  /** Heartbeats a retry may miss before the holding replica counts as gone (-32004). */
+  parkMissedHeartbeats: z.int().positive().default(DefaultParkMissedHeartbeats),
+  /** Time the backend requests that arrive together are gathered into one round, ms. */
+  parkBatchMs: z.int().min(0).default(DefaultParkBatchMs),
+  /** Notifications a parked call keeps for its client's next retry; more are dropped (counted). */
+  maxParkedNotifications: z.int().min(0).default(DefaultMaxParkedNotifications),
 });
 
 /** The validated `modern` section. */

@@ -113,6 +113,15 @@ const ErrorMappings: Readonly<Partial<Record<ErrorCode, Mapping>>> = {
   [ErrorCode.BusMessageTooLarge]: { status: 413, rpcCode: GatewayErrorCode.InvalidRequest },
   // A 2026-07-28 request whose Mcp-Param-* headers disagree with its body: the spec's 400 -32020.
   [ErrorCode.ParamHeaderMismatch]: { status: 400, rpcCode: GatewayErrorCode.HeaderMismatch },
+  // A 2026-07-28 retry whose parked call (and so its backend request) cannot be reached.
+  [ErrorCode.ParkedCallGone]: {
+    status: 200,
+    rpcCode: GatewayErrorCode.BackendUnavailable,
+    log: "warn",
+  },
+  // Sent to a 2025-era backend whose mid-call request cannot become an input_required round.
+  [ErrorCode.TooManyParkedCalls]: { status: 200, rpcCode: GatewayErrorCode.LimitExceeded },
+  [ErrorCode.InputNotDeclared]: { status: 200, rpcCode: GatewayErrorCode.MethodNotFound },
 };
 
 /** An HTTP refusal: status, JSON-RPC error body and extra headers. */

@@ -1,5 +1,6 @@
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ElicitResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { startMcpBackend, type TestBackend } from "@vmcp/test-support";
 import { z } from "zod";
 
@@ -11,7 +12,9 @@ import { z } from "zod";
  * - prompt `<id>_greet` (argument `name`, completable from `ann`, `anna`, `bob`), answering
  *   `<id> greets <name>`;
  * - resource `<id>://readme` (`<id> readme`) and template `<id>://items/{item}` (`<id> item
- *   <item>`, `item` completable from `1`, `2`, `3`).
+ *   <item>`, `item` completable from `1`, `2`, `3`);
+ * - tool `<id>_ask`: asks its client (form elicitation, mid-call) for a name, then for a colour,
+ *   and answers `<name> likes <colour>`.
  * Stateful (a backend session per gateway session), on loopback HTTP.
  */
 export function startV1MatrixBackend(workloadId: string): Promise<TestBackend> {
@@ -40,6 +43,24 @@ function matrixServer(workloadId: string): McpServer {
       return { content: [{ type: "text", text: `${count} steps done` }] };
     },
   );
+  server.registerTool(`${workloadId}_ask`, { description: "asks twice" }, async (extra) => {
+    const ask = async (field: string) => {
+      const answer = await extra.sendRequest(
+        {
+          method: "elicitation/create",
+          params: {
+            message: `${workloadId} wants a ${field}`,
+            requestedSchema: { type: "object", properties: { [field]: { type: "string" } } },
+          },
+        },
+        ElicitResultSchema,
+      );
+      return String(answer.content?.[field] ?? answer.action);
+    };
+    const name = await ask("name");
+    const colour = await ask("colour");
+    return { content: [{ type: "text", text: `${name} likes ${colour}` }] };
+  });
   server.registerPrompt(
     `${workloadId}_greet`,
     {

@@ -27,6 +27,13 @@ export interface BackendReattachHint {
 export interface BackendRequestOptions {
   /** Aborts the request. Default: none (the SDK's own 60 s request timeout still applies). */
   readonly signal?: AbortSignal;
+  /**
+   * Told the JSON-RPC ID the request goes to the backend with, as it is sent (again for a retry
+   * after a recovery), so that the request can be cancelled later (`notifications/cancelled`)
+   * from another connection to the same backend session. Connections that cannot tell leave it
+   * uncalled.
+   */
+  readonly onRequestId?: (id: string | number) => void;
 }
 
 /**

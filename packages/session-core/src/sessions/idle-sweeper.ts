@@ -16,6 +16,11 @@ export interface SessionActivity {
   lastUsed: number;
   /** Requests on it in flight now; a session with any is never idle. */
   active: number;
+  /**
+   * Called once when `active` drops to 0 (then cleared): set by the manager when the session left
+   * its cache while requests were in flight, so its connections close after the last one ends.
+   */
+  onQuiet?: (() => void) | undefined;
 }
 
 /** A fresh activity record: used now, nothing in flight. */
@@ -33,6 +38,11 @@ export function beginActivity(activity: SessionActivity): () => void {
     ended = true;
     activity.active--;
     activity.lastUsed = performance.now();
+    if (activity.active === 0 && activity.onQuiet !== undefined) {
+      const quiet = activity.onQuiet;
+      activity.onQuiet = undefined;
+      quiet();
+    }
   };
 }
 

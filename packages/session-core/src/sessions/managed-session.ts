@@ -160,6 +160,14 @@ export class ManagedMultiSession implements ManagedSession {
     return this.#inner.notifyBackends(method, params);
   }
 
+  notifyBackend(
+    workloadId: string,
+    method: string,
+    params?: Record<string, unknown>,
+  ): Promise<void> {
+    return this.#inner.notifyBackend(workloadId, method, params);
+  }
+
   backendInfo(): readonly BackendInfo[] {
     return this.#inner.backendInfo();
   }

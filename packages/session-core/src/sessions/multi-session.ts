@@ -246,6 +246,15 @@ export class DefaultMultiSession implements MultiSession {
     );
   }
 
+  async notifyBackend(
+    workloadId: string,
+    method: string,
+    params?: Record<string, unknown>,
+  ): Promise<void> {
+    if (this.#state === "closed") return;
+    await this.#connections.get(workloadId)?.notify?.(method, params);
+  }
+
   async request(
     workloadId: string,
     method: string,

@@ -35,7 +35,9 @@ export interface SessionManagerOptions {
   readonly ttlMs?: number;
   /**
    * The most live sessions (with open backend connections) this manager keeps.
-   * Eviction closes local connections only; stored data stays.
+   * Eviction closes local connections only; stored data stays. A session evicted (or let go by
+   * `ManagedSession.evict`) while requests on it are in flight keeps its connections until the
+   * last of them ends, then closes them.
    * @default 1_000
    */
   readonly maxLiveSessions?: number;

@@ -110,6 +110,12 @@ export class SessionManager {
             "vmcp.eviction.reason": reason === "evict" ? "capacity" : "idle",
           });
         }
+        // A session with requests in flight (a long call, a call parked for its client's input)
+        // keeps its connections until the last one ends: leaving the cache does not cut them.
+        if (entry.activity.active > 0) {
+          entry.activity.onQuiet = () => void entry.session.close();
+          return;
+        }
         void entry.session.close();
       },
     });

@@ -70,6 +70,15 @@ export interface SessionOperations {
    */
   notifyBackends(method: string, params?: Record<string, unknown>): Promise<void>;
   /**
+   * Sends one backend a notification (`method`, `params` unchanged), e.g. `notifications/cancelled`
+   * for a request of its own. No-op when the backend is not connected or takes no notifications.
+   */
+  notifyBackend(
+    workloadId: string,
+    method: string,
+    params?: Record<string, unknown>,
+  ): Promise<void>;
+  /**
    * Sends one request (`method`, `params` unchanged, `_meta` included) to the connected backend
    * `workloadId`, within the session's backend request limits, and resolves its result unchanged.
    * When an OpenTelemetry SDK is registered, the request runs in an MCP client span whose context

@@ -1,4 +1,10 @@
-import { createNodeHttpFetch, type SessionStorage, type ToolNaming } from "@vmcp/session-core";
+import {
+  createNodeHttpFetch,
+  type SessionMessageBus,
+  type SessionOwner,
+  type SessionStorage,
+  type ToolNaming,
+} from "@vmcp/session-core";
 import type { GatewayLogger } from "../../logger.js";
 import type { CursorCodec } from "../routing/cursor.js";
 import { BackendVerdicts } from "./backends/backend-verdicts.js";
@@ -11,6 +17,9 @@ import { ModernListCursors } from "./lists/list-cursor.js";
 import { RouteTables } from "./lists/route-tables.js";
 import { ModernEndpoint } from "./modern-endpoint.js";
 import type { ConfiguredBackend, ModernSettings } from "./modern-settings.js";
+import { ParkedCallRecords } from "./parked/parked-call-record.js";
+import { ParkedCallRouter } from "./parked/parked-call-router.js";
+import { ParkedCalls } from "./parked/parked-calls.js";
 import { createPool, type Pool, type PoolParts } from "./pool/create-pool.js";
 import { RefusalStatuses } from "./refusal-statuses.js";
 import { CallFailures } from "./relay/call-failures.js";
@@ -56,6 +65,11 @@ export interface ModernPathOptions {
    * 2025-era and stdio backends. Default: none (those backends are not served to them).
    */
   readonly pool?: PoolParts;
+  /**
+   * The session message bus: a retry's answers reach the replica holding its parked call over
+   * it. Default: none (then a parked call is resumed only on the replica holding it).
+   */
+  readonly bus?: SessionMessageBus;
   readonly log: GatewayLogger;
 }
 
@@ -74,6 +88,10 @@ export interface ModernPath {
   readonly fanIn: ListenFanIn;
   /** The pooled backend sessions (with `options.pool`); closed by the gateway's teardown. */
   readonly pool?: Pool;
+  /** This replica's calls parked for their client's input (for operators and tests). */
+  readonly parked: ParkedCalls;
+  /** Subscribes this replica to its parked-call channel on the bus (before it serves). */
+  start(): Promise<void>;
   /** Ends the listen streams (their graceful result) and the exchanges in flight, then the backend listens. */
   close(): Promise<void>;
 }
@@ -110,7 +128,30 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     log,
   });
   const backends = new ModernBackends({ backends: options.backends, verdicts });
-  const pool =
+  const parked = new ParkedCalls(config.maxParkedCalls);
+  const parkedRecords = new ParkedCallRecords(options.storage, options.bindingSecret);
+  let pool: Pool | undefined;
+  const resumer = new ParkedCallRouter({
+    bus: options.bus ?? noBus,
+    calls: parked,
+    ackTimeoutMs: config.parkAckTimeoutMs,
+    heartbeatMs: config.parkHeartbeatMs,
+    missedHeartbeats: config.parkMissedHeartbeats,
+    // The holder died with the call parked: cancel its HTTP backend request from here.
+    onHolderLost: (route, workloadId, owner) =>
+      void cancelOrphan(parkedRecords, pool, route.callId, owner).then(
+        (cancelled) =>
+          cancelled &&
+          log.info({ workloadId }, "cancelled the backend request of a lost parked call"),
+        (error: unknown) =>
+          log.warn(
+            { workloadId, err: error },
+            "could not cancel the backend request of a lost parked call",
+          ),
+      ),
+    log,
+  });
+  pool =
     options.pool === undefined
       ? undefined
       : createPool({
@@ -121,6 +162,15 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
           era: (workloadId) => verdicts.verdict(workloadId),
           ...(options.bindingSecret === undefined ? {} : { bindingSecret: options.bindingSecret }),
           retryMs: config.probeRetryMs,
+          parking: {
+            lot: parked,
+            records: parkedRecords,
+            times: {
+              parkTimeoutMs: config.parkTimeoutMs,
+              batchMs: config.parkBatchMs,
+              maxBufferedNotifications: config.maxParkedNotifications,
+            },
+          },
           log,
         });
   const routes = new RouteTables({
@@ -154,6 +204,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     fetch,
     log,
     tasks,
+    parked: resumer,
     ...(options.requestState === undefined ? {} : { requestState: options.requestState }),
   });
   const refusals = new RefusalStatuses();
@@ -198,12 +249,48 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     events,
     fanIn,
     ...(pool === undefined ? {} : { pool }),
+    parked,
+    start: () => (options.bus === undefined ? Promise.resolve() : resumer.start()),
     close: async () => {
       try {
         await endpoint.close();
       } finally {
+        // Parked calls end with the replica: their backend requests are cancelled.
+        parked.close();
+        await resumer.close();
         await fanIn.close();
       }
     },
   };
+}
+
+/** A bus for a path given none: resuming on another replica fails at once (the call is gone). */
+const noBus: SessionMessageBus = {
+  publish: () => Promise.reject(new Error("no session message bus")),
+  subscribe: () => Promise.reject(new Error("no session message bus")),
+  close: async () => {},
+};
+
+/**
+ * Cancels the backend request of a parked call whose holder is gone, from its record (HTTP
+ * backends only): resolves whether a request was cancelled. The record goes either way.
+ */
+async function cancelOrphan(
+  records: ParkedCallRecords,
+  pool: Pool | undefined,
+  callId: string,
+  owner: SessionOwner | undefined,
+): Promise<boolean> {
+  const info = await records.read(callId);
+  if (info === undefined || pool === undefined) return false;
+  try {
+    return await pool.sessions.cancelRequest(
+      info.sessionId,
+      owner,
+      info.workloadId,
+      info.requestId,
+    );
+  } finally {
+    await records.delete(callId);
+  }
 }

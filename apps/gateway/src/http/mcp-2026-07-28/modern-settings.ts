@@ -28,6 +28,20 @@ export interface ModernSettings {
   readonly maxPooledSessions: number;
   /** Live pooled backend sessions per identity and replica. */
   readonly maxPooledSessionsPerCaller: number;
+  /** Calls parked for their client's input per replica. */
+  readonly maxParkedCalls: number;
+  /** Longest wait of a parked call for its client's retry, ms. */
+  readonly parkTimeoutMs: number;
+  /** Bound on the holder's acknowledgement of a retry's answers, ms. */
+  readonly parkAckTimeoutMs: number;
+  /** Period of the holder's heartbeats while a resumed call works, ms. */
+  readonly parkHeartbeatMs: number;
+  /** Heartbeats a retry may miss before the holder counts as gone. */
+  readonly parkMissedHeartbeats: number;
+  /** Time the backend requests that arrive together are gathered into one round, ms. */
+  readonly parkBatchMs: number;
+  /** Notifications a parked call keeps for its next retry. */
+  readonly maxParkedNotifications: number;
 }
 
 /** A configured backend: Streamable HTTP (with its extra request headers) or a stdio command. */

@@ -47,9 +47,23 @@ export class McpBackendConnection implements BackendConnection {
   readonly instructions: string | undefined;
   readonly #parts: McpConnectionParts;
   #closed: Promise<void> | undefined;
+  /** Told the ID of the next request the transport sends (armed around one `client.request`). */
+  #onSent: ((id: string | number) => void) | undefined;
 
   constructor(parts: McpConnectionParts) {
     this.#parts = parts;
+    // The SDK assigns a request's ID and hands it to the transport synchronously inside
+    // `client.request`: watching `send` there is the public way to learn it.
+    const transport = parts.transport;
+    const send = transport.send.bind(transport);
+    transport.send = (message, options) => {
+      const onSent = this.#onSent;
+      if (onSent !== undefined && "method" in message && "id" in message) {
+        this.#onSent = undefined;
+        onSent(message.id);
+      }
+      return send(message, options);
+    };
     this.workloadId = parts.workloadId;
     this.sessionId = parts.transport.sessionId ?? "";
     this.protocolVersion = parts.protocolVersion;
@@ -63,12 +77,18 @@ export class McpBackendConnection implements BackendConnection {
     options: BackendRequestOptions = {},
   ): Promise<Record<string, unknown>> {
     const scope = this.#parts.messages;
-    const send = () =>
-      this.#parts.client.request(
-        params === undefined ? { method } : { method, params },
-        this.#parts.sdk.types.ResultSchema,
-        requestOptions(options),
-      );
+    const send = () => {
+      this.#onSent = options.onRequestId;
+      try {
+        return this.#parts.client.request(
+          params === undefined ? { method } : { method, params },
+          this.#parts.sdk.types.ResultSchema,
+          requestOptions(options),
+        );
+      } finally {
+        this.#onSent = undefined;
+      }
+    };
     return this.#run(() => (scope === undefined ? send() : scope.track(send)));
   }
 

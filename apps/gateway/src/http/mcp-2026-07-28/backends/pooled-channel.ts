@@ -24,3 +24,10 @@ export interface PooledChannel {
     request: PooledCallRequest,
   ): Promise<Record<string, unknown>>;
 }
+
+/**
+ * The key under which a {@link PooledChannel} result of kind `input_required` names the parked
+ * call its retry resumes (a `ParkedCallRoute`: holding replica and call ID). A symbol, so it never
+ * reaches the wire: the relay seals it into the gateway's `requestState`.
+ */
+export const ParkedRouteKey: unique symbol = Symbol("vmcp.parked-route");

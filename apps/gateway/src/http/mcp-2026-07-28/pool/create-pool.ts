@@ -13,6 +13,7 @@ import { LegacyBackends } from "./legacy-backends.js";
 import { type EraLookup, PoolConnector } from "./pool-connector.js";
 import { randomPoolKey } from "./pool-key.js";
 import { PoolRequests } from "./pool-requests.js";
+import type { CallParking } from "./pooled-call.js";
 import type { PooledMessages } from "./pooled-messages.js";
 import { PooledSessions } from "./pooled-sessions.js";
 
@@ -58,6 +59,8 @@ export interface CreatePoolOptions {
   readonly bindingSecret?: string;
   /** Least time before a backend that could not be connected is tried again, ms. */
   readonly retryMs: number;
+  /** How calls park for their client's input; without it a backend's mid-call request is refused. */
+  readonly parking?: Omit<CallParking, "hold">;
   readonly log: GatewayLogger;
 }
 
@@ -107,6 +110,7 @@ export function createPool(options: CreatePoolOptions): Pool {
     requests,
     messages: parts.messages,
     retryMs: options.retryMs,
+    ...(options.parking === undefined ? {} : { parking: options.parking }),
     connectTimeoutMs: factory.connectTimeoutMs,
     log: options.log,
   });

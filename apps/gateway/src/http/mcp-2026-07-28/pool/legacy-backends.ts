@@ -9,7 +9,7 @@ import type { ConfiguredBackend } from "../modern-settings.js";
 import type { EraLookup } from "./pool-connector.js";
 import { PoolRevision } from "./pool-key.js";
 import type { PoolRequests } from "./pool-requests.js";
-import { PooledCall } from "./pooled-call.js";
+import { type CallParking, PooledCall } from "./pooled-call.js";
 import type { PooledMessages } from "./pooled-messages.js";
 
 /** The protocol a reached 2025-era backend is shown with when its session recorded none. */
@@ -35,6 +35,11 @@ export interface LegacyBackendsOptions {
   readonly log: GatewayLogger;
   /** The clock, ms; default `performance.now`. */
   readonly now?: () => number;
+  /**
+   * How calls park for their client's input (the replica's table and its times); without it a
+   * backend's mid-call request is refused.
+   */
+  readonly parking?: Omit<CallParking, "hold">;
 }
 
 /** A backend a 2026-07-28 request reaches through its caller's pooled backend session. */
@@ -83,8 +88,9 @@ export class LegacyBackends {
     if (candidates.length === 0) return base;
     let session: ManagedSession;
     let viewKey: string;
+    let hold: () => () => void;
     try {
-      ({ session, viewKey } = await request.session());
+      ({ session, viewKey, hold } = await request.session());
     } catch (error) {
       this.#notice(error);
       return base;
@@ -109,7 +115,13 @@ export class LegacyBackends {
         ...(c.headers === undefined ? {} : { headers: c.headers }),
         discover,
         verdict: c.verdict,
-        pooled: new PooledCall(session, c.workloadId, this.#o.messages),
+        pooled: new PooledCall(
+          session,
+          c.workloadId,
+          this.#o.messages,
+          this.#o.parking === undefined ? undefined : { ...this.#o.parking, hold },
+          !c.url.startsWith("stdio:"),
+        ),
       };
     });
     const backends = [...base.backends, ...pooled].sort((a, b) =>

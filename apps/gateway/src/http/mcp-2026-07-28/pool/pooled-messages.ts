@@ -37,6 +37,14 @@ export interface PooledCallScope {
   readonly callerToken?: string | number;
   /** Told of each progress notification (the call's timeout starts again). */
   readonly onProgress?: () => void;
+  /**
+   * Takes the backend's server-to-client requests made during the call (a parkable call: they
+   * become the caller's `input_required` round); absent: they are refused.
+   */
+  readonly input?: (
+    message: BackendMessage,
+    signal: AbortSignal,
+  ) => Promise<Record<string, unknown>>;
 }
 
 /**
@@ -47,7 +55,9 @@ export interface PooledCallScope {
  * - a log message (`notifications/message`) by the call whose asynchronous context it arrives in
  *   (exact over Streamable HTTP; over stdio, the oldest call in flight), only when the caller set
  *   a log level;
- * - server-to-client requests are refused ({@link ServerRequestNotRelayedError});
+ * - a server-to-client request goes to the call whose asynchronous context it arrives in when
+ *   that call takes them (`input`: a parkable call, which makes it an `input_required` round);
+ *   otherwise it is refused ({@link ServerRequestNotRelayedError});
  * - anything else (`list_changed`, resource updates) is dropped: nothing listens for it yet.
  */
 export class PooledMessages implements BackendMessageHandler {
@@ -109,14 +119,22 @@ export class PooledMessages implements BackendMessageHandler {
   }
 
   request(
-    _origin: BackendMessageOrigin,
+    origin: BackendMessageOrigin,
     message: BackendMessage,
+    signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
+    const scope = this.#calls.getStore();
+    const taken =
+      scope?.input !== undefined &&
+      scope.sessionId === origin.sessionId &&
+      scope.workloadId === origin.workloadId
+        ? scope.input(message, signal)
+        : Promise.reject(new ServerRequestNotRelayedError(message.method));
     // The backend gets a JSON-RPC error: the SDK sends `code`, `message` and `data` on.
-    const { body } = rpcErrorOf(new ServerRequestNotRelayedError(message.method));
-    return Promise.reject(
-      Object.assign(new Error(body.message), { code: body.code, data: body.data }),
-    );
+    return taken.catch((error: unknown) => {
+      const { body } = rpcErrorOf(error);
+      throw Object.assign(new Error(body.message), { code: body.code, data: body.data });
+    });
   }
 }
 

@@ -45,6 +45,12 @@ export interface PooledLease {
   readonly viewKey: string;
   /** Lets go of the session after the request: an anonymous caller's is terminated. Never rejects. */
   release(): Promise<void>;
+  /**
+   * Holds the session for a call that outlives the request (one parked for its client's input):
+   * until the returned function is called, the caller's bound does not evict it and an anonymous
+   * caller's is not terminated (its `release` then waits for the last hold). Idempotent release.
+   */
+  hold(): () => void;
 }
 
 /**
@@ -67,6 +73,8 @@ export class PooledSessions {
   /** Per identity: its live pooled sessions on this replica, least recently used first. */
   readonly #byCaller = new Map<string, Map<string, ManagedSession>>();
   readonly #creating = new Map<string, Promise<ManagedSession>>();
+  /** Holds on live sessions by calls parked for input (see `PooledLease.hold`). */
+  readonly #holds = new Map<string, number>();
 
   /** @throws {RangeError} for a `maxPerCaller` that is not a positive integer. */
   constructor(options: PooledSessionsOptions) {
@@ -100,16 +108,73 @@ export class PooledSessions {
         client,
         metadata: marker,
       });
+      let released = false;
+      const end = () => void session.terminate().catch(() => undefined);
       return {
         session,
         viewKey: `anonymous ${canonicalJson(client.capabilities)}`,
-        release: () => session.terminate().catch(() => undefined),
+        release: async () => {
+          released = true;
+          if (!this.#isHeld(session.id)) end();
+        },
+        hold: this.#holder(session.id, () => released && end()),
       };
     }
     const id = pooledSessionId(this.#idKey, owner, client.capabilities);
     const session = (await this.#manager.get(id, owner)) ?? (await this.#create(id, owner, client));
     this.#held(owner, session);
-    return { session, viewKey: id, release: async () => {} };
+    return { session, viewKey: id, release: async () => {}, hold: this.#holder(id, () => {}) };
+  }
+
+  /**
+   * Cancels one backend request of a pooled session that another replica held (it died with the
+   * request parked): restores the session here (bound to `owner`), sends the backend
+   * `notifications/cancelled` for `requestId`, and for an anonymous caller's per-request session
+   * ends it. Resolves whether the session was found.
+   * @throws what the session manager throws (a store failure, `SessionOwnerMismatchError`).
+   */
+  async cancelRequest(
+    sessionId: string,
+    owner: SessionOwner | undefined,
+    workloadId: string,
+    requestId: string | number,
+  ): Promise<boolean> {
+    const session = await this.#manager.get(sessionId, owner);
+    if (session === undefined) return false;
+    await session.notifyBackend(workloadId, "notifications/cancelled", {
+      requestId,
+      reason: "the gateway replica holding this call is gone",
+    });
+    if (owner === undefined) await session.terminate();
+    return true;
+  }
+
+  /** Live pooled sessions held by parked calls now (for operators and tests). */
+  get heldCount(): number {
+    return this.#holds.size;
+  }
+
+  #isHeld(id: string): boolean {
+    return (this.#holds.get(id) ?? 0) > 0;
+  }
+
+  /** A `hold` for session `id`; `onLast` runs when its last hold is let go. */
+  #holder(id: string, onLast: () => void): () => () => void {
+    return () => {
+      this.#holds.set(id, (this.#holds.get(id) ?? 0) + 1);
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        const left = (this.#holds.get(id) ?? 1) - 1;
+        if (left > 0) {
+          this.#holds.set(id, left);
+          return;
+        }
+        this.#holds.delete(id);
+        onLast();
+      };
+    };
   }
 
   /** Makes the session `id` once per replica at a time; the loser of a race between replicas loads it. */
@@ -152,8 +217,10 @@ export class PooledSessions {
     for (const [id] of held) {
       if (!this.#manager.isLive(id)) held.delete(id);
     }
-    while (held.size > this.#maxPerCaller) {
-      const [oldest, managed] = held.entries().next().value as [string, ManagedSession];
+    // The least recently used first; a session a parked call holds is passed over (it stays).
+    for (const [oldest, managed] of [...held]) {
+      if (held.size <= this.#maxPerCaller) break;
+      if (this.#isHeld(oldest)) continue;
       held.delete(oldest);
       void managed.evict();
     }

@@ -17,12 +17,14 @@ import type {
   ModernBackendSet,
   ModernBackends,
 } from "../backends/modern-backends.js";
+import { ParkedRouteKey } from "../backends/pooled-channel.js";
 import { callerKey } from "../caller-auth.js";
 import type { ListAggregator } from "../lists/aggregate-list.js";
 import { ListKinds, type ListMethod } from "../lists/list-kinds.js";
 import type { ListWalk, NamedRoute, RouteTables } from "../lists/route-tables.js";
 import {
   InvalidRequestStateError,
+  type ParkedCallRoute,
   type RequestStateBinding,
   type RequestStatePort,
   RequestStateUnavailableError,
@@ -74,6 +76,26 @@ export interface TaskCalls {
   ): Promise<RelayedResult>;
 }
 
+/** What the relay asks of the parked calls (`ParkedCallRouter` answers it). */
+export interface ParkedCallResumer {
+  /**
+   * The parked call `route`, resumed with a retry's answers: its result, another round
+   * (`input_required`, its route under `ParkedRouteKey`), or its error.
+   */
+  resume(
+    route: ParkedCallRoute,
+    request: {
+      readonly workloadId: string;
+      readonly inputResponses: Readonly<Record<string, unknown>>;
+      readonly notify: (notification: Notification) => Promise<void>;
+      readonly progressToken?: string | number;
+      readonly logs: boolean;
+      readonly signal: AbortSignal;
+      readonly owner?: SessionOwner;
+    },
+  ): Promise<RelayedResult>;
+}
+
 /** Options of {@link ModernRelay}. */
 export interface ModernRelayOptions {
   readonly backends: ModernBackends;
@@ -86,6 +108,11 @@ export interface ModernRelayOptions {
    * so that a backend may answer it with a task.
    */
   readonly tasks?: TaskCalls;
+  /**
+   * Resumes a 2025-era backend's call parked for its client's input, wherever it is held (see
+   * `ParkedCallRouter`); without it a state with a parked route is refused as gone.
+   */
+  readonly parked?: ParkedCallResumer;
   /** Bound on one backend call, ms (reset by its progress). */
   readonly callTimeoutMs: number;
   /** The fetch of every backend transport; default the global one. */
@@ -235,6 +262,12 @@ export class ModernRelay {
       if (port === undefined)
         throw new InvalidRequestStateError("malformed", "this gateway issues no requestState");
       const opened = await port.open(request.requestState, binding);
+      const { parked } = opened.route;
+      if (parked !== undefined) {
+        const { workloadId, target: parkedTarget } = opened.route;
+        const result = await this.#resume(parked, workloadId, request);
+        return this.#answer(result, { workloadId, target: parkedTarget }, binding, request);
+      }
       const found = request.set.backends.find((b) => b.workloadId === opened.route.workloadId);
       if (found === undefined) {
         throw new BackendUnavailableError(
@@ -259,13 +292,54 @@ export class ModernRelay {
     if (result.resultType === "task" && method === "tools/call" && this.#o.tasks !== undefined) {
       return this.#o.tasks.made(backend, result, request);
     }
+    return this.#answer(result, { workloadId: backend.workloadId, target }, binding, request);
+  }
+
+  /**
+   * What the caller gets for a backend's answer: the answer itself, or for `input_required` the
+   * round with the gateway's own sealed state, whose route leads the retry back (to the backend
+   * with its own state, or, for a parked 2025-era call, to that call).
+   */
+  async #answer(
+    result: RelayedResult,
+    route: { workloadId: string; target: string },
+    binding: RequestStateBinding,
+    request: ModernRequest,
+  ): Promise<RelayedResult> {
     if (result.resultType !== "input_required") return result;
     // The SDK checks this for its registered handlers; tools/call goes through its fallback.
     assertInputRequestsCovered(result.inputRequests, callerCapabilities(request));
-    if (port === undefined) throw new RequestStateUnavailableError(backend.workloadId);
+    const port = this.#o.requestState;
+    if (port === undefined) throw new RequestStateUnavailableError(route.workloadId);
+    const parked = (result as { [ParkedRouteKey]?: ParkedCallRoute })[ParkedRouteKey];
     const state = typeof result.requestState === "string" ? result.requestState : undefined;
-    const token = await port.seal({ workloadId: backend.workloadId, target }, state, binding);
+    const token = await port.seal(
+      parked === undefined ? route : { ...route, parked },
+      state,
+      binding,
+    );
     return { ...result, requestState: token };
+  }
+
+  /** A retry of a parked 2025-era call: its answers go to the replica holding it. */
+  async #resume(
+    parked: ParkedCallRoute,
+    workloadId: string,
+    request: ModernRequest,
+  ): Promise<RelayedResult> {
+    if (this.#o.parked === undefined) {
+      throw new BackendUnavailableError(workloadId, "this gateway parks no calls");
+    }
+    const token = request.meta.progressToken;
+    return this.#o.parked.resume(parked, {
+      workloadId,
+      inputResponses: request.inputResponses ?? {},
+      notify: request.notify,
+      ...(token === undefined ? {} : { progressToken: token }),
+      logs: request.meta.logs,
+      signal: request.signal,
+      ...(request.owner === undefined ? {} : { owner: request.owner }),
+    });
   }
 
   #relayed(request: ModernRequest): RelayedRequest {

@@ -35,12 +35,25 @@ export interface RequestStatePort {
   ): OpenedRequestState | Promise<OpenedRequestState>;
 }
 
-/** Where a sealed `requestState` leads: the backend that answered `input_required`. */
+/** A 2025-era backend call parked on the replica holding its backend connection. */
+export interface ParkedCallRoute {
+  /** The holding replica's ID (its bus address). */
+  readonly replicaId: string;
+  /** The parked call's ID on that replica (random, 128 bits). */
+  readonly callId: string;
+}
+
+/**
+ * Where a sealed `requestState` leads: the backend that answered `input_required`, and for a
+ * 2025-era backend's mid-call request, the parked call the retry resumes.
+ */
 export interface RequestStateRoute {
   /** The backend's workload ID. */
   readonly workloadId: string;
   /** The backend's own tool or prompt name, or the resource URI, that the retry asks for. */
   readonly target: string;
+  /** Present for a parked 2025-era call: the retry resumes it instead of calling the backend. */
+  readonly parked?: ParkedCallRoute;
 }
 
 /** What a sealed token holds once opened. */

@@ -59,7 +59,11 @@ export class SealedRequestStates implements RequestStatePort {
     return sealRequestState(
       {
         binding: sealedBinding(binding),
-        route: { workloadId: route.workloadId, target: route.target },
+        route: {
+          workloadId: route.workloadId,
+          target: route.target,
+          ...(route.parked === undefined ? {} : { parked: route.parked }),
+        },
         ...(backendState === undefined ? {} : { backendState }),
       },
       this.#key,
@@ -77,11 +81,11 @@ export class SealedRequestStates implements RequestStatePort {
       this.#now(),
       this.#limits,
     );
-    const { workloadId, target } = opened.route;
+    const { workloadId, target, parked } = opened.route;
     // Every state this class seals names its target; one without was sealed elsewhere.
     if (target === undefined) throw new InvalidRequestStateError("malformed", "it names no target");
     return {
-      route: { workloadId, target },
+      route: { workloadId, target, ...(parked === undefined ? {} : { parked }) },
       ...(opened.backendState === undefined ? {} : { backendState: opened.backendState }),
     };
   }

@@ -1,0 +1,322 @@
+import { randomBytes } from "node:crypto";
+import type { Notification } from "@modelcontextprotocol/server";
+import type { BusSubscription, SessionMessageBus, SessionOwner } from "@vmcp/session-core";
+import { rpcErrorOf } from "../../../json-rpc/error-mapping.js";
+import type { GatewayLogger } from "../../../logger.js";
+import { ParkedRouteKey } from "../backends/pooled-channel.js";
+import type { ParkedCallRoute } from "../request-state/request-state-port.js";
+import type { CallSink } from "./call-sink.js";
+import {
+  type HolderMessage,
+  parkChannel,
+  type ResumeMessage,
+  readParkMessage,
+} from "./park-messages.js";
+import type { ParkedCalls } from "./parked-calls.js";
+import { ParkedCallGoneError } from "./parked-errors.js";
+
+type Result = Record<string, unknown>;
+
+/** Default bound on a holder's acknowledgement of a resume: 2,000 ms. */
+export const DefaultParkAckTimeoutMs = 2_000;
+/** Default period of a holder's heartbeats while a resumed call works: 1,000 ms. */
+export const DefaultParkHeartbeatMs = 1_000;
+/** Default heartbeats a retry may miss before its holder counts as gone: 3. */
+export const DefaultParkMissedHeartbeats = 3;
+
+/** A retry that resumes a parked call (what the relay hands over). */
+export interface ParkedResume {
+  /** The backend the call went to (named in errors). */
+  readonly workloadId: string;
+  /** The client's answers, by the keys of the round's `inputRequests`. */
+  readonly inputResponses: Readonly<Record<string, unknown>>;
+  /** Sends a notification on the retry's response. */
+  readonly notify: (notification: Notification) => Promise<void>;
+  /** The retry's progress token; absent when it asked for none. */
+  readonly progressToken?: string | number;
+  /** Whether the retry set a log level. */
+  readonly logs: boolean;
+  /** Fires when the retry's caller goes away: the call is cancelled on its holder. */
+  readonly signal: AbortSignal;
+  /** The retry's verified caller (the state is bound to it); absent for an anonymous one. */
+  readonly owner?: SessionOwner;
+}
+
+/** Options of {@link ParkedCallRouter}. */
+export interface ParkedCallRouterOptions {
+  readonly bus: SessionMessageBus;
+  /** This replica's parked calls. */
+  readonly calls: ParkedCalls;
+  /** Bound on the holder's acknowledgement of a resume, ms. */
+  readonly ackTimeoutMs: number;
+  /** Period of the holder's heartbeats while a resumed call works, ms. */
+  readonly heartbeatMs: number;
+  /** Heartbeats a retry may miss before the holder counts as gone. */
+  readonly missedHeartbeats: number;
+  /**
+   * Told when a holder is lost to a retry (no acknowledgement, or heartbeats missed), so what the
+   * call left on a backend may be cancelled from here. Never awaited.
+   */
+  readonly onHolderLost?: (
+    route: ParkedCallRoute,
+    workloadId: string,
+    owner: SessionOwner | undefined,
+  ) => void;
+  readonly log: GatewayLogger;
+}
+
+interface Waiter {
+  readonly route: ParkedCallRoute;
+  readonly request: ParkedResume;
+  readonly resolve: (result: Result) => void;
+  readonly reject: (error: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Resumes parked calls wherever they are held. A retry whose state names this replica resumes
+ * the call in its table; one that names another sends `resume` on the bus to that replica's
+ * channel and waits: without `ack` within `ackTimeoutMs`, or without any message for
+ * `heartbeatMs × missedHeartbeats` afterwards, the retry fails at once with
+ * {@link ParkedCallGoneError} (never a hang). As holder, it serves the resumes other replicas
+ * send: `ack` (or `gone` for a call it does not hold), the call's notifications, heartbeats, and
+ * the outcome; a `cancel` cancels the call. Messages over the bus's size bound (a huge result)
+ * are answered as the bus's typed error instead.
+ */
+export class ParkedCallRouter {
+  readonly #o: ParkedCallRouterOptions;
+  readonly #waiting = new Map<string, Waiter>();
+  readonly #serving = new Map<string, AbortController>();
+  #subscription: BusSubscription | undefined;
+
+  constructor(options: ParkedCallRouterOptions) {
+    this.#o = options;
+  }
+
+  /** Subscribes to this replica's channel. */
+  async start(): Promise<void> {
+    this.#subscription = await this.#o.bus.subscribe(parkChannel(this.#o.calls.replicaId), (text) =>
+      this.#receive(text),
+    );
+  }
+
+  /**
+   * Resumes the parked call `route` with a retry's answers: its result, another round
+   * (`input_required`, the route under `ParkedRouteKey`), or the call's error.
+   * @throws {ParkedCallGoneError} when the call or its holder is gone.
+   */
+  resume(route: ParkedCallRoute, request: ParkedResume): Promise<Result> {
+    if (route.replicaId === this.#o.calls.replicaId) return this.#local(route, request);
+    return this.#remote(route, request);
+  }
+
+  /** Unsubscribes; retries waiting fail as gone. */
+  async close(): Promise<void> {
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    for (const [id, waiter] of this.#waiting) {
+      this.#done(id);
+      waiter.reject(new ParkedCallGoneError(waiter.request.workloadId, "this replica is closing"));
+    }
+    for (const controller of this.#serving.values()) controller.abort();
+    await subscription?.unsubscribe();
+  }
+
+  #local(route: ParkedCallRoute, request: ParkedResume): Promise<Result> {
+    const call = this.#o.calls.get(route.callId);
+    if (call === undefined) {
+      return Promise.reject(
+        new ParkedCallGoneError(request.workloadId, "it timed out waiting for input, or ended"),
+      );
+    }
+    return call.resume(request.inputResponses, {
+      notify: (n) => void request.notify(n).catch(() => undefined),
+      ...(request.progressToken === undefined ? {} : { progressToken: request.progressToken }),
+      logs: request.logs,
+      signal: request.signal,
+    });
+  }
+
+  async #remote(route: ParkedCallRoute, request: ParkedResume): Promise<Result> {
+    const resumeId = randomBytes(12).toString("base64url");
+    const message: ResumeMessage = {
+      k: "resume",
+      callId: route.callId,
+      resumeId,
+      replyTo: this.#o.calls.replicaId,
+      inputResponses: request.inputResponses,
+      progress: request.progressToken !== undefined,
+      logs: request.logs,
+    };
+    request.signal.throwIfAborted();
+    const answered = new Promise<Result>((resolve, reject) => {
+      const waiter: Waiter = { route, request, resolve, reject, timer: undefined };
+      this.#waiting.set(resumeId, waiter);
+      this.#watch(resumeId, waiter, this.#o.ackTimeoutMs, "no acknowledgement");
+    });
+    const onAbort = () => {
+      const waiter = this.#waiting.get(resumeId);
+      if (waiter === undefined) return;
+      this.#done(resumeId);
+      waiter.reject(request.signal.reason);
+      void this.#o.bus
+        .publish(
+          parkChannel(route.replicaId),
+          JSON.stringify({ k: "cancel", callId: route.callId, resumeId }),
+        )
+        .catch(() => undefined);
+    };
+    request.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await this.#o.bus.publish(parkChannel(route.replicaId), JSON.stringify(message));
+    } catch (error) {
+      this.#done(resumeId);
+      request.signal.removeEventListener("abort", onAbort);
+      throw error;
+    }
+    try {
+      return await answered;
+    } finally {
+      request.signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** (Re)arms the bound on the holder's next message. */
+  #watch(resumeId: string, waiter: Waiter, ms: number, missing: string): void {
+    clearTimeout(waiter.timer);
+    waiter.timer = setTimeout(() => {
+      if (this.#waiting.get(resumeId) !== waiter) return;
+      this.#done(resumeId);
+      this.#o.log.warn(
+        { workloadId: waiter.request.workloadId, holder: waiter.route.replicaId },
+        "the replica holding a parked call is gone",
+      );
+      this.#o.onHolderLost?.(waiter.route, waiter.request.workloadId, waiter.request.owner);
+      waiter.reject(
+        new ParkedCallGoneError(
+          waiter.request.workloadId,
+          `${missing} from the replica holding it within ${ms} ms`,
+        ),
+      );
+    }, ms);
+  }
+
+  #done(resumeId: string): void {
+    const waiter = this.#waiting.get(resumeId);
+    if (waiter !== undefined) clearTimeout(waiter.timer);
+    this.#waiting.delete(resumeId);
+  }
+
+  #receive(text: string): void {
+    const message = readParkMessage(text);
+    if (message === undefined) return;
+    if (message.k === "resume") {
+      this.#serve(message);
+      return;
+    }
+    if (message.k === "cancel") {
+      this.#serving.get(message.resumeId)?.abort(new Error("the retry's caller went away"));
+      return;
+    }
+    this.#answer(message);
+  }
+
+  /** A holder's message for a retry waiting here. */
+  #answer(message: HolderMessage): void {
+    const waiter = this.#waiting.get(message.resumeId);
+    if (waiter === undefined) return;
+    const { request } = waiter;
+    const beatBound = this.#o.heartbeatMs * this.#o.missedHeartbeats;
+    switch (message.k) {
+      case "ack":
+      case "beat":
+        this.#watch(message.resumeId, waiter, beatBound, "no heartbeat");
+        return;
+      case "note": {
+        this.#watch(message.resumeId, waiter, beatBound, "no heartbeat");
+        const n = message.n as unknown as Notification;
+        const token = request.progressToken;
+        const out =
+          n.method === "notifications/progress" && token !== undefined
+            ? ({ ...n, params: { ...n.params, progressToken: token } } as Notification)
+            : n;
+        void request.notify(out).catch(() => undefined);
+        return;
+      }
+      case "gone":
+        this.#done(message.resumeId);
+        waiter.reject(
+          new ParkedCallGoneError(request.workloadId, "it timed out waiting for input, or ended"),
+        );
+        return;
+      case "done":
+        this.#done(message.resumeId);
+        if ("error" in message) {
+          const { code, message: text, data } = message.error;
+          waiter.reject(Object.assign(new Error(text), { code, data }));
+          return;
+        }
+        waiter.resolve(
+          message.parked === undefined
+            ? message.result
+            : { ...message.result, [ParkedRouteKey]: message.parked },
+        );
+        return;
+    }
+  }
+
+  /** A resume another replica sent for a call held here. */
+  #serve(message: ResumeMessage): void {
+    const reply = parkChannel(message.replyTo);
+    const send = (m: HolderMessage) => this.#o.bus.publish(reply, JSON.stringify(m));
+    const call = this.#o.calls.get(message.callId);
+    if (call === undefined) {
+      void send({ k: "gone", resumeId: message.resumeId }).catch(() => undefined);
+      return;
+    }
+    const controller = new AbortController();
+    this.#serving.set(message.resumeId, controller);
+    void send({ k: "ack", resumeId: message.resumeId }).catch(() => undefined);
+    const beat = setInterval(
+      () => void send({ k: "beat", resumeId: message.resumeId }).catch(() => undefined),
+      this.#o.heartbeatMs,
+    );
+    const sink: CallSink = {
+      notify: (n) =>
+        void send({
+          k: "note",
+          resumeId: message.resumeId,
+          n: n as unknown as Record<string, unknown>,
+        }).catch(() => undefined),
+      ...(message.progress ? { progressToken: 0 } : {}),
+      logs: message.logs,
+      signal: controller.signal,
+    };
+    call
+      .resume(message.inputResponses, sink)
+      .then(
+        (result) => {
+          const parked = (result as { [ParkedRouteKey]?: ParkedCallRoute })[ParkedRouteKey];
+          return send({
+            k: "done",
+            resumeId: message.resumeId,
+            result,
+            ...(parked === undefined ? {} : { parked }),
+          });
+        },
+        (error: unknown) =>
+          send({ k: "done", resumeId: message.resumeId, error: rpcErrorOf(error).body }),
+      )
+      .catch((error: unknown) =>
+        // The outcome could not go (over the bus's size bound, the bus down): say so instead.
+        send({ k: "done", resumeId: message.resumeId, error: rpcErrorOf(error).body }),
+      )
+      .catch((error: unknown) =>
+        this.#o.log.warn({ err: error }, "a parked call's outcome could not be sent"),
+      )
+      .finally(() => {
+        clearInterval(beat);
+        this.#serving.delete(message.resumeId);
+      });
+  }
+}
