@@ -27,6 +27,7 @@ import { CallerLimits, loopbackCallersFor } from "./http/guards/request-limits.j
 import { TransportRules } from "./http/guards/transport-rules.js";
 import type { ListKind } from "./http/mcp-2025-11-25/relay/served-sessions.js";
 import { SessionRelay } from "./http/mcp-2025-11-25/relay/session-relay.js";
+import type { BackendVerdict } from "./http/mcp-2026-07-28/backends/verdict-record.js";
 import { createModernPath, type ModernPath } from "./http/mcp-2026-07-28/modern-path.js";
 import type { PoolParts } from "./http/mcp-2026-07-28/pool/create-pool.js";
 import {
@@ -38,6 +39,10 @@ import { SealedRequestStates } from "./http/mcp-2026-07-28/request-state/sealed-
 import { CursorCodec } from "./http/routing/cursor.js";
 import { RequestRouter } from "./http/routing/router.js";
 import type { ServedSession } from "./http/routing/session-service.js";
+import {
+  type BackendEras,
+  EraAwareConnector,
+} from "./http/stateless-backends/era-aware-connector.js";
 import { createVerifier } from "./identity/create-verifier.js";
 import type { IdentityVerifier } from "./identity/identity-verifier.js";
 import { ifDefined } from "./if-defined.js";
@@ -154,7 +159,13 @@ export async function startGateway(
     // What backends send goes to the 2025 relay, or for a pooled backend session to its caller.
     const pooledMessages = new PooledMessages();
     const messages = dispatchBackendMessages(pooledMessages, relay);
-    const layer = newSessionLayer(config, storage, messages, log);
+    // 2025-era sessions reach modern backends by the modern path's verdicts, made further down.
+    let verdicts: ModernPath["verdicts"] | undefined;
+    const eras: BackendEras<BackendVerdict> = {
+      verdict: (workloadId) => verdicts?.verdict(workloadId),
+      reprobe: async (workloadId, failed) => verdicts?.reprobe(workloadId, failed),
+    };
+    const layer = newSessionLayer(config, storage, messages, eras, log);
     const { connector, factory, manager } = layer;
     teardown.connector = connector;
     teardown.manager = manager;
@@ -176,6 +187,7 @@ export async function startGateway(
       pool,
       log,
     });
+    verdicts = modern.verdicts;
     teardown.modern = modern;
     teardown.pool = modern.pool;
     // The listen streams' shared events ride the gateway's bus (closed before it, never by it).
@@ -256,6 +268,7 @@ function newRelay(
 
 /** The session layer: the backend connector, the session factory and the session manager. */
 interface SessionLayer {
+  /** The SDK v1 connector (2025-era and stdio backends; its stdio processes stop with the gateway). */
   readonly connector: McpBackendConnector;
   readonly factory: MultiSessionFactory;
   readonly manager: SessionManager;
@@ -265,11 +278,16 @@ interface SessionLayer {
   readonly managerOptions: Pick<SessionManagerOptions, "idleTimeoutMs" | "backendRetry">;
 }
 
-/** The session layer: the backend connector, the session factory and the session manager. */
+/**
+ * The session layer: the backend connector, the session factory and the session manager. A
+ * 2025-era client session reaches a 2026-07-28 backend (by its era in `eras`) statelessly, its
+ * `input_required` rounds answered by the client through `messages` (see `EraAwareConnector`).
+ */
 function newSessionLayer(
   config: GatewayConfig,
   storage: SessionStorage,
   messages: BackendMessageHandler,
+  eras: BackendEras<BackendVerdict>,
   log: GatewayLogger,
 ): SessionLayer {
   // Each line a stdio backend writes to stderr becomes one log record naming the backend.
@@ -301,7 +319,13 @@ function newSessionLayer(
   const factory = new MultiSessionFactory({
     ...factoryOptions,
     backends: config.backends.map(backendTarget),
-    connector,
+    connector: new EraAwareConnector({
+      inner: connector,
+      eras,
+      messages,
+      callTimeoutMs: config.modern.callTimeoutMs,
+      maxInputRounds: config.limits.maxInputRounds,
+    }),
   });
   const managerOptions: SessionLayer["managerOptions"] = {
     idleTimeoutMs: config.idleTimeoutMs,
