@@ -17,6 +17,7 @@ import {
   type SessionMessageBus,
   type SessionStorage,
 } from "@vmcp/session-core";
+import { MetadataKeyLoggingLevel } from "@vmcp/session-keys";
 import { BackendFailureLog } from "./backend-failure-log.js";
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
 import { GatewayTeardown } from "./gateway-teardown.js";
@@ -323,6 +324,9 @@ function newSessionLayer(
       inner: connector,
       eras,
       messages,
+      // The level a client set on any replica, from its record (2026-07-28 has no setLevel).
+      logLevelOf: async (sessionId) =>
+        (await storage.load(sessionId))?.metadata[MetadataKeyLoggingLevel],
       callTimeoutMs: config.modern.callTimeoutMs,
       maxInputRounds: config.limits.maxInputRounds,
     }),

@@ -32,6 +32,11 @@ export interface EraAwareConnectorOptions<V extends EraVerdict> {
   readonly eras: BackendEras<V>;
   /** What modern backends send for the client (progress, logs, input requests): the session relay. */
   readonly messages?: BackendMessageHandler;
+  /**
+   * The log level a client session set (its stored record), sent in each request's envelope.
+   * Default: the level set through each connection only (one replica's view).
+   */
+  readonly logLevelOf?: (sessionId: string) => Promise<string | undefined>;
   /** Bound on each request to a modern backend, ms, reset by each progress notification. */
   readonly callTimeoutMs: number;
   /** `input_required` rounds served per call; default {@link DefaultMaxInputRounds}. */
@@ -85,10 +90,17 @@ export class EraAwareConnector<V extends EraVerdict> implements BackendConnector
         : { clientCapabilities: context.clientCapabilities }),
       ...(context?.clientInfo === undefined ? {} : { clientInfo: context.clientInfo }),
       ...(this.#o.messages === undefined ? {} : { messages: this.#o.messages }),
+      ...(this.#logLevel(context?.sessionId) ?? {}),
       callTimeoutMs: this.#o.callTimeoutMs,
       maxInputRounds: this.#o.maxInputRounds ?? DefaultMaxInputRounds,
       fetch: this.#fetch,
       onEraOrTransportFailure: () => this.#o.eras.reprobe(workloadId, verdict),
     });
+  }
+
+  #logLevel(sessionId: string | undefined) {
+    const of = this.#o.logLevelOf;
+    if (of === undefined || sessionId === undefined) return undefined;
+    return { logLevel: () => of(sessionId) };
   }
 }

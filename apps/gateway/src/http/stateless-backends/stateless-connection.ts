@@ -46,6 +46,12 @@ export interface StatelessConnectionOptions {
   readonly clientCapabilities?: ClientCapabilities;
   /** The client's name and version (each request's envelope carries them). */
   readonly clientInfo?: Implementation;
+  /**
+   * The log level the client set on its session, wherever it set it (the session's stored
+   * record: a replica that held the session before the level was set learns it here); its
+   * failure counts as none. Default: the level set through this connection only.
+   */
+  readonly logLevel?: () => Promise<string | undefined>;
   /** Where the backend's progress, log messages and input requests go: the session's relay. */
   readonly messages?: BackendMessageHandler;
   /** Bound on each request to the backend, ms, reset by each progress notification. */
@@ -74,7 +80,9 @@ const MaxPages = 1_000;
  * it), and serves every request as one stateless request with an SDK v2 client
  * (`callStatelessBackend`), whose envelope carries the client's capabilities and info (from the
  * session's stored client info) and the log level the client set:
- * - `logging/setLevel` is kept here (the revision has no such request) and sent with each request;
+ * - `logging/setLevel` is answered here (the revision has no such request); the level the client
+ *   set (read from its session's record by `logLevel`, so any replica knows it) goes in each
+ *   request's envelope;
  * - progress (under the client's own token) and log messages reach the client through the
  *   session's message handler, as a 2025-era backend's do;
  * - an `input_required` answer is served round by round (`runInputRounds`): each input request
@@ -117,7 +125,8 @@ export class StatelessConnection implements BackendConnection {
     if (method === "ping") return {};
     const signal = options.signal ?? NeverAborted;
     const { _meta, ...body } = params ?? {};
-    const relayed = this.#relayed(_meta, signal);
+    const stored = await this.#o.logLevel?.().catch(() => undefined);
+    const relayed = this.#relayed(_meta, stored ?? this.#logLevel, signal);
     try {
       const result = await runInputRounds({
         workloadId: this.workloadId,
@@ -187,10 +196,9 @@ export class StatelessConnection implements BackendConnection {
   }
 
   /** The relayed request of one call: the client's envelope, progress and logs to its session. */
-  #relayed(meta: unknown, signal: AbortSignal): RelayedRequest {
+  #relayed(meta: unknown, level: string | undefined, signal: AbortSignal): RelayedRequest {
     const { progressToken, ...rest } =
       typeof meta === "object" && meta !== null ? (meta as Record<string, unknown>) : {};
-    const level = this.#logLevel;
     const envelope: Record<string, unknown> = {
       ...rest,
       [CLIENT_CAPABILITIES_META_KEY]: this.#o.clientCapabilities ?? {},
