@@ -55,6 +55,14 @@ export const ErrorCode = {
   RequestStateTooLarge: "VMCP_REQUEST_STATE_TOO_LARGE",
   /** A backend's `input_required` the gateway cannot relay: it has no `requestState` sealing. */
   RequestStateUnavailable: "VMCP_REQUEST_STATE_UNAVAILABLE",
+  /** A modern backend that kept answering `input_required` past the configured bound on rounds. */
+  InputRoundsExceeded: "VMCP_INPUT_ROUNDS_EXCEEDED",
+  /** A modern backend's input request of a kind the 2025-era client declared no capability for. */
+  InputCapabilityMissing: "VMCP_INPUT_CAPABILITY_MISSING",
+  /** A modern backend's input request the client answered with an error, or that is no valid input request. */
+  InputRequestFailed: "VMCP_INPUT_REQUEST_FAILED",
+  /** A modern backend that did not answer a call of a 2025-era session within the call bound. */
+  BackendCallTimeout: "VMCP_BACKEND_CALL_TIMEOUT",
   /** A 2026-07-28 `tools/call` whose `Mcp-Param-*` headers disagree with its arguments (HTTP 400, -32020). */
   ParamHeaderMismatch: "VMCP_PARAM_HEADER_MISMATCH",
   /**

@@ -17,6 +17,7 @@ import {
   type SessionMessageBus,
   type SessionStorage,
 } from "@vmcp/session-core";
+import { MetadataKeyLoggingLevel } from "@vmcp/session-keys";
 import { BackendFailureLog } from "./backend-failure-log.js";
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
 import { GatewayTeardown } from "./gateway-teardown.js";
@@ -27,6 +28,7 @@ import { CallerLimits, loopbackCallersFor } from "./http/guards/request-limits.j
 import { TransportRules } from "./http/guards/transport-rules.js";
 import type { ListKind } from "./http/mcp-2025-11-25/relay/served-sessions.js";
 import { SessionRelay } from "./http/mcp-2025-11-25/relay/session-relay.js";
+import type { BackendVerdict } from "./http/mcp-2026-07-28/backends/verdict-record.js";
 import { createModernPath, type ModernPath } from "./http/mcp-2026-07-28/modern-path.js";
 import type { PoolParts } from "./http/mcp-2026-07-28/pool/create-pool.js";
 import {
@@ -38,6 +40,10 @@ import { SealedRequestStates } from "./http/mcp-2026-07-28/request-state/sealed-
 import { CursorCodec } from "./http/routing/cursor.js";
 import { RequestRouter } from "./http/routing/router.js";
 import type { ServedSession } from "./http/routing/session-service.js";
+import {
+  type BackendEras,
+  EraAwareConnector,
+} from "./http/stateless-backends/era-aware-connector.js";
 import { createVerifier } from "./identity/create-verifier.js";
 import type { IdentityVerifier } from "./identity/identity-verifier.js";
 import { ifDefined } from "./if-defined.js";
@@ -154,7 +160,13 @@ export async function startGateway(
     // What backends send goes to the 2025 relay, or for a pooled backend session to its caller.
     const pooledMessages = new PooledMessages();
     const messages = dispatchBackendMessages(pooledMessages, relay);
-    const layer = newSessionLayer(config, storage, messages, log);
+    // 2025-era sessions reach modern backends by the modern path's verdicts, made further down.
+    let verdicts: ModernPath["verdicts"] | undefined;
+    const eras: BackendEras<BackendVerdict> = {
+      verdict: (workloadId) => verdicts?.verdict(workloadId),
+      reprobe: async (workloadId, failed) => verdicts?.reprobe(workloadId, failed),
+    };
+    const layer = newSessionLayer(config, storage, messages, eras, log);
     const { connector, factory, manager } = layer;
     teardown.connector = connector;
     teardown.manager = manager;
@@ -177,6 +189,7 @@ export async function startGateway(
       bus,
       log,
     });
+    verdicts = modern.verdicts;
     teardown.modern = modern;
     teardown.pool = modern.pool;
     // Retries of calls parked here reach this replica over the bus from now on.
@@ -259,6 +272,7 @@ function newRelay(
 
 /** The session layer: the backend connector, the session factory and the session manager. */
 interface SessionLayer {
+  /** The SDK v1 connector (2025-era and stdio backends; its stdio processes stop with the gateway). */
   readonly connector: McpBackendConnector;
   readonly factory: MultiSessionFactory;
   readonly manager: SessionManager;
@@ -268,11 +282,16 @@ interface SessionLayer {
   readonly managerOptions: Pick<SessionManagerOptions, "idleTimeoutMs" | "backendRetry">;
 }
 
-/** The session layer: the backend connector, the session factory and the session manager. */
+/**
+ * The session layer: the backend connector, the session factory and the session manager. A
+ * 2025-era client session reaches a 2026-07-28 backend (by its era in `eras`) statelessly, its
+ * `input_required` rounds answered by the client through `messages` (see `EraAwareConnector`).
+ */
 function newSessionLayer(
   config: GatewayConfig,
   storage: SessionStorage,
   messages: BackendMessageHandler,
+  eras: BackendEras<BackendVerdict>,
   log: GatewayLogger,
 ): SessionLayer {
   // Each line a stdio backend writes to stderr becomes one log record naming the backend.
@@ -304,7 +323,16 @@ function newSessionLayer(
   const factory = new MultiSessionFactory({
     ...factoryOptions,
     backends: config.backends.map(backendTarget),
-    connector,
+    connector: new EraAwareConnector({
+      inner: connector,
+      eras,
+      messages,
+      // The level a client set on any replica, from its record (2026-07-28 has no setLevel).
+      logLevelOf: async (sessionId) =>
+        (await storage.load(sessionId))?.metadata[MetadataKeyLoggingLevel],
+      callTimeoutMs: config.modern.callTimeoutMs,
+      maxInputRounds: config.limits.maxInputRounds,
+    }),
   });
   const managerOptions: SessionLayer["managerOptions"] = {
     idleTimeoutMs: config.idleTimeoutMs,

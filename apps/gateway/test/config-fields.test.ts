@@ -141,6 +141,7 @@ const samples: Record<string, Sample> = {
   "server-request-timeout-ms": { value: "500", expected: 500 },
   "answer-ack-timeout-ms": { value: "300", expected: 300 },
   "max-pending-server-requests": { value: "4", expected: 4 },
+  "max-input-rounds": { value: "3", expected: 3 },
   "stream-heartbeat-ms": { value: "1000", expected: 1000 },
   "max-stream-buffer-bytes": { value: "65536", expected: 65536 },
   "max-sessions-per-caller": { value: "3", expected: 3 },

@@ -20,6 +20,7 @@ describe("the limits section of the configuration", () => {
       serverRequestTimeoutMs: 60000,
       answerAckTimeoutMs: 2000,
       maxPendingServerRequests: 32,
+      maxInputRounds: 8,
       streamHeartbeatMs: 15000,
       maxStreamBufferBytes: 1048576,
     });

@@ -410,7 +410,7 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
     expect(resultText(again)).toBe("modern-a: y");
   });
 
-  it("a 2025 SDK v1 client still works through the same endpoint (the session path is untouched)", async () => {
+  it("a 2025 SDK v1 client still works through the same endpoint, and reaches the modern backends statelessly", async () => {
     const { client: legacy, transport } = await connectClient(gw1.url);
     try {
       expect(legacy.getServerVersion()?.name).toBe("vmcp-gateway");
@@ -421,10 +421,15 @@ describe("2026-07-28 clients through the gateway, relayed to 2026-07-28 backends
         names.push(...page.tools.map((t) => t.name));
         cursor = page.nextCursor;
       } while (cursor !== undefined);
-      // modern-a refuses 2025-era initialize; dual-b (dual era) serves the 2025 session.
-      expect(names).toEqual(expect.arrayContaining(["echo", "dual-b_steps"]));
-      const result = await legacy.callTool({ name: "echo", arguments: { text: "old" } });
-      expect(resultText(result)).toBe("dual-b: old");
+      // modern-a refuses 2025-era initialize, dual-b serves both eras: each answers server/discover,
+      // so the 2025 session reaches both with 2026-07-28 requests, and `echo` is prefixed.
+      expect(names).toEqual(
+        expect.arrayContaining(["modern-a__echo", "dual-b__echo", "dual-b_steps"]),
+      );
+      const before = modernA.methods.get("tools/call") ?? 0;
+      const result = await legacy.callTool({ name: "modern-a__echo", arguments: { text: "old" } });
+      expect(resultText(result)).toBe("modern-a: old");
+      expect(modernA.methods.get("tools/call")).toBe(before + 1);
       await transport.terminateSession();
     } finally {
       await legacy.close();

@@ -144,7 +144,10 @@ describe("the store at startup (real gateway, SDK client, redis-server)", () => 
     const listed = async (url: string) => {
       const run = await runCli(["sessions", "list", "--json", "--redis-url", url]);
       expect(run.code, run.stderr).toBe(0);
-      return (JSON.parse(run.stdout) as { id: string }[]).map((s) => s.id);
+      // Client sessions only: the backends' era verdict records (`vmcp.era.*`) live there too.
+      return (JSON.parse(run.stdout) as { id: string }[])
+        .map((s) => s.id)
+        .filter((id) => !id.startsWith("vmcp.era."));
     };
     expect(await listed(`${redis.url}/3`)).toEqual([sessionId]);
     expect(await listed(`${redis.url}/0`)).toEqual([]);

@@ -9,6 +9,11 @@ const client = {
   clientInfo: { name: "c", version: "1" },
 };
 
+/** The connect context of a session with `client`: its capabilities and its name and version. */
+function declared(sessionId: string) {
+  return { sessionId, clientCapabilities: client.capabilities, clientInfo: client.clientInfo };
+}
+
 function manager(connector: FakeConnector, storage = new RecordingStorage()) {
   return new SessionManager({
     storage,
@@ -17,14 +22,14 @@ function manager(connector: FakeConnector, storage = new RecordingStorage()) {
   });
 }
 
-describe("the client's capabilities are declared to every backend", () => {
+describe("the client's capabilities and info are declared to every backend", () => {
   it("at create, to each backend", async () => {
     const connector = new FakeConnector();
     const session = await manager(connector).create({ client });
     // The session is named too, so the backend's own messages can be relayed to its client.
     expect(connector.calls.map((c) => c.context)).toEqual([
-      { sessionId: session.id, clientCapabilities: client.capabilities },
-      { sessionId: session.id, clientCapabilities: client.capabilities },
+      declared(session.id),
+      declared(session.id),
     ]);
   });
 
@@ -39,10 +44,7 @@ describe("the client's capabilities are declared to every backend", () => {
     const betaCalls = connector.calls.filter((c) => c.workloadId === "beta");
     expect(betaCalls.map((c) => c.hint === undefined)).toEqual([false, true]);
     for (const call of connector.calls) {
-      expect(call.context).toEqual({
-        sessionId: session.id,
-        clientCapabilities: client.capabilities,
-      });
+      expect(call.context).toEqual(declared(session.id));
     }
   });
 
@@ -56,10 +58,7 @@ describe("the client's capabilities are declared to every backend", () => {
     const fresh = connector.calls.filter((c) => c.workloadId === "alpha" && c.hint === undefined);
     expect(fresh.length).toBeGreaterThan(0);
     for (const call of fresh) {
-      expect(call.context).toEqual({
-        sessionId: session.id,
-        clientCapabilities: client.capabilities,
-      });
+      expect(call.context).toEqual(declared(session.id));
     }
   });
 

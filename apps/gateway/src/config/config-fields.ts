@@ -413,6 +413,13 @@ const Rows = [
     help: "server-to-client requests of one session waiting for answers",
   },
   {
+    path: "limits.maxInputRounds",
+    flag: "max-input-rounds",
+    env: "VMCP_MAX_INPUT_ROUNDS",
+    kind: "integer",
+    help: "input_required rounds of one 2025-era session's call to a 2026-07-28 backend",
+  },
+  {
     path: "limits.streamHeartbeatMs",
     flag: "stream-heartbeat-ms",
     env: "VMCP_STREAM_HEARTBEAT_MS",

@@ -6,6 +6,7 @@ import {
 } from "../http/mcp-2025-11-25/relay/server-requests.js";
 import { DefaultHeartbeatMs } from "../http/mcp-2025-11-25/relay/standalone-stream.js";
 import { DefaultMaxStreamBufferBytes } from "../http/responses/sse-writer.js";
+import { DefaultMaxInputRounds } from "../http/stateless-backends/input-rounds.js";
 
 /** Default longest JSON-RPC batch accepted in one POST: 50 messages. */
 export const DefaultMaxBatchLength = 50;
@@ -86,6 +87,12 @@ export const LimitsConfigSchema = z.strictObject({
   answerAckTimeoutMs: z.int().positive().default(DefaultAnswerAckTimeoutMs),
   /** Server-to-client requests of one session waiting for the client's answers at once (per replica). */
   maxPendingServerRequests: z.int().positive().default(DefaultMaxPendingServerRequests),
+  /**
+   * `input_required` rounds one call of a 2025-era session to a 2026-07-28 backend may take (each
+   * round's input requests answered by the client, then the backend retried); beyond, the call
+   * fails (-32005 `VMCP_INPUT_ROUNDS_EXCEEDED`).
+   */
+  maxInputRounds: z.int().positive().default(DefaultMaxInputRounds),
   /** Period of the heartbeat comments on a `GET /mcp` stream, ms. */
   streamHeartbeatMs: z.int().positive().default(DefaultHeartbeatMs),
   /** Bytes one SSE stream (a streamed POST or a GET stream) may hold unsent for a slow reader before it is closed. */

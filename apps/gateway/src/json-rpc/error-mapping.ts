@@ -111,6 +111,22 @@ const ErrorMappings: Readonly<Partial<Record<ErrorCode, Mapping>>> = {
   [ErrorCode.BusUnavailable]: busDown,
   [ErrorCode.BusClosed]: busDown,
   [ErrorCode.BusMessageTooLarge]: { status: 413, rpcCode: GatewayErrorCode.InvalidRequest },
+  // A 2025-era session's call to a modern backend whose input_required rounds could not be served.
+  [ErrorCode.InputRoundsExceeded]: {
+    status: 200,
+    rpcCode: GatewayErrorCode.LimitExceeded,
+    log: "warn",
+  },
+  [ErrorCode.InputCapabilityMissing]: {
+    status: 200,
+    rpcCode: GatewayErrorCode.MissingRequiredClientCapability,
+  },
+  [ErrorCode.InputRequestFailed]: { status: 200, rpcCode: GatewayErrorCode.InternalError },
+  [ErrorCode.BackendCallTimeout]: {
+    status: 200,
+    rpcCode: GatewayErrorCode.BackendUnavailable,
+    log: "warn",
+  },
   // A 2026-07-28 request whose Mcp-Param-* headers disagree with its body: the spec's 400 -32020.
   [ErrorCode.ParamHeaderMismatch]: { status: 400, rpcCode: GatewayErrorCode.HeaderMismatch },
   // A 2026-07-28 retry whose parked call (and so its backend request) cannot be reached.
@@ -177,7 +193,7 @@ export interface RpcErrorAnswer {
 
 /**
  * One JSON-RPC request's error (inside a 200): a request the client cancelled (`signal`'s reason), a typed error by the table (a backend
- * failure names its `workloadId`), a backend's own JSON-RPC error passed through unchanged,
+ * failure names its `workloadId`; an error's own `rpcData` fields join `data`), a backend's own JSON-RPC error passed through unchanged,
  * anything else -32603.
  */
 export function rpcErrorOf(error: unknown, signal?: AbortSignal): RpcErrorAnswer {
@@ -191,7 +207,12 @@ export function rpcErrorOf(error: unknown, signal?: AbortSignal): RpcErrorAnswer
   if (mapping !== undefined) {
     const workloadId = (failure as { workloadId?: unknown }).workloadId;
     const backend = mapping.rpcCode === GatewayErrorCode.BackendUnavailable;
-    const data = backend ? { code, workloadId } : { code };
+    // An error may add fields of its own to `data` (`rpcData`), e.g. the capabilities it needs.
+    const extra = (failure as { rpcData?: unknown }).rpcData;
+    const data = {
+      ...(typeof extra === "object" && extra !== null ? extra : {}),
+      ...(backend ? { code, workloadId } : { code }),
+    };
     const body = { code: mapping.rpcCode, message, data };
     return mapping.log === undefined ? { body } : { body, log: mapping.log };
   }

@@ -28,6 +28,8 @@ export const GatewayErrorCode = {
   SessionCorrupt: -32006,
   /** MCP 2026-07-28 HeaderMismatch: a request header missing, malformed or disagreeing with the body (HTTP 400). */
   HeaderMismatch: -32020,
+  /** MCP 2026-07-28 MissingRequiredClientCapability: the request needs a capability the client did not declare. */
+  MissingRequiredClientCapability: -32021,
 } as const;
 
 /** A JSON-RPC error object. */

@@ -2,6 +2,7 @@ import type {
   CallToolResult,
   ClientCapabilities,
   GetPromptResult,
+  Implementation,
   Prompt,
   ReadResourceResult,
   Resource,
@@ -101,6 +102,12 @@ export interface BackendConnectContext {
    * Default: none (`{}`).
    */
   readonly clientCapabilities?: ClientCapabilities;
+  /**
+   * The client's name and version as it gave them at `initialize`. The SDK v1 connector introduces
+   * the gateway itself (its `clientInfo` option); a connector that sends each request with its own
+   * envelope (MCP 2026-07-28) names the client there. Default: none.
+   */
+  readonly clientInfo?: Implementation;
   /**
    * The client session the connection belongs to, named in the origin of every message the
    * backend sends on its own (see `McpBackendConnectorOptions.messages`). Default: none (those

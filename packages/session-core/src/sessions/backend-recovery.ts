@@ -73,7 +73,11 @@ export class BackendRecovery {
           workloadId,
           client === undefined
             ? { sessionId }
-            : { sessionId, clientCapabilities: client.capabilities },
+            : {
+                sessionId,
+                clientCapabilities: client.capabilities,
+                clientInfo: client.clientInfo,
+              },
         );
       } catch {
         const pause = BackendRecoveryBackoffMs * 2 ** (attempt - 1);

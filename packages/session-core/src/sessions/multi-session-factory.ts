@@ -397,11 +397,11 @@ export class MultiSessionFactory {
   }
 }
 
-/** What to declare to backends for `client` (its capabilities, none when unknown), and the session. */
+/** What to declare to backends for `client` (its capabilities and info, none when unknown), and the session. */
 function contextOf(sessionId: string, client: ClientInfoRecord | undefined): BackendConnectContext {
   return client === undefined
     ? { sessionId }
-    : { sessionId, clientCapabilities: client.capabilities };
+    : { sessionId, clientCapabilities: client.capabilities, clientInfo: client.clientInfo };
 }
 
 function compare(a: string, b: string): number {

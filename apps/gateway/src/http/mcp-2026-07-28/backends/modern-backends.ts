@@ -1,6 +1,6 @@
 import type { DiscoverResult } from "@modelcontextprotocol/client";
+import { isEraOrTransportFailure } from "../../stateless-backends/backend-failure.js";
 import type { ConfiguredBackend } from "../modern-settings.js";
-import { isEraOrTransportFailure } from "./backend-failure.js";
 import type { BackendVerdicts } from "./backend-verdicts.js";
 import type { PooledChannel } from "./pooled-channel.js";
 import type { BackendVerdict } from "./verdict-record.js";

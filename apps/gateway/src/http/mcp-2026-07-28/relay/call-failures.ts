@@ -2,7 +2,7 @@ import { SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
 import { BackendUnavailableError, errorCodeOf } from "@vmcp/session-core";
 import { failureReason } from "../../../log-redaction.js";
 import type { GatewayLogger } from "../../../logger.js";
-import { isEraOrTransportFailure } from "../backends/backend-failure.js";
+import { isEraOrTransportFailure } from "../../stateless-backends/backend-failure.js";
 import type { ModernBackend, ModernBackends } from "../backends/modern-backends.js";
 
 /** Options of {@link CallFailures}. */

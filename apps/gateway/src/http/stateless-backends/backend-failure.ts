@@ -1,5 +1,5 @@
 import { ProtocolErrorCode, SdkError, SdkErrorCode } from "@modelcontextprotocol/client";
-import { ErrorCode, errorCodeOf } from "../../../error-codes.js";
+import { ErrorCode, errorCodeOf } from "../../error-codes.js";
 
 /**
  * JSON-RPC codes a backend answers when it does not (or no longer) speak the revision the

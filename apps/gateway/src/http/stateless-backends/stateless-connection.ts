@@ -1,0 +1,287 @@
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  LOG_LEVEL_META_KEY,
+  SdkError,
+  SdkErrorCode,
+} from "@modelcontextprotocol/client";
+import type {
+  CallToolResult,
+  ClientCapabilities,
+  GetPromptResult,
+  Implementation,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  Tool,
+} from "@modelcontextprotocol/sdk/types.js";
+import {
+  type BackendConnection,
+  type BackendMessageHandler,
+  type BackendRequestOptions,
+  BackendUnavailableError,
+  type FetchFunction,
+} from "@vmcp/session-core";
+import { errorCodeOf } from "../../error-codes.js";
+import { failureReason } from "../../log-redaction.js";
+import { isEraOrTransportFailure } from "./backend-failure.js";
+import { BackendCallTimeoutError } from "./input-errors.js";
+import { fulfilInputRequests } from "./input-fulfilment.js";
+import { runInputRounds } from "./input-rounds.js";
+import {
+  callStatelessBackend,
+  type RelayedRequest,
+  type StatelessBackend,
+} from "./stateless-call.js";
+
+/** The revision a stateless connection speaks with its backend. */
+export const StatelessRevision = "2026-07-28";
+
+/** What a {@link StatelessConnection} is made of. */
+export interface StatelessConnectionOptions {
+  readonly backend: StatelessBackend;
+  /** The client session it belongs to; `undefined`: none (its backend's messages then go nowhere). */
+  readonly sessionId?: string;
+  /** The capabilities the client declared at `initialize` (each request's envelope carries them). */
+  readonly clientCapabilities?: ClientCapabilities;
+  /** The client's name and version (each request's envelope carries them). */
+  readonly clientInfo?: Implementation;
+  /**
+   * The log level the client set on its session, wherever it set it (the session's stored
+   * record: a replica that held the session before the level was set learns it here); its
+   * failure counts as none. Default: the level set through this connection only.
+   */
+  readonly logLevel?: () => Promise<string | undefined>;
+  /** Where the backend's progress, log messages and input requests go: the session's relay. */
+  readonly messages?: BackendMessageHandler;
+  /** Bound on each request to the backend, ms, reset by each progress notification. */
+  readonly callTimeoutMs: number;
+  /** `input_required` rounds served per call. */
+  readonly maxInputRounds: number;
+  /** The fetch of the backend transport (one keep-alive `node:http` fetch). */
+  readonly fetch?: FetchFunction;
+  /**
+   * Called (and awaited) when a request failed for transport or era (see
+   * `isEraOrTransportFailure`), before the connection throws `BackendUnavailableError`: the
+   * backend's era is probed again, so the session's recovery connects it as it now is.
+   */
+  readonly onEraOrTransportFailure?: (error: unknown) => Promise<void>;
+}
+
+/** No caller signal: a request that is never aborted from outside. */
+const NeverAborted = new AbortController().signal;
+
+/** Longest pagination walk the list methods follow. */
+const MaxPages = 1_000;
+
+/**
+ * A 2026-07-28 backend's place in a 2025-era client session: it holds no backend session (the
+ * metadata records an empty backend session ID and protocol `2026-07-28`; the ID list still names
+ * it), and serves every request as one stateless request with an SDK v2 client
+ * (`callStatelessBackend`), whose envelope carries the client's capabilities and info (from the
+ * session's stored client info) and the log level the client set:
+ * - `logging/setLevel` is answered here (the revision has no such request); the level the client
+ *   set (read from its session's record by `logLevel`, so any replica knows it) goes in each
+ *   request's envelope;
+ * - progress (under the client's own token) and log messages reach the client through the
+ *   session's message handler, as a 2025-era backend's do;
+ * - an `input_required` answer is served round by round (`runInputRounds`): each input request
+ *   becomes a real server-to-client request on the client's session (`fulfilInputRequests`),
+ *   answered from any replica, and the backend is retried with the answers and its state;
+ * - a transport or era failure is `BackendUnavailableError` (after `onEraOrTransportFailure`),
+ *   so the session's recovery connects the backend again (a 2025-era backend then gets
+ *   `initialize`); a request without an answer in time is `BackendCallTimeoutError` (-32004, not
+ *   sent again); the backend's own JSON-RPC errors pass through.
+ * Its capabilities are the backend's `server/discover` ones without `listChanged` and
+ * `resources.subscribe`: no change notification of the backend reaches a 2025-era session.
+ */
+export class StatelessConnection implements BackendConnection {
+  readonly workloadId: string;
+  readonly sessionId = "";
+  readonly protocolVersion = StatelessRevision;
+  readonly capabilities: BackendConnection["capabilities"];
+  readonly instructions: string | undefined;
+  readonly #o: StatelessConnectionOptions;
+  /** The log level the client set (`logging/setLevel`); sent in each request's envelope. */
+  #logLevel: string | undefined;
+
+  constructor(options: StatelessConnectionOptions) {
+    this.#o = options;
+    this.workloadId = options.backend.workloadId;
+    this.capabilities = withoutChangeNotifications(options.backend.discover.capabilities);
+    this.instructions = options.backend.discover.instructions;
+  }
+
+  async request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: BackendRequestOptions = {},
+  ): Promise<Record<string, unknown>> {
+    if (method === "logging/setLevel") {
+      const level = params?.level;
+      if (typeof level === "string") this.#logLevel = level;
+      return {};
+    }
+    if (method === "ping") return {};
+    const signal = options.signal ?? NeverAborted;
+    const { _meta, ...body } = params ?? {};
+    const stored = await this.#o.logLevel?.().catch(() => undefined);
+    const relayed = this.#relayed(_meta, stored ?? this.#logLevel, signal);
+    try {
+      const result = await runInputRounds({
+        workloadId: this.workloadId,
+        method,
+        params: body,
+        maxRounds: this.#o.maxInputRounds,
+        send: (sent) => callStatelessBackend(this.#o.backend, method, sent, relayed),
+        fulfil: (round) =>
+          fulfilInputRequests(round, {
+            origin: { sessionId: this.#o.sessionId ?? "", workloadId: this.workloadId },
+            capabilities: this.#o.clientCapabilities,
+            messages: this.#o.messages ?? NoRelay,
+            signal,
+          }),
+      });
+      const { resultType: _, ...complete } = result;
+      return complete;
+    } catch (error) {
+      throw await this.#failure(error, signal);
+    }
+  }
+
+  async notify(): Promise<void> {
+    // A stateless backend has no session to tell anything: roots travel with each input request.
+  }
+
+  listTools(options?: BackendRequestOptions): Promise<Tool[]> {
+    return this.#allPages("tools/list", "tools", options) as Promise<Tool[]>;
+  }
+
+  async callTool(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    options?: BackendRequestOptions,
+  ): Promise<CallToolResult> {
+    const params = args === undefined ? { name } : { name, arguments: args };
+    return (await this.request("tools/call", params, options)) as CallToolResult;
+  }
+
+  listResources(options?: BackendRequestOptions): Promise<Resource[]> {
+    return this.#allPages("resources/list", "resources", options) as Promise<Resource[]>;
+  }
+
+  async readResource(uri: string, options?: BackendRequestOptions): Promise<ReadResourceResult> {
+    return (await this.request("resources/read", { uri }, options)) as ReadResourceResult;
+  }
+
+  listPrompts(options?: BackendRequestOptions): Promise<Prompt[]> {
+    return this.#allPages("prompts/list", "prompts", options) as Promise<Prompt[]>;
+  }
+
+  async getPrompt(
+    name: string,
+    args?: Record<string, string>,
+    options?: BackendRequestOptions,
+  ): Promise<GetPromptResult> {
+    const params = args === undefined ? { name } : { name, arguments: args };
+    return (await this.request("prompts/get", params, options)) as GetPromptResult;
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held: each request's client is closed when it is answered.
+  }
+
+  async terminate(): Promise<void> {
+    // No backend session to end.
+  }
+
+  /** The relayed request of one call: the client's envelope, progress and logs to its session. */
+  #relayed(meta: unknown, level: string | undefined, signal: AbortSignal): RelayedRequest {
+    const { progressToken, ...rest } =
+      typeof meta === "object" && meta !== null ? (meta as Record<string, unknown>) : {};
+    const envelope: Record<string, unknown> = {
+      ...rest,
+      [CLIENT_CAPABILITIES_META_KEY]: this.#o.clientCapabilities ?? {},
+      ...(this.#o.clientInfo === undefined ? {} : { [CLIENT_INFO_META_KEY]: this.#o.clientInfo }),
+      ...(level === undefined ? {} : { [LOG_LEVEL_META_KEY]: level }),
+    };
+    const token =
+      typeof progressToken === "string" || typeof progressToken === "number"
+        ? progressToken
+        : undefined;
+    const { messages, sessionId } = this.#o;
+    return {
+      meta: {
+        meta: envelope,
+        ...(token === undefined ? {} : { progressToken: token }),
+        logs: level !== undefined,
+      },
+      signal,
+      notify: async (notification) => {
+        if (messages === undefined || sessionId === undefined) return;
+        const params = notification.params as Record<string, unknown> | undefined;
+        messages.notification(
+          { sessionId, workloadId: this.workloadId },
+          params === undefined
+            ? { method: notification.method }
+            : { method: notification.method, params },
+        );
+      },
+      timeoutMs: this.#o.callTimeoutMs,
+      ...(this.#o.fetch === undefined ? {} : { fetch: this.#o.fetch }),
+    };
+  }
+
+  /** The error a failed request throws (see the class's description). */
+  async #failure(error: unknown, signal: AbortSignal): Promise<unknown> {
+    if (signal.aborted || errorCodeOf(error) !== undefined) return error;
+    if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
+      return new BackendCallTimeoutError(this.workloadId, this.#o.callTimeoutMs, { cause: error });
+    }
+    if (!isEraOrTransportFailure(error, signal)) return error;
+    await this.#o.onEraOrTransportFailure?.(error).catch(() => undefined);
+    return new BackendUnavailableError(this.workloadId, failureReason(error), { cause: error });
+  }
+
+  async #allPages(
+    method: string,
+    field: string,
+    options: BackendRequestOptions | undefined,
+  ): Promise<unknown[]> {
+    const items: unknown[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MaxPages; page++) {
+      const result = await this.request(method, cursor === undefined ? {} : { cursor }, options);
+      const list = result[field];
+      if (Array.isArray(list)) items.push(...list);
+      const next = result.nextCursor;
+      if (typeof next !== "string" || next === "") break;
+      cursor = next;
+    }
+    return items;
+  }
+}
+
+/** A relay for a connection without a session: every input request fails as unanswerable. */
+const NoRelay: BackendMessageHandler = {
+  notification: () => undefined,
+  request: () =>
+    Promise.reject(
+      Object.assign(new Error("the connection belongs to no client session"), { code: -32603 }),
+    ),
+};
+
+/** `capabilities` without what a 2025-era session of this backend cannot serve: change notifications. */
+function withoutChangeNotifications(capabilities: unknown): BackendConnection["capabilities"] {
+  if (typeof capabilities !== "object" || capabilities === null) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(capabilities)) {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      out[key] = value;
+      continue;
+    }
+    const { listChanged: _, subscribe: __, ...rest } = value as Record<string, unknown>;
+    out[key] = key === "tools" || key === "prompts" || key === "resources" ? rest : value;
+  }
+  return out as BackendConnection["capabilities"];
+}
