@@ -6,64 +6,30 @@
  * session, and the gateway's `elicitation/create` on the call's response stream, answered with a
  * POST), directly one is pinned to 2026-07-28 and its own `inputRequired.autoFulfill` driver
  * answers the round and retries. Each call is two backend requests either way. Every server is
- * its own process on loopback (the backend: `input-round-backend-process.ts`). Prints a ratio
+ * its own process on loopback (the backend: `modern-backend-process.ts`, its `add_confirmed` tool). Prints a ratio
  * table (aim: throughput ratio >= 0.3: the gateway adds a hop for each backend request and the
  * client's answer). `BENCH_ROUND_OPS` (calls per run, default 1000), `BENCH_ROUND_CLIENTS`
  * (concurrent clients, default 16) and `BENCH_ROUNDS` (alternating rounds, default 3) change the
  * size.
  */
 import type { ChildProcess } from "node:child_process";
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import {
-  formatRatioTable,
-  type Measurement,
-  measure,
-  summarizeRounds,
-  summaryRows,
-} from "@vmcp/bench-kit";
+import type { Client } from "@modelcontextprotocol/client";
+import { formatRatioTable, type Measurement, summarizeRounds, summaryRows } from "@vmcp/bench-kit";
 import { spawnBackendProcess, startGateway } from "./gateway-process.js";
+import { closeV2Client, connectV2Client, measureSumCalls } from "./v2-clients.js";
 
 const Clients = Number(process.env.BENCH_ROUND_CLIENTS ?? 16);
 const Ops = Number(process.env.BENCH_ROUND_OPS ?? 1000);
 const Rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
-/** An SDK v2 client that accepts every elicitation, in the given era. */
-async function connect(url: string, era: "legacy" | "modern"): Promise<Client> {
-  const client = new Client(
-    { name: `bench-round-${era}`, version: "1.0.0" },
-    {
-      versionNegotiation: { mode: era === "legacy" ? "legacy" : { pin: "2026-07-28" } },
-      capabilities: { elicitation: { form: {} } },
-    },
-  );
-  client.setRequestHandler("elicitation/create", () => ({
-    action: "accept" as const,
-    content: { ok: true },
-  }));
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
-}
-
-function callWithRound(clients: readonly Client[]): Promise<Measurement> {
-  return measure(
-    Ops,
-    async (i) => {
-      const client = clients[i % clients.length];
-      if (client === undefined) throw new Error("no client");
-      const result = (await client.request({
-        method: "tools/call",
-        params: { name: "add_confirmed", arguments: { a: i, b: 1 } },
-      })) as { content?: { text?: string }[] };
-      if (result.content?.[0]?.text !== String(i + 1)) {
-        throw new Error(`add_confirmed(${i}, 1): unexpected result ${JSON.stringify(result)}`);
-      }
-    },
-    { concurrency: Clients, recordLatency: true },
-  );
-}
+/** An SDK v2 client in `era` that accepts every elicitation. */
+const connect = (url: string, era: "legacy" | "modern") =>
+  connectV2Client(url, { name: `bench-round-${era}`, era, acceptsElicitation: true });
+const callWithRound = (clients: readonly Client[]) =>
+  measureSumCalls(clients, "add_confirmed", Ops, Clients);
 
 async function main(): Promise<void> {
-  const backend = await spawnBackendProcess("input-round-backend-process");
+  const backend = await spawnBackendProcess("modern-backend-process");
   const children: ChildProcess[] = [backend.child];
   const clients: Client[] = [];
   try {
@@ -94,13 +60,7 @@ async function main(): Promise<void> {
       `${formatRatioTable("A 2025-era client to a modern backend with one input round, through the gateway vs a 2026-07-28 client directly", rows)}\n`,
     );
   } finally {
-    await Promise.all(
-      clients.map(async (c) => {
-        const transport = c.transport as StreamableHTTPClientTransport | undefined;
-        await transport?.terminateSession().catch(() => undefined);
-        await c.close().catch(() => undefined);
-      }),
-    );
+    await Promise.all(clients.map(closeV2Client));
     for (const child of children) child.kill("SIGTERM");
   }
 }

@@ -10,46 +10,17 @@
  * default 3) change the size.
  */
 import type { ChildProcess } from "node:child_process";
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import {
-  formatRatioTable,
-  type Measurement,
-  measure,
-  summarizeRounds,
-  summaryRows,
-} from "@vmcp/bench-kit";
+import type { Client } from "@modelcontextprotocol/client";
+import { formatRatioTable, type Measurement, summarizeRounds, summaryRows } from "@vmcp/bench-kit";
 import { spawnBackendProcess, startGateway } from "./gateway-process.js";
+import { closeV2Client, connectV2Client, measureSumCalls } from "./v2-clients.js";
 
 const Clients = Number(process.env.BENCH_MODERN_CLIENTS ?? 32);
 const Ops = Number(process.env.BENCH_MODERN_OPS ?? 3000);
 const Rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 
-async function connect(url: string): Promise<Client> {
-  const client = new Client(
-    { name: "bench-modern", version: "1.0.0" },
-    { versionNegotiation: { mode: { pin: "2026-07-28" } } },
-  );
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
-}
-
-function callAdd(clients: readonly Client[]): Promise<Measurement> {
-  return measure(
-    Ops,
-    async (i) => {
-      const client = clients[i % clients.length];
-      if (client === undefined) throw new Error("no client");
-      const result = (await client.request({
-        method: "tools/call",
-        params: { name: "add", arguments: { a: i, b: 1 } },
-      })) as { content?: { text?: string }[] };
-      if (result.content?.[0]?.text !== String(i + 1)) {
-        throw new Error(`add(${i}, 1): unexpected result ${JSON.stringify(result)}`);
-      }
-    },
-    { concurrency: Clients, recordLatency: true },
-  );
-}
+const connect = (url: string) => connectV2Client(url, { name: "bench-modern", era: "modern" });
+const callAdd = (clients: readonly Client[]) => measureSumCalls(clients, "add", Ops, Clients);
 
 async function main(): Promise<void> {
   const backend = await spawnBackendProcess("modern-backend-process");
@@ -81,7 +52,7 @@ async function main(): Promise<void> {
       `${formatRatioTable("2026-07-28 tools/call through the gateway vs the modern backend directly", rows)}\n`,
     );
   } finally {
-    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    await Promise.all(clients.map(closeV2Client));
     for (const child of children) child.kill("SIGTERM");
   }
 }
