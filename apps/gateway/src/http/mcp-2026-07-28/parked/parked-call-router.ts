@@ -4,6 +4,7 @@ import type { BusSubscription, SessionMessageBus, SessionOwner } from "@vmcp/ses
 import { rpcErrorOf } from "../../../json-rpc/error-mapping.js";
 import type { GatewayLogger } from "../../../logger.js";
 import { ParkedRouteKey } from "../backends/pooled-channel.js";
+import type { ParkedResume } from "../relay/modern-relay.js";
 import type { ParkedCallRoute } from "../request-state/request-state-port.js";
 import type { CallSink } from "./call-sink.js";
 import {
@@ -23,24 +24,6 @@ export const DefaultParkAckTimeoutMs = 2_000;
 export const DefaultParkHeartbeatMs = 1_000;
 /** Default heartbeats a retry may miss before its holder counts as gone: 3. */
 export const DefaultParkMissedHeartbeats = 3;
-
-/** A retry that resumes a parked call (what the relay hands over). */
-export interface ParkedResume {
-  /** The backend the call went to (named in errors). */
-  readonly workloadId: string;
-  /** The client's answers, by the keys of the round's `inputRequests`. */
-  readonly inputResponses: Readonly<Record<string, unknown>>;
-  /** Sends a notification on the retry's response. */
-  readonly notify: (notification: Notification) => Promise<void>;
-  /** The retry's progress token; absent when it asked for none. */
-  readonly progressToken?: string | number;
-  /** Whether the retry set a log level. */
-  readonly logs: boolean;
-  /** Fires when the retry's caller goes away: the call is cancelled on its holder. */
-  readonly signal: AbortSignal;
-  /** The retry's verified caller (the state is bound to it); absent for an anonymous one. */
-  readonly owner?: SessionOwner;
-}
 
 /** Options of {@link ParkedCallRouter}. */
 export interface ParkedCallRouterOptions {

@@ -76,24 +76,31 @@ export interface TaskCalls {
   ): Promise<RelayedResult>;
 }
 
+/** A retry that resumes a parked call (what the relay hands over). */
+export interface ParkedResume {
+  /** The backend the call went to (named in errors). */
+  readonly workloadId: string;
+  /** The client's answers, by the keys of the round's `inputRequests`. */
+  readonly inputResponses: Readonly<Record<string, unknown>>;
+  /** Sends a notification on the retry's response. */
+  readonly notify: (notification: Notification) => Promise<void>;
+  /** The retry's progress token; absent when it asked for none. */
+  readonly progressToken?: string | number;
+  /** Whether the retry set a log level. */
+  readonly logs: boolean;
+  /** Fires when the retry's caller goes away: the call is cancelled on its holder. */
+  readonly signal: AbortSignal;
+  /** The retry's verified caller (the state is bound to it); absent for an anonymous one. */
+  readonly owner?: SessionOwner;
+}
+
 /** What the relay asks of the parked calls (`ParkedCallRouter` answers it). */
 export interface ParkedCallResumer {
   /**
    * The parked call `route`, resumed with a retry's answers: its result, another round
    * (`input_required`, its route under `ParkedRouteKey`), or its error.
    */
-  resume(
-    route: ParkedCallRoute,
-    request: {
-      readonly workloadId: string;
-      readonly inputResponses: Readonly<Record<string, unknown>>;
-      readonly notify: (notification: Notification) => Promise<void>;
-      readonly progressToken?: string | number;
-      readonly logs: boolean;
-      readonly signal: AbortSignal;
-      readonly owner?: SessionOwner;
-    },
-  ): Promise<RelayedResult>;
+  resume(route: ParkedCallRoute, request: ParkedResume): Promise<RelayedResult>;
 }
 
 /** Options of {@link ModernRelay}. */
