@@ -10,11 +10,13 @@ import type { PooledLease, PooledSessions } from "./pooled-sessions.js";
 
 /**
  * The 2026-07-28 methods served from the backends (and so, for 2025-era ones, through a pooled
- * backend session): `server/discover` (their capabilities), the lists and the routed calls.
- * Others (`subscriptions/listen`, tasks) take no pooled session.
+ * backend session): `server/discover` (their capabilities), `subscriptions/listen` (the list
+ * changes it may follow are those the backends declare, 2025-era ones included, as discover
+ * says), the lists and the routed calls. Tasks take no pooled session.
  */
 const PooledMethods: ReadonlySet<string> = new Set([
   "server/discover",
+  "subscriptions/listen",
   "tools/list",
   "tools/call",
   "prompts/list",

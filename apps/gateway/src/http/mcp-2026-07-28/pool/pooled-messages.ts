@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Notification } from "@modelcontextprotocol/server";
+import type { Notification, ServerEvent } from "@modelcontextprotocol/server";
 import type {
   BackendMessage,
   BackendMessageHandler,
@@ -8,6 +8,7 @@ import type {
 import { VmcpSessionError } from "@vmcp/session-keys";
 import { ErrorCode } from "../../../error-codes.js";
 import { rpcErrorOf } from "../../../json-rpc/error-mapping.js";
+import { ChangeNotifications, eventOf } from "../listen/listen-filter.js";
 import { PooledSessionPrefix } from "./pool-key.js";
 
 /**
@@ -58,12 +59,24 @@ export interface PooledCallScope {
  * - a server-to-client request goes to the call whose asynchronous context it arrives in when
  *   that call takes them (`input`: a parkable call, which makes it an `input_required` round);
  *   otherwise it is refused ({@link ServerRequestNotRelayedError});
- * - anything else (`list_changed`, resource updates) is dropped: nothing listens for it yet.
+ * - a change notification (`list_changed`, a resource update) is a fact about its backend, not
+ *   about a call: it goes, as a listen event, to `onChange` (the replica's `CoalescedChanges`,
+ *   which publishes it to every replica's `subscriptions/listen` streams);
+ * - anything else is dropped.
  */
 export class PooledMessages implements BackendMessageHandler {
   readonly #calls = new AsyncLocalStorage<PooledCallScope>();
+  readonly #onChange: ((workloadId: string, event: ServerEvent) => void) | undefined;
   readonly #byToken = new Map<string, PooledCallScope>();
   #next = 0;
+
+  /**
+   * @param onChange told of each change notification of a pooled session's backend, as a listen
+   *   event (default: dropped).
+   */
+  constructor(onChange?: (workloadId: string, event: ServerEvent) => void) {
+    this.#onChange = onChange;
+  }
 
   /** Whether the messages of session `sessionId` are this handler's (a pooled backend session's). */
   owns(sessionId: string): boolean {
@@ -101,6 +114,14 @@ export class PooledMessages implements BackendMessageHandler {
           params: { ...message.params, progressToken: scope.callerToken },
         } as Notification)
         .catch(() => undefined);
+      return;
+    }
+    if (message.method in ChangeNotifications) {
+      const event = eventOf(
+        message.method as keyof typeof ChangeNotifications,
+        message.params as Record<string, unknown> | undefined,
+      );
+      if (event !== undefined) this.#onChange?.(origin.workloadId, event);
       return;
     }
     if (message.method !== "notifications/message") return;
