@@ -158,6 +158,12 @@ export async function startGateway(
     let router: RequestRouter | undefined;
     const relay = newRelay(config, bus, log, (session, kind) => router?.forgetList(session, kind));
     teardown.relay = relay;
+    // 2025-era sessions reach modern backends by the modern path's verdicts, made further down.
+    let verdicts: ModernPath["verdicts"] | undefined;
+    const eras: BackendEras<BackendVerdict> = {
+      verdict: (workloadId) => verdicts?.verdict(workloadId),
+      reprobe: async (workloadId, failed) => verdicts?.reprobe(workloadId, failed),
+    };
     // The modern path (its listen fan-in and event bus) is made further down.
     let modern: ModernPath | undefined;
     // What backends send goes to the 2025 relay, or for a pooled backend session to its caller;
@@ -165,7 +171,12 @@ export async function startGateway(
     const pooledMessages = new PooledMessages((workloadId, event) =>
       modern?.changes.seen(workloadId, event),
     );
-    const messages = dispatchBackendMessages(pooledMessages, relay);
+    // So does a 2025-era backend's change on a 2025 client session (a modern backend's reaches
+    // every replica on its own listen).
+    const messages = dispatchBackendMessages(pooledMessages, relay, async (workloadId) => {
+      if (!config.backends.some((b) => b.workloadId === workloadId && "url" in b)) return true;
+      return (await eras.verdict(workloadId))?.kind !== "modern";
+    });
     // A modern backend's changes reach the 2025-era sessions that reach it statelessly: the
     // replica listens to the backends while such a session's connection is open here.
     const changes = new BackendChangeFeed({
@@ -176,12 +187,6 @@ export async function startGateway(
       onError: (error, workloadId) =>
         log.warn({ err: error, workloadId }, "a backend change was not relayed to a session"),
     });
-    // 2025-era sessions reach modern backends by the modern path's verdicts, made further down.
-    let verdicts: ModernPath["verdicts"] | undefined;
-    const eras: BackendEras<BackendVerdict> = {
-      verdict: (workloadId) => verdicts?.verdict(workloadId),
-      reprobe: async (workloadId, failed) => verdicts?.reprobe(workloadId, failed),
-    };
     const layer = newSessionLayer(config, storage, { messages, changes }, eras, log);
     const { connector, factory, manager } = layer;
     teardown.connector = connector;

@@ -14,7 +14,10 @@ import {
   holdWhileWatched,
 } from "../dist/http/change-events/backend-change-feed.js";
 import { CoalescedChanges } from "../dist/http/mcp-2026-07-28/listen/coalesced-changes.js";
-import { PooledMessages } from "../dist/http/mcp-2026-07-28/pool/pooled-messages.js";
+import {
+  dispatchBackendMessages,
+  PooledMessages,
+} from "../dist/http/mcp-2026-07-28/pool/pooled-messages.js";
 import { StatelessConnection } from "../dist/http/stateless-backends/stateless-connection.js";
 import { createLogger } from "../dist/logger.js";
 
@@ -174,6 +177,35 @@ describe("PooledMessages", () => {
     expect(() =>
       new PooledMessages().notification(origin, { method: "notifications/tools/list_changed" }),
     ).not.toThrow();
+  });
+});
+
+describe("dispatchBackendMessages", () => {
+  it("also hands a 2025-era backend's change on a 2025 client session to the listen events, never a modern backend's", async () => {
+    const changes: [string, ServerEvent][] = [];
+    const pooled = new PooledMessages((workloadId, event) => changes.push([workloadId, event]));
+    const relayed: BackendMessage[] = [];
+    const sessions = {
+      notification: (_origin: BackendMessageOrigin, message: BackendMessage) =>
+        relayed.push(message),
+      request: () => Promise.reject(new Error("unused")),
+    };
+    const messages = dispatchBackendMessages(pooled, sessions, async (w) => w !== "modern-m");
+    const change = { method: "notifications/tools/list_changed" };
+    messages.notification({ sessionId: "s-1", workloadId: "legacy-a" }, change);
+    messages.notification({ sessionId: "s-1", workloadId: "modern-m" }, change);
+    messages.notification(
+      { sessionId: "s-1", workloadId: "legacy-a" },
+      { method: "notifications/message" },
+    );
+    messages.notification({ sessionId: "vmcp.pool.p", workloadId: "legacy-a" }, change);
+    await sleep(0);
+    // The session relay gets all of the session's; the pooled session's goes to pooled only.
+    expect(relayed).toHaveLength(3);
+    expect(changes).toEqual([
+      ["legacy-a", { kind: "tools_list_changed" }],
+      ["legacy-a", { kind: "tools_list_changed" }],
+    ]);
   });
 });
 

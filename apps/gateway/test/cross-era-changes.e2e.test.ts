@@ -126,6 +126,19 @@ describe("change events across eras, two replicas on Redis behind a round-robin 
     expect(before).not.toContain(name);
   });
 
+  it("(A) a listen stream also hears a 2025-era backend's change made through a 2025-era client session on the other replica", async () => {
+    const stream = await listen(0, "tok-alice");
+    const transport = new StreamableHTTPClientTransport(new URL(`${url(1)}/mcp`), {
+      requestInit: { headers: { authorization: "Bearer tok-bob" } },
+    });
+    const client = new Client({ name: "cross-era-2025-a", version: "1.0.0" });
+    closing.push(client);
+    await client.connect(transport);
+    const grown = await client.callTool({ name: "legacy-g_grow", arguments: {} });
+    expect(resultText(grown)).toMatch(/^grown legacy-g_grown_\d+$/);
+    await stream.waitFor(Tools, 1);
+  });
+
   it("(A) folds the same change on the pooled sessions of several callers into one event per window per replica", async () => {
     const stream = await listen(0, "tok-alice");
     const callers = await Promise.all(
