@@ -21,6 +21,7 @@ import { MetadataKeyLoggingLevel } from "@vmcp/session-keys";
 import { BackendFailureLog } from "./backend-failure-log.js";
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
 import { GatewayTeardown } from "./gateway-teardown.js";
+import { BackendChangeFeed, holdWhileWatched } from "./http/change-events/backend-change-feed.js";
 import { type RunningHttpServer, startHttpServer } from "./http/endpoint/gateway-server.js";
 import { McpEndpoint } from "./http/endpoint/mcp-endpoint.js";
 import { ModernRequestSlots } from "./http/guards/modern-request-slots.js";
@@ -157,16 +158,36 @@ export async function startGateway(
     let router: RequestRouter | undefined;
     const relay = newRelay(config, bus, log, (session, kind) => router?.forgetList(session, kind));
     teardown.relay = relay;
-    // What backends send goes to the 2025 relay, or for a pooled backend session to its caller.
-    const pooledMessages = new PooledMessages();
-    const messages = dispatchBackendMessages(pooledMessages, relay);
     // 2025-era sessions reach modern backends by the modern path's verdicts, made further down.
     let verdicts: ModernPath["verdicts"] | undefined;
     const eras: BackendEras<BackendVerdict> = {
       verdict: (workloadId) => verdicts?.verdict(workloadId),
       reprobe: async (workloadId, failed) => verdicts?.reprobe(workloadId, failed),
     };
-    const layer = newSessionLayer(config, storage, messages, eras, log);
+    // The modern path (its listen fan-in and event bus) is made further down.
+    let modern: ModernPath | undefined;
+    // What backends send goes to the 2025 relay, or for a pooled backend session to its caller;
+    // a pooled session's backend's change goes to every replica's listen streams.
+    const pooledMessages = new PooledMessages((workloadId, event) =>
+      modern?.changes.seen(workloadId, event),
+    );
+    // So does a 2025-era backend's change on a 2025 client session (a modern backend's reaches
+    // every replica on its own listen).
+    const messages = dispatchBackendMessages(pooledMessages, relay, async (workloadId) => {
+      if (!config.backends.some((b) => b.workloadId === workloadId && "url" in b)) return true;
+      return (await eras.verdict(workloadId))?.kind !== "modern";
+    });
+    // A modern backend's changes reach the 2025-era sessions that reach it statelessly: the
+    // replica listens to the backends while such a session's connection is open here.
+    const changes = new BackendChangeFeed({
+      onInterest: holdWhileWatched(
+        async () => (modern === undefined ? () => undefined : modern.fanIn.hold()),
+        (error) => log.warn({ err: error }, "backend listens not opened for 2025-era sessions"),
+      ),
+      onError: (error, workloadId) =>
+        log.warn({ err: error, workloadId }, "a backend change was not relayed to a session"),
+    });
+    const layer = newSessionLayer(config, storage, { messages, changes }, eras, log);
     const { connector, factory, manager } = layer;
     teardown.connector = connector;
     teardown.manager = manager;
@@ -180,13 +201,14 @@ export async function startGateway(
       factory: layer.factoryOptions,
       manager: layer.managerOptions,
     };
-    const modern = newModernPath(config, options, {
+    modern = newModernPath(config, options, {
       storage,
       factory,
       cursors,
       verifier,
       pool,
       bus,
+      changes,
       log,
     });
     verdicts = modern.verdicts;
@@ -197,7 +219,7 @@ export async function startGateway(
     // The listen streams' shared events ride the gateway's bus (closed before it, never by it).
     teardown.serverEvents = await openServerEvents({
       bus,
-      attach: (events) => modern.events.attach(events),
+      attach: (events) => modern?.events.attach(events),
       log,
     });
     const endpoint = newEndpoint(config, {
@@ -285,12 +307,14 @@ interface SessionLayer {
 /**
  * The session layer: the backend connector, the session factory and the session manager. A
  * 2025-era client session reaches a 2026-07-28 backend (by its era in `eras`) statelessly, its
- * `input_required` rounds answered by the client through `messages` (see `EraAwareConnector`).
+ * `input_required` rounds answered by the client through `messages`, and its list changes, as the
+ * replica's listen sees them (`changes`), relayed as the backend's `list_changed` (see
+ * `EraAwareConnector`).
  */
 function newSessionLayer(
   config: GatewayConfig,
   storage: SessionStorage,
-  messages: BackendMessageHandler,
+  { messages, changes }: { messages: BackendMessageHandler; changes: BackendChangeFeed },
   eras: BackendEras<BackendVerdict>,
   log: GatewayLogger,
 ): SessionLayer {
@@ -327,6 +351,7 @@ function newSessionLayer(
       inner: connector,
       eras,
       messages,
+      changes,
       // The level a client set on any replica, from its record (2026-07-28 has no setLevel).
       logLevelOf: async (sessionId) =>
         (await storage.load(sessionId))?.metadata[MetadataKeyLoggingLevel],
@@ -383,6 +408,7 @@ function newModernPath(
     verifier: IdentityVerifier;
     pool: PoolParts;
     bus: SessionMessageBus;
+    changes: BackendChangeFeed;
     log: GatewayLogger;
   },
 ): ModernPath {
@@ -407,6 +433,7 @@ function newModernPath(
       new SealedRequestStates({ storage, ...ifDefined("secret", config.bindingSecret) }),
     pool: parts.pool,
     bus: parts.bus,
+    onBackendChange: (workloadId, list) => parts.changes.emit(workloadId, list),
     log: parts.log,
   });
 }

@@ -156,6 +156,7 @@ const samples: Record<string, Sample> = {
   "modern-probe-retry-ms": { value: "0", expected: 0 },
   "modern-max-subscriptions": { value: "8", expected: 8 },
   "modern-max-resource-subscriptions": { value: "16", expected: 16 },
+  "modern-change-coalesce-ms": { value: "0", expected: 0 },
   "modern-keep-alive-ms": { value: "0", expected: 0 },
   "modern-list-ttl-cap-ms": { value: "1000", expected: 1000 },
   "modern-call-timeout-ms": { value: "5000", expected: 5000 },

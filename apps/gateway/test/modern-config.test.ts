@@ -9,6 +9,7 @@ describe("the modern section of the configuration", () => {
       probeRetryMs: 5_000,
       maxSubscriptions: 1024,
       maxResourceSubscriptions: 1024,
+      changeCoalesceMs: 100,
       keepAliveMs: 15_000,
       listTtlCapMs: 60_000,
       callTimeoutMs: 60_000,

@@ -1,7 +1,9 @@
 /**
  * The listen streams' event bus of a replica (`ReplicaEventBus`): the fan-in's events reach this
  * replica's streams only, what is published crosses to every replica once (over a real
- * `MessageBusServerEventBus` on a real in-process message bus shared by two "replicas").
+ * `MessageBusServerEventBus` on a real in-process message bus shared by two "replicas"): the
+ * publisher's streams at once (its echo from the bus dropped), so a bus that is down loses the
+ * event on the other replicas only.
  */
 import type { ServerEvent } from "@modelcontextprotocol/server";
 import { MessageBusServerEventBus } from "@vmcp/session-core";
@@ -83,6 +85,60 @@ describe("ReplicaEventBus", () => {
     replica.publish(prompts);
     await waitUntil(() => barrier.some((e) => e.kind === prompts.kind), 2_000, "the barrier event");
     expect(heard).toEqual([tools, prompts]);
+  });
+
+  it("hands a published event to the publisher's streams at once and once only (its echo dropped), and to the other replica's once", async () => {
+    const { replicas } = await twoReplicas();
+    const [a, b] = replicas;
+    const heardA: ServerEvent[] = [];
+    const heardB: ServerEvent[] = [];
+    a.subscribe((e) => heardA.push(e));
+    b.subscribe((e) => heardB.push(e));
+
+    a.publish(tools);
+    a.publish(tools);
+    // At once, before the bus had a turn.
+    expect(heardA).toEqual([tools, tools]);
+    await waitUntil(() => heardB.length === 2, 2_000, "both events on the other replica");
+    // A later event published by the other replica is the barrier: the echoes arrived before it.
+    b.publish(prompts);
+    await waitUntil(() => heardA.length === 3, 2_000, "the barrier event");
+    expect(heardA).toEqual([tools, tools, prompts]);
+    expect(heardB).toEqual([tools, tools, prompts]);
+  });
+
+  it("loses a published event on the other replicas only while the bus refuses to carry it, and never throws", async () => {
+    const bus = new InProcessMessageBus();
+    closing.push(bus);
+    const reported: unknown[] = [];
+    const shared = await MessageBusServerEventBus.open(bus, {
+      probeIntervalMs: 0,
+      onError: (error) => reported.push(error),
+    });
+    closing.push(shared);
+    const other = await MessageBusServerEventBus.open(bus, { probeIntervalMs: 0 });
+    closing.push(other);
+    const replica = new ReplicaEventBus(() => undefined, 200);
+    replica.attach(shared);
+    const heard: ServerEvent[] = [];
+    const heardElsewhere: ServerEvent[] = [];
+    replica.subscribe((e) => heard.push(e));
+    other.subscribe((e) => heardElsewhere.push(e));
+
+    const publish = bus.publish.bind(bus);
+    bus.publish = () => Promise.reject(new Error("bus down"));
+    expect(() => replica.publish(tools)).not.toThrow();
+    expect(heard).toEqual([tools]);
+    await waitUntil(() => reported.length > 0, 2_000, "the refused publish reported");
+    expect(heardElsewhere).toEqual([]);
+
+    // The bus is back; the expected echo expired (200 ms), so the other replica's next event of
+    // the same kind reaches this replica's streams.
+    bus.publish = publish;
+    await new Promise((r) => setTimeout(r, 250));
+    other.publish(tools);
+    await waitUntil(() => heard.length >= 2, 2_000, "the other replica's event");
+    expect(heard[1]).toEqual(tools);
   });
 
   it("keeps delivering when a listener throws, and reports it with the event", async () => {

@@ -519,6 +519,13 @@ const Rows = [
     help: "distinct resource URIs the listen streams of one replica follow at once",
   },
   {
+    path: "modern.changeCoalesceMs",
+    flag: "modern-change-coalesce-ms",
+    env: "VMCP_MODERN_CHANGE_COALESCE_MS",
+    kind: "integer",
+    help: "window over which a replica folds the same 2025-era backend change into one listen event, ms; 0 folds none",
+  },
+  {
     path: "modern.keepAliveMs",
     flag: "modern-keep-alive-ms",
     env: "VMCP_MODERN_KEEP_ALIVE_MS",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DefaultChangeCoalesceMs } from "../http/mcp-2026-07-28/listen/coalesced-changes.js";
 import {
   DefaultParkAckTimeoutMs,
   DefaultParkHeartbeatMs,
@@ -57,6 +58,12 @@ export const ModernConfigSchema = z.strictObject({
    * (-32603).
    */
   maxResourceSubscriptions: z.int().positive().default(DefaultMaxResourceSubscriptions),
+  /**
+   * Window over which one replica gathers the same change seen on 2025-era backends (a
+   * `list_changed` on the pooled backend sessions it holds) before publishing it once to every
+   * replica's listen streams, ms; `0` publishes each at once.
+   */
+  changeCoalesceMs: z.int().min(0).max(60_000).default(DefaultChangeCoalesceMs),
   /** Period of the keep-alive comments on a 2026-07-28 SSE response, ms; `0` sends none. */
   keepAliveMs: z.int().min(0).default(DefaultKeepAliveMs),
   /** Upper bound on the `ttlMs` caching hint of an aggregated list, ms; `0` says "do not cache". */

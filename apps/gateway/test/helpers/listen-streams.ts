@@ -35,12 +35,19 @@ const Methods = [
   "notifications/resources/updated",
 ] as const;
 
-/** Opens a listen stream on `${baseUrl}/mcp` with `filter`; resolves once it is acknowledged. */
+/**
+ * Opens a listen stream on `${baseUrl}/mcp` with `filter` (as the caller `token` bears, when
+ * given); resolves once it is acknowledged.
+ */
 export async function openListenStream(
   baseUrl: string,
   filter: SubscriptionFilter,
+  token?: string,
 ): Promise<ListenStream> {
-  const client = await connectModernClient(baseUrl, { name: "listen-e2e" });
+  const client = await connectModernClient(baseUrl, {
+    name: "listen-e2e",
+    ...(token === undefined ? {} : { token }),
+  });
   const heard: HeardChange[] = [];
   for (const method of Methods) {
     client.setNotificationHandler(method, (notification) => {

@@ -69,7 +69,8 @@ export const FixtureToolPageSize = 2;
  * - capabilities tools, prompts, resources, completions and logging;
  * - with `changes`: the `listChanged` capabilities and `resources.subscribe`, and a tool
  *   `<id>_change` (arguments `kind`: `tools`, `prompts`, `resources` or `resource` with `uri`)
- *   that publishes that change to its listen streams before it answers.
+ *   that publishes that change to its listen streams before it answers; kind `tool` first adds
+ *   a tool `<id>_grown_<n>` to its list (answering `grown <name>`), then publishes `tools`.
  */
 export async function startModernBackend(
   workloadId: string,
@@ -154,6 +155,13 @@ export async function startModernBackend(
       if (name === `${workloadId}_ask`) return ask(ctx, retries);
       if (name === `${workloadId}_wait`) return wait(ctx, String(args.key), started, aborted);
       if (name === `${workloadId}_change` && options.changes === true) {
+        if (args.kind === "tool") {
+          // A new tool, then the change: the next tools/list shows it.
+          const grown = `${workloadId}_grown_${tools.length}`;
+          tools.push({ name: grown, description: "a grown tool", inputSchema: objectSchema({}) });
+          handler.notify.toolsChanged();
+          return text(`grown ${grown}`);
+        }
         return change(handler.notify, String(args.kind), String(args.uri));
       }
       return { isError: true, content: [{ type: "text" as const, text: `no tool ${name}` }] };

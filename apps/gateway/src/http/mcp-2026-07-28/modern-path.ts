@@ -6,10 +6,12 @@ import {
   type ToolNaming,
 } from "@vmcp/session-core";
 import type { GatewayLogger } from "../../logger.js";
+import type { ChangedList } from "../change-events/backend-change-feed.js";
 import type { CursorCodec } from "../routing/cursor.js";
 import { BackendVerdicts } from "./backends/backend-verdicts.js";
 import { type EraProbe, probeEra } from "./backends/era-probe.js";
 import { ModernBackends } from "./backends/modern-backends.js";
+import { CoalescedChanges } from "./listen/coalesced-changes.js";
 import { ListenFanIn } from "./listen/listen-fan-in.js";
 import { ReplicaEventBus } from "./listen/replica-event-bus.js";
 import { ListAggregator } from "./lists/aggregate-list.js";
@@ -70,6 +72,12 @@ export interface ModernPathOptions {
    * it. Default: none (then a parked call is resumed only on the replica holding it).
    */
   readonly bus?: SessionMessageBus;
+  /**
+   * Told of each list change the replica's backend listens see, with its backend (the gateway's
+   * `BackendChangeFeed.emit`, through which 2025-era sessions that reach the backend hear it).
+   * Default: only the listen streams hear them.
+   */
+  readonly onBackendChange?: (workloadId: string, list: ChangedList) => void;
   readonly log: GatewayLogger;
 }
 
@@ -84,8 +92,16 @@ export interface ModernPath {
    * gateway attaches the shared bus (`MessageBusServerEventBus`) for what crosses replicas.
    */
   readonly events: ReplicaEventBus;
-  /** The fan-in of backend changes (for operators and tests). */
+  /**
+   * The fan-in of backend changes; its `hold` keeps the backend listens open for the replica's
+   * 2025-era sessions that reach modern backends.
+   */
   readonly fanIn: ListenFanIn;
+  /**
+   * Publishes the changes seen on 2025-era backends (on pooled backend sessions) to every
+   * replica's listen streams, folded per window (`changeCoalesceMs`): `PooledMessages`' `onChange`.
+   */
+  readonly changes: CoalescedChanges;
   /** The pooled backend sessions (with `options.pool`); closed by the gateway's teardown. */
   readonly pool?: Pool;
   /** This replica's calls parked for their client's input (for operators and tests). */
@@ -211,9 +227,23 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
   const events = new ReplicaEventBus((error, event) =>
     log.warn({ err: error, event: event.kind }, "listen stream failed on an event"),
   );
+  const changes = new CoalescedChanges({
+    publish: (event) => events.publish(event),
+    windowMs: config.changeCoalesceMs,
+    log,
+  });
+  const { onBackendChange } = options;
   const fanIn = new ListenFanIn({
     backends,
     deliver: (event) => events.deliverLocally(event),
+    ...(onBackendChange === undefined
+      ? {}
+      : {
+          onBackendEvent: (workloadId: string, event: { kind: string }) => {
+            const list = ListOfEvent[event.kind];
+            if (list !== undefined) onBackendChange(workloadId, list);
+          },
+        }),
     maxResourceSubscriptions: config.maxResourceSubscriptions,
     ackTimeoutMs: options.probeTimeoutMs,
     retryInitialDelayMs: options.backendRetry.initialDelayMs,
@@ -248,6 +278,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     verdicts,
     events,
     fanIn,
+    changes,
     ...(pool === undefined ? {} : { pool }),
     parked,
     start: () => (options.bus === undefined ? Promise.resolve() : resumer.start()),
@@ -257,12 +288,21 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
       } finally {
         // Parked calls end with the replica: their backend requests are cancelled.
         parked.close();
+        changes.close();
+        events.detach();
         await resumer.close();
         await fanIn.close();
       }
     },
   };
 }
+
+/** The list a listen event's kind names (a resource update names none). */
+const ListOfEvent: Readonly<Record<string, ChangedList>> = {
+  tools_list_changed: "tools",
+  prompts_list_changed: "prompts",
+  resources_list_changed: "resources",
+};
 
 /** A bus for a path given none: resuming on another replica fails at once (the call is gone). */
 const noBus: SessionMessageBus = {

@@ -14,6 +14,8 @@ export interface ModernSettings {
   readonly maxSubscriptions: number;
   /** Distinct resource URIs the listen streams of one replica follow at once. */
   readonly maxResourceSubscriptions: number;
+  /** Window over which a replica folds the same 2025-era backend change into one listen event, ms. */
+  readonly changeCoalesceMs: number;
   /** Period of the keep-alive comments on a 2026-07-28 SSE response, ms; 0 sends none. */
   readonly keepAliveMs: number;
   /** Upper bound on the `ttlMs` caching hint of an aggregated list, ms. */

@@ -9,6 +9,7 @@ import {
   createNodeHttpFetch,
   type FetchFunction,
 } from "@vmcp/session-core";
+import type { BackendChangeFeed } from "../change-events/backend-change-feed.js";
 import { DefaultMaxInputRounds } from "./input-rounds.js";
 import { StatelessConnection } from "./stateless-connection.js";
 
@@ -37,6 +38,11 @@ export interface EraAwareConnectorOptions<V extends EraVerdict> {
    * Default: the level set through each connection only (one replica's view).
    */
   readonly logLevelOf?: (sessionId: string) => Promise<string | undefined>;
+  /**
+   * The replica's feed of modern backends' list changes, relayed to each session that reaches the
+   * backend (see `StatelessConnection`). Default: none (their changes reach no 2025-era session).
+   */
+  readonly changes?: Pick<BackendChangeFeed, "watch">;
   /** Bound on each request to a modern backend, ms, reset by each progress notification. */
   readonly callTimeoutMs: number;
   /** `input_required` rounds served per call; default {@link DefaultMaxInputRounds}. */
@@ -90,6 +96,7 @@ export class EraAwareConnector<V extends EraVerdict> implements BackendConnector
         : { clientCapabilities: context.clientCapabilities }),
       ...(context?.clientInfo === undefined ? {} : { clientInfo: context.clientInfo }),
       ...(this.#o.messages === undefined ? {} : { messages: this.#o.messages }),
+      ...(this.#o.changes === undefined ? {} : { changes: this.#o.changes }),
       ...(this.#logLevel(context?.sessionId) ?? {}),
       callTimeoutMs: this.#o.callTimeoutMs,
       maxInputRounds: this.#o.maxInputRounds ?? DefaultMaxInputRounds,

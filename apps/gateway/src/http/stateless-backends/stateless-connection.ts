@@ -24,6 +24,7 @@ import {
 } from "@vmcp/session-core";
 import { errorCodeOf } from "../../error-codes.js";
 import { failureReason } from "../../log-redaction.js";
+import type { BackendChangeFeed } from "../change-events/backend-change-feed.js";
 import { isEraOrTransportFailure } from "./backend-failure.js";
 import { BackendCallTimeoutError } from "./input-errors.js";
 import { fulfilInputRequests } from "./input-fulfilment.js";
@@ -54,6 +55,13 @@ export interface StatelessConnectionOptions {
   readonly logLevel?: () => Promise<string | undefined>;
   /** Where the backend's progress, log messages and input requests go: the session's relay. */
   readonly messages?: BackendMessageHandler;
+  /**
+   * The replica's feed of modern backends' list changes: while the connection is open, each
+   * change of its backend reaches the session as the backend's `list_changed` notification
+   * (through `messages`, as a 2025-era backend's does), and the connection declares the
+   * backend's `listChanged`. Default: none (no change reaches the session, none is declared).
+   */
+  readonly changes?: Pick<BackendChangeFeed, "watch">;
   /** Bound on each request to the backend, ms, reset by each progress notification. */
   readonly callTimeoutMs: number;
   /** `input_required` rounds served per call. */
@@ -92,8 +100,12 @@ const MaxPages = 1_000;
  *   so the session's recovery connects the backend again (a 2025-era backend then gets
  *   `initialize`); a request without an answer in time is `BackendCallTimeoutError` (-32004, not
  *   sent again); the backend's own JSON-RPC errors pass through.
- * Its capabilities are the backend's `server/discover` ones without `listChanged` and
- * `resources.subscribe`: no change notification of the backend reaches a 2025-era session.
+ * - with `changes` (the replica's `BackendChangeFeed`, fed by its one `subscriptions/listen` on
+ *   the backend), each list change of the backend reaches the session as the backend's
+ *   `list_changed`, through the session's message handler (the relay: the session's lists are
+ *   refreshed and its GET stream told, on whichever replica it is open), until {@link close}.
+ * Its capabilities are the backend's `server/discover` ones without `resources.subscribe` (no
+ * `resources/subscribe` is served), and without `listChanged` unless `changes` is given.
  */
 export class StatelessConnection implements BackendConnection {
   readonly workloadId: string;
@@ -104,12 +116,25 @@ export class StatelessConnection implements BackendConnection {
   readonly #o: StatelessConnectionOptions;
   /** The log level the client set (`logging/setLevel`); sent in each request's envelope. */
   #logLevel: string | undefined;
+  /** Stops relaying the backend's list changes (set while they are relayed). */
+  #unwatch: (() => void) | undefined;
 
   constructor(options: StatelessConnectionOptions) {
     this.#o = options;
     this.workloadId = options.backend.workloadId;
-    this.capabilities = withoutChangeNotifications(options.backend.discover.capabilities);
+    const relayed = options.changes !== undefined && options.messages !== undefined;
+    this.capabilities = withoutChangeNotifications(
+      options.backend.discover.capabilities,
+      relayed && options.sessionId !== undefined,
+    );
     this.instructions = options.backend.discover.instructions;
+    const { changes, messages, sessionId } = options;
+    if (changes !== undefined && messages !== undefined && sessionId !== undefined) {
+      const origin = { sessionId, workloadId: this.workloadId };
+      this.#unwatch = changes.watch(this.workloadId, (list) =>
+        messages.notification(origin, { method: `notifications/${list}/list_changed` }),
+      );
+    }
   }
 
   async request(
@@ -188,11 +213,14 @@ export class StatelessConnection implements BackendConnection {
   }
 
   async close(): Promise<void> {
-    // Nothing is held: each request's client is closed when it is answered.
+    // Each request's client is closed when it is answered: only the change watch is held.
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 
   async terminate(): Promise<void> {
     // No backend session to end.
+    await this.close();
   }
 
   /** The relayed request of one call: the client's envelope, progress and logs to its session. */
@@ -271,8 +299,14 @@ const NoRelay: BackendMessageHandler = {
     ),
 };
 
-/** `capabilities` without what a 2025-era session of this backend cannot serve: change notifications. */
-function withoutChangeNotifications(capabilities: unknown): BackendConnection["capabilities"] {
+/**
+ * `capabilities` without what a 2025-era session of this backend cannot serve: `resources.subscribe`,
+ * and `listChanged` unless `listChanged` (the backend's list changes are relayed).
+ */
+function withoutChangeNotifications(
+  capabilities: unknown,
+  listChanged: boolean,
+): BackendConnection["capabilities"] {
   if (typeof capabilities !== "object" || capabilities === null) return undefined;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(capabilities)) {
@@ -280,8 +314,9 @@ function withoutChangeNotifications(capabilities: unknown): BackendConnection["c
       out[key] = value;
       continue;
     }
-    const { listChanged: _, subscribe: __, ...rest } = value as Record<string, unknown>;
-    out[key] = key === "tools" || key === "prompts" || key === "resources" ? rest : value;
+    const { listChanged: declared, subscribe: _, ...rest } = value as Record<string, unknown>;
+    const kept = listChanged && declared === true ? { ...rest, listChanged: true } : rest;
+    out[key] = key === "tools" || key === "prompts" || key === "resources" ? kept : value;
   }
   return out as BackendConnection["capabilities"];
 }

@@ -17,6 +17,12 @@ export interface ListenFanInOptions {
   readonly backends: { current(): Promise<ModernBackendSet> };
   /** Hands an event to this replica's listen streams (`ReplicaEventBus.deliverLocally`). */
   readonly deliver: (event: ServerEvent) => void;
+  /**
+   * Told of each event with the backend it is about (after `deliver`): a backend's change, its
+   * catch-up events, and the announcements of a backend joining or leaving the set. Default:
+   * nothing more (see {@link ListenFanIn.hold} for who else listens).
+   */
+  readonly onBackendEvent?: (workloadId: string, event: ServerEvent) => void;
   /** Distinct resource URIs the replica's listen streams may follow at once. */
   readonly maxResourceSubscriptions: number;
   /** Bound on a backend listen's acknowledgement, ms (and so on a client listen's wait for it). */
@@ -49,6 +55,10 @@ export type OpenedListen =
  * Every replica does the same on its own, so no backend change crosses the message bus and no
  * stream hears it twice.
  *
+ * Besides listen streams, {@link hold} keeps the backend listens open (for the replica's 2025-era
+ * client sessions that reach modern backends: each event is also handed, with its backend, to
+ * {@link ListenFanInOptions.onBackendEvent}).
+ *
  * - A listen stream is counted from {@link open} until its release; `open` resolves once every
  *   backend listen covers the stream's URIs (acknowledged, or failed: a backend that does not
  *   answer holds no client up), so a stream hears every change made after its acknowledgement.
@@ -64,6 +74,8 @@ export class ListenFanIn {
   /** Resource URI to the number of open streams following it. */
   readonly #uris = new Map<string, number>();
   #streams = 0;
+  /** Holds that keep the backend listens open without a listen stream ({@link hold}). */
+  #holds = 0;
   /** The backend set as last read, by workload ID; `undefined` while no stream is open. */
   #members: Map<string, ModernBackend> | undefined;
   #closed = false;
@@ -93,6 +105,44 @@ export class ListenFanIn {
     if (this.#uris.size + fresh.length > this.#o.maxResourceSubscriptions) return { kind: "limit" };
     this.#streams++;
     for (const uri of uris) this.#uris.set(uri, (this.#uris.get(uri) ?? 0) + 1);
+    this.#engaged();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#streams--;
+      this.#release(uris);
+    };
+    await this.#reconcile();
+    return { kind: "opened", release };
+  }
+
+  /**
+   * Keeps the backend listens open, as a listen stream following no resource would, without
+   * counting as one (`streams`, and so `maxSubscriptions`, leave it out); resolves, once the
+   * backend listens are up to date, an idempotent release.
+   */
+  async hold(): Promise<() => void> {
+    this.#holds++;
+    this.#engaged();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#holds--;
+      this.#release([]);
+    };
+    await this.#reconcile();
+    return release;
+  }
+
+  /** Whether listen streams or holds keep the backend listens open. */
+  get #interested(): boolean {
+    return this.#streams + this.#holds > 0;
+  }
+
+  /** A stream or hold arrived: no idle close, and the backend set is read on its period. */
+  #engaged(): void {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     if (this.#checkTimer === undefined && !this.#closed) {
@@ -101,14 +151,6 @@ export class ListenFanIn {
       }, this.#o.setCheckIntervalMs);
       this.#checkTimer.unref();
     }
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      this.#release(uris);
-    };
-    await this.#reconcile();
-    return { kind: "opened", release };
   }
 
   /** Closes every backend listen and stops. Idempotent. */
@@ -123,8 +165,8 @@ export class ListenFanIn {
     await this.#reconciling;
   }
 
+  /** A stream (following `uris`) or a hold left. */
   #release(uris: readonly string[]): void {
-    this.#streams--;
     let dropped = false;
     for (const uri of uris) {
       const left = (this.#uris.get(uri) ?? 1) - 1;
@@ -135,7 +177,7 @@ export class ListenFanIn {
       }
     }
     if (this.#closed) return;
-    if (this.#streams === 0) {
+    if (!this.#interested) {
       clearInterval(this.#checkTimer);
       this.#checkTimer = undefined;
       this.#idleTimer = setTimeout(
@@ -155,9 +197,9 @@ export class ListenFanIn {
 
   async #closeIdle(): Promise<void> {
     this.#idleTimer = undefined;
-    if (this.#streams > 0 || this.#closed) return;
+    if (this.#interested || this.#closed) return;
     await this.#reconciling.catch(() => undefined);
-    if (this.#streams > 0 || this.#closed) return;
+    if (this.#interested || this.#closed) return;
     const listens = [...this.#listens.values()];
     this.#listens.clear();
     this.#members = undefined;
@@ -181,7 +223,7 @@ export class ListenFanIn {
   }
 
   async #reconcileNow(): Promise<void> {
-    if (this.#closed || this.#streams === 0) return;
+    if (this.#closed || !this.#interested) return;
     const set = await this.#o.backends.current();
     if (this.#closed) return;
     this.#announceSetChanges(set);
@@ -204,7 +246,7 @@ export class ListenFanIn {
         continue;
       }
       const created = new BackendListen(backend, filter, {
-        onEvent: (event) => this.#o.deliver(event),
+        onEvent: (event) => this.#hand(workloadId, event),
         ackTimeoutMs: this.#o.ackTimeoutMs,
         retryInitialDelayMs: this.#o.retryInitialDelayMs,
         retryMaxDelayMs: this.#o.retryMaxDelayMs,
@@ -242,8 +284,21 @@ export class ListenFanIn {
         ...(prompts === undefined ? {} : { promptsListChanged: true }),
         ...(resources === undefined ? {} : { resourcesListChanged: true }),
       })) {
-        this.#o.deliver(event);
+        this.#hand(backend.workloadId, event);
       }
+    }
+  }
+
+  /** An event of backend `workloadId`: to this replica's listen streams, then to `onBackendEvent`. */
+  #hand(workloadId: string, event: ServerEvent): void {
+    this.#o.deliver(event);
+    try {
+      this.#o.onBackendEvent?.(workloadId, event);
+    } catch (error) {
+      this.#o.log.warn(
+        { err: error, workloadId },
+        "listen fan-in: a backend event's watcher failed",
+      );
     }
   }
 

@@ -95,6 +95,23 @@ export class LegacyBackends {
       this.#notice(error);
       return base;
     }
+    try {
+      return await this.#extended(base, candidates, session, viewKey, hold);
+    } finally {
+      // A listen only needed what the backends declare: its session is let go now (an anonymous
+      // caller's ends), not when its stream does.
+      if (request.describeOnly) void request.release();
+    }
+  }
+
+  /** `base` with the `candidates` that `session` reaches (connected first where needed). */
+  async #extended(
+    base: ModernBackendSet,
+    candidates: readonly Candidate[],
+    session: ManagedSession,
+    viewKey: string,
+    hold: () => () => void,
+  ): Promise<ModernBackendSet> {
     const reached = (await Promise.all(candidates.map((c) => this.#ready(session, c)))).filter(
       (c): c is Candidate => c !== undefined,
     );

@@ -10,11 +10,14 @@ import type { PooledLease, PooledSessions } from "./pooled-sessions.js";
 
 /**
  * The 2026-07-28 methods served from the backends (and so, for 2025-era ones, through a pooled
- * backend session): `server/discover` (their capabilities), the lists and the routed calls.
- * Others (`subscriptions/listen`, tasks) take no pooled session.
+ * backend session): `server/discover` (their capabilities), `subscriptions/listen` (the list
+ * changes it may follow are those the backends declare, 2025-era ones included, as discover
+ * says; its session is let go once the backend set is made, see `RequestLease.describeOnly`),
+ * the lists and the routed calls. Tasks take no pooled session.
  */
 const PooledMethods: ReadonlySet<string> = new Set([
   "server/discover",
+  "subscriptions/listen",
   "tools/list",
   "tools/call",
   "prompts/list",
@@ -32,16 +35,23 @@ const PooledMethods: ReadonlySet<string> = new Set([
 export class RequestLease {
   /** Whether the request's method is served from the backends. */
   readonly wanted: boolean;
+  /**
+   * Whether the request needs its pooled session only to learn what the backends declare (a
+   * `subscriptions/listen`, open long after): it is let go once the backend set is made.
+   */
+  readonly describeOnly: boolean;
   readonly #pool: PooledSessions;
   readonly #owner: SessionOwner | undefined;
   readonly #client: ClientInfoRecord;
   #lease: Promise<PooledLease> | undefined;
+  #released = false;
 
   constructor(pool: PooledSessions, owner: SessionOwner | undefined, body: unknown) {
     this.#pool = pool;
     this.#owner = owner;
     const message = isObject(body) ? body : {};
     this.wanted = typeof message.method === "string" && PooledMethods.has(message.method);
+    this.describeOnly = message.method === "subscriptions/listen";
     this.#client = clientOf(message.params);
   }
 
@@ -51,8 +61,10 @@ export class RequestLease {
     return this.#lease;
   }
 
-  /** Lets go of the session, if one was acquired. Never rejects. */
+  /** Lets go of the session, if one was acquired (once; later calls do nothing). Never rejects. */
   async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
     const lease = await this.#lease?.catch(() => undefined);
     await lease?.release();
   }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Notification } from "@modelcontextprotocol/server";
+import type { Notification, ServerEvent } from "@modelcontextprotocol/server";
 import type {
   BackendMessage,
   BackendMessageHandler,
@@ -8,6 +8,7 @@ import type {
 import { VmcpSessionError } from "@vmcp/session-keys";
 import { ErrorCode } from "../../../error-codes.js";
 import { rpcErrorOf } from "../../../json-rpc/error-mapping.js";
+import { ChangeNotifications, eventOf } from "../listen/listen-filter.js";
 import { PooledSessionPrefix } from "./pool-key.js";
 
 /**
@@ -58,12 +59,24 @@ export interface PooledCallScope {
  * - a server-to-client request goes to the call whose asynchronous context it arrives in when
  *   that call takes them (`input`: a parkable call, which makes it an `input_required` round);
  *   otherwise it is refused ({@link ServerRequestNotRelayedError});
- * - anything else (`list_changed`, resource updates) is dropped: nothing listens for it yet.
+ * - a change notification (`list_changed`, a resource update) is a fact about its backend, not
+ *   about a call: it goes, as a listen event, to `onChange` (the replica's `CoalescedChanges`,
+ *   which publishes it to every replica's `subscriptions/listen` streams; {@link changeSeen});
+ * - anything else is dropped.
  */
 export class PooledMessages implements BackendMessageHandler {
   readonly #calls = new AsyncLocalStorage<PooledCallScope>();
+  readonly #onChange: ((workloadId: string, event: ServerEvent) => void) | undefined;
   readonly #byToken = new Map<string, PooledCallScope>();
   #next = 0;
+
+  /**
+   * @param onChange told of each change notification of a pooled session's backend, as a listen
+   *   event (default: dropped).
+   */
+  constructor(onChange?: (workloadId: string, event: ServerEvent) => void) {
+    this.#onChange = onChange;
+  }
 
   /** Whether the messages of session `sessionId` are this handler's (a pooled backend session's). */
   owns(sessionId: string): boolean {
@@ -89,6 +102,20 @@ export class PooledMessages implements BackendMessageHandler {
     }
   }
 
+  /**
+   * Hands a 2025-era backend's change notification (`list_changed`, a resource update with its
+   * URI) to `onChange` as a listen event; resolves whether `message` is one (handed on or not).
+   */
+  changeSeen(workloadId: string, message: BackendMessage): boolean {
+    if (!(message.method in ChangeNotifications)) return false;
+    const event = eventOf(
+      message.method as keyof typeof ChangeNotifications,
+      message.params as Record<string, unknown> | undefined,
+    );
+    if (event !== undefined) this.#onChange?.(workloadId, event);
+    return true;
+  }
+
   notification(origin: BackendMessageOrigin, message: BackendMessage): void {
     if (message.method === "notifications/progress") {
       const token = message.params?.progressToken;
@@ -103,6 +130,7 @@ export class PooledMessages implements BackendMessageHandler {
         .catch(() => undefined);
       return;
     }
+    if (this.changeSeen(origin.workloadId, message)) return;
     if (message.method !== "notifications/message") return;
     const scope = this.#calls.getStore();
     if (
@@ -139,17 +167,41 @@ export class PooledMessages implements BackendMessageHandler {
 }
 
 /**
+ * Whether a backend a 2025-era client session holds a connection to is a 2025-era (or stdio)
+ * one, whose changes only that connection hears; `false` for a 2026-07-28 backend, whose changes
+ * every replica hears on its own listen (and which reach the session from there).
+ */
+export type SessionBackendIsLegacy = (workloadId: string) => boolean | Promise<boolean>;
+
+/**
  * One {@link BackendMessageHandler} for the gateway's connector: what a pooled backend session's
  * backends send goes to `pooled`, everything else (the 2025 client sessions') to `sessions`.
+ * With `legacy`, a 2025-era backend's change notification on a 2025 client session also goes,
+ * as a listen event, to `pooled.changeSeen` (a change is a fact about the backend, whoever's
+ * session heard it): 2026-07-28 listen streams hear it too.
  */
 export function dispatchBackendMessages(
   pooled: PooledMessages,
   sessions: BackendMessageHandler,
+  legacy?: SessionBackendIsLegacy,
 ): BackendMessageHandler {
   const pick = (origin: BackendMessageOrigin) =>
     pooled.owns(origin.sessionId) ? pooled : sessions;
   return {
-    notification: (origin, message) => pick(origin).notification(origin, message),
+    notification: (origin, message) => {
+      if (pooled.owns(origin.sessionId)) {
+        pooled.notification(origin, message);
+        return;
+      }
+      sessions.notification(origin, message);
+      if (legacy === undefined || !(message.method in ChangeNotifications)) return;
+      void Promise.resolve()
+        .then(() => legacy(origin.workloadId))
+        .then(
+          (isLegacy) => isLegacy && pooled.changeSeen(origin.workloadId, message),
+          () => undefined,
+        );
+    },
     request: (origin, message, signal) => pick(origin).request(origin, message, signal),
   };
 }
