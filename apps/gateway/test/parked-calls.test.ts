@@ -238,4 +238,38 @@ describe("the parked call router", () => {
     expect(seen).toEqual([{ progressToken: "mine", progress: 5 }]);
     await Promise.all([holder.close(), retrier.close()]);
   });
+
+  it("a bus that refuses the holder's subscription at start: start resolves, and the holder is reached once a retry subscribes it", async () => {
+    const bus = new InProcessMessageBus();
+    buses.push(bus);
+    let refusals = 1;
+    const flaky = {
+      publish: (sessionId: string, message: string) => bus.publish(sessionId, message),
+      subscribe: (...args: Parameters<InProcessMessageBus["subscribe"]>) =>
+        refusals-- > 0 ? Promise.reject(new Error("bus down")) : bus.subscribe(...args),
+      close: async () => {},
+    };
+    const calls = new ParkedCalls(4);
+    const holder = new ParkedCallRouter({
+      bus: flaky,
+      calls,
+      ackTimeoutMs: 80,
+      heartbeatMs: 20,
+      missedHeartbeats: 2,
+      subscribeRetryMs: 30,
+      log,
+    });
+    const retrier = router(bus);
+    await Promise.all([holder.start(), retrier.start()]);
+    // Not subscribed yet: nobody acknowledges the retry.
+    await expect(resume(retrier, calls.replicaId)).rejects.toThrow(
+      /no acknowledgement|within 80 ms/,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // Subscribed by its retry: the holder itself answers (it holds no call "c").
+    await expect(resume(retrier, calls.replicaId)).rejects.toThrow(
+      /timed out waiting for input, or ended/,
+    );
+    await Promise.all([holder.close(), retrier.close()]);
+  });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Notification } from "@modelcontextprotocol/server";
 import type { BusSubscription, SessionMessageBus, SessionOwner } from "@vmcp/session-core";
 import { rpcErrorOf } from "../../../json-rpc/error-mapping.js";
+import { failureReason } from "../../../log-redaction.js";
 import type { GatewayLogger } from "../../../logger.js";
 import { ParkedRouteKey } from "../backends/pooled-channel.js";
 import type { ParkedResume } from "../relay/modern-relay.js";
@@ -24,6 +25,8 @@ export const DefaultParkAckTimeoutMs = 2_000;
 export const DefaultParkHeartbeatMs = 1_000;
 /** Default heartbeats a retry may miss before its holder counts as gone: 3. */
 export const DefaultParkMissedHeartbeats = 3;
+/** Default pause between tries to subscribe to a replica's parked-call channel, ms: 1,000. */
+export const DefaultParkSubscribeRetryMs = 1_000;
 
 /** Options of {@link ParkedCallRouter}. */
 export interface ParkedCallRouterOptions {
@@ -46,6 +49,11 @@ export interface ParkedCallRouterOptions {
     owner: SessionOwner | undefined,
   ) => void;
   readonly log: GatewayLogger;
+  /**
+   * Pause between tries to subscribe to this replica's channel while the bus cannot be reached,
+   * ms; default {@link DefaultParkSubscribeRetryMs} (1,000).
+   */
+  readonly subscribeRetryMs?: number;
 }
 
 interface Waiter {
@@ -71,16 +79,52 @@ export class ParkedCallRouter {
   readonly #waiting = new Map<string, Waiter>();
   readonly #serving = new Map<string, AbortController>();
   #subscription: BusSubscription | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
 
   constructor(options: ParkedCallRouterOptions) {
     this.#o = options;
   }
 
-  /** Subscribes to this replica's channel. */
+  /**
+   * Subscribes to this replica's channel. Resolves after the first try: a bus that cannot be
+   * reached (Redis down at startup) is logged once at `info` and tried again every
+   * `subscribeRetryMs` in the background until it answers (logged at `info`), so the replica
+   * starts and serves meanwhile; until then a retry from another replica finds no holder here
+   * (-32004 `VMCP_PARKED_CALL_GONE` within its ack bound) and calls parked here resume only on
+   * this replica.
+   */
   async start(): Promise<void> {
-    this.#subscription = await this.#o.bus.subscribe(parkChannel(this.#o.calls.replicaId), (text) =>
-      this.#receive(text),
-    );
+    await this.#subscribe(false);
+  }
+
+  async #subscribe(failedBefore: boolean): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const subscription = await this.#o.bus.subscribe(
+        parkChannel(this.#o.calls.replicaId),
+        (text) => this.#receive(text),
+      );
+      if (this.#closed) {
+        await subscription.unsubscribe();
+        return;
+      }
+      this.#subscription = subscription;
+      if (failedBefore) this.#o.log.info("parked calls: subscribed to this replica's bus channel");
+    } catch (error) {
+      if (this.#closed) return;
+      if (!failedBefore) {
+        this.#o.log.info(
+          { reason: failureReason(error) },
+          "parked calls: this replica's bus channel is not subscribed yet; retries from other replicas cannot reach its parked calls until it is",
+        );
+      }
+      this.#retry = setTimeout(
+        () => void this.#subscribe(true),
+        this.#o.subscribeRetryMs ?? DefaultParkSubscribeRetryMs,
+      );
+      this.#retry.unref();
+    }
   }
 
   /**
@@ -95,6 +139,8 @@ export class ParkedCallRouter {
 
   /** Unsubscribes; retries waiting fail as gone. */
   async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
     const subscription = this.#subscription;
     this.#subscription = undefined;
     for (const [id, waiter] of this.#waiting) {
