@@ -212,6 +212,11 @@ describe("SDK v2 stdio backends asking for input mid-call, both eras, through tw
           "roots-2": { method: "roots/list" },
         },
       });
+      // The backend connection's progress tokens (the SDK's shim sends one with each request)
+      // are not embedded.
+      for (const request of Object.values(round1.inputRequests as Record<string, object>)) {
+        expect(request).not.toHaveProperty("params._meta.progressToken");
+      }
       const progress2: unknown[] = [];
       const round2 = await call(
         {
