@@ -67,8 +67,11 @@ function announcedPids(gateway: LoggedGateway): number[] {
     .map(Number);
 }
 
-/** An SDK v1 client on a 2025-era session through `url`, with real handlers that record what they were asked. */
-async function connectLegacy(url: string, token: string) {
+/**
+ * An SDK v1 client on a 2025-era session through `url` (with `token` as its bearer, when given),
+ * with real handlers that record what they were asked.
+ */
+async function connectLegacy(url: string, token?: string) {
   const asked: string[] = [];
   const client = new Client(
     { name: "v2-stdio-e2e", version: "1.0.0" },
@@ -87,7 +90,7 @@ async function connectLegacy(url: string, token: string) {
     return { role: "assistant", model: "e2e", content: { type: "text", text: "sampled" } };
   });
   const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-    requestInit: { headers: { authorization: `Bearer ${token}` } },
+    requestInit: token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } },
   });
   await client.connect(transport);
   return {
@@ -295,7 +298,7 @@ describe("an SDK v2 stdio server serving 2026-07-28 only (serveStdio with legacy
   });
 
   it("its refusal of initialize (-32022) is logged, no client of either era is offered its tools, and no process is left", async () => {
-    const legacyClient = await connectLegacy(gateway.url, "unused");
+    const legacyClient = await connectLegacy(gateway.url);
     const modernClient = await connectModernClient(gateway.url, { capabilities: Capabilities });
     try {
       expect((await legacyClient.client.listTools()).tools).toEqual([]);
