@@ -88,6 +88,37 @@ describe("a parkable call", () => {
     expect(lot.size).toBe(0);
   });
 
+  it("embeds a backend request's params without the backend connection's progress token (other _meta keys stay)", async () => {
+    const lot = new ParkedCalls(4);
+    const call = new ParkableCall({ ...times, workloadId: "w", capabilities: everything, lot });
+    const first = call.start(() => new Promise(() => undefined), sink());
+    const signal = new AbortController().signal;
+    void call
+      .input(
+        {
+          method: "elicitation/create",
+          params: { _meta: { progressToken: 0 }, mode: "form", message: "m" },
+        },
+        signal,
+      )
+      .catch(() => undefined);
+    void call
+      .input({ method: "roots/list", params: { _meta: { progressToken: 1, "x/y": 2 } } }, signal)
+      .catch(() => undefined);
+    expect(await first).toMatchObject({
+      inputRequests: {
+        "elicitation-1": { params: { mode: "form", message: "m" } },
+        "roots-2": { params: { _meta: { "x/y": 2 } } },
+      },
+    });
+    const { inputRequests } = (await first) as {
+      inputRequests: Record<string, { params: object }>;
+    };
+    expect(inputRequests["elicitation-1"]?.params).not.toHaveProperty("_meta");
+    expect(inputRequests["roots-2"]?.params).toEqual({ _meta: { "x/y": 2 } });
+    call.cancel(new Error("done"));
+  });
+
   it("refuses what the caller did not declare, and a backend request beyond the table's bound", async () => {
     const lot = new ParkedCalls(1);
     const signal = new AbortController().signal;

@@ -4,6 +4,7 @@ import { ParkedRouteKey } from "../backends/pooled-channel.js";
 import { assertInputRequestsCovered } from "../relay/input-coverage.js";
 import type { ParkedCallRoute } from "../request-state/request-state-port.js";
 import type { CallSink } from "./call-sink.js";
+import { embeddedInputParams } from "./embedded-params.js";
 import { InputNotDeclaredError, ParkedCallGoneError } from "./parked-errors.js";
 
 type Result = Record<string, unknown>;
@@ -165,7 +166,7 @@ export class ParkableCall {
         new InputNotDeclaredError(message.method, "2026-07-28 carries no such input request"),
       );
     }
-    const params = message.params ?? {};
+    const params = embeddedInputParams(message.params ?? {});
     try {
       assertInputRequestsCovered({ r: { method: message.method, params } }, this.#o.capabilities);
     } catch {
