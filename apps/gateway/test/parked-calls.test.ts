@@ -119,6 +119,33 @@ describe("a parkable call", () => {
     call.cancel(new Error("done"));
   });
 
+  it("answers a round only once its record is written (a holder killed right after it can still be cancelled from elsewhere)", async () => {
+    let written: () => void = () => undefined;
+    const recorded = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const call = new ParkableCall({
+      ...times,
+      workloadId: "w",
+      capabilities: everything,
+      lot: new ParkedCalls(4),
+      onParked: () => recorded,
+    });
+    const round = call.start(() => backendCall().done, sink());
+    const asked = call.input({ method: "roots/list" }, new AbortController().signal);
+    asked.catch(() => undefined);
+    let answered = false;
+    void round.then(() => {
+      answered = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, times.batchMs * 10));
+    expect(answered).toBe(false);
+    written();
+    await expect(round).resolves.toMatchObject({ resultType: "input_required" });
+    call.cancel(new Error("test over"));
+    await expect(asked).rejects.toThrow(/gone/);
+  });
+
   it("refuses what the caller did not declare, and a backend request beyond the table's bound", async () => {
     const lot = new ParkedCalls(1);
     const signal = new AbortController().signal;

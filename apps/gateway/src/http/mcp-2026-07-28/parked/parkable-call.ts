@@ -42,8 +42,12 @@ export interface ParkableCallOptions extends ParkableCallTimes {
   readonly lot: ParkingLot;
   /** Called once when the call is over (answered, cancelled, timed out): the lease is let go. */
   readonly onEnd?: () => void;
-  /** Called each time the call parks (with its call ID): its record is written or kept. */
-  readonly onParked?: (callId: string) => void;
+  /**
+   * Called each time the call parks (with its call ID): its record is written or kept. The round
+   * reaches the client once the promise it returns settles (it must not reject), so a replica
+   * that finds this one gone can find the record.
+   */
+  readonly onParked?: (callId: string) => Promise<void> | void;
 }
 
 interface PendingInput {
@@ -292,9 +296,11 @@ export class ParkableCall {
         ),
       this.#o.parkTimeoutMs,
     );
-    this.#o.onParked?.(callId);
     const route: ParkedCallRoute = { replicaId: this.#o.lot.replicaId, callId };
-    turn.resolve({ resultType: "input_required", inputRequests, [ParkedRouteKey]: route });
+    const round = { resultType: "input_required", inputRequests, [ParkedRouteKey]: route };
+    const recorded = this.#o.onParked?.(callId);
+    if (recorded === undefined) turn.resolve(round);
+    else void recorded.then(() => turn.resolve(round));
   }
 
   /** The backend request ended: the turn waiting gets it, else the next one. */

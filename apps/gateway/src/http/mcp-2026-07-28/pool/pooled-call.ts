@@ -101,7 +101,8 @@ export class PooledCall implements PooledChannel {
         // It outlives the wait for the retry and one turn of work after it.
         const expiresAt = Date.now() + parking.times.parkTimeoutMs + request.timeoutMs;
         const info = { sessionId: this.#session.id, workloadId: this.#workloadId, requestId };
-        void records.write(callId, info, expiresAt);
+        // Written before the round leaves (never rejects): the holder may die right after it.
+        return records.write(callId, info, expiresAt);
       },
       onEnd: () => {
         release();
