@@ -30,7 +30,7 @@ const Tokens = {
   "tok-alice": { issuer: "static", subject: "alice" },
   "tok-bob": { issuer: "static", subject: "bob" },
 };
-const ParkTimeoutMs = 2_500;
+const ParkTimeoutMs = 4_000;
 const MaxParkedCalls = 3;
 const Capabilities: ClientCapabilities = { elicitation: { form: {} }, sampling: {}, roots: {} };
 
@@ -298,13 +298,16 @@ describe("a 2025-era backend's mid-call requests reach a 2026-07-28 client as in
       });
     };
     const [head, payload, mac] = state.split(".");
-    await refused(
-      alice,
-      "web__trip",
-      `${head}.${payload}.${mac?.startsWith("A") ? "B" : "A"}${mac?.slice(1)}`,
-    );
-    await refused(bob, "web__trip", state);
-    await refused(alice, "web__trip", state, { other: 1 });
+    // At once, so the rightful retry comes well within the park timeout even on a busy machine.
+    await Promise.all([
+      refused(
+        alice,
+        "web__trip",
+        `${head}.${payload}.${mac?.startsWith("A") ? "B" : "A"}${mac?.slice(1)}`,
+      ),
+      refused(bob, "web__trip", state),
+      refused(alice, "web__trip", state, { other: 1 }),
+    ]);
     skew = 11 * 60_000;
     try {
       await refused(alice, "web__trip", state);
