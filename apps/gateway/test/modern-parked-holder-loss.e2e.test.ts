@@ -14,19 +14,10 @@ import { waitUntil } from "@vmcp/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectModernClient } from "./helpers/modern-client.js";
 import { type ParkBackend, parkStdioScript, startParkBackend } from "./helpers/park-backends.js";
-import { type GatewayProcess, startGatewayProcess } from "./helpers/processes.js";
+import { type GatewayProcess, processGone, startGatewayProcess } from "./helpers/processes.js";
 import { type RoundRobinProxy, startRoundRobinProxy } from "./helpers/round-robin-proxy.js";
 
 const AckTimeoutMs = 500;
-
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 describe.each(["HTTP", "stdio"] as const)(
   "the replica holding a parked call is killed mid-round (%s backend)",

@@ -1,38 +1,23 @@
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { stdioBackendScript, waitUntil } from "@vmcp/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectClient, resultText } from "./helpers/mcp-client.js";
-import { type GatewayProcess, startGatewayProcess } from "./helpers/processes.js";
+import {
+  childProcessesRunning,
+  type GatewayProcess,
+  processGone,
+  startGatewayProcess,
+} from "./helpers/processes.js";
 
 /** The shared stdio test backend; both gateway backends below run it, announcing themselves. */
 const fixture = stdioBackendScript;
 
 /** PIDs of the live (not zombie) children of `parent` running the fixture. */
 function fixtureChildren(parent: number): number[] {
-  let out = "";
-  try {
-    out = execFileSync("ps", ["-o", "pid=,stat=,args=", "--ppid", String(parent)], {
-      encoding: "utf8",
-    });
-  } catch {
-    return []; // ps exits 1 when there is none
-  }
-  return out
-    .split("\n")
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([, stat, ...args]) => !stat?.startsWith("Z") && args.join(" ").includes(fixture))
-    .map(([pid]) => Number(pid));
+  return childProcessesRunning(parent, fixture);
 }
 
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const exists = (pid: number): boolean => !processGone(pid);
 
 /** Whether `pid` is a live process: it exists and is not a zombie. */
 function running(pid: number): boolean {

@@ -12,7 +12,6 @@
  * - the processes are counted while the clients live and all reaped after they end.
  * And the limit: an SDK v2 stdio server serving 2026-07-28 only is not reached at all.
  */
-import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Client as ModernClient } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -28,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LoggedGateway, startLoggedGateway } from "./helpers/in-process.js";
 import { resultText } from "./helpers/mcp-client.js";
 import { connectModernClient } from "./helpers/modern-client.js";
+import { childProcessesRunning } from "./helpers/processes.js";
 import { type RoundRobinProxy, startRoundRobinProxy } from "./helpers/round-robin-proxy.js";
 
 /** The SDK v2 stdio backend's script: `node <path> <name> [--connect] [--modern-only]`. */
@@ -42,19 +42,7 @@ const Capabilities = { elicitation: { form: {} }, sampling: {}, roots: {} };
 
 /** PIDs of this process's live (not zombie) children running the SDK v2 fixture. */
 function fixtureChildren(): number[] {
-  let out = "";
-  try {
-    out = execFileSync("ps", ["-o", "pid=,stat=,args=", "--ppid", String(process.pid)], {
-      encoding: "utf8",
-    });
-  } catch {
-    return []; // ps exits 1 when there is none
-  }
-  return out
-    .split("\n")
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([, stat, ...args]) => !stat?.startsWith("Z") && args.join(" ").includes(V2StdioScript))
-    .map(([pid]) => Number(pid));
+  return childProcessesRunning(process.pid, V2StdioScript);
 }
 
 /** The stdio processes a replica started, from its `backend ready, pid <pid>` stderr lines. */

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -111,4 +111,34 @@ export function runCli(
   env: Record<string, string> = {},
 ): Promise<Finished> {
   return runScript(CliPath, args, env);
+}
+
+/**
+ * The live (not zombie) child processes of `parent` whose command line contains `script`, by
+ * process ID (from `ps`; none when there is none).
+ */
+export function childProcessesRunning(parent: number, script: string): number[] {
+  let out = "";
+  try {
+    out = execFileSync("ps", ["-o", "pid=,stat=,args=", "--ppid", String(parent)], {
+      encoding: "utf8",
+    });
+  } catch {
+    return []; // ps exits 1 when there is none
+  }
+  return out
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, stat, ...args]) => !stat?.startsWith("Z") && args.join(" ").includes(script))
+    .map(([pid]) => Number(pid));
+}
+
+/** Whether process `pid` is gone (signal 0 fails). */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
