@@ -1,5 +1,13 @@
+import type { ChildProcess } from "node:child_process";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { type Measurement, measure } from "@vmcp/bench-kit";
+import {
+  formatRatioTable,
+  type Measurement,
+  measure,
+  summarizeRounds,
+  summaryRows,
+} from "@vmcp/bench-kit";
+import { spawnBackendProcess, startGateway } from "./gateway-process.js";
 
 /** How {@link connectV2Client} connects. */
 export interface V2ClientOptions {
@@ -66,4 +74,63 @@ export function measureSumCalls(
     },
     { concurrency, recordLatency: true },
   );
+}
+
+/** One comparison of {@link compareWithDirect}. */
+export interface DirectComparison {
+  /** The sum tool of `modern-backend-process.ts` each call makes. */
+  readonly tool: string;
+  /** The era of the clients through the gateway (the direct ones are pinned to 2026-07-28). */
+  readonly gatewayEra: "modern" | "legacy";
+  /** Whether every client declares and accepts elicitation. */
+  readonly acceptsElicitation?: boolean;
+  /** Concurrent clients on each side, calls per run, alternating runs. */
+  readonly clients: number;
+  readonly ops: number;
+  readonly rounds: number;
+  /** The line printed before the runs, the table's row label and title, and its throughput aim. */
+  readonly headline: string;
+  readonly label: string;
+  readonly title: string;
+  readonly throughputAtLeast: number;
+}
+
+/**
+ * Runs `modern-backend-process.ts` and one gateway in front of it (each its own process on
+ * loopback), and prints the ratio table of `tool` called through the gateway against called on
+ * the backend directly, from runs that alternate between the two sides.
+ */
+export async function compareWithDirect(o: DirectComparison): Promise<void> {
+  const backend = await spawnBackendProcess("modern-backend-process");
+  const children: ChildProcess[] = [backend.child];
+  const clients: Client[] = [];
+  const connect = (url: string, era: "modern" | "legacy") =>
+    connectV2Client(url, {
+      name: `bench-${o.tool}-${era}`,
+      era,
+      ...(o.acceptsElicitation === undefined ? {} : { acceptsElicitation: o.acceptsElicitation }),
+    });
+  try {
+    const gateway = await startGateway(["--backend", `modern=${backend.url}`], "warn");
+    children.push(gateway.child);
+    const many = (url: string, era: "modern" | "legacy") =>
+      Promise.all(Array.from({ length: o.clients }, () => connect(url, era)));
+    const direct = await many(backend.url, "modern");
+    const via = await many(`${gateway.url}/mcp`, o.gatewayEra);
+    clients.push(...direct, ...via);
+    process.stdout.write(`${o.headline}\n\n`);
+    const runs = { direct: [] as Measurement[], gateway: [] as Measurement[] };
+    for (let round = 0; round < o.rounds; round++) {
+      runs.direct.push(await measureSumCalls(direct, o.tool, o.ops, o.clients));
+      runs.gateway.push(await measureSumCalls(via, o.tool, o.ops, o.clients));
+    }
+    const rows = summaryRows(o.label, summarizeRounds(runs.gateway), summarizeRounds(runs.direct), {
+      unit: "calls/s",
+      throughputAtLeast: o.throughputAtLeast,
+    });
+    process.stdout.write(`${formatRatioTable(o.title, rows)}\n`);
+  } finally {
+    await Promise.all(clients.map(closeV2Client));
+    for (const child of children) child.kill("SIGTERM");
+  }
 }
