@@ -10,6 +10,7 @@ import type { Client } from "@modelcontextprotocol/client";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { tracing } from "@opentelemetry/sdk-node";
+import { waitUntil } from "@vmcp/test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { validateGatewayConfig } from "../dist/config/load-config.js";
 import { type RunningBackend, serveBackendHttp } from "../dist/demo-backends/serve-backend.js";
@@ -30,6 +31,7 @@ interface Seen {
 const ClientTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
 const ClientSpanId = "00f067aa0ba902b7";
 const ClientTraceparent = `00-${ClientTraceId}-${ClientSpanId}-01`;
+const ParkTimeoutMs = 1_500;
 
 const seen: Seen[] = [];
 let legacy: RunningBackend;
@@ -68,6 +70,7 @@ function start(raw: Record<string, unknown>, spans?: tracing.InMemorySpanExporte
   const config = validateGatewayConfig({
     port: 0,
     logLevel: "silent",
+    modern: { parkTimeoutMs: ParkTimeoutMs },
     backends: [
       { workloadId: "legacy", url: legacy.url },
       { workloadId: "mod", url: modern.url },
@@ -263,6 +266,45 @@ describe("2026-07-28 requests with tracing and metrics on", () => {
     expect(text).toMatch(
       /mcp_client_operation_duration_seconds_count\{[^}]*vmcp_workload_id="mod"[^}]*mcp_protocol_version="2026-07-28"/,
     );
+  });
+
+  it("counts a parked call on vmcp.calls.parked while it waits for its retry, and one lost to the park timeout", async () => {
+    const parked = () =>
+      fetch(`${gateway.url}/metrics`)
+        .then((r) => r.text())
+        .then((t) => /^vmcp_calls_parked\{[^}]*\} (-?\d+)/m.exec(t)?.[1]);
+    const round = await call(client, "nudge");
+    expect(round.resultType).toBe("input_required");
+    expect(await parked()).toBe("1");
+    const nudge = spanNamed(spans, SpanKind.SERVER, "nudge");
+    expect(nudge.attributes["vmcp.result.type"]).toBe("input_required");
+    const keys = Object.keys(round.inputRequests as Result);
+    const done = await call(client, "nudge", {
+      requestState: round.requestState,
+      inputResponses: Object.fromEntries(
+        keys.map((k) => [k, { action: "accept", content: { ok: true } }]),
+      ),
+    });
+    expect(done.content).toEqual([{ type: "text", text: "nudged: accept" }]);
+    expect(await parked()).toBe("0");
+
+    // A round never retried: the call is cancelled after the park timeout, and counted lost.
+    const abandoned = await call(client, "nudge");
+    expect(abandoned.resultType).toBe("input_required");
+    expect(await parked()).toBe("1");
+    let text = "";
+    await waitUntil(
+      async () => {
+        text = await (await fetch(`${gateway.url}/metrics`)).text();
+        return /vmcp_calls_parked_lost_total\{[^}]*vmcp_loss_reason="park_timeout"[^}]*\} 1/.test(
+          text,
+        );
+      },
+      ParkTimeoutMs + 5_000,
+      "the parked call lost to its timeout",
+      100,
+    );
+    expect(await parked()).toBe("0");
   });
 });
 
