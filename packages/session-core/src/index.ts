@@ -132,6 +132,7 @@ export type {
 } from "./storage/session-storage.js";
 export { instrumentBus } from "./telemetry/instrumented-bus.js";
 export { instrumentStorage } from "./telemetry/instrumented-storage.js";
+export { type BackendCallInfo, traceBackendRequest } from "./telemetry/telemetry.js";
 export {
   McpDurationBucketsSeconds,
   mcpTarget,

@@ -31,13 +31,43 @@ export interface ServerRequestInfo {
   readonly headers: IncomingHttpHeaders;
   /** The HTTP version, e.g. `1.1`. */
   readonly httpVersion?: string;
+  /**
+   * The protocol revision the request speaks (`mcp.protocol.version`). Default: `initialize`'s
+   * `protocolVersion`, else the `MCP-Protocol-Version` header.
+   */
+  readonly protocolVersion?: string;
 }
 
 /** A JSON-RPC error as the gateway answers it. */
-interface RpcErrorLike {
+export interface RpcErrorLike {
   readonly code: number;
   readonly message: string;
 }
+
+/**
+ * How {@link traceServerRequest} reads what its `run` settled with. Default
+ * ({@link JsonRpcBodyOutcome}): a 2025 JSON-RPC response body (`{ result }` or `{ error }`), and
+ * for a throw the error the `/mcp` endpoint answers it with.
+ */
+export interface ServerOutcomeReader<T> {
+  /** The JSON-RPC error `outcome` answers with; `undefined` for a result. */
+  errorOf(outcome: T): RpcErrorLike | undefined;
+  /** The result `outcome` carries (its `isError`, `resultType` are read); `undefined` for none. */
+  resultOf(outcome: T): Record<string, unknown> | undefined;
+  /** The JSON-RPC error a throw of `run` is answered with. */
+  thrown(error: unknown): RpcErrorLike;
+}
+
+/** The reader of a 2025 JSON-RPC response body: `error` or `result`; a throw as the endpoint maps it. */
+export const JsonRpcBodyOutcome: ServerOutcomeReader<unknown> = {
+  errorOf: (outcome) => errorOf(outcome),
+  resultOf: (outcome) =>
+    isRecord(outcome) && isRecord(outcome.result) ? outcome.result : undefined,
+  thrown: (error) => httpErrorOf(error).body,
+};
+
+/** The attribute that marks a result other than a complete one (`input_required`, `task`). */
+export const ResultTypeAttribute = "vmcp.result.type";
 
 /** The conventions' server-side request duration histogram, seconds. */
 export const ServerOperationDuration = "mcp.server.operation.duration";
@@ -73,13 +103,17 @@ const MetaKeys = ["traceparent", "tracestate", "baggage"] as const;
  * `network.transport` `tcp`, `network.protocol.name` `http` and, on failure, `error.type`
  * (the JSON-RPC code, or `tool_error`) and `rpc.response.status_code`. The parent is the context
  * in `params._meta` (`traceparent`, `tracestate`, `baggage`); the HTTP headers' context, when it
- * differs, becomes a link; without `_meta` context the headers' context is the parent. Records
- * `mcp.server.operation.duration`. `run`'s outcome is returned unchanged: a value with `error`
- * (a JSON-RPC error body) or with `result`, or a throw (rethrown).
+ * differs, becomes a link; without `_meta` context the headers' context is the parent. A result
+ * whose `resultType` is neither absent nor `complete` (a 2026-07-28 `input_required` round, a
+ * `task`) is no failure: it gets `vmcp.result.type`. Records `mcp.server.operation.duration`
+ * (with `error.type`, `rpc.response.status_code` and `vmcp.result.type` as on the span). `run`'s
+ * outcome is returned unchanged, a throw rethrown; `read` says what it means (default
+ * {@link JsonRpcBodyOutcome}: a 2025 response body with `error` or `result`).
  */
 export async function traceServerRequest<T>(
   request: ServerRequestInfo,
   run: () => Promise<T>,
+  read: ServerOutcomeReader<T> = JsonRpcBodyOutcome as ServerOutcomeReader<T>,
 ): Promise<T> {
   const params = isRecord(request.params) ? request.params : undefined;
   const target = mcpTarget(request.method, params);
@@ -94,9 +128,10 @@ export async function traceServerRequest<T>(
       attributes["gen_ai.operation.name"] = "execute_tool";
   }
   const protocol =
-    request.method === "initialize"
+    request.protocolVersion ??
+    (request.method === "initialize"
       ? params?.protocolVersion
-      : request.headers["mcp-protocol-version"];
+      : request.headers["mcp-protocol-version"]);
   if (typeof protocol === "string") attributes["mcp.protocol.version"] = protocol;
   const started = performance.now();
   const { parent, links } = parentOf(params, request.headers);
@@ -130,13 +165,21 @@ export async function traceServerRequest<T>(
   };
   try {
     const outcome = await context.with(trace.setSpan(parent, span), run);
-    const error = errorOf(outcome);
+    const error = read.errorOf(outcome);
+    const result = error === undefined ? read.resultOf(outcome) : undefined;
     if (error !== undefined) fail(String(error.code), error.message, error.code);
-    else if (isToolError(request.method, outcome)) fail("tool_error", "the tool reported an error");
+    else if (request.method === "tools/call" && result?.isError === true) {
+      fail("tool_error", "the tool reported an error");
+    }
+    const resultType = result?.resultType;
+    if (typeof resultType === "string" && resultType !== "complete") {
+      metricAttributes[ResultTypeAttribute] = resultType;
+      if (recording) span.setAttribute(ResultTypeAttribute, resultType);
+    }
     return outcome;
   } catch (error) {
-    // The JSON-RPC error the endpoint answers with for this throw.
-    const { body } = httpErrorOf(error);
+    // The JSON-RPC error the caller is answered with for this throw.
+    const body = read.thrown(error);
     fail(String(body.code), body.message, body.code);
     if (recording && error instanceof Error) span.recordException(error);
     throw error;
@@ -202,15 +245,6 @@ function errorOf(outcome: unknown): RpcErrorLike | undefined {
   if (!isRecord(outcome) || !isRecord(outcome.error)) return undefined;
   const { code, message } = outcome.error;
   return typeof code === "number" ? { code, message: String(message ?? "") } : undefined;
-}
-
-function isToolError(method: string, outcome: unknown): boolean {
-  return (
-    method === "tools/call" &&
-    isRecord(outcome) &&
-    isRecord(outcome.result) &&
-    outcome.result.isError === true
-  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

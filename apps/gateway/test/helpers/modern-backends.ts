@@ -40,6 +40,8 @@ export interface ModernBackendFixture {
   readonly methods: Map<string, number>;
   /** The `_meta` of every `tools/call` it served (envelope keys included), in order. */
   readonly callMetas: Record<string, unknown>[];
+  /** The `traceparent` HTTP header of every `tools/call` POST (`undefined`: none), in order. */
+  readonly callTraceparents: (string | undefined)[];
   /** `key` of every `<id>_wait` call whose handler started. */
   readonly started: string[];
   /** `key` of every `<id>_wait` call whose handler saw its signal abort. */
@@ -78,6 +80,7 @@ export async function startModernBackend(
 ): Promise<ModernBackendFixture> {
   const methods = new Map<string, number>();
   const callMetas: Record<string, unknown>[] = [];
+  const callTraceparents: (string | undefined)[] = [];
   const started: string[] = [];
   const aborted: string[] = [];
   const retries: { inputResponses?: unknown; requestState?: unknown }[] = [];
@@ -223,6 +226,10 @@ export async function startModernBackend(
     const method =
       typeof header === "string" ? header : req.method === "POST" ? "(2025)" : `(${req.method})`;
     methods.set(method, (methods.get(method) ?? 0) + 1);
+    if (method === "tools/call") {
+      const traceparent = req.headers.traceparent;
+      callTraceparents.push(typeof traceparent === "string" ? traceparent : undefined);
+    }
     if (req.method === "POST" && method !== "server/discover" && failing > 0) {
       failing--;
       res.writeHead(503, { "content-type": "application/json" }).end('{"error":"outage"}');
@@ -244,6 +251,7 @@ export async function startModernBackend(
     url: `http://127.0.0.1:${port}/mcp`,
     methods,
     callMetas,
+    callTraceparents,
     started,
     aborted,
     retries,

@@ -22,6 +22,7 @@ import type { TaskRelay } from "./relay/task-relay.js";
 import { wireErrorOf } from "./relay/wire-errors.js";
 import { InvalidRequestStateError } from "./request-state/request-state-port.js";
 import { declaresTasks, type TaskMethod } from "./tasks/tasks-extension.js";
+import { traceModernRequest } from "./traced-request.js";
 
 /** Options of {@link createServerFactory}. */
 export interface ServerFactoryOptions {
@@ -63,6 +64,10 @@ type Handler = (
  * are registered with a params schema (the SDK serves these two names on 2026-07-28 only so)
  * and `tasks/update` (no spec method) goes through the fallback too. The fallback is installed
  * for those two methods' requests only, so any other unknown method keeps the SDK's 404 -32601.
+ *
+ * Each handler runs inside the gateway's MCP server span (`traceModernRequest`), so its backend
+ * calls are that span's children. What the SDK answers without a handler (`server/discover`, the
+ * validation ladder's refusals, an unknown method's 404) gets no server span.
  */
 export function createServerFactory(options: ServerFactoryOptions): McpServerFactory {
   // What discover says changes only with the backend set: computed once per set.
@@ -91,7 +96,7 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
     const server = new Server(GatewayServerInfo, info);
     const owner = ownerOf(context.authInfo);
     const paramHeaders = paramHeadersOf(context.requestInfo);
-    const serve = (handler: Handler) => async (params: unknown, ctx: ServerContext) => {
+    const answer = async (handler: Handler, params: unknown, ctx: ServerContext) => {
       try {
         const request: ModernRequest = {
           set,
@@ -115,6 +120,8 @@ export function createServerFactory(options: ServerFactoryOptions): McpServerFac
         throw wire.error;
       }
     };
+    const serve = (handler: Handler) => (params: unknown, ctx: ServerContext) =>
+      traceModernRequest(ctx, params, context.requestInfo, () => answer(handler, params, ctx));
     const { relay, tasks } = options;
     const list = (method: ListMethod) =>
       serve((params, request) => relay.list(method, params, request));

@@ -1,5 +1,6 @@
 import type { ClientCapabilities, Notification } from "@modelcontextprotocol/server";
 import { type BackendMessage, BackendUnavailableError } from "@vmcp/session-core";
+import { countParkedLoss } from "../../../telemetry/parked-instruments.js";
 import { ParkedRouteKey } from "../backends/pooled-channel.js";
 import { assertInputRequestsCovered } from "../relay/input-coverage.js";
 import type { ParkedCallRoute } from "../request-state/request-state-port.js";
@@ -81,7 +82,8 @@ const KindOf: Readonly<Record<string, string>> = {
  *   takes a place in the replica's table at its first such request; a full table refuses it);
  * - while parked, up to `maxBufferedNotifications` notifications are kept for the next turn, more
  *   are dropped and counted; after `parkTimeoutMs` without a retry the backend call is cancelled
- *   (the SDK sends `notifications/cancelled`) and the call is gone;
+ *   (the SDK sends `notifications/cancelled`) and the call is gone (counted in
+ *   `vmcp.calls.parked.lost` as `park_timeout`);
  * - a retry's `inputResponses` answer the held requests by key (unknown keys are ignored); those
  *   left unanswered, with any that came meanwhile, make the next round;
  * - the backend's result or error ends the call (delivered to the turn waiting, or kept for the
@@ -286,16 +288,12 @@ export class ParkableCall {
       inputRequests[key] = { method: p.method, params: p.params };
     }
     this.#detach();
-    this.#parkTimer = setTimeout(
-      () =>
-        this.cancel(
-          new ParkedCallGoneError(
-            this.#o.workloadId,
-            `no retry within ${this.#o.parkTimeoutMs} ms`,
-          ),
-        ),
-      this.#o.parkTimeoutMs,
-    );
+    this.#parkTimer = setTimeout(() => {
+      countParkedLoss("park_timeout");
+      this.cancel(
+        new ParkedCallGoneError(this.#o.workloadId, `no retry within ${this.#o.parkTimeoutMs} ms`),
+      );
+    }, this.#o.parkTimeoutMs);
     const route: ParkedCallRoute = { replicaId: this.#o.lot.replicaId, callId };
     const round = { resultType: "input_required", inputRequests, [ParkedRouteKey]: route };
     const recorded = this.#o.onParked?.(callId);

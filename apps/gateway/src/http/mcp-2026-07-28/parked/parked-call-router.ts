@@ -4,6 +4,7 @@ import type { BusSubscription, SessionMessageBus, SessionOwner } from "@vmcp/ses
 import { rpcErrorOf } from "../../../json-rpc/error-mapping.js";
 import { failureReason } from "../../../log-redaction.js";
 import type { GatewayLogger } from "../../../logger.js";
+import { countParkedLoss } from "../../../telemetry/parked-instruments.js";
 import { ParkedRouteKey } from "../backends/pooled-channel.js";
 import type { ParkedResume } from "../relay/modern-relay.js";
 import type { ParkedCallRoute } from "../request-state/request-state-port.js";
@@ -69,7 +70,8 @@ interface Waiter {
  * the call in its table; one that names another sends `resume` on the bus to that replica's
  * channel and waits: without `ack` within `ackTimeoutMs`, or without any message for
  * `heartbeatMs × missedHeartbeats` afterwards, the retry fails at once with
- * {@link ParkedCallGoneError} (never a hang). As holder, it serves the resumes other replicas
+ * {@link ParkedCallGoneError} (never a hang), counted in `vmcp.calls.parked.lost` as
+ * `holder_gone`. As holder, it serves the resumes other replicas
  * send: `ack` (or `gone` for a call it does not hold), the call's notifications, heartbeats, and
  * the outcome; a `cancel` cancels the call. Messages over the bus's size bound (a huge result)
  * are answered as the bus's typed error instead.
@@ -220,6 +222,7 @@ export class ParkedCallRouter {
         { workloadId: waiter.request.workloadId, holder: waiter.route.replicaId },
         "the replica holding a parked call is gone",
       );
+      countParkedLoss("holder_gone");
       this.#o.onHolderLost?.(waiter.route, waiter.request.workloadId, waiter.request.owner);
       waiter.reject(
         new ParkedCallGoneError(

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { generateSessionId } from "@vmcp/session-core";
+import { countParkedLoss, parkedInstruments } from "../../../telemetry/parked-instruments.js";
 import type { ParkableCall, ParkingLot } from "./parkable-call.js";
 import { TooManyParkedCallsError } from "./parked-errors.js";
 
@@ -20,7 +21,8 @@ const CallIdBytes = 16;
  * a call takes one at its backend's first mid-call request and gives it back when it ends), each
  * under a random 128-bit call ID, beside this replica's random ID (its bus address). The call ID
  * and the replica ID travel in the client's sealed `requestState`, so only the client holding
- * that state can name the call.
+ * that state can name the call. The places taken are `vmcp.calls.parked`; a call the replica
+ * closes on is counted lost (`vmcp.calls.parked.lost`, `replica_closing`).
  */
 export class ParkedCalls implements ParkingLot {
   /** This replica's ID: random, 32 base64url characters, new with each process. */
@@ -52,11 +54,12 @@ export class ParkedCalls implements ParkingLot {
     if (this.#calls.size >= this.#limit) throw new TooManyParkedCallsError(this.#limit);
     const callId = randomBytes(CallIdBytes).toString("base64url");
     this.#calls.set(callId, call);
+    parkedInstruments().parked.add(1);
     return callId;
   }
 
   release(callId: string): void {
-    this.#calls.delete(callId);
+    if (this.#calls.delete(callId)) parkedInstruments().parked.add(-1);
   }
 
   dropped(count: number): void {
@@ -73,7 +76,10 @@ export class ParkedCalls implements ParkingLot {
    * a retry waiting on one gets -32004): the replica is closing.
    */
   close(): void {
-    for (const call of [...this.#calls.values()]) call.close("its replica is closing");
-    this.#calls.clear();
+    for (const call of [...this.#calls.values()]) {
+      countParkedLoss("replica_closing");
+      call.close("its replica is closing");
+    }
+    for (const callId of [...this.#calls.keys()]) this.release(callId);
   }
 }

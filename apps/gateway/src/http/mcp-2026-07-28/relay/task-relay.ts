@@ -21,6 +21,7 @@ import {
   type TaskCalls,
 } from "./modern-relay.js";
 import { rawBackendCall } from "./raw-backend-call.js";
+import { traceModernBackendCall } from "./traced-backend-call.js";
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -64,7 +65,7 @@ export class TaskRelay implements TaskCalls {
     params: Params,
     request: RelayedRequest,
   ): Promise<RelayedResult> {
-    return rawBackendCall(backend, "tools/call", params, request);
+    return traceModernBackendCall(rawBackendCall, backend, "tools/call", params, request);
   }
 
   async made(
@@ -113,7 +114,7 @@ export class TaskRelay implements TaskCalls {
         ? { ...rest, inputResponses: request.inputResponses }
         : rest;
     try {
-      return await rawBackendCall(backend, method, forwarded, {
+      return await traceModernBackendCall(rawBackendCall, backend, method, forwarded, {
         meta: request.meta,
         signal: request.signal,
         notify: request.notify,
