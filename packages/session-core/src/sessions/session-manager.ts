@@ -1,8 +1,10 @@
 /**
- * `SessionManager`: the live sessions of one replica in front of a `SessionStorage`. About 400
+ * `SessionManager`: the live sessions of one replica in front of a `SessionStorage`. About 500
  * lines on purpose: create, get (with restore on a cache miss and the owner check), terminate
- * and close share one cache and one in-flight restore table, so they stay one class; what could
- * leave has left (options and their checks, backend recovery, the live entry, the idle sweeper).
+ * and close share one cache and one in-flight restore table, so they stay one class (the stored
+ * metadata each entry last saw, `storedMetadata`, is kept by whichever of them read or wrote it);
+ * what could leave has left (options and their checks, backend recovery, the live entry, the idle
+ * sweeper).
  */
 import { decodeBackendIds, MetadataKeyBackendIds, recordKindOf } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
