@@ -93,6 +93,8 @@ export interface DirectComparison {
   readonly label: string;
   readonly title: string;
   readonly throughputAtLeast: number;
+  /** More arguments of the gateway's `serve` (e.g. `--store redis --redis-url …`). Default none. */
+  readonly gatewayArgs?: readonly string[];
 }
 
 /**
@@ -111,7 +113,10 @@ export async function compareWithDirect(o: DirectComparison): Promise<void> {
       ...(o.acceptsElicitation === undefined ? {} : { acceptsElicitation: o.acceptsElicitation }),
     });
   try {
-    const gateway = await startGateway(["--backend", `modern=${backend.url}`], "warn");
+    const gateway = await startGateway(
+      ["--backend", `modern=${backend.url}`, ...(o.gatewayArgs ?? [])],
+      "warn",
+    );
     children.push(gateway.child);
     const many = (url: string, era: "modern" | "legacy") =>
       Promise.all(Array.from({ length: o.clients }, () => connect(url, era)));

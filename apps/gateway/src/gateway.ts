@@ -41,6 +41,7 @@ import { SealedRequestStates } from "./http/mcp-2026-07-28/request-state/sealed-
 import { CursorCodec } from "./http/routing/cursor.js";
 import { RequestRouter } from "./http/routing/router.js";
 import type { ServedSession } from "./http/routing/session-service.js";
+import { type StoredMetadataReader, storedMetadataReader } from "./http/routing/stored-metadata.js";
 import {
   type BackendEras,
   EraAwareConnector,
@@ -193,7 +194,7 @@ export async function startGateway(
     teardown.manager = manager;
     // One cursor codec for both eras' lists, so a cursor holds on every replica.
     const cursors = new CursorCodec(config.bindingSecret);
-    router = newRouter(config, storage, factory, cursors);
+    router = newRouter(config, storage, layer, cursors);
     const pool: PoolParts = {
       connector,
       targets: factory.backends,
@@ -302,6 +303,8 @@ interface SessionLayer {
   readonly factoryOptions: Omit<MultiSessionFactoryOptions, "backends" | "connector">;
   /** The manager's idle timeout and backend retry (pooled backend sessions share them). */
   readonly managerOptions: Pick<SessionManagerOptions, "idleTimeoutMs" | "backendRetry">;
+  /** A client session's stored metadata: the manager's last load while it is live here. */
+  readonly stored: StoredMetadataReader;
 }
 
 /**
@@ -352,9 +355,9 @@ function newSessionLayer(
       eras,
       messages,
       changes,
-      // The level a client set on any replica, from its record (2026-07-28 has no setLevel).
-      logLevelOf: async (sessionId) =>
-        (await storage.load(sessionId))?.metadata[MetadataKeyLoggingLevel],
+      // The level a client set on any replica, from its record (2026-07-28 has no setLevel): the
+      // record the request's `get` loaded, with no second store read while the session is live.
+      logLevelOf: async (sessionId) => (await stored(sessionId))?.[MetadataKeyLoggingLevel],
       callTimeoutMs: config.modern.callTimeoutMs,
       maxInputRounds: config.limits.maxInputRounds,
     }),
@@ -375,19 +378,24 @@ function newSessionLayer(
     maxLiveSessions: config.maxLiveSessions,
     ...ifDefined("bindingSecret", config.bindingSecret),
   });
-  return { connector, factory, manager, factoryOptions, managerOptions };
+  const stored = storedMetadataReader(manager, storage);
+  return { connector, factory, manager, factoryOptions, managerOptions, stored };
 }
 
-/** The router, with cursors every replica sharing the binding secret accepts. */
+/**
+ * The router, with cursors every replica sharing the binding secret accepts, reading what other
+ * replicas stored for a session through the session layer (no store read for a live session).
+ */
 function newRouter(
   config: GatewayConfig,
   storage: SessionStorage,
-  factory: MultiSessionFactory,
+  { factory, stored }: Pick<SessionLayer, "factory" | "stored">,
   cursors: CursorCodec,
 ): RequestRouter {
   return new RequestRouter({
     cursors,
     storage,
+    storedMetadata: stored,
     naming: factory.toolNaming,
     listRefreshIntervalMs: config.limits.listRefreshIntervalMs,
   });

@@ -34,13 +34,23 @@ describe("updateBackends (one conditional update, retried on conflict)", () => {
   it("drops a backend: list rewritten and every key of it removed in a single update with ifVersion", async () => {
     const storage = await seeded();
     const result = await updateBackends(storage, "s1", { drop: ["b"] });
-    expect(result).toEqual({ found: true, backendIds: "a" });
+    const after = { "vmcp.backend.ids": "a", "vmcp.backend.session.a": "a-1" };
+    expect(result).toEqual({ found: true, backendIds: "a", metadata: after });
     expect(storage.updates).toHaveLength(1);
     expect(storage.updates[0]?.options).toEqual({ ifVersion: 1 });
-    expect(storage.records.get("s1")?.metadata).toEqual({
-      "vmcp.backend.ids": "a",
-      "vmcp.backend.session.a": "a-1",
+    expect(storage.records.get("s1")?.metadata).toEqual(after);
+  });
+
+  it("reports the metadata as stored after a retry, with the concurrent writer's key", async () => {
+    const storage = await seeded();
+    storage.beforeUpdate = (id) => storage.writeKey(id, "app.noise", "1");
+    const result = await updateBackends(storage, "s1", {
+      set: { "vmcp.backend.session.a": "a-2" },
     });
+    expect(storage.calls.update).toBe(2); // the first lost to the concurrent write
+    expect(result.metadata).toEqual(storage.records.get("s1")?.metadata);
+    expect(result.metadata?.["app.noise"]).toBe("1");
+    expect(result.metadata?.["vmcp.backend.session.a"]).toBe("a-2");
   });
 
   it("never writes back keys of a backend that a concurrent writer removed", async () => {
@@ -59,11 +69,13 @@ describe("updateBackends (one conditional update, retried on conflict)", () => {
     expect(await updateBackends(storage, "s1", { drop: ["zzz"] })).toEqual({
       found: true,
       backendIds: "a,b",
+      metadata: storage.records.get("s1")?.metadata,
     });
     expect(storage.calls.update).toBe(0);
     expect(await updateBackends(storage, "gone", { drop: ["a"] })).toEqual({
       found: false,
       backendIds: undefined,
+      metadata: undefined,
     });
     expect(storage.records.has("gone")).toBe(false);
   });

@@ -1,6 +1,11 @@
-import { type BackendChange, type BackendChangePlan, planBackendChange } from "@vmcp/session-keys";
+import {
+  applyBackendChangePlan,
+  type BackendChange,
+  type BackendChangePlan,
+  planBackendChange,
+} from "@vmcp/session-keys";
 import { SessionDecodeError, SessionVersionConflictError } from "../storage/errors.js";
-import type { SessionRecord } from "../storage/session-record.js";
+import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
 import type { SessionStorage } from "../storage/session-storage.js";
 
 /** The default number of compare-and-set attempts of {@link updateBackends}: 8. */
@@ -15,6 +20,12 @@ export interface BackendUpdateResult {
   readonly found: boolean;
   /** The stored `vmcp.backend.ids` value after the update; `undefined` when absent. */
   readonly backendIds: string | undefined;
+  /**
+   * The session's stored metadata right after the update: the record the update was conditional
+   * on, with the patch applied (the record as read when nothing needed writing). `undefined` when
+   * the session was not found.
+   */
+  readonly metadata: Readonly<SessionMetadata> | undefined;
 }
 
 /**
@@ -37,7 +48,7 @@ export async function updateBackends(
   let conflict: SessionVersionConflictError | undefined;
   for (let attempt = 0; attempt < attempts; attempt++) {
     record ??= await storage.load(id);
-    if (record === undefined) return { found: false, backendIds: undefined };
+    if (record === undefined) return NotFound;
     let plan: BackendChangePlan;
     try {
       plan = planBackendChange(record.metadata, change);
@@ -45,14 +56,15 @@ export async function updateBackends(
       throw new SessionDecodeError(id, "its backend list is invalid", { cause: error });
     }
     const { set, remove, backendIds } = plan;
-    if (!plan.changed) return { found: true, backendIds };
+    if (!plan.changed) return { found: true, backendIds, metadata: record.metadata };
     const patch = {
       ...(Object.keys(set).length > 0 ? { set } : {}),
       ...(remove.length > 0 ? { remove } : {}),
     };
     try {
       const found = await storage.update(id, patch, { ifVersion: record.version });
-      return { found, backendIds: found ? backendIds : undefined };
+      if (!found) return NotFound;
+      return { found, backendIds, metadata: applyBackendChangePlan(record.metadata, plan) };
     } catch (error) {
       if (!(error instanceof SessionVersionConflictError)) throw error;
       conflict = error;
@@ -61,3 +73,10 @@ export async function updateBackends(
   }
   throw conflict ?? new SessionVersionConflictError(id, 0);
 }
+
+/** The outcome of an update that found no session. */
+const NotFound: BackendUpdateResult = Object.freeze({
+  found: false,
+  backendIds: undefined,
+  metadata: undefined,
+});

@@ -23,26 +23,47 @@ export interface Entry {
   readonly activity: SessionActivity;
   /** Set when the idle sweeper lets it go (counted as an eviction). */
   idle?: boolean;
+  /** The session's stored metadata as the manager last read or wrote it (a frozen copy). */
+  stored: Readonly<SessionMetadata>;
+  /** The manager's store-access count when `stored` was seen: an older sight never replaces it. */
+  storedSeen: number;
+}
+
+/** The stored metadata of a session as its manager saw it, and when (see {@link Entry.stored}). */
+export interface StoredSight {
+  readonly metadata: Readonly<SessionMetadata>;
+  /** The manager's store-access count when it was seen. */
+  readonly seen: number;
 }
 
 /**
  * A new entry for `session`, built from the stored list `basis`, with `identity` (the binding keys
- * and any extra metadata `create` stored) on top of its metadata.
+ * and any extra metadata `create` stored) on top of its metadata, and `stored` as the record's
+ * metadata last seen.
  */
 export function liveEntry(
   session: MultiSession,
   basis: string | undefined,
   host: ManagedSessionHost,
-  identity: SessionMetadata,
+  init: { readonly identity: SessionMetadata; readonly stored: StoredSight },
 ): Entry {
   const activity = newActivity();
   return {
     session,
-    managed: new ManagedMultiSession(session, host, { activity, identity }),
+    managed: new ManagedMultiSession(session, host, { activity, identity: init.identity }),
     basis,
     detached: false,
     activity,
+    stored: Object.freeze({ ...init.stored.metadata }),
+    storedSeen: init.stored.seen,
   };
+}
+
+/** Keeps `sight` as `entry`'s stored metadata unless the entry already holds a later one. */
+export function noteStored(entry: Entry, sight: StoredSight): void {
+  if (sight.seen <= entry.storedSeen) return;
+  entry.stored = Object.freeze({ ...sight.metadata });
+  entry.storedSeen = sight.seen;
 }
 
 /** The workload IDs the stored list `stored` names that `session` is not connected to. */

@@ -1,8 +1,10 @@
 /**
- * `SessionManager`: the live sessions of one replica in front of a `SessionStorage`. About 400
+ * `SessionManager`: the live sessions of one replica in front of a `SessionStorage`. About 500
  * lines on purpose: create, get (with restore on a cache miss and the owner check), terminate
- * and close share one cache and one in-flight restore table, so they stay one class; what could
- * leave has left (options and their checks, backend recovery, the live entry, the idle sweeper).
+ * and close share one cache and one in-flight restore table, so they stay one class (the stored
+ * metadata each entry last saw, `storedMetadata`, is kept by whichever of them read or wrote it);
+ * what could leave has left (options and their checks, backend recovery, the live entry, the idle
+ * sweeper).
  */
 import { decodeBackendIds, MetadataKeyBackendIds, recordKindOf } from "@vmcp/session-keys";
 import { LRUCache } from "lru-cache";
@@ -24,14 +26,21 @@ import {
   sessionInstruments,
   traceRestore,
 } from "../telemetry/telemetry.js";
-import { updateBackends } from "./backend-list-update.js";
+import { type BackendUpdateResult, updateBackends } from "./backend-list-update.js";
 import { backendEntryMetadata } from "./backend-metadata.js";
 import { BackendRecovery } from "./backend-recovery.js";
 import { readClientInfo } from "./client-info.js";
 import { SessionClosedError, SessionExistsError } from "./errors.js";
 import { IdentityBinder, type SessionOwner } from "./identity-binding.js";
 import { IdleSweeper, type SessionActivity } from "./idle-sweeper.js";
-import { type Entry, liveEntry, missingBackends, safeDecode } from "./live-entry.js";
+import {
+  type Entry,
+  liveEntry,
+  missingBackends,
+  noteStored,
+  type StoredSight,
+  safeDecode,
+} from "./live-entry.js";
 import type { ManagedSession, ManagedSessionHost } from "./managed-session.js";
 import type { MultiSessionFactory } from "./multi-session-factory.js";
 import {
@@ -77,6 +86,8 @@ export class SessionManager {
   readonly #host: ManagedSessionHost;
   readonly #slideGranularityMs: number;
   #closed = false;
+  /** How many store reads and writes of session records this manager has seen complete. */
+  #storeAccesses = 0;
   /** The instruments live-session reports go to (those of the provider at construction). */
   readonly #instruments: SessionInstruments;
 
@@ -147,6 +158,20 @@ export class SessionManager {
   }
 
   /**
+   * The stored metadata of a live session as this replica last saw it, with no store access: the
+   * record this manager's last `get` of `id` loaded, the one `create` wrote, or the outcome of the
+   * manager's own backend writes (restore, recovery, `removeBackend`), whichever completed last.
+   * So while a request is served after its `get`, it is the record as of that `get` (or newer).
+   * A write by another replica, or one made straight to the storage (not through this manager),
+   * shows here from this replica's next `get` of the session. `undefined` when the session is not
+   * live on this replica (never created or restored here, evicted, closed as idle, terminated, or
+   * found gone by `get`). The object is frozen and never changes; a later sight is a new object.
+   */
+  storedMetadata(id: string): Readonly<SessionMetadata> | undefined {
+    return this.#live.peek(id)?.stored;
+  }
+
+  /**
    * Creates a session: connects the backends (`makeSession`, which writes the backend metadata),
    * then binds it to `owner`, then stores it (create-if-absent, TTL `ttlMs`). A session with no
    * connected backend is still created. If storing fails, the new backend sessions are ended.
@@ -180,7 +205,10 @@ export class SessionManager {
       await session.terminate();
       throw new SessionExistsError(session.id);
     }
-    const entry = this.#entry(session, metadata[MetadataKeyBackendIds], overlay);
+    const entry = this.#entry(session, metadata[MetadataKeyBackendIds], {
+      identity: overlay,
+      stored: this.#sight(metadata),
+    });
     this.#live.set(session.id, entry);
     sessionInstruments().sessionsCreated.add(1);
     return entry.managed;
@@ -206,6 +234,7 @@ export class SessionManager {
       this.#live.delete(id);
       return undefined;
     }
+    const sight = this.#sight(record.metadata);
     this.#binder.verify(id, record.metadata, owner);
     const now = this.#now();
     if (
@@ -216,13 +245,18 @@ export class SessionManager {
       return undefined;
     }
     const cached = this.#live.get(id);
-    if (cached !== undefined && (await this.#reconcile(id, cached, record))) return cached.managed;
+    if (cached !== undefined && (await this.#reconcile(id, cached, record))) {
+      noteStored(cached, sight);
+      return cached.managed;
+    }
     let pending = this.#restoring.get(id);
     if (pending === undefined) {
-      pending = this.#tracedRestore(record).finally(() => this.#restoring.delete(id));
+      pending = this.#tracedRestore(record, sight).finally(() => this.#restoring.delete(id));
       this.#restoring.set(id, pending);
     }
-    return (await pending)?.managed;
+    const entry = await pending;
+    if (entry !== undefined) noteStored(entry, sight); // this get may have joined an older restore
+    return entry?.managed;
   }
 
   /**
@@ -247,10 +281,12 @@ export class SessionManager {
   async removeBackend(id: string, workloadId: string): Promise<void> {
     this.#assertOpen();
     const result = await updateBackends(this.#storage, id, { drop: [workloadId] });
+    const written = this.#written(result);
     const entry = this.#live.peek(id);
     if (entry === undefined) return;
     await entry.session.dropBackend(workloadId);
     if (result.found) entry.basis = result.backendIds;
+    if (written !== undefined) noteStored(entry, written);
   }
 
   /**
@@ -334,17 +370,19 @@ export class SessionManager {
   }
 
   /** {@link #restore}, traced (see `traceRestore`). */
-  #tracedRestore(record: SessionRecord): Promise<Entry | undefined> {
+  #tracedRestore(record: SessionRecord, sight: StoredSight): Promise<Entry | undefined> {
     return traceRestore(
       record.id,
-      () => this.#restore(record),
+      () => this.#restore(record, sight),
       (entry) => entry.session,
     );
   }
 
-  async #restore(record: SessionRecord): Promise<Entry | undefined> {
+  /** Restores a session from `record`, which this manager saw as `sight`. */
+  async #restore(record: SessionRecord, sight: StoredSight): Promise<Entry | undefined> {
     const { session, change } = await this.#factory.restoreSession(record);
     let basis = record.metadata[MetadataKeyBackendIds];
+    let stored = sight;
     if (change !== undefined) {
       const result = await updateBackends(this.#storage, record.id, change, {
         initial: record,
@@ -357,12 +395,13 @@ export class SessionManager {
         return undefined;
       }
       basis = result.backendIds;
+      stored = this.#written(result) ?? stored;
     }
     if (this.#closed) {
       await session.close();
       throw new SessionClosedError("the session manager");
     }
-    const entry = this.#entry(session, basis);
+    const entry = this.#entry(session, basis, { identity: {}, stored });
     const missing = missingBackends(basis, session);
     if (missing.length > 0) {
       entry.missing = new MissingBackends(this.#retryPolicy);
@@ -396,7 +435,9 @@ export class SessionManager {
     const result = await updateBackends(this.#storage, record.id, {
       set: backendEntryMetadata(connection),
     });
-    if (!result.found) return;
+    const written = this.#written(result);
+    if (written === undefined) return;
+    noteStored(entry, written);
     const listed = result.backendIds === undefined ? [] : safeDecode(result.backendIds);
     // Removed meanwhile by another replica: the removal wins.
     if (!listed.includes(workloadId)) await entry.session.dropBackend(workloadId);
@@ -408,12 +449,30 @@ export class SessionManager {
     const result = await updateBackends(this.#storage, id, {
       set: backendEntryMetadata(connection),
     });
+    const written = this.#written(result);
     const entry = this.#live.peek(id);
-    if (entry !== undefined && result.found) entry.basis = result.backendIds;
+    if (entry === undefined || written === undefined) return;
+    entry.basis = result.backendIds;
+    noteStored(entry, written);
   }
 
-  #entry(session: MultiSession, basis: string | undefined, identity: SessionMetadata = {}): Entry {
-    return liveEntry(session, basis, this.#host, identity);
+  #entry(
+    session: MultiSession,
+    basis: string | undefined,
+    init: { readonly identity: SessionMetadata; readonly stored: StoredSight },
+  ): Entry {
+    return liveEntry(session, basis, this.#host, init);
+  }
+
+  /** `metadata`, just read from or written to the store, as a sight later than every earlier one. */
+  #sight(metadata: Readonly<SessionMetadata>): StoredSight {
+    this.#storeAccesses += 1;
+    return { metadata, seen: this.#storeAccesses };
+  }
+
+  /** The sight of what a backend update left stored; `undefined` when it found no session. */
+  #written(result: BackendUpdateResult): StoredSight | undefined {
+    return result.metadata === undefined ? undefined : this.#sight(result.metadata);
   }
 
   /** Closes (evicts) the live sessions the idle sweeper finds idle; their records stay stored. */

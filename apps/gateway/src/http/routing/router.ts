@@ -9,6 +9,7 @@ import { ResourceRoutes } from "./resource-routes.js";
 import { InvalidRequestParamsError, UnsupportedRequestError } from "./router-errors.js";
 import type { ServedSession } from "./session-service.js";
 import { StoredSessionState } from "./session-state.js";
+import type { StoredMetadataReader } from "./stored-metadata.js";
 
 /** Options of {@link RequestRouter}. */
 export interface RequestRouterOptions {
@@ -16,6 +17,12 @@ export interface RequestRouterOptions {
   readonly cursors: CursorCodec;
   /** Where the router writes what a restoring replica needs (level, subscriptions, task routes). */
   readonly storage: Pick<SessionStorage, "update" | "load">;
+  /**
+   * Where the router reads what other replicas stored for a session (a task route, a
+   * subscription) that this replica does not hold. Default: a `load` from `storage` each time;
+   * the gateway passes the session manager's last load (`storedMetadataReader`).
+   */
+  readonly storedMetadata?: StoredMetadataReader;
   /** How tool and prompt names are exposed (the factory's rule). Default `"prefix-on-conflict"`. */
   readonly naming?: ToolNaming;
   /** Least time between two route table refreshes an unknown name triggers, ms. Default 1000. */
@@ -47,7 +54,10 @@ export class RequestRouter {
     const refreshIntervalMs = options.listRefreshIntervalMs ?? DefaultListRefreshIntervalMs;
     this.#named = new NamedRoutes(options.naming ?? "prefix-on-conflict", refreshIntervalMs);
     this.#resources = new ResourceRoutes(refreshIntervalMs);
-    this.#state = new StoredSessionState(options.storage);
+    this.#state = new StoredSessionState(
+      options.storage,
+      options.storedMetadata ?? (async (id) => (await options.storage.load(id))?.metadata),
+    );
     this.#lists = new ListAggregation({
       cursors: options.cursors,
       named: this.#named,

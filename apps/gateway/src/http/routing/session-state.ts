@@ -7,6 +7,7 @@ import {
 } from "@vmcp/session-keys";
 import { UnknownTaskError } from "./router-errors.js";
 import type { ServedSession } from "./session-service.js";
+import type { StoredMetadataReader } from "./stored-metadata.js";
 
 /** What one session's stored state looks like on this replica. */
 interface StateTables {
@@ -26,12 +27,17 @@ interface StateTables {
  * first request.
  */
 export class StoredSessionState {
-  readonly #storage: Pick<SessionStorage, "update" | "load">;
+  readonly #storage: Pick<SessionStorage, "update">;
+  readonly #stored: StoredMetadataReader;
   readonly #tables = new WeakMap<object, StateTables>();
 
-  /** @param storage where the state is written (and read back when this replica lacks it). */
-  constructor(storage: Pick<SessionStorage, "update" | "load">) {
+  /**
+   * @param storage where the state is written.
+   * @param stored where it is read back when this replica lacks it (another replica stored it).
+   */
+  constructor(storage: Pick<SessionStorage, "update">, stored: StoredMetadataReader) {
     this.#storage = storage;
+    this.#stored = stored;
   }
 
   /** Marks a session made on this replica: nothing stored needs applying again. */
@@ -84,7 +90,8 @@ export class StoredSessionState {
   }
 
   /**
-   * The backend of a task: remembered here, else in the session's metadata, else in the store.
+   * The backend of a task: remembered here, else in the session's metadata, else in the stored
+   * record (as of the request's `get`: no store read while the session is live here).
    * @throws {UnknownTaskError} when none is known or its backend left the session.
    */
   async taskOwner(session: ServedSession, taskId: string): Promise<string> {
@@ -92,7 +99,7 @@ export class StoredSessionState {
     const owner =
       this.#tablesOf(session).tasks.get(taskId) ??
       session.getMetadata()[key] ??
-      (await this.#storage.load(session.id))?.metadata[key];
+      (await this.#stored(session.id))?.[key];
     if (owner === undefined || !session.backendIds.includes(owner)) {
       throw new UnknownTaskError(taskId);
     }
@@ -100,12 +107,15 @@ export class StoredSessionState {
     return owner;
   }
 
-  /** The backend a resource was subscribed at: remembered here, else in the metadata, else in the store. */
+  /**
+   * The backend a resource was subscribed at: remembered here, else in the session's metadata,
+   * else in the stored record (as of the request's `get`, like {@link taskOwner}).
+   */
   async subscriptionOwner(session: ServedSession, uri: string): Promise<string | undefined> {
     const key = subscriptionKey(uri);
     const owner = this.#tablesOf(session).subscriptions.get(uri) ?? session.getMetadata()[key];
     if (owner !== undefined) return owner;
-    return (await this.#storage.load(session.id))?.metadata[key];
+    return (await this.#stored(session.id))?.[key];
   }
 
   /** A resource subscribed at `owner`: remembered and stored. */
