@@ -11,7 +11,12 @@ import { describe, expect, it } from "vitest";
 const stored = {
   ...encodeBackends([
     { workloadId: "alpha", sessionId: "a1", protocolVersion: "2025-11-25" },
-    { workloadId: "beta", sessionId: "b1", capabilities: { tools: {} } },
+    {
+      workloadId: "beta",
+      sessionId: "b1",
+      capabilities: { tools: {} },
+      instructions: "Ask beta first.",
+    },
     { workloadId: "gamma", sessionId: "" },
   ]),
   "app.other": "kept",
@@ -22,7 +27,11 @@ describe("backend changes", () => {
     const plan = planBackendChange(stored, { drop: ["beta"] });
     expect(plan).toEqual({
       set: { "vmcp.backend.ids": "alpha,gamma" },
-      remove: ["vmcp.backend.session.beta", "vmcp.backend.capabilities.beta"],
+      remove: [
+        "vmcp.backend.session.beta",
+        "vmcp.backend.capabilities.beta",
+        "vmcp.backend.instructions.beta",
+      ],
       backendIds: "alpha,gamma",
       changed: true,
     });
@@ -77,6 +86,7 @@ describe("backend changes", () => {
     const replaced = withBackend(stored, { workloadId: "beta", sessionId: "b2" });
     expect(replaced["vmcp.backend.session.beta"]).toBe("b2");
     expect(replaced).not.toHaveProperty("vmcp.backend.capabilities.beta");
+    expect(replaced).not.toHaveProperty("vmcp.backend.instructions.beta");
     expect(replaced["vmcp.backend.ids"]).toBe("alpha,beta,gamma");
     const added = withBackend(stored, { workloadId: "delta", sessionId: "d1" });
     expect(added["vmcp.backend.ids"]).toBe("alpha,beta,delta,gamma");
