@@ -9,6 +9,8 @@ import {
 import type { BackendReattachHint } from "../backends/backend-connector.js";
 import { definedFields } from "../defined-fields.js";
 import type { SessionMetadata } from "../storage/session-record.js";
+import type { ResolvedSizeLimits } from "./session-size.js";
+import { storableInstructions } from "./stored-instructions.js";
 
 /** What the metadata records about one connected backend. */
 export interface ConnectedBackendInfo {
@@ -20,30 +22,52 @@ export interface ConnectedBackendInfo {
   readonly protocolVersion: string | undefined;
   /** The server capabilities, when known. */
   readonly capabilities: ServerCapabilities | undefined;
+  /** The instructions it sent at `initialize`, when any (or restored from the hint). */
+  readonly instructions?: string | undefined;
 }
 
 /**
  * The per-backend metadata of one backend: `vmcp.backend.session.<id>` (always, even when the
- * session ID is empty) plus the protocol and capabilities keys when known. Encoded by
- * `encodeBackendEntry` of `@vmcp/session-keys`.
+ * session ID is empty) plus the protocol, capabilities and instructions keys when known; the
+ * instructions only when they fit `maxMetadataValueBytes` (see `storableInstructions`). Encoded
+ * by `encodeBackendEntry` of `@vmcp/session-keys`.
  */
-export function backendEntryMetadata(backend: ConnectedBackendInfo): SessionMetadata {
-  return encodeBackendEntry(backend);
+export function backendEntryMetadata(
+  backend: ConnectedBackendInfo,
+  limits: Pick<ResolvedSizeLimits, "maxMetadataValueBytes">,
+): SessionMetadata {
+  return encodeBackendEntry(storedEntry(backend, limits));
+}
+
+/** What of `backend` is stored: its instructions only when they fit. */
+function storedEntry(
+  backend: ConnectedBackendInfo,
+  limits: Pick<ResolvedSizeLimits, "maxMetadataValueBytes">,
+): ConnectedBackendInfo {
+  const { workloadId, sessionId, protocolVersion, capabilities } = backend;
+  return {
+    workloadId,
+    sessionId,
+    protocolVersion,
+    capabilities,
+    instructions: storableInstructions(backend.instructions, limits),
+  };
 }
 
 /**
  * Writes the backend part of a new session's metadata into `metadata` (what the Go task calls
  * `populateBackendMetadata`, see `encodeBackends` of `@vmcp/session-keys`): for each connected
- * backend, in order, `vmcp.backend.session.<workloadId>` = its session ID (plus protocol and
- * capabilities keys), so a workload ID listed twice ends with the last one's values; then
- * `vmcp.backend.ids` = the sorted, de-duplicated, comma-separated workload IDs. With no connected
- * backend nothing at all is written.
+ * backend, in order, `vmcp.backend.session.<workloadId>` = its session ID (plus protocol,
+ * capabilities and instructions keys, see {@link backendEntryMetadata}), so a workload ID listed
+ * twice ends with the last one's values; then `vmcp.backend.ids` = the sorted, de-duplicated,
+ * comma-separated workload IDs. With no connected backend nothing at all is written.
  */
 export function populateBackendMetadata(
   metadata: SessionMetadata,
   connected: readonly ConnectedBackendInfo[],
+  limits: Pick<ResolvedSizeLimits, "maxMetadataValueBytes">,
 ): void {
-  Object.assign(metadata, encodeBackends(connected));
+  Object.assign(metadata, encodeBackends(connected.map((b) => storedEntry(b, limits))));
 }
 
 /** One stored backend of a session and the hint to reattach to it (`undefined` when it runs without sessions). */
@@ -64,7 +88,7 @@ export function readStoredBackends(metadata: Readonly<SessionMetadata>): StoredB
   return readBackendIds(metadata).map((workloadId) => {
     const entry = decodeIgnoringBadValues(metadata, workloadId);
     if (entry === undefined || entry.sessionId === "") return { workloadId, hint: undefined };
-    const { sessionId, protocolVersion, capabilities } = entry;
+    const { sessionId, protocolVersion, capabilities, instructions } = entry;
     return {
       workloadId,
       hint: {
@@ -72,6 +96,7 @@ export function readStoredBackends(metadata: Readonly<SessionMetadata>): StoredB
         ...definedFields({
           protocolVersion,
           capabilities: capabilities as ServerCapabilities | undefined,
+          instructions,
         }),
       },
     };

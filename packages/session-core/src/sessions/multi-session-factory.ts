@@ -42,6 +42,7 @@ import {
   resolveSizeLimits,
   type SessionSizeLimits,
 } from "./session-size.js";
+import { fitInstructions } from "./stored-instructions.js";
 import type { ToolNaming } from "./tool-naming.js";
 
 /** The default bound on one backend connect: 10,000 ms. */
@@ -175,7 +176,9 @@ export class MultiSessionFactory {
   /**
    * Connects a new session to every backend in parallel. Backends that fail or time out are left
    * out (and reported to `onConnectError`). Writes `vmcp.backend.ids` and, per connected backend,
-   * `vmcp.backend.session.<workloadId>` (+ protocol and capabilities keys); nothing when none connect.
+   * `vmcp.backend.session.<workloadId>` (+ protocol, capabilities and instructions keys); nothing
+   * when none connect. Instructions over `maxMetadataValueBytes`, or that would take the metadata
+   * over `maxMetadataBytes` (largest first), are not stored: the session is made without them.
    * @throws {InvalidSessionIdError} for a bad `options.id`.
    * @throws {InvalidSessionInputError} for `options.client` that is not a `ClientInfoRecord`
    *   (before any backend is contacted).
@@ -200,7 +203,9 @@ export class MultiSessionFactory {
     connected.sort((a, b) => compare(a.workloadId, b.workloadId));
     const metadata: SessionMetadata =
       options.client === undefined ? {} : clientInfoMetadata(options.client);
-    populateBackendMetadata(metadata, connected);
+    populateBackendMetadata(metadata, connected, this.sizeLimits);
+    // Instructions are stored only as far as they fit: they never make a session too large.
+    fitInstructions(metadata, this.sizeLimits);
     try {
       checkMetadataSize(metadata, this.sizeLimits);
     } catch (error) {
@@ -246,7 +251,9 @@ export class MultiSessionFactory {
     const connections = results.filter((c): c is BackendConnection => c !== undefined);
 
     const set: SessionMetadata = {};
-    for (const connection of connections) Object.assign(set, backendEntryMetadata(connection));
+    for (const connection of connections) {
+      Object.assign(set, backendEntryMetadata(connection, this.sizeLimits));
+    }
     const proposed: BackendChange = { drop: dropped, set };
     // The record's own list was decoded above, so planning cannot fail on it.
     const plan = planBackendChange(record.metadata, proposed);

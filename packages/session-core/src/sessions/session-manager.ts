@@ -433,7 +433,7 @@ export class SessionManager {
     const connection = await this.#factory.reattachBackend(record, workloadId);
     await entry.session.replaceBackend(connection); // closes the connection if the session closed
     const result = await updateBackends(this.#storage, record.id, {
-      set: backendEntryMetadata(connection),
+      set: backendEntryMetadata(connection, this.#factory.sizeLimits),
     });
     const written = this.#written(result);
     if (written === undefined) return;
@@ -447,7 +447,7 @@ export class SessionManager {
   /** Writes a backend's new session ID (and protocol, capabilities) back, if it is still listed. */
   async #writeBack(id: string, connection: BackendConnection): Promise<void> {
     const result = await updateBackends(this.#storage, id, {
-      set: backendEntryMetadata(connection),
+      set: backendEntryMetadata(connection, this.#factory.sizeLimits),
     });
     const written = this.#written(result);
     const entry = this.#live.peek(id);
