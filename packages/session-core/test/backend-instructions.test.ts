@@ -120,6 +120,32 @@ describe("a backend's instructions in the session record", () => {
   });
 });
 
+describe("instructions a backend stops sending", () => {
+  it("are removed from the record when the backend is initialised afresh without them, so no replica reports stale ones", async () => {
+    let current: string | undefined = GuideInstructions;
+    const changing = await startMcpBackend("changing", {
+      makeServer: (id) => serverWith(current)(id),
+    });
+    try {
+      const storage = new ReferenceStorage();
+      const session = await replica(storage, [changing]).create();
+      const key = backendInstructionsKey("changing");
+      expect((await storage.load(session.id))?.metadata[key]).toBe(GuideInstructions);
+      current = undefined; // the backend is redeployed without instructions
+      await changing.forgetSessions();
+      await session.listTools(); // the 404 makes the session initialise it again
+      expect((await storage.load(session.id))?.metadata).not.toHaveProperty(key);
+      expect(instructionsOf(session)).toEqual({ changing: undefined });
+      const restored = await replica(storage, [changing]).get(session.id);
+      expect(instructionsOf(restored as NonNullable<typeof restored>)).toEqual({
+        changing: undefined,
+      });
+    } finally {
+      await changing.close();
+    }
+  });
+});
+
 describe("instructions over the size limits", () => {
   it("larger than maxMetadataValueBytes (UTF-8 bytes) are not stored; the session is made, and only a restoring replica lacks them", async () => {
     const storage = new ReferenceStorage();

@@ -67,6 +67,36 @@ describe("backend changes", () => {
     });
   });
 
+  it("unsets per-backend keys that are present, and nothing for keys absent", () => {
+    const plan = planBackendChange(stored, {
+      set: { "vmcp.backend.session.beta": "b2" },
+      unset: ["vmcp.backend.instructions.beta", "vmcp.backend.instructions.alpha"],
+    });
+    expect(plan).toEqual({
+      set: { "vmcp.backend.session.beta": "b2" },
+      remove: ["vmcp.backend.instructions.beta"],
+      backendIds: "alpha,beta,gamma",
+      changed: true,
+    });
+    expect(applyBackendChangePlan(stored, plan)).not.toHaveProperty(
+      "vmcp.backend.instructions.beta",
+    );
+    expect(planBackendChange(stored, { unset: ["vmcp.backend.instructions.alpha"] }).changed).toBe(
+      false,
+    );
+  });
+
+  it("a key both set and unset is set; a dropped backend's key is removed once", () => {
+    const plan = planBackendChange(stored, {
+      drop: ["beta"],
+      set: { "vmcp.backend.instructions.alpha": "new" },
+      unset: ["vmcp.backend.instructions.alpha", "vmcp.backend.instructions.beta"],
+    });
+    expect(plan.set).toMatchObject({ "vmcp.backend.instructions.alpha": "new" });
+    expect(plan.remove.filter((k) => k === "vmcp.backend.instructions.beta")).toHaveLength(1);
+    expect(plan.remove).not.toContain("vmcp.backend.instructions.alpha");
+  });
+
   it("reports no change when nothing differs", () => {
     const plan = planBackendChange(stored, {
       drop: ["delta"],

@@ -1,5 +1,6 @@
 import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import {
+  backendInstructionsKey,
   decodeBackendEntry,
   encodeBackendEntry,
   encodeBackends,
@@ -26,17 +27,33 @@ export interface ConnectedBackendInfo {
   readonly instructions?: string | undefined;
 }
 
+/** The writes that record one connected backend in its session's stored metadata. */
+export interface BackendEntryChange {
+  /**
+   * Its per-backend keys: `vmcp.backend.session.<id>` (always, even when the session ID is
+   * empty) plus the protocol, capabilities and instructions keys when known, the instructions only
+   * when they fit `maxMetadataValueBytes` (see `storableInstructions`).
+   */
+  readonly set: SessionMetadata;
+  /** Its instructions key when it has no instructions to store, so stale ones are not kept. */
+  readonly unset: readonly string[];
+}
+
 /**
- * The per-backend metadata of one backend: `vmcp.backend.session.<id>` (always, even when the
- * session ID is empty) plus the protocol, capabilities and instructions keys when known; the
- * instructions only when they fit `maxMetadataValueBytes` (see `storableInstructions`). Encoded
- * by `encodeBackendEntry` of `@vmcp/session-keys`.
+ * What to write for a backend just connected or reattached: its per-backend keys, and the removal
+ * of its instructions key when it has none to store (a fresh `initialize` without instructions,
+ * or with instructions over `maxMetadataValueBytes`), so a later restore never reports
+ * instructions the backend no longer sends.
  */
-export function backendEntryMetadata(
+export function backendEntryChange(
   backend: ConnectedBackendInfo,
   limits: Pick<ResolvedSizeLimits, "maxMetadataValueBytes">,
-): SessionMetadata {
-  return encodeBackendEntry(storedEntry(backend, limits));
+): BackendEntryChange {
+  const entry = storedEntry(backend, limits);
+  return {
+    set: encodeBackendEntry(entry),
+    unset: entry.instructions === undefined ? [backendInstructionsKey(backend.workloadId)] : [],
+  };
 }
 
 /** What of `backend` is stored: its instructions only when they fit. */
@@ -58,7 +75,7 @@ function storedEntry(
  * Writes the backend part of a new session's metadata into `metadata` (what the Go task calls
  * `populateBackendMetadata`, see `encodeBackends` of `@vmcp/session-keys`): for each connected
  * backend, in order, `vmcp.backend.session.<workloadId>` = its session ID (plus protocol,
- * capabilities and instructions keys, see {@link backendEntryMetadata}), so a workload ID listed
+ * capabilities and instructions keys, see {@link backendEntryChange}), so a workload ID listed
  * twice ends with the last one's values; then `vmcp.backend.ids` = the sorted, de-duplicated,
  * comma-separated workload IDs. With no connected backend nothing at all is written.
  */

@@ -23,7 +23,7 @@ import { assertValidSessionId, generateSessionId } from "../storage/session-id.j
 import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
 import { errorType, inSpan, sessionInstruments } from "../telemetry/telemetry.js";
 import {
-  backendEntryMetadata,
+  backendEntryChange,
   populateBackendMetadata,
   readStoredBackends,
   type StoredBackend,
@@ -109,7 +109,8 @@ export interface RestoredSession {
    * The backend change to write back to storage (with `updateBackends`: an update, never a
    * create), or `undefined` when nothing changed: `set` holds the per-backend keys of every
    * reattached backend (only those that differ from the record are written: the new backend
-   * session IDs, protocol and capabilities of backends initialised afresh), `drop` the backends
+   * session IDs, protocol, capabilities and instructions of backends initialised afresh), `unset`
+   * the instructions keys of those that have none to store, `drop` the backends
    * that are no longer configured. A stored backend that is merely unreachable stays in storage,
    * for a later restore.
    */
@@ -251,10 +252,13 @@ export class MultiSessionFactory {
     const connections = results.filter((c): c is BackendConnection => c !== undefined);
 
     const set: SessionMetadata = {};
+    const unset: string[] = [];
     for (const connection of connections) {
-      Object.assign(set, backendEntryMetadata(connection, this.sizeLimits));
+      const change = backendEntryChange(connection, this.sizeLimits);
+      Object.assign(set, change.set);
+      unset.push(...change.unset);
     }
-    const proposed: BackendChange = { drop: dropped, set };
+    const proposed: BackendChange = { drop: dropped, set, unset };
     // The record's own list was decoded above, so planning cannot fail on it.
     const plan = planBackendChange(record.metadata, proposed);
     const metadata = applyBackendChangePlan(record.metadata, plan);
