@@ -38,6 +38,18 @@ describe("the sessions view", () => {
     ]);
   });
 
+  it("shows a backend's stored instructions on one line, quoted and shortened", () => {
+    const instructions = `Search first.\nThen ask.\n${"x".repeat(200)}`;
+    const text = formatSessionView(
+      viewSession(record({ ...healthy, "vmcp.backend.instructions.github": instructions })),
+    );
+    const line = text.split("\n").find((l) => l.includes("vmcp.backend.instructions.github"));
+    expect(line).toMatch(
+      /vmcp\.backend\.instructions\.github +"Search first\.\\nThen ask\.\\nx+…$/,
+    );
+    expect(text).not.toContain("Then ask.\n");
+  });
+
   it("never throws on corrupt values: it names each one in problem and still shows the rest", () => {
     const view = viewSession(
       record({

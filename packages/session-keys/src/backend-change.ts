@@ -14,6 +14,11 @@ export interface BackendChange {
    * undone.
    */
   readonly set?: Readonly<Record<string, string>>;
+  /**
+   * Per-backend keys to remove (for example the instructions of a backend initialised afresh that
+   * sent none). Only keys that are stored are removed; a key also in `set` is set, not removed.
+   */
+  readonly unset?: readonly string[];
 }
 
 /** The metadata writes that apply a {@link BackendChange}, computed by {@link planBackendChange}. */
@@ -30,8 +35,8 @@ export interface BackendChangePlan {
 
 /**
  * Computes what `change` writes to `metadata`: the dropped backends' keys removed, `vmcp.backend.ids`
- * rewritten without them (removed when none is left), and the `set` keys whose value differs,
- * skipping per-backend keys of backends no longer listed.
+ * rewritten without them (removed when none is left), the `set` keys whose value differs,
+ * skipping per-backend keys of backends no longer listed, and the stored `unset` keys removed.
  * @throws {InvalidBackendListError} when the stored `vmcp.backend.ids` holds an invalid entry.
  * @throws {InvalidWorkloadIdError} when a dropped workload ID is not usable.
  */
@@ -50,6 +55,10 @@ export function planBackendChange(
     const owner = parseBackendKey(key);
     if (owner !== undefined && !remaining.includes(owner)) continue;
     if (metadata[key] !== value) set[key] = value;
+  }
+  const setKeys = new Set(Object.keys(change.set ?? {}));
+  for (const key of new Set(change.unset ?? [])) {
+    if (key in metadata && !setKeys.has(key) && !remove.includes(key)) remove.push(key);
   }
   let backendIds = current;
   if (remaining.length !== listed.length) {

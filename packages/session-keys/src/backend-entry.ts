@@ -1,5 +1,10 @@
 import { encodeBackendIds } from "./backend-ids.js";
-import { backendCapabilitiesKey, backendProtocolKey, backendSessionKey } from "./backend-keys.js";
+import {
+  backendCapabilitiesKey,
+  backendInstructionsKey,
+  backendProtocolKey,
+  backendSessionKey,
+} from "./backend-keys.js";
 import { decodeJsonObject, encodeJsonObject, type JsonObject } from "./json-object.js";
 import { MetadataKeyBackendIds } from "./keys.js";
 
@@ -13,12 +18,18 @@ export interface BackendEntry {
   readonly protocolVersion?: string | undefined;
   /** The backend's server capabilities; `undefined` when not known (no key). */
   readonly capabilities?: JsonObject | undefined;
+  /**
+   * The `instructions` the backend sent at `initialize`, stored as they are (an empty string
+   * included); `undefined` when it sent none or they are not known (no key).
+   */
+  readonly instructions?: string | undefined;
 }
 
 /**
  * The per-backend metadata of one backend: `vmcp.backend.session.<workloadId>` (always, even
- * when the session ID is empty) plus `vmcp.backend.protocol.<workloadId>` and
- * `vmcp.backend.capabilities.<workloadId>` (JSON) when known.
+ * when the session ID is empty) plus, each when known, `vmcp.backend.protocol.<workloadId>`,
+ * `vmcp.backend.capabilities.<workloadId>` (JSON) and `vmcp.backend.instructions.<workloadId>`
+ * (the text).
  * @throws {InvalidWorkloadIdError} when the workload ID is not usable.
  * @throws {InvalidMetadataValueError} when the capabilities cannot be written as JSON.
  */
@@ -33,12 +44,15 @@ export function encodeBackendEntry(entry: BackendEntry): Record<string, string> 
     const key = backendCapabilitiesKey(entry.workloadId);
     metadata[key] = encodeJsonObject(key, entry.capabilities);
   }
+  if (entry.instructions !== undefined) {
+    metadata[backendInstructionsKey(entry.workloadId)] = entry.instructions;
+  }
   return metadata;
 }
 
 /**
  * Reads one backend's entry back from its per-backend keys; `undefined` when the metadata has no
- * `vmcp.backend.session.<workloadId>` key (the protocol and capabilities keys alone are no entry).
+ * `vmcp.backend.session.<workloadId>` key (its other keys alone are no entry).
  * @throws {InvalidWorkloadIdError} when `workloadId` is not usable.
  * @throws {InvalidMetadataValueError} when the stored capabilities are not a JSON object.
  */
@@ -51,6 +65,7 @@ export function decodeBackendEntry(
   const protocolVersion = metadata[backendProtocolKey(workloadId)];
   const capabilitiesKey = backendCapabilitiesKey(workloadId);
   const capabilities = metadata[capabilitiesKey];
+  const instructions = metadata[backendInstructionsKey(workloadId)];
   return {
     workloadId,
     sessionId,
@@ -58,6 +73,7 @@ export function decodeBackendEntry(
     ...(capabilities === undefined
       ? {}
       : { capabilities: decodeJsonObject(capabilitiesKey, capabilities) }),
+    ...(instructions === undefined ? {} : { instructions }),
   };
 }
 

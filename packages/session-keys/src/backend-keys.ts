@@ -1,5 +1,6 @@
 import {
   MetadataKeyBackendCapabilitiesPrefix,
+  MetadataKeyBackendInstructionsPrefix,
   MetadataKeyBackendProtocolPrefix,
   MetadataKeyBackendSessionPrefix,
 } from "./keys.js";
@@ -38,9 +39,17 @@ export function backendCapabilitiesKey(workloadId: string): string {
 }
 
 /**
+ * The metadata key holding the `instructions` a backend sent at `initialize` (plain text).
+ * @throws {InvalidWorkloadIdError} when `workloadId` is not usable.
+ */
+export function backendInstructionsKey(workloadId: string): string {
+  return MetadataKeyBackendInstructionsPrefix + assertValidWorkloadId(workloadId);
+}
+
+/**
  * The workload ID named by any per-backend key (`vmcp.backend.session.<id>`,
- * `vmcp.backend.protocol.<id>` or `vmcp.backend.capabilities.<id>`), or `undefined` for any
- * other key.
+ * `vmcp.backend.protocol.<id>`, `vmcp.backend.capabilities.<id>` or
+ * `vmcp.backend.instructions.<id>`), or `undefined` for any other key.
  */
 export function parseBackendKey(key: string): string | undefined {
   for (const prefix of BackendKeyPrefixes) {
@@ -56,6 +65,7 @@ export function backendKeys(workloadId: string): string[] {
     backendSessionKey(workloadId),
     backendProtocolKey(workloadId),
     backendCapabilitiesKey(workloadId),
+    backendInstructionsKey(workloadId),
   ];
 }
 
@@ -63,6 +73,7 @@ const BackendKeyPrefixes = [
   MetadataKeyBackendSessionPrefix,
   MetadataKeyBackendProtocolPrefix,
   MetadataKeyBackendCapabilitiesPrefix,
+  MetadataKeyBackendInstructionsPrefix,
 ] as const;
 
 function parsePrefixedKey(key: string, prefix: string): string | undefined {

@@ -22,6 +22,7 @@ export {
 export { decodeBackendIds, encodeBackendIds } from "./backend-ids.js";
 export {
   backendCapabilitiesKey,
+  backendInstructionsKey,
   backendKeys,
   backendProtocolKey,
   backendSessionKey,
@@ -57,6 +58,7 @@ export {
   MetadataKeyBackendCapabilitiesPrefix,
   MetadataKeyBackendEra,
   MetadataKeyBackendIds,
+  MetadataKeyBackendInstructionsPrefix,
   MetadataKeyBackendProtocolPrefix,
   MetadataKeyBackendSessionPrefix,
   MetadataKeyClientCapabilities,

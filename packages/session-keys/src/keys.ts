@@ -31,6 +31,13 @@ export const MetadataKeyBackendProtocolPrefix = "vmcp.backend.protocol.";
  */
 export const MetadataKeyBackendCapabilitiesPrefix = "vmcp.backend.capabilities.";
 
+/**
+ * The key prefix for each backend's `instructions` as sent at `initialize` (the text itself, not
+ * JSON), kept so a replica that reattaches without `initialize` reports the same instructions.
+ * Written only when the backend sent some; absent otherwise.
+ */
+export const MetadataKeyBackendInstructionsPrefix = "vmcp.backend.instructions.";
+
 /** The issuer of the identity that owns the session (for example a JWT `iss`). */
 export const MetadataKeyIdentityIssuer = "vmcp.identity.issuer";
 

@@ -11,7 +11,12 @@ import { describe, expect, it } from "vitest";
 const stored = {
   ...encodeBackends([
     { workloadId: "alpha", sessionId: "a1", protocolVersion: "2025-11-25" },
-    { workloadId: "beta", sessionId: "b1", capabilities: { tools: {} } },
+    {
+      workloadId: "beta",
+      sessionId: "b1",
+      capabilities: { tools: {} },
+      instructions: "Ask beta first.",
+    },
     { workloadId: "gamma", sessionId: "" },
   ]),
   "app.other": "kept",
@@ -22,7 +27,11 @@ describe("backend changes", () => {
     const plan = planBackendChange(stored, { drop: ["beta"] });
     expect(plan).toEqual({
       set: { "vmcp.backend.ids": "alpha,gamma" },
-      remove: ["vmcp.backend.session.beta", "vmcp.backend.capabilities.beta"],
+      remove: [
+        "vmcp.backend.session.beta",
+        "vmcp.backend.capabilities.beta",
+        "vmcp.backend.instructions.beta",
+      ],
       backendIds: "alpha,gamma",
       changed: true,
     });
@@ -58,6 +67,36 @@ describe("backend changes", () => {
     });
   });
 
+  it("unsets per-backend keys that are present, and nothing for keys absent", () => {
+    const plan = planBackendChange(stored, {
+      set: { "vmcp.backend.session.beta": "b2" },
+      unset: ["vmcp.backend.instructions.beta", "vmcp.backend.instructions.alpha"],
+    });
+    expect(plan).toEqual({
+      set: { "vmcp.backend.session.beta": "b2" },
+      remove: ["vmcp.backend.instructions.beta"],
+      backendIds: "alpha,beta,gamma",
+      changed: true,
+    });
+    expect(applyBackendChangePlan(stored, plan)).not.toHaveProperty(
+      "vmcp.backend.instructions.beta",
+    );
+    expect(planBackendChange(stored, { unset: ["vmcp.backend.instructions.alpha"] }).changed).toBe(
+      false,
+    );
+  });
+
+  it("a key both set and unset is set; a dropped backend's key is removed once", () => {
+    const plan = planBackendChange(stored, {
+      drop: ["beta"],
+      set: { "vmcp.backend.instructions.alpha": "new" },
+      unset: ["vmcp.backend.instructions.alpha", "vmcp.backend.instructions.beta"],
+    });
+    expect(plan.set).toMatchObject({ "vmcp.backend.instructions.alpha": "new" });
+    expect(plan.remove.filter((k) => k === "vmcp.backend.instructions.beta")).toHaveLength(1);
+    expect(plan.remove).not.toContain("vmcp.backend.instructions.alpha");
+  });
+
   it("reports no change when nothing differs", () => {
     const plan = planBackendChange(stored, {
       drop: ["delta"],
@@ -77,6 +116,7 @@ describe("backend changes", () => {
     const replaced = withBackend(stored, { workloadId: "beta", sessionId: "b2" });
     expect(replaced["vmcp.backend.session.beta"]).toBe("b2");
     expect(replaced).not.toHaveProperty("vmcp.backend.capabilities.beta");
+    expect(replaced).not.toHaveProperty("vmcp.backend.instructions.beta");
     expect(replaced["vmcp.backend.ids"]).toBe("alpha,beta,gamma");
     const added = withBackend(stored, { workloadId: "delta", sessionId: "d1" });
     expect(added["vmcp.backend.ids"]).toBe("alpha,beta,delta,gamma");

@@ -17,6 +17,7 @@ const entry: fc.Arbitrary<BackendEntry> = fc.record(
     sessionId: fc.string(),
     protocolVersion: fc.string(),
     capabilities: fc.dictionary(fc.string(), fc.jsonValue()),
+    instructions: fc.string(),
   },
   { requiredKeys: ["workloadId", "sessionId"] },
 );
@@ -37,6 +38,24 @@ describe("per-backend entries", () => {
       "vmcp.backend.session.github": "s-1",
       "vmcp.backend.protocol.github": "2025-11-25",
       "vmcp.backend.capabilities.github": '{"tools":{}}',
+    });
+  });
+
+  it("writes the backend's instructions as they are, only when it sent some", () => {
+    const instructions = 'Use search first.\n## Not a heading of ours: ünïcode, "quotes"';
+    const metadata = encodeBackendEntry({ workloadId: "jira", sessionId: "s", instructions });
+    expect(metadata).toEqual({
+      "vmcp.backend.session.jira": "s",
+      "vmcp.backend.instructions.jira": instructions,
+    });
+    expect(decodeBackendEntry(metadata, "jira")?.instructions).toBe(instructions);
+    expect(encodeBackendEntry({ workloadId: "jira", sessionId: "s", instructions: "" })).toEqual({
+      "vmcp.backend.session.jira": "s",
+      "vmcp.backend.instructions.jira": "",
+    });
+    expect(decodeBackendEntry({ "vmcp.backend.session.jira": "s" }, "jira")).toEqual({
+      workloadId: "jira",
+      sessionId: "s",
     });
   });
 

@@ -1,10 +1,12 @@
 import {
   backendCapabilitiesKey,
+  backendInstructionsKey,
   backendKeys,
   backendProtocolKey,
   backendSessionKey,
   InvalidWorkloadIdError,
   MetadataKeyBackendIds,
+  MetadataKeyBackendInstructionsPrefix,
   MetadataKeyBackendSessionPrefix,
   parseBackendKey,
   parseBackendSessionKey,
@@ -50,8 +52,21 @@ describe("backendSessionKey and parseBackendSessionKey", () => {
       backendSessionKey("jira"),
       backendProtocolKey("jira"),
       backendCapabilitiesKey("jira"),
+      backendInstructionsKey("jira"),
     ]);
-    expect(new Set(backendKeys("jira")).size).toBe(3);
+    expect(new Set(backendKeys("jira")).size).toBe(4);
+  });
+});
+
+describe("backendInstructionsKey", () => {
+  it("builds the instructions prefix followed by the workload ID", () => {
+    expect(MetadataKeyBackendInstructionsPrefix).toBe("vmcp.backend.instructions.");
+    expect(backendInstructionsKey("team.jira")).toBe("vmcp.backend.instructions.team.jira");
+  });
+
+  it("refuses to build a key for an unusable workload ID, naming it", () => {
+    expect(() => backendInstructionsKey("a b")).toThrow(InvalidWorkloadIdError);
+    expect(() => backendInstructionsKey("")).toThrow(InvalidWorkloadIdError);
   });
 });
 
@@ -62,5 +77,7 @@ describe("parseBackendKey", () => {
     expect(parseBackendKey("vmcp.identity.subject")).toBeUndefined();
     expect(parseBackendKey("vmcp.backend.protocol.")).toBeUndefined();
     expect(parseBackendKey("vmcp.backend.capabilities.a,b")).toBeUndefined();
+    expect(parseBackendKey("vmcp.backend.instructions.github")).toBe("github");
+    expect(parseBackendKey("vmcp.backend.instructions.")).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import {
   decodeIdentity,
   MetadataKeyBackendCapabilitiesPrefix,
   MetadataKeyBackendIds,
+  MetadataKeyBackendInstructionsPrefix,
   MetadataKeyClientCapabilities,
   MetadataKeyRecordKind,
   MetadataKeySessionPool,
@@ -178,15 +179,20 @@ export function formatSessionView(view: SessionView): string {
   return [...lines, ...metadataLines(view)].join("\n");
 }
 
-/** `stored metadata:` and every key with its value (capabilities shortened). */
+/**
+ * `stored metadata:` and every key with its value, one line each: capabilities shortened, a
+ * backend's instructions (free text, often several lines) quoted as JSON and shortened.
+ */
 function metadataLines(view: SessionView): string[] {
   const lines = ["stored metadata:"];
   const keys = Object.keys(view.metadata).sort();
   const width = Math.max(0, ...keys.map((k) => k.length));
   for (const key of keys) {
     const value = view.metadata[key] ?? "";
-    const shown =
-      key === MetadataKeyClientCapabilities || key.startsWith(MetadataKeyBackendCapabilitiesPrefix)
+    const shown = key.startsWith(MetadataKeyBackendInstructionsPrefix)
+      ? truncate(JSON.stringify(value), 60)
+      : key === MetadataKeyClientCapabilities ||
+          key.startsWith(MetadataKeyBackendCapabilitiesPrefix)
         ? truncate(value, 60)
         : value;
     lines.push(`  ${key.padEnd(width)}  ${shown}`);

@@ -22,6 +22,8 @@ export interface BackendReattachHint {
   readonly protocolVersion?: string;
   /** The server capabilities the backend reported at `initialize`. */
   readonly capabilities?: ServerCapabilities;
+  /** The `instructions` the backend sent at `initialize`, when it sent any and they were stored. */
+  readonly instructions?: string;
 }
 
 /** Options for one backend request. */
@@ -51,7 +53,10 @@ export interface BackendConnection {
   readonly protocolVersion: string | undefined;
   /** The server capabilities reported at `initialize` (or restored from the hint); `undefined` when unknown. */
   readonly capabilities: ServerCapabilities | undefined;
-  /** The `instructions` the backend sent at `initialize`; `undefined` when none or unknown (reattached). */
+  /**
+   * The `instructions` the backend sent at `initialize` (or restored from the hint); `undefined`
+   * when it sent none, or when reattached with a hint that holds none.
+   */
   readonly instructions?: string | undefined;
   /**
    * Sends any request (`method`, `params` as given, `_meta` included) and resolves the backend's
@@ -122,7 +127,7 @@ export interface BackendConnector {
    * Connects to `target`.
    * - `hint` absent: opens a fresh backend session (`initialize`).
    * - `hint` present: reattaches to that backend session WITHOUT `initialize`, keeping the hint's
-   *   protocol version and capabilities; when the backend answers 404 for it, rejects with
+   *   protocol version, capabilities and instructions; when the backend answers 404 for it, rejects with
    *   `BackendSessionExpiredError` (the caller then connects fresh).
    *
    * `signal` bounds the whole connect; on abort the partial connection is closed and the promise

@@ -1,5 +1,6 @@
 import type { ServerCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import {
+  backendInstructionsKey,
   decodeBackendEntry,
   encodeBackendEntry,
   encodeBackends,
@@ -9,6 +10,8 @@ import {
 import type { BackendReattachHint } from "../backends/backend-connector.js";
 import { definedFields } from "../defined-fields.js";
 import type { SessionMetadata } from "../storage/session-record.js";
+import type { ResolvedSizeLimits } from "./session-size.js";
+import { storableInstructions } from "./stored-instructions.js";
 
 /** What the metadata records about one connected backend. */
 export interface ConnectedBackendInfo {
@@ -20,30 +23,68 @@ export interface ConnectedBackendInfo {
   readonly protocolVersion: string | undefined;
   /** The server capabilities, when known. */
   readonly capabilities: ServerCapabilities | undefined;
+  /** The instructions it sent at `initialize`, when any (or restored from the hint). */
+  readonly instructions?: string | undefined;
+}
+
+/** The writes that record one connected backend in its session's stored metadata. */
+export interface BackendEntryChange {
+  /**
+   * Its per-backend keys: `vmcp.backend.session.<id>` (always, even when the session ID is
+   * empty) plus the protocol, capabilities and instructions keys when known, the instructions only
+   * when they fit `maxMetadataValueBytes` (see `storableInstructions`).
+   */
+  readonly set: SessionMetadata;
+  /** Its instructions key when it has no instructions to store, so stale ones are not kept. */
+  readonly unset: readonly string[];
 }
 
 /**
- * The per-backend metadata of one backend: `vmcp.backend.session.<id>` (always, even when the
- * session ID is empty) plus the protocol and capabilities keys when known. Encoded by
- * `encodeBackendEntry` of `@vmcp/session-keys`.
+ * What to write for a backend just connected or reattached: its per-backend keys, and the removal
+ * of its instructions key when it has none to store (a fresh `initialize` without instructions,
+ * or with instructions over `maxMetadataValueBytes`), so a later restore never reports
+ * instructions the backend no longer sends.
  */
-export function backendEntryMetadata(backend: ConnectedBackendInfo): SessionMetadata {
-  return encodeBackendEntry(backend);
+export function backendEntryChange(
+  backend: ConnectedBackendInfo,
+  limits: Pick<ResolvedSizeLimits, "maxMetadataValueBytes">,
+): BackendEntryChange {
+  const entry = storedEntry(backend, limits);
+  return {
+    set: encodeBackendEntry(entry),
+    unset: entry.instructions === undefined ? [backendInstructionsKey(backend.workloadId)] : [],
+  };
+}
+
+/** What of `backend` is stored: its instructions only when they fit. */
+function storedEntry(
+  backend: ConnectedBackendInfo,
+  limits: Pick<ResolvedSizeLimits, "maxMetadataValueBytes">,
+): ConnectedBackendInfo {
+  const { workloadId, sessionId, protocolVersion, capabilities } = backend;
+  return {
+    workloadId,
+    sessionId,
+    protocolVersion,
+    capabilities,
+    instructions: storableInstructions(backend.instructions, limits),
+  };
 }
 
 /**
  * Writes the backend part of a new session's metadata into `metadata` (what the Go task calls
  * `populateBackendMetadata`, see `encodeBackends` of `@vmcp/session-keys`): for each connected
- * backend, in order, `vmcp.backend.session.<workloadId>` = its session ID (plus protocol and
- * capabilities keys), so a workload ID listed twice ends with the last one's values; then
- * `vmcp.backend.ids` = the sorted, de-duplicated, comma-separated workload IDs. With no connected
- * backend nothing at all is written.
+ * backend, in order, `vmcp.backend.session.<workloadId>` = its session ID (plus protocol,
+ * capabilities and instructions keys, see {@link backendEntryChange}), so a workload ID listed
+ * twice ends with the last one's values; then `vmcp.backend.ids` = the sorted, de-duplicated,
+ * comma-separated workload IDs. With no connected backend nothing at all is written.
  */
 export function populateBackendMetadata(
   metadata: SessionMetadata,
   connected: readonly ConnectedBackendInfo[],
+  limits: Pick<ResolvedSizeLimits, "maxMetadataValueBytes">,
 ): void {
-  Object.assign(metadata, encodeBackends(connected));
+  Object.assign(metadata, encodeBackends(connected.map((b) => storedEntry(b, limits))));
 }
 
 /** One stored backend of a session and the hint to reattach to it (`undefined` when it runs without sessions). */
@@ -64,7 +105,7 @@ export function readStoredBackends(metadata: Readonly<SessionMetadata>): StoredB
   return readBackendIds(metadata).map((workloadId) => {
     const entry = decodeIgnoringBadValues(metadata, workloadId);
     if (entry === undefined || entry.sessionId === "") return { workloadId, hint: undefined };
-    const { sessionId, protocolVersion, capabilities } = entry;
+    const { sessionId, protocolVersion, capabilities, instructions } = entry;
     return {
       workloadId,
       hint: {
@@ -72,6 +113,7 @@ export function readStoredBackends(metadata: Readonly<SessionMetadata>): StoredB
         ...definedFields({
           protocolVersion,
           capabilities: capabilities as ServerCapabilities | undefined,
+          instructions,
         }),
       },
     };

@@ -23,7 +23,7 @@ import { assertValidSessionId, generateSessionId } from "../storage/session-id.j
 import type { SessionMetadata, SessionRecord } from "../storage/session-record.js";
 import { errorType, inSpan, sessionInstruments } from "../telemetry/telemetry.js";
 import {
-  backendEntryMetadata,
+  backendEntryChange,
   populateBackendMetadata,
   readStoredBackends,
   type StoredBackend,
@@ -42,6 +42,7 @@ import {
   resolveSizeLimits,
   type SessionSizeLimits,
 } from "./session-size.js";
+import { fitInstructions } from "./stored-instructions.js";
 import type { ToolNaming } from "./tool-naming.js";
 
 /** The default bound on one backend connect: 10,000 ms. */
@@ -108,7 +109,8 @@ export interface RestoredSession {
    * The backend change to write back to storage (with `updateBackends`: an update, never a
    * create), or `undefined` when nothing changed: `set` holds the per-backend keys of every
    * reattached backend (only those that differ from the record are written: the new backend
-   * session IDs, protocol and capabilities of backends initialised afresh), `drop` the backends
+   * session IDs, protocol, capabilities and instructions of backends initialised afresh), `unset`
+   * the instructions keys of those that have none to store, `drop` the backends
    * that are no longer configured. A stored backend that is merely unreachable stays in storage,
    * for a later restore.
    */
@@ -175,7 +177,9 @@ export class MultiSessionFactory {
   /**
    * Connects a new session to every backend in parallel. Backends that fail or time out are left
    * out (and reported to `onConnectError`). Writes `vmcp.backend.ids` and, per connected backend,
-   * `vmcp.backend.session.<workloadId>` (+ protocol and capabilities keys); nothing when none connect.
+   * `vmcp.backend.session.<workloadId>` (+ protocol, capabilities and instructions keys); nothing
+   * when none connect. Instructions over `maxMetadataValueBytes`, or that would take the metadata
+   * over `maxMetadataBytes` (largest first), are not stored: the session is made without them.
    * @throws {InvalidSessionIdError} for a bad `options.id`.
    * @throws {InvalidSessionInputError} for `options.client` that is not a `ClientInfoRecord`
    *   (before any backend is contacted).
@@ -200,7 +204,9 @@ export class MultiSessionFactory {
     connected.sort((a, b) => compare(a.workloadId, b.workloadId));
     const metadata: SessionMetadata =
       options.client === undefined ? {} : clientInfoMetadata(options.client);
-    populateBackendMetadata(metadata, connected);
+    populateBackendMetadata(metadata, connected, this.sizeLimits);
+    // Instructions are stored only as far as they fit: they never make a session too large.
+    fitInstructions(metadata, this.sizeLimits);
     try {
       checkMetadataSize(metadata, this.sizeLimits);
     } catch (error) {
@@ -246,8 +252,13 @@ export class MultiSessionFactory {
     const connections = results.filter((c): c is BackendConnection => c !== undefined);
 
     const set: SessionMetadata = {};
-    for (const connection of connections) Object.assign(set, backendEntryMetadata(connection));
-    const proposed: BackendChange = { drop: dropped, set };
+    const unset: string[] = [];
+    for (const connection of connections) {
+      const change = backendEntryChange(connection, this.sizeLimits);
+      Object.assign(set, change.set);
+      unset.push(...change.unset);
+    }
+    const proposed: BackendChange = { drop: dropped, set, unset };
     // The record's own list was decoded above, so planning cannot fail on it.
     const plan = planBackendChange(record.metadata, proposed);
     const metadata = applyBackendChangePlan(record.metadata, plan);

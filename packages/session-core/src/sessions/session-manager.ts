@@ -27,7 +27,7 @@ import {
   traceRestore,
 } from "../telemetry/telemetry.js";
 import { type BackendUpdateResult, updateBackends } from "./backend-list-update.js";
-import { backendEntryMetadata } from "./backend-metadata.js";
+import { backendEntryChange } from "./backend-metadata.js";
 import { BackendRecovery } from "./backend-recovery.js";
 import { readClientInfo } from "./client-info.js";
 import { SessionClosedError, SessionExistsError } from "./errors.js";
@@ -432,9 +432,11 @@ export class SessionManager {
     this.#assertOpen();
     const connection = await this.#factory.reattachBackend(record, workloadId);
     await entry.session.replaceBackend(connection); // closes the connection if the session closed
-    const result = await updateBackends(this.#storage, record.id, {
-      set: backendEntryMetadata(connection),
-    });
+    const result = await updateBackends(
+      this.#storage,
+      record.id,
+      backendEntryChange(connection, this.#factory.sizeLimits),
+    );
     const written = this.#written(result);
     if (written === undefined) return;
     noteStored(entry, written);
@@ -444,11 +446,16 @@ export class SessionManager {
     entry.basis = result.backendIds;
   }
 
-  /** Writes a backend's new session ID (and protocol, capabilities) back, if it is still listed. */
+  /**
+   * Writes a backend's new session ID (and protocol, capabilities, instructions; stale instructions
+   * removed) back, if it is still listed.
+   */
   async #writeBack(id: string, connection: BackendConnection): Promise<void> {
-    const result = await updateBackends(this.#storage, id, {
-      set: backendEntryMetadata(connection),
-    });
+    const result = await updateBackends(
+      this.#storage,
+      id,
+      backendEntryChange(connection, this.#factory.sizeLimits),
+    );
     const written = this.#written(result);
     const entry = this.#live.peek(id);
     if (entry === undefined || written === undefined) return;

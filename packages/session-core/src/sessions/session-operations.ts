@@ -125,6 +125,10 @@ export interface BackendInfo {
   readonly workloadId: string;
   /** Its server capabilities; `undefined` when unknown. */
   readonly capabilities: ServerCapabilities | undefined;
-  /** Its instructions; `undefined` when it sent none (or it was reattached without `initialize`). */
+  /**
+   * Its instructions: sent at `initialize`, or stored by the replica that sent it and read back on
+   * reattach; `undefined` when it sent none, or they were too large to store and this replica
+   * reattached without `initialize`.
+   */
   readonly instructions: string | undefined;
 }

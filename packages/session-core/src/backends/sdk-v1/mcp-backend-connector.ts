@@ -193,7 +193,7 @@ export class McpBackendConnector implements BackendConnector {
         http: opened.http,
         protocolVersion: watch.negotiated() ?? reattach?.protocolVersion,
         capabilities: client.getServerCapabilities() ?? reattach?.capabilities,
-        instructions: client.getInstructions(),
+        instructions: client.getInstructions() ?? reattach?.instructions,
         exited: opened.exited,
         messages: scope,
       }),
