@@ -164,6 +164,7 @@ export async function startGateway(
     const eras: BackendEras<BackendVerdict> = {
       verdict: (workloadId) => verdicts?.verdict(workloadId),
       reprobe: async (workloadId, failed) => verdicts?.reprobe(workloadId, failed),
+      pinnedEra: (workloadId) => verdicts?.pinnedEra(workloadId),
     };
     // The modern path (its listen fan-in and event bus) is made further down.
     let modern: ModernPath | undefined;

@@ -16,7 +16,8 @@ import { shownDefault } from "./shown-defaults.js";
  * How the text of a flag or environment variable becomes a config value:
  * - `string`: as given; `integer`: a whole number (anything else is refused naming the flag or
  *   variable); `boolean`: `true` or `false`; `file`: the path of the JSON config file;
- * - `backend`: `ID=URL` or `ID=stdio:COMMAND ARG...`, repeatable (env: comma-separated);
+ * - `backend`: `ID=URL`, `ID=URL#era=ERA` (`auto`, `2025` or `2026-07-28`) or
+ *   `ID=stdio:COMMAND ARG...`, repeatable (env: comma-separated);
  * - `static-token`: `TOKEN=SUBJECT` with issuer `static`, repeatable (env: comma-separated);
  * - `redis-sentinel`: `MASTER@host:port,host:port`; `redis-cluster`: `host:port,host:port`;
  * - `redis-durability`: `REPLICAS[:TIMEOUT_MS]`.
@@ -198,8 +199,8 @@ const Rows = [
     flag: "backend",
     env: "VMCP_BACKENDS",
     kind: "backend",
-    help: "a backend MCP server",
-    metavar: "ID=URL|ID=stdio:COMMAND",
+    help: "a backend MCP server; #era= pins an HTTP one's era: auto (probed), 2025 or 2026-07-28",
+    metavar: "ID=URL[#era=ERA]|ID=stdio:COMMAND",
   },
   {
     path: "idleTimeoutMs",

@@ -139,7 +139,8 @@ function getPath(source: RawConfig, path: string): unknown {
 }
 
 /**
- * `ID=URL` or `ID=stdio:COMMAND ARG...` to a raw backend entry.
+ * `ID=URL`, `ID=URL#era=ERA` (the backend's era pin, see `BackendEraPins`) or
+ * `ID=stdio:COMMAND ARG...` to a raw backend entry.
  * @throws {GatewayConfigError} naming `backends.<index>` and the expected form, for an entry
  *   without `ID=` (a bare URL or `stdio:` command, even one whose own text holds a `=`).
  */
@@ -161,7 +162,10 @@ function parseBackendFlag(entry: string, index: number, source: ConfigSource): R
     const [command = "", ...args] = target.slice("stdio:".length).trim().split(/\s+/);
     return args.length > 0 ? { workloadId, command, args } : { workloadId, command };
   }
-  return { workloadId, url: target };
+  const pinned = /#era=([^#]*)$/.exec(target);
+  if (pinned === null) return { workloadId, url: target };
+  // The era, validated with the rest (`backends.<index>.era`); a URL's fragment is never sent.
+  return { workloadId, url: target.slice(0, pinned.index), era: pinned[1] };
 }
 
 function splitList(value: string): string[] {

@@ -102,6 +102,40 @@ export const StoreConfigSchema = z.discriminatedUnion("kind", [
     }),
 ]);
 
+/**
+ * The protocol eras an HTTP backend can be pinned to (`backends[].era`): `auto` (the default:
+ * probed, the verdict shared through the store), `2025` (a 2025-era backend: never probed, no
+ * verdict record) or `2026-07-28` (modern only: never probed, its `server/discover` answer asked
+ * with the era pinned, no fallback).
+ */
+export const BackendEraPins = ["auto", "2025", "2026-07-28"] as const;
+
+/** One of {@link BackendEraPins}. */
+export type BackendEraPin = (typeof BackendEraPins)[number];
+
+/** Whether `value` is one of {@link BackendEraPins}. */
+export function isBackendEraPin(value: unknown): value is BackendEraPin {
+  return (BackendEraPins as readonly unknown[]).includes(value);
+}
+
+// Checked by the whole config's refinement (`eraProblem`), not here: a refusal inside one branch
+// of the backend union would be reported as the other branch's unknown keys.
+const eraPin = z
+  .custom<BackendEraPin>(() => true)
+  .optional()
+  .meta({ appliedDefault: "auto" });
+
+/** Why a backend's `era` cannot be used, or `undefined` when it can (absent counts as `auto`). */
+function eraProblem(backend: { readonly era?: unknown; readonly url?: unknown }) {
+  if (backend.era === undefined) return undefined;
+  if (!("url" in backend)) {
+    return "applies to HTTP backends only: a stdio backend is never probed (2026-07-28 clients reach it through pooled backend sessions)";
+  }
+  if (isBackendEraPin(backend.era)) return undefined;
+  const expected = BackendEraPins.map((e) => JSON.stringify(e)).join(", ");
+  return `expected one of ${expected}, got ${JSON.stringify(backend.era)}`;
+}
+
 /** One backend MCP server. */
 export const BackendConfigSchema = z.union([
   z.strictObject({
@@ -109,6 +143,8 @@ export const BackendConfigSchema = z.union([
     /** Streamable HTTP endpoint of the backend. */
     url: httpUrl,
     headers: z.record(z.string(), z.string()).optional(),
+    /** Its protocol era, default `auto` (probed); see {@link BackendEraPins}. */
+    era: eraPin,
   }),
   z.strictObject({
     workloadId,
@@ -117,6 +153,8 @@ export const BackendConfigSchema = z.union([
     args: z.array(z.string()).optional(),
     env: z.record(z.string(), z.string()).optional(),
     cwd: z.string().optional(),
+    /** Refused (by the whole config's refinement) with a message saying why: never probed. */
+    era: z.unknown().optional(),
   }),
 ]);
 
@@ -201,6 +239,10 @@ export const GatewayConfigSchema = z
         });
       }
       seen.add(backend.workloadId);
+      const problem = eraProblem(backend);
+      if (problem !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["backends", index, "era"], message: problem });
+      }
     });
   });
 

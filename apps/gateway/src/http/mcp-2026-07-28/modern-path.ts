@@ -11,6 +11,7 @@ import type { CursorCodec } from "../routing/cursor.js";
 import { BackendVerdicts } from "./backends/backend-verdicts.js";
 import { type EraProbe, probeEra } from "./backends/era-probe.js";
 import { ModernBackends } from "./backends/modern-backends.js";
+import { discoverPinned } from "./backends/pinned-discover.js";
 import { CoalescedChanges } from "./listen/coalesced-changes.js";
 import { ListenFanIn } from "./listen/listen-fan-in.js";
 import { ReplicaEventBus } from "./listen/replica-event-bus.js";
@@ -132,6 +133,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
               workloadId: b.workloadId,
               url: b.url,
               ...(b.headers === undefined ? {} : { headers: b.headers }),
+              ...(b.era === undefined ? {} : { era: b.era }),
             },
           ]
         : [],
@@ -141,6 +143,7 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     probeTimeoutMs: options.probeTimeoutMs,
     ...(options.bindingSecret === undefined ? {} : { secret: options.bindingSecret }),
     probe: options.probe ?? ((target, timeoutMs) => probeEra(target, timeoutMs, fetch)),
+    discoverPinned: (target, timeoutMs) => discoverPinned(target, timeoutMs, fetch),
     log,
   });
   const backends = new ModernBackends({ backends: options.backends, verdicts });

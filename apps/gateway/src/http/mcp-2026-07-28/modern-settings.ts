@@ -48,6 +48,11 @@ export interface ModernSettings {
 
 /** A configured backend: Streamable HTTP (with its extra request headers) or a stdio command. */
 export type ConfiguredBackend = { readonly workloadId: string } & (
-  | { readonly url: string; readonly headers?: Readonly<Record<string, string>> | undefined }
+  | {
+      readonly url: string;
+      readonly headers?: Readonly<Record<string, string>> | undefined;
+      /** Its era pin (`auto`, `2025` or `2026-07-28`); default `auto` (probed). */
+      readonly era?: "auto" | "2025" | "2026-07-28" | undefined;
+    }
   | { readonly command: string }
 );

@@ -1,6 +1,7 @@
 import type { DiscoverResult } from "@modelcontextprotocol/client";
 import {
   type BackendConnectContext,
+  BackendConnectError,
   type BackendConnection,
   type BackendConnector,
   type BackendMessageHandler,
@@ -24,6 +25,11 @@ export interface BackendEras<V extends EraVerdict = EraVerdict> {
   verdict(workloadId: string): V | undefined | Promise<V | undefined>;
   /** Replaces `failed` after a call with it failed for transport or era (a new probe). */
   reprobe(workloadId: string, failed: V): Promise<void>;
+  /**
+   * The era the backend is pinned to in configuration (`backends[].era`), `undefined` when it is
+   * probed; default none pinned. A backend pinned to 2026-07-28 is never `initialize`d.
+   */
+  pinnedEra?(workloadId: string): "2025" | "2026-07-28" | undefined;
 }
 
 /** Options of {@link EraAwareConnector}. */
@@ -57,7 +63,9 @@ export interface EraAwareConnectorOptions<V extends EraVerdict> {
  *   each request one stateless 2026-07-28 request carrying the client's envelope, `input_required`
  *   rounds answered by the client through the session's relay;
  * - stdio, Streamable HTTP with a 2025-era verdict, or one whose era is not known (its probe
- *   failed: `initialize` is tried, as before there were eras): the inner connector.
+ *   failed: `initialize` is tried, as before there were eras): the inner connector; but one pinned
+ *   to 2026-07-28 whose `server/discover` answer is missing is refused (`BackendConnectError`
+ *   naming the pin), so the session is made without it, as with a backend that is down.
  * A verdict read on connect holds for the connection; a stateless connection whose request fails
  * for transport or era has the backend probed again and throws `BackendUnavailableError`, so the
  * session's recovery connects it again as it now is.
@@ -82,7 +90,15 @@ export class EraAwareConnector<V extends EraVerdict> implements BackendConnector
       return this.#o.inner.connect(target, hint, signal, context);
     }
     const verdict = await this.#o.eras.verdict(workloadId);
-    if (verdict?.kind !== "modern") return this.#o.inner.connect(target, hint, signal, context);
+    if (verdict?.kind !== "modern") {
+      if (this.#o.eras.pinnedEra?.(workloadId) === "2026-07-28") {
+        throw new BackendConnectError(
+          workloadId,
+          "pinned to era 2026-07-28 (backends[].era) and its server/discover answer is missing: not initialized as a 2025-era backend",
+        );
+      }
+      return this.#o.inner.connect(target, hint, signal, context);
+    }
     return new StatelessConnection({
       backend: {
         workloadId,
