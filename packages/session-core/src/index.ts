@@ -130,9 +130,10 @@ export type {
   SessionStorage,
   UpdateOptions,
 } from "./storage/session-storage.js";
+export type { BackendCallInfo } from "./telemetry/backend-call-info.js";
+export { traceBackendRequest } from "./telemetry/backend-request-span.js";
 export { instrumentBus } from "./telemetry/instrumented-bus.js";
 export { instrumentStorage } from "./telemetry/instrumented-storage.js";
-export { type BackendCallInfo, traceBackendRequest } from "./telemetry/telemetry.js";
 export {
   McpDurationBucketsSeconds,
   mcpTarget,

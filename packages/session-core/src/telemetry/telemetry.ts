@@ -8,6 +8,7 @@ import type {
 } from "@opentelemetry/api";
 import { VmcpSessionError } from "@vmcp/session-keys";
 import { errorCodeOf } from "../error-codes.js";
+import type { BackendCallInfo } from "./backend-call-info.js";
 import {
   context,
   metrics,
@@ -194,20 +195,6 @@ export async function inSpan<T>(
   }
 }
 
-/** What a backend request span describes. */
-export interface BackendCallInfo {
-  /** The backend (`vmcp.workload.id`). */
-  readonly workloadId: string;
-  /** The JSON-RPC method (`mcp.method.name`). */
-  readonly method: string;
-  /** The request's params; the trace context is injected into a copy's `_meta`. */
-  readonly params: Record<string, unknown> | undefined;
-  /** The backend's own session ID (`""` without sessions). */
-  readonly backendSessionId: string;
-  /** The revision spoken with the backend (`mcp.protocol.version`); none when unknown. */
-  readonly protocolVersion: string | undefined;
-}
-
 /** The three context keys the MCP conventions carry unprefixed in `params._meta`. */
 const MetaPropagationKeys = ["traceparent", "tracestate", "baggage"] as const;
 
@@ -277,18 +264,6 @@ export async function traceBackendCall<T>(
       attributes,
     );
   }
-}
-
-/**
- * {@link traceBackendCall} under the active context: for a backend request sent outside a
- * session's connections (the gateway's stateless 2026-07-28 backend calls). Public through
- * `index.ts` without naming an `@opentelemetry/api` type.
- */
-export function traceBackendRequest<T>(
-  info: BackendCallInfo,
-  send: (params: Record<string, unknown> | undefined) => Promise<T>,
-): Promise<T> {
-  return traceBackendCall(info, context.active(), send);
 }
 
 /** `params` with the context of `ctx` injected into `_meta` by the registered propagators. */
