@@ -7,7 +7,6 @@
  * mid-call (its call parked).
  */
 import type { Client } from "@modelcontextprotocol/client";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { tracing } from "@opentelemetry/sdk-node";
 import { waitUntil } from "@vmcp/test-support";
@@ -19,18 +18,17 @@ import { createLogger } from "../dist/logger.js";
 import { type ModernBackendFixture, startModernBackend } from "./helpers/modern-backends.js";
 import { connectModernClient } from "./helpers/modern-client.js";
 import { type ParkBackend, startParkBackend } from "./helpers/park-backends.js";
+import {
+  ClientSpanId,
+  ClientTraceId,
+  ClientTraceparent,
+  parseTraceparent,
+  type Seen,
+  traceProbeServer,
+} from "./helpers/trace-probe.js";
 
 type Result = Record<string, unknown>;
 
-/** What the 2025-era probe backend saw of one `probe` call. */
-interface Seen {
-  readonly meta: Record<string, unknown> | undefined;
-  readonly traceparentHeader: string | undefined;
-}
-
-const ClientTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-const ClientSpanId = "00f067aa0ba902b7";
-const ClientTraceparent = `00-${ClientTraceId}-${ClientSpanId}-01`;
 const ParkTimeoutMs = 1_500;
 
 const seen: Seen[] = [];
@@ -38,26 +36,9 @@ let legacy: RunningBackend;
 let modern: ModernBackendFixture;
 let park: ParkBackend;
 
-function probeServer(): McpServer {
-  const server = new McpServer({ name: "legacy-probe", version: "1.0.0" });
-  server.registerTool("probe", { description: "records the trace context it got" }, (extra) => {
-    const header = extra.requestInfo?.headers.traceparent;
-    seen.push({
-      meta: extra._meta as Record<string, unknown> | undefined,
-      traceparentHeader: typeof header === "string" ? header : undefined,
-    });
-    return { content: [{ type: "text", text: "seen" }] };
-  });
-  server.registerTool("broken", { description: "reports a tool error" }, () => ({
-    isError: true,
-    content: [{ type: "text", text: "broken on purpose" }],
-  }));
-  return server;
-}
-
 beforeAll(async () => {
   [legacy, modern, park] = await Promise.all([
-    serveBackendHttp(probeServer),
+    serveBackendHttp(() => traceProbeServer("legacy-probe", seen)),
     startModernBackend("mod", { legacy: "reject" }),
     startParkBackend("web"),
   ]);
@@ -96,13 +77,6 @@ async function call(client: Client, tool: string, extra: Result = {}): Promise<R
     { method: "tools/call", params: { name, arguments: {}, ...extra } },
     { allowInputRequired: true },
   )) as Result;
-}
-
-function parseTraceparent(value: unknown): { traceId: string; spanId: string } {
-  const match =
-    typeof value === "string" ? /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/.exec(value) : null;
-  if (match === null) throw new Error(`not a traceparent: ${String(value)}`);
-  return { traceId: match[1] as string, spanId: match[2] as string };
 }
 
 function spanNamed(

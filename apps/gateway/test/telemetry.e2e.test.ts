@@ -6,7 +6,6 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { tracing } from "@opentelemetry/sdk-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -14,43 +13,24 @@ import { validateGatewayConfig } from "../dist/config/load-config.js";
 import { type RunningBackend, serveBackendHttp } from "../dist/demo-backends/serve-backend.js";
 import { type RunningGateway, startGateway } from "../dist/gateway.js";
 import { createLogger } from "../dist/logger.js";
-
-/** What the probe backend saw of one `probe` call. */
-interface Seen {
-  readonly meta: Record<string, unknown> | undefined;
-  readonly traceparentHeader: string | undefined;
-}
+import {
+  ClientSpanId,
+  ClientTraceId,
+  ClientTraceparent,
+  parseTraceparent,
+  type Seen,
+  traceProbeServer,
+} from "./helpers/trace-probe.js";
 
 const seen: Seen[] = [];
 let backend: RunningBackend;
 
-function probeServer(): McpServer {
-  const server = new McpServer({ name: "probe", version: "1.0.0" });
-  server.registerTool("probe", { description: "records the trace context it got" }, (extra) => {
-    const header = extra.requestInfo?.headers.traceparent;
-    seen.push({
-      meta: extra._meta as Record<string, unknown> | undefined,
-      traceparentHeader: typeof header === "string" ? header : undefined,
-    });
-    return { content: [{ type: "text", text: "seen" }] };
-  });
-  server.registerTool("broken", { description: "reports a tool error" }, () => ({
-    isError: true,
-    content: [{ type: "text", text: "broken on purpose" }],
-  }));
-  return server;
-}
-
 beforeAll(async () => {
-  backend = await serveBackendHttp(probeServer);
+  backend = await serveBackendHttp(() => traceProbeServer("probe", seen));
 });
 afterAll(async () => {
   await backend?.close();
 });
-
-const ClientTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-const ClientSpanId = "00f067aa0ba902b7";
-const ClientTraceparent = `00-${ClientTraceId}-${ClientSpanId}-01`;
 
 async function start(
   raw: Record<string, unknown>,
@@ -81,13 +61,6 @@ async function connect(
   const client = new Client({ name: "otel-client", version: "1.0.0" });
   await client.connect(transport);
   return { client, transport, sessionId: transport.sessionId ?? "" };
-}
-
-function parseTraceparent(value: unknown): { traceId: string; spanId: string } {
-  const match =
-    typeof value === "string" ? /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/.exec(value) : null;
-  if (match === null) throw new Error(`not a traceparent: ${String(value)}`);
-  return { traceId: match[1] as string, spanId: match[2] as string };
 }
 
 function parentIdOf(span: tracing.ReadableSpan): string | undefined {
