@@ -1,6 +1,5 @@
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import type { FetchFunction } from "@vmcp/session-core";
-import { GatewayServerInfo } from "../../../server-info.js";
+import { withEraClient } from "./era-client.js";
 import type { BackendVerdict, VerdictTarget } from "./verdict-record.js";
 
 /** Finds a backend's era: what {@link probeEra} does, replaceable in tests. */
@@ -20,15 +19,7 @@ export async function probeEra(
   timeoutMs: number,
   fetch?: FetchFunction,
 ): Promise<BackendVerdict> {
-  const client = new Client(GatewayServerInfo, {
-    versionNegotiation: { mode: "auto", probe: { timeoutMs } },
-  });
-  const transport = new StreamableHTTPClientTransport(new URL(target.url), {
-    requestInit: { headers: { ...target.headers } },
-    ...(fetch === undefined ? {} : { fetch }),
-  });
-  try {
-    await client.connect(transport, { timeout: timeoutMs });
+  return withEraClient(target, timeoutMs, "auto", fetch, async (client, transport) => {
     const discover = client.getDiscoverResult();
     const storedAt = Date.now();
     if (client.getProtocolEra() === "modern" && discover !== undefined) {
@@ -36,7 +27,5 @@ export async function probeEra(
     }
     await transport.terminateSession().catch(() => undefined);
     return { kind: "legacy", storedAt };
-  } finally {
-    await client.close().catch(() => undefined);
-  }
+  });
 }

@@ -1,6 +1,5 @@
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { BackendConnectError, type FetchFunction } from "@vmcp/session-core";
-import { GatewayServerInfo } from "../../../server-info.js";
+import { withEraClient } from "./era-client.js";
 import type { BackendVerdict, VerdictTarget } from "./verdict-record.js";
 
 /** A backend pinned to 2026-07-28: its endpoint, headers and workload ID (named in refusals). */
@@ -29,15 +28,7 @@ export async function discoverPinned(
   timeoutMs: number,
   fetch?: FetchFunction,
 ): Promise<Extract<BackendVerdict, { kind: "modern" }>> {
-  const client = new Client(GatewayServerInfo, {
-    versionNegotiation: { mode: { pin: PinnedModernRevision }, probe: { timeoutMs } },
-  });
-  const transport = new StreamableHTTPClientTransport(new URL(target.url), {
-    requestInit: { headers: { ...target.headers } },
-    ...(fetch === undefined ? {} : { fetch }),
-  });
-  try {
-    await client.connect(transport, { timeout: timeoutMs });
+  return withEraClient(target, timeoutMs, { pin: PinnedModernRevision }, fetch, async (client) => {
     const discover = client.getDiscoverResult();
     if (discover === undefined) {
       throw new BackendConnectError(
@@ -46,7 +37,5 @@ export async function discoverPinned(
       );
     }
     return { kind: "modern", discover, storedAt: Date.now() };
-  } finally {
-    await client.close().catch(() => undefined);
-  }
+  });
 }
