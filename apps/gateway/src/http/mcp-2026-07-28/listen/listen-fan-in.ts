@@ -57,7 +57,8 @@ export type OpenedListen =
  *
  * Besides listen streams, {@link hold} keeps the backend listens open (for the replica's 2025-era
  * client sessions that reach modern backends: each event is also handed, with its backend, to
- * {@link ListenFanInOptions.onBackendEvent}).
+ * {@link ListenFanInOptions.onBackendEvent}), and {@link follow} makes them follow the URIs those
+ * sessions subscribe (counted with the streams' URIs, not as a stream).
  *
  * - A listen stream is counted from {@link open} until its release; `open` resolves once every
  *   backend listen covers the stream's URIs (acknowledged, or failed: a backend that does not
