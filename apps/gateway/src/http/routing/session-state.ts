@@ -97,6 +97,9 @@ export class StoredSessionState {
    * {@link applyStored}.
    */
   async #followStoredModern(session: ServedSession, tables: StateTables): Promise<void> {
+    // A session that reaches no modern backend has nothing to follow: no read at all.
+    const own = session.getMetadata();
+    if (!session.backendIds.some((id) => own[backendProtocolKey(id)] === StatelessRevision)) return;
     const stored = await this.#stored(session.id).catch(() => undefined);
     if (stored === undefined) return;
     const modern = new Map<string, string>();
