@@ -22,7 +22,10 @@ import {
   PooledMessages,
 } from "../dist/http/mcp-2026-07-28/pool/pooled-messages.js";
 import { StatelessConnection } from "../dist/http/stateless-backends/stateless-connection.js";
-import { ResourceSubscriptionLimitError } from "../dist/http/stateless-backends/subscription-errors.js";
+import {
+  ResourceSubscriptionLimitError,
+  SubscriptionNotServedError,
+} from "../dist/http/stateless-backends/subscription-errors.js";
 import { createLogger } from "../dist/logger.js";
 
 const log = createLogger("silent");
@@ -419,7 +422,7 @@ describe("StatelessConnection and resource updates", () => {
     expect(counts.size).toBe(0);
   });
 
-  it("declares no resources.subscribe without a feed or when the backend declares none", () => {
+  it("declares no resources.subscribe without a feed or when the backend declares none, and refuses a subscribe then", async () => {
     const bare = new StatelessConnection({
       backend: backend as never,
       sessionId: "s-3",
@@ -428,6 +431,9 @@ describe("StatelessConnection and resource updates", () => {
       maxInputRounds: 1,
     });
     expect(bare.capabilities).toEqual({ resources: {} });
+    await expect(bare.request("resources/subscribe", { uri: "m://a" })).rejects.toBeInstanceOf(
+      SubscriptionNotServedError,
+    );
     const none = new StatelessConnection({
       backend: { ...backend, discover: { ...discover, capabilities: { resources: {} } } } as never,
       sessionId: "s-4",

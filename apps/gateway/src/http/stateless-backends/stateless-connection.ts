@@ -35,7 +35,10 @@ import {
   type RelayedRequest,
   type StatelessBackend,
 } from "./stateless-call.js";
-import { ResourceSubscriptionLimitError } from "./subscription-errors.js";
+import {
+  ResourceSubscriptionLimitError,
+  SubscriptionNotServedError,
+} from "./subscription-errors.js";
 
 /** The revision a stateless connection speaks with its backend. */
 export const StatelessRevision = "2026-07-28";
@@ -172,9 +175,7 @@ export class StatelessConnection implements BackendConnection {
     if (method === "resources/subscribe" || method === "resources/unsubscribe") {
       const uri = params?.uri;
       if (typeof uri !== "string" || this.capabilities?.resources?.subscribe !== true) {
-        throw Object.assign(new Error(`${method} is not served for this backend`), {
-          code: -32601,
-        });
+        throw new SubscriptionNotServedError(this.workloadId, method);
       }
       if (method === "resources/subscribe") await this.#subscribe(uri);
       else await this.#unsubscribe(uri);

@@ -19,3 +19,18 @@ export class ResourceSubscriptionLimitError extends VmcpSessionError {
     this.uri = uri;
   }
 }
+
+/**
+ * `resources/subscribe` or `resources/unsubscribe` sent to a modern backend's connection that
+ * declares no `resources.subscribe` (the backend declares none, or the replica has no feed of
+ * resource updates), or without a `uri`: `VMCP_UNSUPPORTED_REQUEST` (-32601), nothing followed.
+ */
+export class SubscriptionNotServedError extends VmcpSessionError {
+  readonly code = ErrorCode.UnsupportedRequest;
+  readonly workloadId: string;
+
+  constructor(workloadId: string, method: string) {
+    super(`${method} is not served for backend ${JSON.stringify(workloadId)}`);
+    this.workloadId = workloadId;
+  }
+}
