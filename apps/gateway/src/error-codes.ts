@@ -61,6 +61,11 @@ export const ErrorCode = {
   InputCapabilityMissing: "VMCP_INPUT_CAPABILITY_MISSING",
   /** A modern backend's input request the client answered with an error, or that is no valid input request. */
   InputRequestFailed: "VMCP_INPUT_REQUEST_FAILED",
+  /**
+   * A 2025-era session's `resources/subscribe` to a modern backend refused: the replica's
+   * backend listens follow their bound of distinct URIs already (-32005).
+   */
+  TooManyResourceSubscriptions: "VMCP_TOO_MANY_RESOURCE_SUBSCRIPTIONS",
   /** A modern backend that did not answer a call of a 2025-era session within the call bound. */
   BackendCallTimeout: "VMCP_BACKEND_CALL_TIMEOUT",
   /** A 2026-07-28 `tools/call` whose `Mcp-Param-*` headers disagree with its arguments (HTTP 400, -32020). */

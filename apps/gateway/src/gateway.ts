@@ -22,6 +22,7 @@ import { BackendFailureLog } from "./backend-failure-log.js";
 import type { BackendConfig, GatewayConfig } from "./config/gateway-config.js";
 import { GatewayTeardown } from "./gateway-teardown.js";
 import { BackendChangeFeed, holdWhileWatched } from "./http/change-events/backend-change-feed.js";
+import { ResourceUpdateFeed } from "./http/change-events/resource-update-feed.js";
 import { type RunningHttpServer, startHttpServer } from "./http/endpoint/gateway-server.js";
 import { McpEndpoint } from "./http/endpoint/mcp-endpoint.js";
 import { ModernRequestSlots } from "./http/guards/modern-request-slots.js";
@@ -189,7 +190,14 @@ export async function startGateway(
       onError: (error, workloadId) =>
         log.warn({ err: error, workloadId }, "a backend change was not relayed to a session"),
     });
-    const layer = newSessionLayer(config, storage, { messages, changes }, eras, log);
+    // A 2025-era session's resources/subscribe to a modern backend: the replica's listen on the
+    // backend follows the URI (with the listen streams' URIs), and its updates reach the session.
+    const updates = new ResourceUpdateFeed({
+      open: async (uris) => (modern === undefined ? { kind: "limit" } : modern.fanIn.follow(uris)),
+      onError: (error, workloadId) =>
+        log.warn({ err: error, workloadId }, "a resource update was not relayed to a session"),
+    });
+    const layer = newSessionLayer(config, storage, { messages, changes, updates }, eras, log);
     const { connector, factory, manager } = layer;
     teardown.connector = connector;
     teardown.manager = manager;
@@ -211,6 +219,7 @@ export async function startGateway(
       pool,
       bus,
       changes,
+      updates,
       log,
     });
     verdicts = modern.verdicts;
@@ -318,7 +327,11 @@ interface SessionLayer {
 function newSessionLayer(
   config: GatewayConfig,
   storage: SessionStorage,
-  { messages, changes }: { messages: BackendMessageHandler; changes: BackendChangeFeed },
+  {
+    messages,
+    changes,
+    updates,
+  }: { messages: BackendMessageHandler; changes: BackendChangeFeed; updates: ResourceUpdateFeed },
   eras: BackendEras<BackendVerdict>,
   log: GatewayLogger,
 ): SessionLayer {
@@ -356,6 +369,7 @@ function newSessionLayer(
       eras,
       messages,
       changes,
+      updates,
       // The level a client set on any replica, from its record (2026-07-28 has no setLevel): the
       // record the request's `get` loaded, with no second store read while the session is live.
       logLevelOf: async (sessionId) => (await stored(sessionId))?.[MetadataKeyLoggingLevel],
@@ -418,6 +432,7 @@ function newModernPath(
     pool: PoolParts;
     bus: SessionMessageBus;
     changes: BackendChangeFeed;
+    updates: ResourceUpdateFeed;
     log: GatewayLogger;
   },
 ): ModernPath {
@@ -443,6 +458,7 @@ function newModernPath(
     pool: parts.pool,
     bus: parts.bus,
     onBackendChange: (workloadId, list) => parts.changes.emit(workloadId, list),
+    onResourceUpdated: (workloadId, uri) => parts.updates.emit(workloadId, uri),
     log: parts.log,
   });
 }

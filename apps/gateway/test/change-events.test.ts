@@ -3,7 +3,9 @@
  * `BackendChangeFeed` (and `holdWhileWatched`), `CoalescedChanges` (a 2025-era backend's changes
  * folded per window before they are published), `PooledMessages` (a pooled session's change
  * notifications become listen events) and `StatelessConnection` (a modern backend's change
- * reaches its 2025-era session as the backend's `list_changed`, and its `listChanged` is declared).
+ * reaches its 2025-era session as the backend's `list_changed`, and its `listChanged` is declared),
+ * `ResourceUpdateFeed` (a modern backend's resource updates, to the sessions that follow the URI)
+ * and `StatelessConnection`'s `resources/subscribe` through that feed.
  */
 import type { ServerEvent } from "@modelcontextprotocol/server";
 import type { BackendMessage, BackendMessageOrigin } from "@vmcp/session-core";
@@ -13,12 +15,17 @@ import {
   type ChangedList,
   holdWhileWatched,
 } from "../dist/http/change-events/backend-change-feed.js";
+import { ResourceUpdateFeed } from "../dist/http/change-events/resource-update-feed.js";
 import { CoalescedChanges } from "../dist/http/mcp-2026-07-28/listen/coalesced-changes.js";
 import {
   dispatchBackendMessages,
   PooledMessages,
 } from "../dist/http/mcp-2026-07-28/pool/pooled-messages.js";
 import { StatelessConnection } from "../dist/http/stateless-backends/stateless-connection.js";
+import {
+  ResourceSubscriptionLimitError,
+  SubscriptionNotServedError,
+} from "../dist/http/stateless-backends/subscription-errors.js";
 import { createLogger } from "../dist/logger.js";
 
 const log = createLogger("silent");
@@ -264,5 +271,177 @@ describe("StatelessConnection and the change feed", () => {
       maxInputRounds: 1,
     });
     expect(connection.capabilities).toEqual({ tools: {}, prompts: {}, resources: {} });
+  });
+});
+
+describe("ResourceUpdateFeed", () => {
+  it("opens each follow's URI, tells each watcher of its backend and URI until released, and releases what it opened", async () => {
+    const opened: string[][] = [];
+    let released = 0;
+    const feed = new ResourceUpdateFeed({
+      open: async (uris) => {
+        opened.push([...uris]);
+        return { kind: "opened", release: () => released++ };
+      },
+    });
+    const heard: string[] = [];
+    const a = await feed.follow("m", "m://a", () => heard.push("a1"));
+    const a2 = await feed.follow("m", "m://a", () => heard.push("a2"));
+    const other = await feed.follow("n", "m://a", () => heard.push("n"));
+    expect(opened).toEqual([["m://a"], ["m://a"], ["m://a"]]);
+    expect(feed.following).toBe(3);
+    feed.emit("m", "m://a");
+    feed.emit("m", "m://b");
+    expect(heard).toEqual(["a1", "a2"]);
+    if (a.kind !== "followed" || a2.kind !== "followed" || other.kind !== "followed") {
+      throw new Error("every follow is opened");
+    }
+    a.release();
+    a.release();
+    expect(released).toBe(1);
+    feed.emit("m", "m://a");
+    expect(heard).toEqual(["a1", "a2", "a2"]);
+    a2.release();
+    other.release();
+    expect(released).toBe(3);
+    expect(feed.following).toBe(0);
+  });
+
+  it("registers nothing when the URI cannot be followed, and still tells the others when a watcher throws", async () => {
+    const refusing = new ResourceUpdateFeed({ open: async () => ({ kind: "limit" }) });
+    expect(await refusing.follow("m", "m://a", () => undefined)).toEqual({ kind: "limit" });
+    expect(refusing.following).toBe(0);
+    expect(await new ResourceUpdateFeed().follow("m", "m://a", () => undefined)).toEqual({
+      kind: "limit",
+    });
+
+    const errors: unknown[] = [];
+    const feed = new ResourceUpdateFeed({
+      open: async () => ({ kind: "opened", release: () => undefined }),
+      onError: (error) => errors.push(error),
+    });
+    const heard: string[] = [];
+    await feed.follow("m", "m://a", () => {
+      throw new Error("session gone");
+    });
+    await feed.follow("m", "m://a", () => heard.push("ok"));
+    expect(() => feed.emit("m", "m://a")).not.toThrow();
+    expect(heard).toEqual(["ok"]);
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe("StatelessConnection and resource updates", () => {
+  const discover = {
+    supportedVersions: ["2026-07-28"],
+    capabilities: { resources: { subscribe: true } },
+    serverInfo: { name: "m", version: "1" },
+  };
+  const backend = { workloadId: "modern-m", url: "http://127.0.0.1:9/mcp", discover };
+  const relay = (heard: [BackendMessageOrigin, BackendMessage][]) => ({
+    notification: (origin: BackendMessageOrigin, message: BackendMessage) =>
+      heard.push([origin, message]),
+    request: () => Promise.reject(new Error("unused")),
+  });
+  /** A feed whose URIs the replica follows up to `max` at once (refcounted). */
+  const boundedFeed = (max: number) => {
+    const counts = new Map<string, number>();
+    const feed = new ResourceUpdateFeed({
+      open: async ([uri = ""]) => {
+        if (!counts.has(uri) && counts.size >= max) return { kind: "limit" };
+        counts.set(uri, (counts.get(uri) ?? 0) + 1);
+        return {
+          kind: "opened",
+          release: () => {
+            const left = (counts.get(uri) ?? 1) - 1;
+            if (left > 0) counts.set(uri, left);
+            else counts.delete(uri);
+          },
+        };
+      },
+    });
+    return { feed, counts };
+  };
+
+  it("declares resources.subscribe, relays updates of a subscribed URI once until unsubscribed, and releases every follow on close", async () => {
+    const { feed, counts } = boundedFeed(8);
+    const heard: [BackendMessageOrigin, BackendMessage][] = [];
+    const connection = new StatelessConnection({
+      backend: backend as never,
+      sessionId: "s-1",
+      messages: relay(heard),
+      updates: feed,
+      callTimeoutMs: 1_000,
+      maxInputRounds: 1,
+    });
+    expect(connection.capabilities).toEqual({ resources: { subscribe: true } });
+    expect(await connection.request("resources/subscribe", { uri: "m://a" })).toEqual({});
+    // Subscribed twice: followed once, heard once.
+    await connection.request("resources/subscribe", { uri: "m://a" });
+    await connection.request("resources/subscribe", { uri: "m://b" });
+    expect(feed.following).toBe(2);
+    feed.emit("modern-m", "m://a");
+    feed.emit("other", "m://a");
+    expect(heard).toEqual([
+      [
+        { sessionId: "s-1", workloadId: "modern-m" },
+        { method: "notifications/resources/updated", params: { uri: "m://a" } },
+      ],
+    ]);
+    await connection.request("resources/unsubscribe", { uri: "m://a" });
+    await connection.request("resources/unsubscribe", { uri: "m://never" });
+    feed.emit("modern-m", "m://a");
+    expect(heard).toHaveLength(1);
+    expect(connection.subscriptions).toEqual(["m://b"]);
+    await connection.close();
+    expect(feed.following).toBe(0);
+    expect(counts.size).toBe(0);
+  });
+
+  it("refuses a URI past the replica's bound with ResourceSubscriptionLimitError, holding nothing for it", async () => {
+    const { feed, counts } = boundedFeed(1);
+    const connection = new StatelessConnection({
+      backend: backend as never,
+      sessionId: "s-2",
+      messages: relay([]),
+      updates: feed,
+      callTimeoutMs: 1_000,
+      maxInputRounds: 1,
+    });
+    await connection.request("resources/subscribe", { uri: "m://a" });
+    const refused = await connection.request("resources/subscribe", { uri: "m://b" }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(ResourceSubscriptionLimitError);
+    expect((refused as ResourceSubscriptionLimitError).code).toBe(
+      "VMCP_TOO_MANY_RESOURCE_SUBSCRIPTIONS",
+    );
+    expect(connection.subscriptions).toEqual(["m://a"]);
+    await connection.close();
+    expect(counts.size).toBe(0);
+  });
+
+  it("declares no resources.subscribe without a feed or when the backend declares none, and refuses a subscribe then", async () => {
+    const bare = new StatelessConnection({
+      backend: backend as never,
+      sessionId: "s-3",
+      messages: relay([]),
+      callTimeoutMs: 1_000,
+      maxInputRounds: 1,
+    });
+    expect(bare.capabilities).toEqual({ resources: {} });
+    await expect(bare.request("resources/subscribe", { uri: "m://a" })).rejects.toBeInstanceOf(
+      SubscriptionNotServedError,
+    );
+    const none = new StatelessConnection({
+      backend: { ...backend, discover: { ...discover, capabilities: { resources: {} } } } as never,
+      sessionId: "s-4",
+      messages: relay([]),
+      updates: new ResourceUpdateFeed(),
+      callTimeoutMs: 1_000,
+      maxInputRounds: 1,
+    });
+    expect(none.capabilities).toEqual({ resources: {} });
   });
 });

@@ -517,7 +517,7 @@ const Rows = [
     flag: "modern-max-resource-subscriptions",
     env: "VMCP_MODERN_MAX_RESOURCE_SUBSCRIPTIONS",
     kind: "integer",
-    help: "distinct resource URIs the listen streams of one replica follow at once",
+    help: "distinct resource URIs one replica's backend listens follow at once (listen streams' and 2025-era subscriptions')",
   },
   {
     path: "modern.changeCoalesceMs",

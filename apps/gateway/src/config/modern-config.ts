@@ -19,7 +19,7 @@ export const DefaultVerdictTtlMs = 5 * 60_000;
 export const DefaultProbeRetryMs = 5_000;
 /** Default bound on `subscriptions/listen` streams open at once per replica: 1024 (the SDK's). */
 export const DefaultMaxSubscriptions = 1024;
-/** Default bound on the distinct resource URIs the listen streams of one replica follow: 1024. */
+/** Default bound on the distinct resource URIs the backend listens of one replica follow: 1024. */
 export const DefaultMaxResourceSubscriptions = 1024;
 /** Default period of the keep-alive comments on a 2026-07-28 SSE response, ms: 15,000 (the SDK's). */
 export const DefaultKeepAliveMs = 15_000;
@@ -53,9 +53,10 @@ export const ModernConfigSchema = z.strictObject({
   /** `subscriptions/listen` streams open at once per replica; a new one beyond is refused (-32603). */
   maxSubscriptions: z.int().positive().default(DefaultMaxSubscriptions),
   /**
-   * Distinct resource URIs the listen streams of one replica follow at once (the union the
-   * replica asks each backend for); a listen stream whose new URIs would pass it is refused
-   * (-32603).
+   * Distinct resource URIs the backend listens of one replica follow at once (the union the
+   * replica asks each backend for: its listen streams' URIs and its 2025-era sessions'
+   * subscriptions to modern backends); a listen stream whose new URIs would pass it is refused
+   * (-32603), a 2025-era `resources/subscribe` too (-32005 `VMCP_TOO_MANY_RESOURCE_SUBSCRIPTIONS`).
    */
   maxResourceSubscriptions: z.int().positive().default(DefaultMaxResourceSubscriptions),
   /**

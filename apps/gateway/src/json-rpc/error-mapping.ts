@@ -122,6 +122,10 @@ const ErrorMappings: Readonly<Partial<Record<ErrorCode, Mapping>>> = {
     rpcCode: GatewayErrorCode.MissingRequiredClientCapability,
   },
   [ErrorCode.InputRequestFailed]: { status: 200, rpcCode: GatewayErrorCode.InternalError },
+  [ErrorCode.TooManyResourceSubscriptions]: {
+    status: 200,
+    rpcCode: GatewayErrorCode.LimitExceeded,
+  },
   [ErrorCode.BackendCallTimeout]: {
     status: 200,
     rpcCode: GatewayErrorCode.BackendUnavailable,

@@ -54,6 +54,8 @@ export interface ModernBackendFixture {
   readonly notify: ServerNotifier;
   /** Its listen streams open now (the listen router's acknowledged streams). */
   openListens(): number;
+  /** The resource URIs its open listen streams follow (`resourceSubscriptions`), sorted, each once. */
+  listenedUris(): string[];
   close(): Promise<void>;
 }
 
@@ -221,6 +223,7 @@ export async function startModernBackend(
   const handler: McpHttpHandler = createMcpHandler(factory, { legacy: options.legacy });
   const node = toNodeHandler(handler);
   let openListens = 0;
+  const listened = new Set<string[]>();
   const httpServer = createServer((req: IncomingMessage, res: ServerResponse) => {
     const header = req.headers["mcp-method"];
     const method =
@@ -238,6 +241,14 @@ export async function startModernBackend(
     if (method === "subscriptions/listen") {
       openListens++;
       res.once("close", () => openListens--);
+      // The body is read here to learn the URIs the listen follows, and handed on parsed.
+      void readJson(req).then((body) => {
+        const uris = resourceSubscriptionsOf(body);
+        listened.add(uris);
+        res.once("close", () => listened.delete(uris));
+        void node(req as Parameters<typeof node>[0], res, body);
+      });
+      return;
     }
     void node(req as Parameters<typeof node>[0], res);
   });
@@ -260,6 +271,7 @@ export async function startModernBackend(
     },
     notify: handler.notify,
     openListens: () => openListens,
+    listenedUris: () => [...new Set([...listened].flat())].sort(),
     close: async () => {
       await handler.close();
       httpServer.closeAllConnections();
@@ -275,6 +287,25 @@ function change(notify: ServerNotifier, kind: string, uri: string) {
   else if (kind === "resource") notify.resourceUpdated(uri);
   else return { isError: true, content: [{ type: "text" as const, text: `no kind ${kind}` }] };
   return text(`${kind} changed`);
+}
+
+/** The JSON body of a request (`undefined` when it is none). */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `params.notifications.resourceSubscriptions` of a listen body (strings only). */
+function resourceSubscriptionsOf(body: unknown): string[] {
+  const params = (body as { params?: { notifications?: { resourceSubscriptions?: unknown } } })
+    ?.params;
+  const uris = params?.notifications?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.filter((u): u is string => typeof u === "string") : [];
 }
 
 function text(value: string) {

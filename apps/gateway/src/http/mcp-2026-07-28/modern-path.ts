@@ -79,6 +79,12 @@ export interface ModernPathOptions {
    * Default: only the listen streams hear them.
    */
   readonly onBackendChange?: (workloadId: string, list: ChangedList) => void;
+  /**
+   * Told of each `resources/updated` the replica's backend listens see, with its backend and URI
+   * (the gateway's `ResourceUpdateFeed.emit`, through which 2025-era sessions that subscribed the
+   * URI hear it). Default: only the listen streams hear them.
+   */
+  readonly onResourceUpdated?: (workloadId: string, uri: string) => void;
   readonly log: GatewayLogger;
 }
 
@@ -235,18 +241,15 @@ export function createModernPath(options: ModernPathOptions): ModernPath {
     windowMs: config.changeCoalesceMs,
     log,
   });
-  const { onBackendChange } = options;
+  const { onBackendChange, onResourceUpdated } = options;
   const fanIn = new ListenFanIn({
     backends,
     deliver: (event) => events.deliverLocally(event),
-    ...(onBackendChange === undefined
-      ? {}
-      : {
-          onBackendEvent: (workloadId: string, event: { kind: string }) => {
-            const list = ListOfEvent[event.kind];
-            if (list !== undefined) onBackendChange(workloadId, list);
-          },
-        }),
+    onBackendEvent: (workloadId, event) => {
+      if (event.kind === "resource_updated") onResourceUpdated?.(workloadId, event.uri);
+      const list = ListOfEvent[event.kind];
+      if (list !== undefined) onBackendChange?.(workloadId, list);
+    },
     maxResourceSubscriptions: config.maxResourceSubscriptions,
     ackTimeoutMs: options.probeTimeoutMs,
     retryInitialDelayMs: options.backendRetry.initialDelayMs,

@@ -12,7 +12,7 @@ export interface ModernSettings {
   readonly probeRetryMs: number;
   /** `subscriptions/listen` streams open at once per replica. */
   readonly maxSubscriptions: number;
-  /** Distinct resource URIs the listen streams of one replica follow at once. */
+  /** Distinct resource URIs one replica's backend listens follow at once (streams' and 2025-era subscriptions'). */
   readonly maxResourceSubscriptions: number;
   /** Window over which a replica folds the same 2025-era backend change into one listen event, ms. */
   readonly changeCoalesceMs: number;

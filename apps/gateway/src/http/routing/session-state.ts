@@ -1,10 +1,12 @@
 import type { SessionPatch, SessionStorage } from "@vmcp/session-core";
 import {
+  backendProtocolKey,
   MetadataKeyLoggingLevel,
   parseSubscriptionKey,
   subscriptionKey,
   taskRouteKey,
 } from "@vmcp/session-keys";
+import { StatelessRevision } from "../stateless-backends/stateless-connection.js";
 import { UnknownTaskError } from "./router-errors.js";
 import type { ServedSession } from "./session-service.js";
 import type { StoredMetadataReader } from "./stored-metadata.js";
@@ -15,6 +17,11 @@ interface StateTables {
   readonly tasks: Map<string, string>;
   /** Subscribed resource URI to the backend that serves it. */
   readonly subscriptions: Map<string, string>;
+  /**
+   * The subscriptions to modern backends seen in the stored record (by URI): one of them that
+   * leaves the record was unsubscribed on another replica, and is released here too.
+   */
+  readonly storedModern: Set<string>;
   /** Set once the stored level and subscriptions were applied on this replica. */
   applied?: Promise<void>;
 }
@@ -25,6 +32,12 @@ interface StateTables {
  * and the backend of each task made. Kept in memory too, per live session on this replica; a
  * replica that restores a session applies the stored level and subscriptions once, before its
  * first request.
+ *
+ * A subscription to a modern (2026-07-28) backend lives on the replica, not at the backend: each
+ * replica that holds the session follows it on its own listen. So before each request, the
+ * subscriptions to modern backends in the stored record (as the request's `get` loaded it: no
+ * extra store read) are followed here when another replica took them, and released here when
+ * another replica removed them (see {@link applyStored}).
  */
 export class StoredSessionState {
   readonly #storage: Pick<SessionStorage, "update">;
@@ -51,8 +64,13 @@ export class StoredSessionState {
    * that refuses is logged by the caller's error path only when the request itself needs it:
    * here failures are ignored (the request is still served).
    */
-  applyStored(session: ServedSession): Promise<void> {
+  async applyStored(session: ServedSession): Promise<void> {
     const tables = this.#tablesOf(session);
+    await this.#applyOnce(session, tables);
+    await this.#followStoredModern(session, tables);
+  }
+
+  #applyOnce(session: ServedSession, tables: StateTables): Promise<void> {
     tables.applied ??= (async () => {
       const metadata = session.getMetadata();
       const level = metadata[MetadataKeyLoggingLevel];
@@ -71,6 +89,41 @@ export class StoredSessionState {
       await Promise.allSettled(work);
     })();
     return tables.applied;
+  }
+
+  /**
+   * Follows here the subscriptions to modern backends that another replica stored, and releases
+   * here those another replica removed (see the class). Failures are ignored, as in
+   * {@link applyStored}.
+   */
+  async #followStoredModern(session: ServedSession, tables: StateTables): Promise<void> {
+    // A session that reaches no modern backend has nothing to follow: no read at all.
+    const own = session.getMetadata();
+    if (!session.backendIds.some((id) => own[backendProtocolKey(id)] === StatelessRevision)) return;
+    const stored = await this.#stored(session.id).catch(() => undefined);
+    if (stored === undefined) return;
+    const modern = new Map<string, string>();
+    for (const [key, owner] of Object.entries(stored)) {
+      const uri = parseSubscriptionKey(key);
+      if (uri === undefined || !session.backendIds.includes(owner)) continue;
+      if (stored[backendProtocolKey(owner)] === StatelessRevision) modern.set(uri, owner);
+    }
+    const work: Promise<unknown>[] = [];
+    for (const [uri, owner] of modern) {
+      tables.storedModern.add(uri);
+      if (tables.subscriptions.has(uri)) continue;
+      tables.subscriptions.set(uri, owner);
+      work.push(session.request(owner, "resources/subscribe", { uri }));
+    }
+    for (const uri of [...tables.storedModern]) {
+      if (modern.has(uri)) continue;
+      tables.storedModern.delete(uri);
+      const owner = tables.subscriptions.get(uri);
+      if (owner === undefined) continue;
+      tables.subscriptions.delete(uri);
+      work.push(session.request(owner, "resources/unsubscribe", { uri }));
+    }
+    await Promise.allSettled(work);
   }
 
   /** Stores the logging level the client set on the backends. */
@@ -127,6 +180,7 @@ export class StoredSessionState {
   /** A resource unsubscribed: forgotten and removed from the store. */
   async unsubscribed(session: ServedSession, uri: string): Promise<void> {
     this.#tablesOf(session).subscriptions.delete(uri);
+    this.#tablesOf(session).storedModern.delete(uri);
     await this.#persist(session, { remove: [subscriptionKey(uri)] });
   }
 
@@ -137,7 +191,7 @@ export class StoredSessionState {
   #tablesOf(session: ServedSession): StateTables {
     let tables = this.#tables.get(session);
     if (tables === undefined) {
-      tables = { tasks: new Map(), subscriptions: new Map() };
+      tables = { tasks: new Map(), subscriptions: new Map(), storedModern: new Set() };
       this.#tables.set(session, tables);
     }
     return tables;

@@ -11,6 +11,7 @@ import {
   type FetchFunction,
 } from "@vmcp/session-core";
 import type { BackendChangeFeed } from "../change-events/backend-change-feed.js";
+import type { ResourceUpdateFeed } from "../change-events/resource-update-feed.js";
 import { DefaultMaxInputRounds } from "./input-rounds.js";
 import { StatelessConnection } from "./stateless-connection.js";
 
@@ -49,6 +50,12 @@ export interface EraAwareConnectorOptions<V extends EraVerdict> {
    * backend (see `StatelessConnection`). Default: none (their changes reach no 2025-era session).
    */
   readonly changes?: Pick<BackendChangeFeed, "watch">;
+  /**
+   * The replica's feed of modern backends' resource updates, through which each session's
+   * `resources/subscribe` to such a backend is followed (see `StatelessConnection`). Default:
+   * none (no 2025-era session may subscribe a modern backend's resource).
+   */
+  readonly updates?: Pick<ResourceUpdateFeed, "follow">;
   /** Bound on each request to a modern backend, ms, reset by each progress notification. */
   readonly callTimeoutMs: number;
   /** `input_required` rounds served per call; default {@link DefaultMaxInputRounds}. */
@@ -113,6 +120,7 @@ export class EraAwareConnector<V extends EraVerdict> implements BackendConnector
       ...(context?.clientInfo === undefined ? {} : { clientInfo: context.clientInfo }),
       ...(this.#o.messages === undefined ? {} : { messages: this.#o.messages }),
       ...(this.#o.changes === undefined ? {} : { changes: this.#o.changes }),
+      ...(this.#o.updates === undefined ? {} : { updates: this.#o.updates }),
       ...(this.#logLevel(context?.sessionId) ?? {}),
       callTimeoutMs: this.#o.callTimeoutMs,
       maxInputRounds: this.#o.maxInputRounds ?? DefaultMaxInputRounds,

@@ -25,6 +25,7 @@ import {
 import { errorCodeOf } from "../../error-codes.js";
 import { failureReason } from "../../log-redaction.js";
 import type { BackendChangeFeed } from "../change-events/backend-change-feed.js";
+import type { ResourceUpdateFeed } from "../change-events/resource-update-feed.js";
 import { isEraOrTransportFailure } from "./backend-failure.js";
 import { BackendCallTimeoutError } from "./input-errors.js";
 import { fulfilInputRequests } from "./input-fulfilment.js";
@@ -34,6 +35,10 @@ import {
   type RelayedRequest,
   type StatelessBackend,
 } from "./stateless-call.js";
+import {
+  ResourceSubscriptionLimitError,
+  SubscriptionNotServedError,
+} from "./subscription-errors.js";
 
 /** The revision a stateless connection speaks with its backend. */
 export const StatelessRevision = "2026-07-28";
@@ -62,6 +67,14 @@ export interface StatelessConnectionOptions {
    * backend's `listChanged`. Default: none (no change reaches the session, none is declared).
    */
   readonly changes?: Pick<BackendChangeFeed, "watch">;
+  /**
+   * The replica's feed of modern backends' resource updates: when given (with `messages` and
+   * `sessionId`) and the backend declares `resources.subscribe`, the connection declares it too
+   * and serves `resources/subscribe` and `resources/unsubscribe` by following the URI through the
+   * feed (the replica's one listen on the backend), each update reaching the session as the
+   * backend's `notifications/resources/updated`. Default: none (no subscription is served).
+   */
+  readonly updates?: Pick<ResourceUpdateFeed, "follow">;
   /** Bound on each request to the backend, ms, reset by each progress notification. */
   readonly callTimeoutMs: number;
   /** `input_required` rounds served per call. */
@@ -104,8 +117,14 @@ const MaxPages = 1_000;
  *   the backend), each list change of the backend reaches the session as the backend's
  *   `list_changed`, through the session's message handler (the relay: the session's lists are
  *   refreshed and its GET stream told, on whichever replica it is open), until {@link close}.
- * Its capabilities are the backend's `server/discover` ones without `resources.subscribe` (no
- * `resources/subscribe` is served), and without `listChanged` unless `changes` is given.
+ * - with `updates` (the replica's `ResourceUpdateFeed`), `resources/subscribe` follows the URI
+ *   through the replica's one listen on the backend (refcounted with the 2026-07-28 listen
+ *   streams' URIs, under `modern.maxResourceSubscriptions`: past it, `ResourceSubscriptionLimitError`)
+ *   and each update reaches the session as the backend's `notifications/resources/updated`
+ *   (through the relay, to its GET stream on whichever replica it is open), until
+ *   `resources/unsubscribe` or {@link close}.
+ * Its capabilities are the backend's `server/discover` ones, with `resources.subscribe` only when
+ * `updates` is given (and the backend declares it), and `listChanged` only when `changes` is.
  */
 export class StatelessConnection implements BackendConnection {
   readonly workloadId: string;
@@ -118,14 +137,19 @@ export class StatelessConnection implements BackendConnection {
   #logLevel: string | undefined;
   /** Stops relaying the backend's list changes (set while they are relayed). */
   #unwatch: (() => void) | undefined;
+  /** Subscribed URI to the release of its follow (or the follow in progress). */
+  readonly #followed = new Map<string, Promise<(() => void) | undefined>>();
+  #closed = false;
 
   constructor(options: StatelessConnectionOptions) {
     this.#o = options;
     this.workloadId = options.backend.workloadId;
     const relayed = options.changes !== undefined && options.messages !== undefined;
+    const session = options.messages !== undefined && options.sessionId !== undefined;
     this.capabilities = withoutChangeNotifications(
       options.backend.discover.capabilities,
       relayed && options.sessionId !== undefined,
+      options.updates !== undefined && session,
     );
     this.instructions = options.backend.discover.instructions;
     const { changes, messages, sessionId } = options;
@@ -148,6 +172,15 @@ export class StatelessConnection implements BackendConnection {
       return {};
     }
     if (method === "ping") return {};
+    if (method === "resources/subscribe" || method === "resources/unsubscribe") {
+      const uri = params?.uri;
+      if (typeof uri !== "string" || this.capabilities?.resources?.subscribe !== true) {
+        throw new SubscriptionNotServedError(this.workloadId, method);
+      }
+      if (method === "resources/subscribe") await this.#subscribe(uri);
+      else await this.#unsubscribe(uri);
+      return {};
+    }
     const signal = options.signal ?? NeverAborted;
     const { _meta, ...body } = params ?? {};
     const stored = await this.#o.logLevel?.().catch(() => undefined);
@@ -212,10 +245,59 @@ export class StatelessConnection implements BackendConnection {
     return (await this.request("prompts/get", params, options)) as GetPromptResult;
   }
 
+  /** Resource URIs this connection follows now (subscribed, and not yet unsubscribed). */
+  get subscriptions(): readonly string[] {
+    return [...this.#followed.keys()];
+  }
+
   async close(): Promise<void> {
-    // Each request's client is closed when it is answered: only the change watch is held.
+    // Each request's client is closed when it is answered: only the change watch and the
+    // followed resources are held.
+    this.#closed = true;
     this.#unwatch?.();
     this.#unwatch = undefined;
+    const followed = [...this.#followed.values()];
+    this.#followed.clear();
+    for (const release of await Promise.all(followed)) release?.();
+  }
+
+  /**
+   * Follows `uri` through the feed, once however often it is subscribed.
+   * @throws {ResourceSubscriptionLimitError} when the replica follows its bound of URIs.
+   */
+  async #subscribe(uri: string): Promise<void> {
+    const known = this.#followed.get(uri);
+    if (known !== undefined) {
+      if ((await known) !== undefined) return;
+      throw new ResourceSubscriptionLimitError(this.workloadId, uri);
+    }
+    const { updates, messages, sessionId } = this.#o;
+    if (updates === undefined || messages === undefined || sessionId === undefined) return;
+    const origin = { sessionId, workloadId: this.workloadId };
+    const following = updates
+      .follow(this.workloadId, uri, () =>
+        messages.notification(origin, {
+          method: "notifications/resources/updated",
+          params: { uri },
+        }),
+      )
+      .then((followed) => (followed.kind === "followed" ? followed.release : undefined));
+    this.#followed.set(uri, following);
+    const release = await following;
+    if (release === undefined || this.#closed || this.#followed.get(uri) !== following) {
+      // Refused, or closed or unsubscribed meanwhile: nothing stays followed.
+      if (this.#followed.get(uri) === following) this.#followed.delete(uri);
+      release?.();
+      if (release === undefined) throw new ResourceSubscriptionLimitError(this.workloadId, uri);
+    }
+  }
+
+  /** Stops following `uri` (nothing when it is not followed). */
+  async #unsubscribe(uri: string): Promise<void> {
+    const following = this.#followed.get(uri);
+    if (following === undefined) return;
+    this.#followed.delete(uri);
+    (await following)?.();
   }
 
   async terminate(): Promise<void> {
@@ -300,12 +382,14 @@ const NoRelay: BackendMessageHandler = {
 };
 
 /**
- * `capabilities` without what a 2025-era session of this backend cannot serve: `resources.subscribe`,
- * and `listChanged` unless `listChanged` (the backend's list changes are relayed).
+ * `capabilities` without what a 2025-era session of this backend cannot serve: `resources.subscribe`
+ * unless `subscribe` (its updates are relayed), and `listChanged` unless `listChanged` (the
+ * backend's list changes are relayed).
  */
 function withoutChangeNotifications(
   capabilities: unknown,
   listChanged: boolean,
+  subscribe: boolean,
 ): BackendConnection["capabilities"] {
   if (typeof capabilities !== "object" || capabilities === null) return undefined;
   const out: Record<string, unknown> = {};
@@ -314,8 +398,12 @@ function withoutChangeNotifications(
       out[key] = value;
       continue;
     }
-    const { listChanged: declared, subscribe: _, ...rest } = value as Record<string, unknown>;
-    const kept = listChanged && declared === true ? { ...rest, listChanged: true } : rest;
+    const { listChanged: declared, subscribe: offered, ...rest } = value as Record<string, unknown>;
+    const kept = {
+      ...rest,
+      ...(listChanged && declared === true ? { listChanged: true } : {}),
+      ...(subscribe && key === "resources" && offered === true ? { subscribe: true } : {}),
+    };
     out[key] = key === "tools" || key === "prompts" || key === "resources" ? kept : value;
   }
   return out as BackendConnection["capabilities"];

@@ -57,7 +57,8 @@ export type OpenedListen =
  *
  * Besides listen streams, {@link hold} keeps the backend listens open (for the replica's 2025-era
  * client sessions that reach modern backends: each event is also handed, with its backend, to
- * {@link ListenFanInOptions.onBackendEvent}).
+ * {@link ListenFanInOptions.onBackendEvent}), and {@link follow} makes them follow the URIs those
+ * sessions subscribe (counted with the streams' URIs, not as a stream).
  *
  * - A listen stream is counted from {@link open} until its release; `open` resolves once every
  *   backend listen covers the stream's URIs (acknowledged, or failed: a backend that does not
@@ -100,17 +101,38 @@ export class ListenFanIn {
    * (see the class). `limit` when the stream's new URIs would take the replica past
    * `maxResourceSubscriptions` (nothing is counted then).
    */
-  async open(uris: readonly string[]): Promise<OpenedListen> {
+  open(uris: readonly string[]): Promise<OpenedListen> {
+    return this.#open(uris, "stream");
+  }
+
+  /**
+   * Makes the backend listens follow `uris` (refcounted with the listen streams' URIs, under the
+   * same `maxResourceSubscriptions`) without counting as a listen stream, as {@link hold} does:
+   * for a 2025-era session's `resources/subscribe` to a modern backend. Resolves as {@link open}
+   * does; `limit` when the new URIs would take the replica past its bound.
+   */
+  follow(uris: readonly string[]): Promise<OpenedListen> {
+    return this.#open(uris, "hold");
+  }
+
+  /** Distinct resource URIs the backend listens follow now (streams' and follows' together). */
+  get followedUris(): number {
+    return this.#uris.size;
+  }
+
+  async #open(uris: readonly string[], as: "stream" | "hold"): Promise<OpenedListen> {
     const fresh = uris.filter((u) => !this.#uris.has(u));
     if (this.#uris.size + fresh.length > this.#o.maxResourceSubscriptions) return { kind: "limit" };
-    this.#streams++;
+    if (as === "stream") this.#streams++;
+    else this.#holds++;
     for (const uri of uris) this.#uris.set(uri, (this.#uris.get(uri) ?? 0) + 1);
     this.#engaged();
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      this.#streams--;
+      if (as === "stream") this.#streams--;
+      else this.#holds--;
       this.#release(uris);
     };
     await this.#reconcile();
@@ -223,7 +245,8 @@ export class ListenFanIn {
   }
 
   async #reconcileNow(): Promise<void> {
-    if (this.#closed || !this.#interested) return;
+    // With no interest left, listens still open (until their idle close) drop released URIs.
+    if (this.#closed || (!this.#interested && this.#listens.size === 0)) return;
     const set = await this.#o.backends.current();
     if (this.#closed) return;
     this.#announceSetChanges(set);
