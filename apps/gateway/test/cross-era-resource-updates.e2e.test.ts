@@ -13,6 +13,7 @@ import { waitUntil } from "@vmcp/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LoggedGateway, startLoggedGateway } from "./helpers/in-process.js";
 import { type ModernBackendFixture, startModernBackend } from "./helpers/modern-backends.js";
+import { connectModernClient } from "./helpers/modern-client.js";
 import { type RoundRobinProxy, startRoundRobinProxy } from "./helpers/round-robin-proxy.js";
 
 const BindingSecret = "cross-era-resource-updates-binding-secret";
@@ -181,7 +182,7 @@ describe("resources/subscribe from a 2025-era session to a modern backend, two r
     proxy.setRouter(undefined);
   });
 
-  it("keeps delivering after the replica that took the subscribe stops: the survivor follows the stored subscription", async () => {
+  it("keeps delivering after the replica that took the subscribe stops: the survivor follows the stored subscription as the GET stream moves there", async () => {
     const uri = "modern-r://items/dave";
     // Everything on replica 0 at first: replica 1 has never seen the session.
     proxy.setRouter(() => 0);
@@ -194,10 +195,9 @@ describe("resources/subscribe from a 2025-era session to a modern backend, two r
     proxy.setDown(0, true);
     proxy.setRouter(undefined);
     await (gateways[0] as LoggedGateway).close();
-    // The client's GET stream reconnects to replica 1 (the only stream opened since: the other
-    // clients' streams sit on replica 1 already, or their sessions ended); its next request
-    // restores the session there, and the restore follows the stored subscription.
-    await dave.client.listTools();
+    // The client's GET stream reconnects to replica 1 on its own; opening it restores the session
+    // there, and the restore follows the stored subscription. No request of the client's is
+    // needed: the update comes from the backend itself, not through the gateway.
     await waitUntil(
       () =>
         proxy.requests
@@ -206,9 +206,27 @@ describe("resources/subscribe from a 2025-era session to a modern backend, two r
       10_000,
       "the GET stream on replica 1",
     );
+    const direct = await connectModernClient(modern.url.replace(/\/mcp$/, ""));
+    closing.push(direct);
     const before = dave.heard.length;
-    await update(dave, uri);
-    await waitUntil(() => dave.heard.length > before, 5_000, "the update through replica 1");
+    await waitUntil(
+      async () => {
+        // The survivor's listen may take a moment to follow the URI: announce until heard.
+        await direct.callTool({ name: "modern-r_change", arguments: { kind: "resource", uri } });
+        return dave.heard.length > before;
+      },
+      5_000,
+      "the update through replica 1",
+      200,
+    );
+    expect(
+      proxy.requests.slice(from).filter((r) => r.httpMethod === "POST"),
+      "no request of the client's reached the survivor before the update",
+    ).toEqual([]);
     expect(dave.heard.every((u) => u === uri)).toBe(true);
+    // Its requests are served there too, and an update they cause arrives as well.
+    const after = dave.heard.length;
+    await update(dave, uri);
+    await waitUntil(() => dave.heard.length > after, 5_000, "an update caused through replica 1");
   });
 });

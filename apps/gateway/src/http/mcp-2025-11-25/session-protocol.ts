@@ -193,6 +193,9 @@ export class SessionProtocol {
   ): Promise<void> {
     this.#checkProtocolHeader(req);
     const session = await this.#session(req, owner);
+    // The stream may be this replica's first sight of the session (its former replica is gone):
+    // follow what the session subscribed to before its updates are due here.
+    await this.#router.applyStored(session);
     // Each heartbeat uses the session: not evicted as idle, its stored TTL slides, and a session
     // deleted or expired meanwhile ends the stream.
     const keepAlive = async () => (await this.#sessions.get(session.id, owner)) !== undefined;

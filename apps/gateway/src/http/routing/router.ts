@@ -72,6 +72,17 @@ export class RequestRouter {
   }
 
   /**
+   * Applies on this replica what other replicas stored for `session`: its logging level and
+   * subscriptions, once per live session, and its subscriptions to modern backends each time (see
+   * `StoredSessionState.applyStored`). {@link route} does it before each request; a GET stream
+   * does it as it opens, so a replica that takes over a session's stream (its last one died)
+   * follows the session's subscriptions at once, not at its next request. Never throws.
+   */
+  applyStored(session: ServedSession): Promise<void> {
+    return this.#state.applyStored(session).catch(() => undefined);
+  }
+
+  /**
    * Forgets the route table of one kind of list for `session`, so the next request that needs it
    * lists the backends again: what a backend's `list_changed` calls for.
    */
