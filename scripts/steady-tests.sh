@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Proves the tests are steady: runs the test suite RUNS times in a row (default 5) while one
-# busy loop per CPU core (`yes > /dev/null`) competes for the machine, and fails unless every
-# run passes. Extra arguments go to turbo, e.g. a subset:
+# Proves the tests are steady: runs the test suite RUNS times in a row (default 5), three test
+# tasks at a time as `pnpm test:all` does, while one busy loop per CPU core (`yes > /dev/null`)
+# competes for the machine, and fails unless every run passes. Extra arguments go to turbo, e.g. a
+# subset:
 #   scripts/steady-tests.sh                                  # the whole suite, 5 runs
 #   RUNS=2 scripts/steady-tests.sh --filter=@vmcp/store-memory --filter=@vmcp/test-support
 # Logs go to STEADY_LOG_DIR (default: a new temporary directory), one file per run.
@@ -36,7 +37,7 @@ echo "load: $load busy process(es) (pids ${loaders[*]}); $runs run(s); logs in $
 failed=0
 for run in $(seq "$runs"); do
   started=$(date +%s)
-  if pnpm exec turbo run test --concurrency=1 "$@" >"$logs/run-$run.log" 2>&1; then
+  if pnpm exec turbo run test --concurrency=3 "$@" >"$logs/run-$run.log" 2>&1; then
     echo "run $run/$runs: passed ($(($(date +%s) - started)) s)"
   else
     failed=$((failed + 1))
