@@ -1,6 +1,6 @@
 import { BusUnavailableError } from "@vmcp/session-core/storage";
 import type { Cluster } from "ioredis";
-import { ClusterRedirectDelayMs, MaxReconnectDelayMs } from "../clients/redis-options.js";
+import { MaxReconnectDelayMs } from "../clients/redis-options.js";
 import { hashSlot } from "../cluster/hash-slot.js";
 import { refreshSlots } from "../cluster/ioredis-cluster.js";
 import {
@@ -10,6 +10,7 @@ import {
   pauseBefore,
   waitForNode,
 } from "../cluster/node-connection.js";
+import { ClusterRedirectDelayMs } from "../cluster/settling-replies.js";
 import { beforeDeadline, ReadyGate } from "./bounds.js";
 import type { SubscriberLink, SubscriberLinkEvents } from "./subscriber-link.js";
 

@@ -1,4 +1,5 @@
 import { StorageUnavailableError } from "@vmcp/session-core/storage";
+import { sendWhileSettling } from "../cluster/settling-replies.js";
 import { type ScriptName, Scripts, type WriteScriptName } from "../storage/scripts.js";
 import type { ClusterNodes, StoreClient, StoreClientSetup } from "./store-client.js";
 
@@ -69,7 +70,9 @@ function isNodeRedisSentinel(client: NodeRedisConnection): client is NodeRedisSe
  * The storage's {@link StoreClient} on a node-redis (v5) client, Sentinel or Cluster the
  * application hands in (the storage never creates or closes one). Scripts go as `EVALSHA`, and
  * as `EVAL` once when the server answers `NOSCRIPT`; node-redis itself follows Sentinel's master
- * switches and Cluster redirections (`MOVED`, `ASK`). The storage bounds every call with its own
+ * switches and Cluster redirections (`MOVED`, `ASK`), and a Cluster call it gives up on while a
+ * failover or migration settles is sent again after a pause, within the call's bound
+ * (`sendWhileSettling`). The storage bounds every call with its own
  * timer, and waits for a client that is reconnecting to be ready rather than queueing on it.
  */
 export class NodeRedisStoreClient implements StoreClient {
@@ -105,7 +108,10 @@ export class NodeRedisStoreClient implements StoreClient {
     this.#timeoutMs = setup.timeoutMs;
     this.isCluster = isNodeRedisCluster(client);
     if (isNodeRedisCluster(client)) {
-      this.#send = (key, args) => client.sendCommand(key, false, args);
+      // node-redis follows MOVED 16 times without a pause: while a failover settles, send again
+      // for as long as the call's bound allows (as the ioredis Cluster the storage makes does).
+      this.#send = (key, args) =>
+        sendWhileSettling(() => client.sendCommand(key, false, args), setup.timeoutMs);
     } else if (isNodeRedisSentinel(client)) {
       this.#send = (_key, args) => client.sendCommand(false, args);
     } else {

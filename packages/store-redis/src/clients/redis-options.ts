@@ -1,4 +1,5 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from "ioredis";
+import { ClusterRedirectDelayMs } from "../cluster/settling-replies.js";
 import type { DurabilityOptions } from "../storage/durability.js";
 import { assertClusterDatabase } from "./database-select.js";
 import { IoredisStoreClient, isIoredisClient } from "./ioredis-client.js";
@@ -14,13 +15,6 @@ export const DefaultListBatchSize = 250;
 
 /** The largest SCAN `COUNT` `listIds` sends, whatever batch size is asked for. */
 export const MaxListBatchSize = 10_000;
-
-/**
- * The pause before following a Cluster `MOVED` reply, ms, on a Cluster client the storage creates
- * (ioredis's `retryDelayOnMoved`, default there 0); redirections are followed until the call's
- * `timeoutMs` (`maxRedirections` = `timeoutMs` / this, at least 16).
- */
-export const ClusterRedirectDelayMs = 10;
 
 /** The longest pause between reconnection attempts of a client the storage creates, ms. */
 export const MaxReconnectDelayMs = 500;

@@ -1,6 +1,5 @@
 import type { Cluster } from "ioredis";
 import { beforeDeadline, ReadyGate } from "../bus/bounds.js";
-import { ClusterRedirectDelayMs } from "../clients/redis-options.js";
 import { hashSlot } from "./hash-slot.js";
 import { refreshSlots } from "./ioredis-cluster.js";
 import {
@@ -12,6 +11,7 @@ import {
   waitForNode,
 } from "./node-connection.js";
 import { resendReasonOf } from "./redirects.js";
+import { ClusterRedirectDelayMs } from "./settling-replies.js";
 
 /**
  * Sends `SPUBLISH` on a Cluster to the primary that owns the channel's slot, on a connection of
