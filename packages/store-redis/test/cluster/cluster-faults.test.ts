@@ -75,6 +75,21 @@ function describeFailures(failures: readonly FailedOperation[]): string[] {
   return failures.map((failure) => `${failure.operation}: ${String(failure.error)}`);
 }
 
+/**
+ * The failures counted by kind (operation and error, first 200 characters), most frequent first,
+ * for the line each test prints: an assertion on hundreds of failures shows only their count.
+ */
+function failureKinds(failures: readonly FailedOperation[]): string {
+  const counts = new Map<string, number>();
+  for (const kind of describeFailures(failures)) {
+    const key = kind.slice(0, 200);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  if (counts.size === 0) return "";
+  const kinds = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  return ` (${kinds.map(([kind, n]) => `${n}x ${kind}`).join("; ")})`;
+}
+
 const Clients: readonly Client[] = [
   "ioredis, auto-pipelining on",
   "ioredis, auto-pipelining off",
@@ -94,7 +109,7 @@ for (const client of Clients) {
       await load.advance(200);
       await load.stop();
       console.log(
-        `reshard (${client}): ${load.completed - before} operations during it, ${load.failures.length} failed`,
+        `reshard (${client}): ${load.completed - before} operations during it, ${load.failures.length} failed${failureKinds(load.failures)}`,
       );
       expect(describeFailures(load.failures)).toEqual([]);
       expect(await load.missingAcknowledged(storage)).toBe(0);
@@ -110,7 +125,7 @@ for (const client of Clients) {
       await load.advance(300);
       await load.stop();
       console.log(
-        `CLUSTER FAILOVER (${client}): ${load.completed - before} operations during it, ${load.failures.length} failed`,
+        `CLUSTER FAILOVER (${client}): ${load.completed - before} operations during it, ${load.failures.length} failed${failureKinds(load.failures)}`,
       );
       expect(describeFailures(load.failures)).toEqual([]);
       expect(await load.missingAcknowledged(storage)).toBe(0);
