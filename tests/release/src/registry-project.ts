@@ -11,7 +11,10 @@ export const RegistryInstallTimeoutMs = 300_000;
  * exact versions given, with the `@vmcp` scope routed to `registryUrl` and every other package
  * from the default registry (third-party dependencies and the peers a user brings: `ioredis`), at
  * the lockfile's versions (the newest in range under `VMCP_DEPS=latest`), and installs it with
- * `npm install`.
+ * `npm install --prefer-online`: npm's cache keys a packument by its URL, and the registry's port
+ * is drawn again each run, so a port an earlier run used would otherwise hand npm that run's
+ * packument of the same version (another tarball: seen once in CI); revalidating every packument
+ * costs one conditional request each.
  */
 export async function installFromRegistry(
   dir: string,
@@ -27,7 +30,7 @@ export async function installFromRegistry(
   writeFileSync(join(dir, ".npmrc"), `@vmcp:registry=${registryUrl}\n`);
   await runCommand(
     "npm",
-    ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
+    ["install", "--no-audit", "--no-fund", "--prefer-online", "--loglevel=error"],
     { cwd: dir, timeoutMs: RegistryInstallTimeoutMs, env: QuietEnv },
   );
 }
